@@ -1,0 +1,421 @@
+//! The DigitalOcean API client: the few GET requests doks-auth makes, retried the way
+//! DigitalOcean's own clients do (godo: 429 and 5xx but 501, connection errors), all inside the
+//! one deadline set by `--timeout`.
+//!
+//! Only the refresh path builds this (and with it the async runtime, the HTTP client and the
+//! TLS roots); a cache hit never does.
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use log::debug;
+use reqwest::StatusCode;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{ApiError, Error, Result, one_line};
+use crate::secret::Secret;
+use crate::settings::ClusterId;
+
+pub const DEFAULT_API_URL: &str = "https://api.digitalocean.com";
+
+/// godo's default is 4 retries; four attempts in all keep a kubectl command from hanging.
+const MAX_ATTEMPTS: u32 = 4;
+/// A longer `Retry-After` means the hourly quota is spent: fail at once and say when to retry.
+const MAX_RETRY_AFTER_SECS: u64 = 10;
+const BACKOFF_FIRST: Duration = Duration::from_millis(250);
+const BACKOFF_MAX: Duration = Duration::from_secs(4);
+/// Real answers are a few KiB; anything far larger is not DigitalOcean talking.
+const MAX_BODY_BYTES: usize = 4 << 20;
+
+/// `GET /v2/kubernetes/clusters/{id}/credentials`, as sent. No field is required by the spec.
+/// Secrets are wrapped, so `Debug` shows no credential.
+#[derive(Debug, Default, Deserialize)]
+pub struct ApiCredentials {
+    pub server: Option<String>,
+    pub certificate_authority_data: Option<String>,
+    pub client_certificate_data: Option<Secret>,
+    pub client_key_data: Option<Secret>,
+    pub token: Option<Secret>,
+    pub expires_at: Option<String>,
+}
+
+/// The parts of a cluster object (`models/cluster_read.yml`) that doks-auth uses.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+pub struct Cluster {
+    pub id: String,
+    pub name: String,
+    pub region: String,
+    #[serde(default)]
+    pub version: String,
+    #[serde(default)]
+    pub endpoint: Option<String>,
+    #[serde(default)]
+    pub status: Option<ClusterStatus>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub struct ClusterStatus {
+    #[serde(default)]
+    pub state: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ClusterAnswer {
+    kubernetes_cluster: Cluster,
+}
+
+#[derive(Deserialize)]
+struct ClusterPage {
+    kubernetes_clusters: Vec<Cluster>,
+    #[serde(default)]
+    links: Option<Links>,
+}
+
+#[derive(Deserialize)]
+struct Links {
+    #[serde(default)]
+    pages: Option<Pages>,
+}
+
+#[derive(Deserialize)]
+struct Pages {
+    next: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    id: Option<String>,
+    message: Option<String>,
+    request_id: Option<String>,
+}
+
+/// Runs the refresh path's async code on a single-threaded runtime built just for it.
+pub fn block_on<F: Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a current-thread tokio runtime can always be built")
+        .block_on(future)
+}
+
+pub struct Client {
+    http: reqwest::Client,
+    base_url: String,
+    token: Secret,
+    deadline: Instant,
+    timeout: Duration,
+}
+
+impl Client {
+    /// `deadline` bounds every call on this client, retries and waits included.
+    pub fn new(
+        base_url: &str,
+        token: Secret,
+        deadline: Instant,
+        timeout: Duration,
+    ) -> Result<Self> {
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("doks-auth/", env!("CARGO_PKG_VERSION")))
+            // The API never redirects; following one could carry the token to another host.
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(timeout.min(Duration::from_secs(10)))
+            .build()
+            .map_err(|err| Error::Network {
+                url: base_url.to_string(),
+                reason: error_chain(&err),
+            })?;
+        Ok(Client {
+            http,
+            base_url: base_url.trim_end_matches('/').to_string(),
+            token,
+            deadline,
+            timeout,
+        })
+    }
+
+    pub async fn credentials(
+        &self,
+        cluster: &ClusterId,
+        expiry_seconds: u64,
+    ) -> Result<ApiCredentials> {
+        let url = format!(
+            "{}/v2/kubernetes/clusters/{cluster}/credentials?expiry_seconds={expiry_seconds}",
+            self.base_url
+        );
+        self.get(&url).await
+    }
+
+    pub async fn cluster(&self, cluster: &ClusterId) -> Result<Cluster> {
+        let url = format!("{}/v2/kubernetes/clusters/{cluster}", self.base_url);
+        Ok(self.get::<ClusterAnswer>(&url).await?.kubernetes_cluster)
+    }
+
+    /// Every cluster of the account, following `links.pages.next` to the last page.
+    pub async fn clusters(&self) -> Result<Vec<Cluster>> {
+        let mut url = format!("{}/v2/kubernetes/clusters?per_page=200", self.base_url);
+        let mut clusters = Vec::new();
+        for _ in 0..1000 {
+            let page: ClusterPage = self.get(&url).await?;
+            clusters.extend(page.kubernetes_clusters);
+            match page.links.and_then(|l| l.pages).and_then(|p| p.next) {
+                Some(next) if next.starts_with(&format!("{}/", self.base_url)) => url = next,
+                Some(next) => {
+                    return Err(Error::UnexpectedResponse {
+                        url,
+                        reason: format!(
+                            "the next page is on another server ({}); the token is not sent there",
+                            one_line(&next)
+                        ),
+                    });
+                }
+                None => return Ok(clusters),
+            }
+        }
+        Err(Error::UnexpectedResponse {
+            url,
+            reason: "more than 1000 pages of clusters".into(),
+        })
+    }
+
+    /// One GET with retries, bounded by the deadline.
+    async fn get<T: DeserializeOwned>(&self, url: &str) -> Result<T> {
+        let deadline = tokio::time::Instant::from_std(self.deadline);
+        match tokio::time::timeout_at(deadline, self.get_with_retries(url)).await {
+            Ok(result) => result,
+            Err(_) => Err(Error::Timeout {
+                seconds: self.timeout.as_secs(),
+            }),
+        }
+    }
+
+    async fn get_with_retries<T: DeserializeOwned>(&self, url: &str) -> Result<T> {
+        let mut attempt = 1;
+        loop {
+            let error = match self.attempt(url, attempt).await {
+                Ok(value) => return Ok(value),
+                Err(error) if error.is_transient() && attempt < MAX_ATTEMPTS => error,
+                Err(error) => return Err(error),
+            };
+            let wait = match &error {
+                Error::Api(ApiError {
+                    retry_after: Some(secs),
+                    ..
+                }) => {
+                    if *secs > MAX_RETRY_AFTER_SECS {
+                        return Err(error);
+                    }
+                    Duration::from_secs(*secs)
+                }
+                _ => backoff(attempt),
+            };
+            if Instant::now() + wait >= self.deadline {
+                debug!("not retrying: waiting {wait:?} would pass the --timeout deadline");
+                return Err(error);
+            }
+            debug!("retrying in {} ms after: {error}", wait.as_millis());
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+        }
+    }
+
+    async fn attempt<T: DeserializeOwned>(&self, url: &str, attempt: u32) -> Result<T> {
+        let started = Instant::now();
+        let network_error = |err: reqwest::Error| Error::Network {
+            url: url.to_string(),
+            reason: error_chain(&err),
+        };
+        let response = self
+            .http
+            .get(url)
+            .bearer_auth(self.token.expose())
+            .header(reqwest::header::ACCEPT, "application/json")
+            .send()
+            .await
+            .map_err(network_error)?;
+        let status = response.status();
+        debug!(
+            "GET {url} -> {status} in {} ms (attempt {attempt} of {MAX_ATTEMPTS})",
+            started.elapsed().as_millis()
+        );
+        if status.is_redirection() {
+            let location = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("nowhere");
+            return Err(Error::UnexpectedResponse {
+                url: url.to_string(),
+                reason: format!(
+                    "HTTP {status} redirect to {}, which doks-auth does not follow (the token stays with the API URL)",
+                    one_line(location)
+                ),
+            });
+        }
+        let retry_after = retry_after_secs(response.headers());
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("no content type")
+            .to_string();
+        let body = read_capped(response).await.map_err(|reason| match reason {
+            BodyError::TooLarge => Error::UnexpectedResponse {
+                url: url.to_string(),
+                reason: format!(
+                    "HTTP {status} with a body over {} MiB",
+                    MAX_BODY_BYTES >> 20
+                ),
+            },
+            BodyError::Transport(err) => network_error(err),
+        })?;
+        if !status.is_success() {
+            return Err(api_error(status, &body, retry_after, attempt).into());
+        }
+        serde_json::from_slice(&body).map_err(|err| Error::UnexpectedResponse {
+            url: url.to_string(),
+            reason: format!(
+                "HTTP {status} with a body that is not the expected JSON ({}; {})",
+                one_line(&content_type),
+                describe_json_error(&err)
+            ),
+        })
+    }
+}
+
+enum BodyError {
+    TooLarge,
+    Transport(reqwest::Error),
+}
+
+async fn read_capped(mut response: reqwest::Response) -> Result<Vec<u8>, BodyError> {
+    if response
+        .content_length()
+        .is_some_and(|len| len > MAX_BODY_BYTES as u64)
+    {
+        return Err(BodyError::TooLarge);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(BodyError::Transport)? {
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(BodyError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+fn api_error(status: StatusCode, body: &[u8], retry_after: Option<u64>, attempts: u32) -> ApiError {
+    let parsed: Option<ErrorBody> = serde_json::from_slice(body).ok();
+    let (id, message, request_id) = parsed
+        .map(|b| (b.id, b.message, b.request_id))
+        .unwrap_or_default();
+    ApiError {
+        status: status.as_u16(),
+        id,
+        message,
+        request_id,
+        retry_after,
+        attempts,
+    }
+}
+
+/// A description of a JSON error that never quotes the body, which may hold credentials.
+fn describe_json_error(err: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    let what = match err.classify() {
+        Category::Io | Category::Syntax => "malformed JSON",
+        Category::Eof => "truncated JSON",
+        Category::Data => "JSON of an unexpected shape",
+    };
+    format!("{what} at line {} column {}", err.line(), err.column())
+}
+
+/// `Retry-After` as whole seconds from now: delay-seconds or an HTTP-date.
+fn retry_after_secs(headers: &reqwest::header::HeaderMap) -> Option<u64> {
+    let value = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(secs);
+    }
+    let when = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    Some((when.timestamp() - chrono::Utc::now().timestamp()).max(0) as u64)
+}
+
+/// Exponential backoff with "equal jitter": half the step fixed, half random, so that many
+/// kubectl processes failing together do not retry in lockstep.
+fn backoff(attempt: u32) -> Duration {
+    let step = BACKOFF_FIRST
+        .saturating_mul(1 << (attempt - 1).min(16))
+        .min(BACKOFF_MAX);
+    let half = step / 2;
+    half + half.mul_f64(random_fraction())
+}
+
+/// A number in [0, 1) from std's randomly keyed hasher: jitter needs no crate of its own.
+fn random_fraction() -> f64 {
+    use std::hash::{BuildHasher, RandomState};
+    let bits = RandomState::new().hash_one(Instant::now());
+    (bits >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// reqwest's own message is generic ("error sending request"); the causes say what failed.
+fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = cause.source();
+    }
+    if parts.is_empty() {
+        parts.push(err.to_string());
+    }
+    one_line(&parts.join(": "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_stays_bounded() {
+        for attempt in 1..=10 {
+            let step = BACKOFF_FIRST
+                .saturating_mul(1 << (attempt - 1))
+                .min(BACKOFF_MAX);
+            let wait = backoff(attempt);
+            assert!(
+                wait >= step / 2 && wait <= step,
+                "attempt {attempt}: {wait:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn retry_after_accepts_seconds_and_http_dates() {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("retry-after", "7".parse().unwrap());
+        assert_eq!(retry_after_secs(&headers), Some(7));
+        let later = (chrono::Utc::now() + chrono::Duration::seconds(100)).to_rfc2822();
+        headers.insert("retry-after", later.parse().unwrap());
+        let secs = retry_after_secs(&headers).unwrap();
+        assert!((98..=100).contains(&secs), "{secs}");
+        headers.insert("retry-after", "soon".parse().unwrap());
+        assert_eq!(retry_after_secs(&headers), None);
+    }
+
+    #[test]
+    fn json_errors_never_quote_the_body() {
+        let err = serde_json::from_slice::<ApiCredentials>(br#"{"token": 12345678}"#).unwrap_err();
+        let text = describe_json_error(&err);
+        assert!(!text.contains("12345678"), "{text}");
+        let err = serde_json::from_slice::<ApiCredentials>(br#"{"token": "abc"#).unwrap_err();
+        assert!(describe_json_error(&err).starts_with("truncated JSON"));
+    }
+}

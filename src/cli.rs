@@ -1,0 +1,210 @@
+//! The command line, as clap parses it. Doc comments here are the `--help` text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::api::DEFAULT_API_URL;
+use crate::exec_credential::ApiVersion;
+
+/// kubectl credential plugin for DigitalOcean Kubernetes (DOKS).
+///
+/// kubectl runs `doks-auth get-credential` through the exec stanza that `doks-auth kubeconfig
+/// save` writes. Credentials are cached under ~/.kube/cache/doks-auth and handed back from
+/// there, in about a millisecond, until shortly before they expire.
+#[derive(Debug, Parser)]
+#[command(
+    name = "doks-auth",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    /// Log each step to stderr (never a token or a credential). Also DOKS_AUTH_LOG=debug.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print an ExecCredential for a cluster on stdout (what kubectl runs).
+    GetCredential(GetCredentialArgs),
+    /// Write, show or remove a cluster's entries in your kubeconfig.
+    Kubeconfig {
+        #[command(subcommand)]
+        command: KubeconfigCommand,
+    },
+    /// List the account's Kubernetes clusters.
+    Clusters(ClustersArgs),
+    /// Inspect or clear the credential cache.
+    Cache {
+        #[command(subcommand)]
+        command: CacheCommand,
+    },
+    /// Print a shell completion script (e.g. `doks-auth completions bash > /etc/bash_completion.d/doks-auth`).
+    Completions {
+        /// The shell to complete for.
+        shell: clap_complete::Shell,
+    },
+}
+
+/// How to reach DigitalOcean and as whom; shared by every command that calls the API.
+#[derive(Debug, Args)]
+pub struct AccountArgs {
+    /// DigitalOcean API token. Prefer DIGITALOCEAN_ACCESS_TOKEN or doctl's config: arguments are
+    /// visible to other users in `ps`.
+    #[arg(short = 't', long, value_name = "TOKEN", hide_env_values = true)]
+    pub access_token: Option<String>,
+
+    /// doctl auth context whose token to use (from doctl's config.yaml).
+    #[arg(long, value_name = "NAME", env = "DIGITALOCEAN_CONTEXT")]
+    pub context: Option<String>,
+
+    /// DigitalOcean API base URL.
+    #[arg(short = 'u', long, value_name = "URL", env = "DIGITALOCEAN_API_URL", default_value = DEFAULT_API_URL)]
+    pub api_url: String,
+
+    /// Bound on the whole command, retries and waits included, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct CacheDirArg {
+    /// Cache folder [default: $KUBECACHEDIR/doks-auth, else ~/.kube/cache/doks-auth]
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct GetCredentialArgs {
+    /// The cluster's UUID.
+    #[arg(short = 'c', long, value_name = "ID")]
+    pub cluster_id: String,
+
+    /// ExecCredential version to answer in when kubectl does not say (it says through
+    /// KUBERNETES_EXEC_INFO, which wins) [default: v1beta1]
+    #[arg(long, value_name = "V", value_enum)]
+    pub api_version: Option<ApiVersion>,
+
+    /// Lifetime to ask DigitalOcean for, in seconds; 0 takes DigitalOcean's default (7 days).
+    #[arg(long, value_name = "N", default_value_t = 10800)]
+    pub expiry_seconds: u64,
+
+    /// Stop handing back a cached credential this many seconds before it expires (never more
+    /// than half its lifetime).
+    #[arg(long, value_name = "SECS", default_value_t = 300)]
+    pub refresh_margin: u64,
+
+    #[command(flatten)]
+    pub cache: CacheDirArg,
+
+    /// Always fetch a new credential; read and write no cache.
+    #[arg(long)]
+    pub no_cache: bool,
+
+    #[command(flatten)]
+    pub account: AccountArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KubeconfigCommand {
+    /// Add (or update) the cluster in your kubeconfig and make it the current context.
+    Save(KubeconfigSaveArgs),
+    /// Print the cluster's kubeconfig on stdout; write nothing.
+    Show(KubeconfigArgs),
+    /// Remove the cluster's cluster, user and context entries (and its cached credentials).
+    Remove(KubeconfigArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct KubeconfigArgs {
+    /// The cluster's name or UUID.
+    pub cluster: String,
+
+    /// Context name to use instead of do-<region>-<name>.
+    #[arg(long, value_name = "NAME")]
+    pub alias: Option<String>,
+
+    /// Command the exec stanza runs [default: the absolute path of this doks-auth]
+    #[arg(long, value_name = "PATH")]
+    pub exec_command: Option<String>,
+
+    /// Lifetime of the credentials kubectl will get, in seconds (passed on to get-credential).
+    #[arg(long, value_name = "N")]
+    pub expiry_seconds: Option<u64>,
+
+    #[command(flatten)]
+    pub cache: CacheDirArg,
+
+    #[command(flatten)]
+    pub account: AccountArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct KubeconfigSaveArgs {
+    #[command(flatten)]
+    pub common: KubeconfigArgs,
+
+    /// Make the new context the current one.
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
+    pub set_current_context: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ClustersArgs {
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+
+    #[command(flatten)]
+    pub account: AccountArgs,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CacheCommand {
+    /// One row per cached credential: cluster, account fingerprint, expiry, whether it is served.
+    List(CacheListArgs),
+    /// Remove cached credentials: all of them, or one cluster's.
+    Clear(CacheClearArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CacheListArgs {
+    /// The refresh margin to judge "served now" by, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 300)]
+    pub refresh_margin: u64,
+
+    #[command(flatten)]
+    pub cache: CacheDirArg,
+}
+
+#[derive(Debug, Args)]
+pub struct CacheClearArgs {
+    /// Only this cluster's entries.
+    #[arg(short = 'c', long, value_name = "ID")]
+    pub cluster_id: Option<String>,
+
+    #[command(flatten)]
+    pub cache: CacheDirArg,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,217 @@
+//! The library's typed errors. Each message is one line that says what happened and what to do;
+//! none of them ever carries a token or a credential.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use crate::exec_credential::SUPPORTED_VERSIONS;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(
+        "invalid cluster id {0:?}: expected a DigitalOcean cluster UUID (letters, digits and '-' only)"
+    )]
+    InvalidClusterId(String),
+
+    #[error("KUBERNETES_EXEC_INFO {0} (supported: {SUPPORTED_VERSIONS})")]
+    ExecInfo(String),
+
+    #[error("invalid API URL {url:?}: {reason}")]
+    InvalidApiUrl { url: String, reason: String },
+
+    #[error(
+        "no DigitalOcean token: set DIGITALOCEAN_ACCESS_TOKEN, pass --access-token, or run `doctl auth init`"
+    )]
+    NoToken,
+
+    #[error(
+        "doctl auth context {name:?} not found in {path} (known: {known}); run `doctl auth init --context {name}` or choose another with --context"
+    )]
+    UnknownContext {
+        name: String,
+        path: PathBuf,
+        known: String,
+    },
+
+    #[error("cannot use doctl's config file {path}: {reason}")]
+    DoctlConfig { path: PathBuf, reason: String },
+
+    #[error(transparent)]
+    Api(#[from] ApiError),
+
+    #[error("unexpected response from the DigitalOcean API ({url}): {reason}")]
+    UnexpectedResponse { url: String, reason: String },
+
+    #[error("cannot reach the DigitalOcean API at {url}: {reason}")]
+    Network { url: String, reason: String },
+
+    #[error(
+        "no answer from the DigitalOcean API within {seconds} s (--timeout); check the network or raise --timeout"
+    )]
+    Timeout { seconds: u64 },
+
+    #[error(
+        "another doks-auth process is refreshing this credential and did not finish within {seconds} s (--timeout); lock file {path}"
+    )]
+    LockTimeout { seconds: u64, path: PathBuf },
+
+    /// `cause` rather than `source`, so the cause is printed once, inside this message.
+    #[error("cache {path}: {cause}")]
+    Cache {
+        path: PathBuf,
+        cause: std::io::Error,
+    },
+}
+
+impl Error {
+    /// A failure that may pass by itself (network, time-out, rate limit, server error): worth a
+    /// retry, and no reason to stop handing back a credential that has not yet expired.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Error::Network { .. } | Error::Timeout { .. } | Error::LockTimeout { .. } => true,
+            Error::Api(api) => api.is_transient(),
+            _ => false,
+        }
+    }
+
+    /// DigitalOcean says this token may not have this cluster's credentials (any more).
+    pub fn is_access_denied(&self) -> bool {
+        matches!(self, Error::Api(api) if matches!(api.status, 401 | 403 | 404))
+    }
+
+    /// Errors in what the user typed, reported with the usage exit code like clap's own.
+    pub fn is_usage(&self) -> bool {
+        matches!(
+            self,
+            Error::InvalidClusterId(_) | Error::ExecInfo(_) | Error::InvalidApiUrl { .. }
+        )
+    }
+}
+
+/// A non-success answer from the DigitalOcean API, with what its JSON error body said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub status: u16,
+    /// DigitalOcean's short error code, e.g. `unauthorized`.
+    pub id: Option<String>,
+    pub message: Option<String>,
+    pub request_id: Option<String>,
+    /// Seconds from `Retry-After`, when the server sent one.
+    pub retry_after: Option<u64>,
+    /// How many attempts were made before giving up.
+    pub attempts: u32,
+}
+
+impl ApiError {
+    pub fn is_transient(&self) -> bool {
+        self.status == 429 || (self.status >= 500 && self.status != 501)
+    }
+
+    fn hint(&self) -> String {
+        match self.status {
+            401 => "check the token: it may be mistyped, expired or revoked (`doctl auth init` makes a new one)".into(),
+            403 => "the token lacks the `kubernetes:access_cluster` scope: create a token with it".into(),
+            404 => "no such cluster for this account: check the id with `doks-auth clusters`".into(),
+            429 => match self.retry_after {
+                Some(secs) => format!("rate limited: try again in {secs} s"),
+                None => "rate limited: try again in a minute".into(),
+            },
+            s if s >= 500 => "DigitalOcean had a problem: try again shortly (status.digitalocean.com)".into(),
+            _ => "check the command's arguments".into(),
+        }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let reason = reqwest::StatusCode::from_u16(self.status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or("");
+        write!(f, "DigitalOcean API answered {} {reason}", self.status)?;
+        let details: Vec<String> = [
+            self.id.as_ref().map(|id| format!("id {}", one_line(id))),
+            self.message
+                .as_ref()
+                .map(|m| format!("\"{}\"", one_line(m))),
+            self.request_id
+                .as_ref()
+                .map(|r| format!("request_id {}", one_line(r))),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if !details.is_empty() {
+            write!(f, " ({})", details.join(", "))?;
+        }
+        if self.attempts > 1 {
+            write!(f, " after {} attempts", self.attempts)?;
+        }
+        write!(f, ": {}", self.hint())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// Server-supplied text goes on a single stderr line, so fold it and keep it short.
+pub(crate) fn one_line(text: &str) -> String {
+    const MAX: usize = 200;
+    let mut folded: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if folded.len() > MAX {
+        let cut = (0..=MAX)
+            .rev()
+            .find(|&i| folded.is_char_boundary(i))
+            .unwrap_or(0);
+        folded.truncate(cut);
+        folded.push('…');
+    }
+    folded
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api(status: u16) -> ApiError {
+        ApiError {
+            status,
+            id: Some("not_found".into()),
+            message: Some("The resource\nyou requested could not be found.".into()),
+            request_id: Some("4d9d".into()),
+            retry_after: None,
+            attempts: 1,
+        }
+    }
+
+    #[test]
+    fn api_error_is_one_line_with_details_and_hint() {
+        let text = api(404).to_string();
+        assert_eq!(
+            text,
+            "DigitalOcean API answered 404 Not Found (id not_found, \"The resource you requested could not be found.\", request_id 4d9d): no such cluster for this account: check the id with `doks-auth clusters`"
+        );
+    }
+
+    #[test]
+    fn classification() {
+        for status in [429, 500, 502, 503, 504] {
+            assert!(Error::Api(api(status)).is_transient(), "{status}");
+        }
+        for status in [400, 401, 403, 404, 501] {
+            assert!(!Error::Api(api(status)).is_transient(), "{status}");
+        }
+        for status in [401, 403, 404] {
+            assert!(Error::Api(api(status)).is_access_denied(), "{status}");
+        }
+        assert!(!Error::Api(api(500)).is_access_denied());
+    }
+
+    #[test]
+    fn one_line_folds_and_truncates() {
+        assert_eq!(one_line("a\n b\t\tc"), "a b c");
+        let long = "é".repeat(300);
+        assert!(one_line(&long).chars().count() <= 101);
+    }
+}

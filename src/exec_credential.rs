@@ -1,0 +1,160 @@
+//! The kubectl side of the contract: which `ExecCredential` version to answer in, and the JSON
+//! written to stdout (see client-go's `plugin/pkg/client/auth/exec`).
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::credential::Credential;
+use crate::error::{Error, Result};
+
+pub const SUPPORTED_VERSIONS: &str =
+    "client.authentication.k8s.io/v1, client.authentication.k8s.io/v1beta1";
+
+/// The `client.authentication.k8s.io` versions kubectl accepts from a plugin.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ApiVersion {
+    V1,
+    V1beta1,
+}
+
+impl ApiVersion {
+    pub fn group_version(self) -> &'static str {
+        match self {
+            ApiVersion::V1 => "client.authentication.k8s.io/v1",
+            ApiVersion::V1beta1 => "client.authentication.k8s.io/v1beta1",
+        }
+    }
+
+    /// Picks the version the caller will accept. client-go always sets `KUBERNETES_EXEC_INFO`
+    /// to an ExecCredential in the version its kubeconfig names, so that is the most reliable
+    /// answer; the flag serves callers that run us by hand; v1beta1 is what every client-go
+    /// since 1.11 understands.
+    pub fn negotiate(exec_info: Option<&str>, flag: Option<ApiVersion>) -> Result<ApiVersion> {
+        #[derive(Deserialize)]
+        struct ExecInfo {
+            #[serde(rename = "apiVersion")]
+            api_version: Option<String>,
+        }
+        let Some(raw) = exec_info.filter(|raw| !raw.trim().is_empty()) else {
+            return Ok(flag.unwrap_or(ApiVersion::V1beta1));
+        };
+        let info: ExecInfo = serde_json::from_str(raw)
+            .map_err(|err| Error::ExecInfo(format!("is not a valid ExecCredential: {err}")))?;
+        match info.api_version.as_deref() {
+            Some("client.authentication.k8s.io/v1") => Ok(ApiVersion::V1),
+            Some("client.authentication.k8s.io/v1beta1") => Ok(ApiVersion::V1beta1),
+            Some(other) => Err(Error::ExecInfo(format!(
+                "asks for apiVersion {:?}, which doks-auth does not support; set the kubeconfig's exec apiVersion to one that is",
+                crate::error::one_line(other)
+            ))),
+            None => Err(Error::ExecInfo("has no apiVersion".into())),
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ExecCredential<'a> {
+    kind: &'static str,
+    api_version: &'static str,
+    spec: Spec,
+    status: Status<'a>,
+}
+
+#[derive(Serialize)]
+struct Spec {
+    interactive: bool,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Status<'a> {
+    expiration_timestamp: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_certificate_data: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_key_data: Option<&'a str>,
+}
+
+/// The compact JSON line for stdout. `expiration` is when kubectl should come back for a new
+/// credential, which is earlier than when the server stops accepting this one.
+pub fn render(version: ApiVersion, credential: &Credential, expiration: DateTime<Utc>) -> String {
+    let doc = ExecCredential {
+        kind: "ExecCredential",
+        api_version: version.group_version(),
+        spec: Spec { interactive: false },
+        status: Status {
+            expiration_timestamp: expiration.to_rfc3339_opts(SecondsFormat::Secs, true),
+            token: credential.token.as_ref().map(|s| s.expose()),
+            client_certificate_data: credential.client_certificate.as_ref().map(|s| s.expose()),
+            client_key_data: credential.client_key.as_ref().map(|s| s.expose()),
+        },
+    };
+    let mut line = serde_json::to_string(&doc).expect("ExecCredential always serialises");
+    line.push('\n');
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::Secret;
+
+    #[test]
+    fn exec_info_wins_over_the_flag() {
+        let info = r#"{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1","spec":{"interactive":false}}"#;
+        assert_eq!(
+            ApiVersion::negotiate(Some(info), Some(ApiVersion::V1beta1)).unwrap(),
+            ApiVersion::V1
+        );
+        assert_eq!(
+            ApiVersion::negotiate(None, Some(ApiVersion::V1)).unwrap(),
+            ApiVersion::V1
+        );
+        assert_eq!(
+            ApiVersion::negotiate(None, None).unwrap(),
+            ApiVersion::V1beta1
+        );
+        assert_eq!(
+            ApiVersion::negotiate(Some(""), None).unwrap(),
+            ApiVersion::V1beta1
+        );
+    }
+
+    #[test]
+    fn bad_exec_info_names_the_variable_and_the_versions() {
+        for bad in [
+            "{",
+            "[]",
+            r#"{"apiVersion":"client.authentication.k8s.io/v1alpha1"}"#,
+            "{}",
+        ] {
+            let msg = ApiVersion::negotiate(Some(bad), None)
+                .unwrap_err()
+                .to_string();
+            assert!(msg.starts_with("KUBERNETES_EXEC_INFO"), "{msg}");
+            assert!(
+                msg.contains("client.authentication.k8s.io/v1beta1"),
+                "{msg}"
+            );
+        }
+    }
+
+    #[test]
+    fn renders_compact_json_with_only_present_fields() {
+        let now: DateTime<Utc> = "2026-11-23T12:00:00Z".parse().unwrap();
+        let cred = Credential {
+            token: Some(Secret::new("tok")),
+            client_certificate: None,
+            client_key: None,
+            expires_at: now,
+            fetched_at: now,
+        };
+        assert_eq!(
+            render(ApiVersion::V1, &cred, now),
+            "{\"kind\":\"ExecCredential\",\"apiVersion\":\"client.authentication.k8s.io/v1\",\"spec\":{\"interactive\":false},\"status\":{\"expirationTimestamp\":\"2026-11-23T12:00:00Z\",\"token\":\"tok\"}}\n"
+        );
+    }
+}

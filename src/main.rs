@@ -1,0 +1,17 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+use doks_auth::cli::Cli;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    doks_auth::logging::init(cli.verbose);
+    match doks_auth::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            // One line: the error and its causes, joined with ": ".
+            eprintln!("doks-auth: error: {err:#}");
+            doks_auth::exit_code(&err)
+        }
+    }
+}

@@ -1,0 +1,53 @@
+//! A wrapper that keeps secrets out of logs, errors and panics.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// A DigitalOcean token or an issued cluster credential.
+///
+/// `Debug` prints a placeholder and there is deliberately no `Display`: the only way to the
+/// text is [`Secret::expose`], which makes every use of a secret easy to find and review.
+/// Serialisation is transparent because the cache file (0600) must hold the credential itself.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// The secret text itself. Call only where the secret must leave the process: an HTTP
+    /// header, stdout for kubectl, or the 0600 cache file.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_value() {
+        let secret = Secret::new("dop_v1_supersecret");
+        let shown = format!("{secret:?} {:?} {:#?}", Some(&secret), vec![secret.clone()]);
+        assert!(!shown.contains("supersecret"), "{shown}");
+        assert!(shown.contains("<redacted>"));
+    }
+
+    #[test]
+    fn serialises_transparently_for_the_cache_file() {
+        let secret = Secret::new("abc");
+        assert_eq!(serde_json::to_string(&secret).unwrap(), "\"abc\"");
+        let back: Secret = serde_json::from_str("\"abc\"").unwrap();
+        assert_eq!(back.expose(), "abc");
+    }
+}

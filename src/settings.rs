@@ -1,0 +1,207 @@
+//! Validated settings: what the command line and the environment ask for, checked once, before
+//! any file is touched or any request is made. Nothing past this point sees clap's types.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+
+use crate::cli::{AccountArgs, CacheDirArg, GetCredentialArgs};
+use crate::error::{Error, Result};
+use crate::exec_credential::ApiVersion;
+use crate::secret::Secret;
+use crate::token;
+
+/// A DigitalOcean cluster id, safe to put in a URL path and a file name.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ClusterId(String);
+
+impl ClusterId {
+    /// DigitalOcean ids are UUIDs. Anything outside `[A-Za-z0-9-]` could walk out of the cache
+    /// folder (`../x`, `a/b`) or change the request (`?`, `%`, `#`), so it is refused outright.
+    pub fn parse(raw: &str) -> Result<Self> {
+        let valid = !raw.is_empty()
+            && raw.len() <= 128
+            && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        if valid {
+            Ok(ClusterId(raw.to_string()))
+        } else {
+            Err(Error::InvalidClusterId(crate::error::one_line(raw)))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ClusterId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Whose credentials these are: an API endpoint and a token for it.
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub api_url: String,
+    pub token: Secret,
+    /// Bounds each command's API work, retries and lock waits included.
+    pub timeout: Duration,
+}
+
+impl Account {
+    pub fn from_args(args: &AccountArgs) -> Result<Self> {
+        let api_url = normalize_api_url(&args.api_url)?;
+        let token = token::resolve(args.access_token.as_deref(), args.context.as_deref())?;
+        Ok(Account {
+            api_url,
+            token,
+            timeout: Duration::from_secs(args.timeout),
+        })
+    }
+
+    /// A short, one-way name for the account: it keys the cache, so two tokens or API URLs
+    /// never share an entry, and it can be shown without revealing the token.
+    pub fn fingerprint(&self) -> String {
+        let mut hash = Sha256::new();
+        hash.update(self.api_url.as_bytes());
+        hash.update([0]);
+        hash.update(self.token.expose().as_bytes());
+        hash.finalize()[..8]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}
+
+fn normalize_api_url(raw: &str) -> Result<String> {
+    let trimmed = raw.trim().trim_end_matches('/');
+    let invalid = |reason: &str| Error::InvalidApiUrl {
+        url: crate::error::one_line(raw),
+        reason: reason.into(),
+    };
+    let rest = trimmed
+        .strip_prefix("https://")
+        .or_else(|| trimmed.strip_prefix("http://"))
+        .ok_or_else(|| invalid("it must start with https:// (or http:// for a local stand-in)"))?;
+    if rest.is_empty() || rest.contains(['?', '#', ' ']) {
+        return Err(invalid(
+            "expected a base URL such as https://api.digitalocean.com",
+        ));
+    }
+    Ok(trimmed.to_string())
+}
+
+/// `--cache-dir`, else `$KUBECACHEDIR/doks-auth`, else `~/.kube/cache/doks-auth`: the same root
+/// kubectl and other plugins use, so users find every cached credential in one place.
+pub fn cache_dir(arg: &CacheDirArg) -> Result<PathBuf> {
+    if let Some(dir) = &arg.cache_dir {
+        return Ok(dir.clone());
+    }
+    if let Some(root) = std::env::var_os("KUBECACHEDIR").filter(|v| !v.is_empty()) {
+        return Ok(PathBuf::from(root).join("doks-auth"));
+    }
+    let home = dirs::home_dir().ok_or_else(|| Error::Cache {
+        path: PathBuf::from("~/.kube/cache/doks-auth"),
+        cause: std::io::Error::other("no home directory: set HOME or use --cache-dir"),
+    })?;
+    Ok(home.join(".kube").join("cache").join("doks-auth"))
+}
+
+/// Everything `get-credential` needs, checked.
+#[derive(Debug)]
+pub struct CredentialSettings {
+    pub cluster_id: ClusterId,
+    pub version: ApiVersion,
+    pub account: Account,
+    pub expiry_seconds: u64,
+    pub refresh_margin: chrono::Duration,
+    /// `None` with `--no-cache`.
+    pub cache_dir: Option<PathBuf>,
+}
+
+impl CredentialSettings {
+    pub fn from_args(args: &GetCredentialArgs) -> Result<Self> {
+        // The order matters: the id is checked before anything else is looked at.
+        let cluster_id = ClusterId::parse(&args.cluster_id)?;
+        let exec_info = std::env::var("KUBERNETES_EXEC_INFO").ok();
+        let version = ApiVersion::negotiate(exec_info.as_deref(), args.api_version)?;
+        let cache_dir = if args.no_cache {
+            None
+        } else {
+            Some(cache_dir(&args.cache)?)
+        };
+        Ok(CredentialSettings {
+            cluster_id,
+            version,
+            account: Account::from_args(&args.account)?,
+            expiry_seconds: args.expiry_seconds,
+            refresh_margin: chrono::Duration::seconds(args.refresh_margin as i64),
+            cache_dir,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uuids_are_accepted() {
+        let id = "bd5f5959-5e1e-4205-a714-a914373942af";
+        assert_eq!(ClusterId::parse(id).unwrap().as_str(), id);
+    }
+
+    #[test]
+    fn hostile_ids_are_refused() {
+        for bad in [
+            "", "../x", "a/b", "a?b", "a%2f", "a b", "a#b", ".", "..", "a\\b", "é", "a\nb",
+        ] {
+            assert!(ClusterId::parse(bad).is_err(), "{bad:?} accepted");
+        }
+        assert!(ClusterId::parse(&"a".repeat(129)).is_err());
+    }
+
+    #[test]
+    fn api_urls_are_normalised() {
+        assert_eq!(
+            normalize_api_url("https://api.digitalocean.com/").unwrap(),
+            "https://api.digitalocean.com"
+        );
+        assert_eq!(
+            normalize_api_url("http://127.0.0.1:8080").unwrap(),
+            "http://127.0.0.1:8080"
+        );
+        for bad in [
+            "api.digitalocean.com",
+            "ftp://x",
+            "https://",
+            "https://x?y=1",
+        ] {
+            assert!(normalize_api_url(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn fingerprint_separates_accounts_and_hides_the_token() {
+        let account = |url: &str, token: &str| Account {
+            api_url: url.into(),
+            token: Secret::new(token),
+            timeout: Duration::from_secs(1),
+        };
+        let a = account("https://api.digitalocean.com", "dop_v1_a").fingerprint();
+        assert_eq!(a.len(), 16);
+        assert_eq!(
+            a,
+            account("https://api.digitalocean.com", "dop_v1_a").fingerprint()
+        );
+        assert_ne!(
+            a,
+            account("https://api.digitalocean.com", "dop_v1_b").fingerprint()
+        );
+        assert_ne!(a, account("http://127.0.0.1:1", "dop_v1_a").fingerprint());
+        assert!(!a.contains("dop_v1"));
+    }
+}

@@ -1,0 +1,230 @@
+//! Where the DigitalOcean token comes from, in doctl's order of precedence, so a machine set up
+//! for doctl needs nothing more:
+//! 1. `--access-token`;
+//! 2. with `--context` / `DIGITALOCEAN_CONTEXT`, that context in doctl's config file;
+//! 3. `DIGITALOCEAN_ACCESS_TOKEN` (doctl's variable), then `DIGITALOCEAN_TOKEN` (pydo's, Terraform's);
+//! 4. doctl's config file: its current `context`, else its `access-token`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use log::debug;
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::secret::Secret;
+
+/// The parts of `doctl/config.yaml` that hold tokens. doctl calls its top-level token context
+/// "default".
+#[derive(Deserialize)]
+struct DoctlConfig {
+    #[serde(rename = "access-token")]
+    access_token: Option<String>,
+    context: Option<String>,
+    #[serde(rename = "auth-contexts")]
+    auth_contexts: Option<BTreeMap<String, String>>,
+}
+
+pub fn resolve(flag: Option<&str>, context: Option<&str>) -> Result<Secret> {
+    resolve_from(
+        flag,
+        context,
+        &|name| std::env::var(name).ok(),
+        doctl_config_path().as_deref(),
+    )
+}
+
+/// doctl keeps its config in the platform's config folder (`$XDG_CONFIG_HOME` or `~/.config`
+/// on Linux, `~/Library/Application Support` on macOS).
+pub fn doctl_config_path() -> Option<PathBuf> {
+    dirs::config_dir().map(|dir| dir.join("doctl").join("config.yaml"))
+}
+
+fn resolve_from(
+    flag: Option<&str>,
+    context: Option<&str>,
+    env: &dyn Fn(&str) -> Option<String>,
+    config_path: Option<&Path>,
+) -> Result<Secret> {
+    let nonempty = |value: Option<String>| value.filter(|v| !v.trim().is_empty());
+    if let Some(token) = nonempty(flag.map(str::to_string)) {
+        debug!("token: from --access-token");
+        return Ok(Secret::new(token.trim()));
+    }
+    if let Some(name) = nonempty(context.map(str::to_string)) {
+        let path = config_path.ok_or(Error::NoToken)?;
+        let config = read_config(path)?.ok_or_else(|| Error::DoctlConfig {
+            path: path.to_path_buf(),
+            reason: format!("it does not exist, so context {name:?} cannot be read; run `doctl auth init --context {name}`"),
+        })?;
+        return token_for_context(&config, &name, path);
+    }
+    for variable in ["DIGITALOCEAN_ACCESS_TOKEN", "DIGITALOCEAN_TOKEN"] {
+        if let Some(token) = nonempty(env(variable)) {
+            debug!("token: from {variable}");
+            return Ok(Secret::new(token.trim()));
+        }
+    }
+    let Some(path) = config_path else {
+        return Err(Error::NoToken);
+    };
+    let Some(config) = read_config(path)? else {
+        return Err(Error::NoToken);
+    };
+    match config.context.as_deref().filter(|c| !c.is_empty()) {
+        Some(name) => token_for_context(&config, name, path),
+        None => token_for_context(&config, "default", path),
+    }
+}
+
+fn token_for_context(config: &DoctlConfig, name: &str, path: &Path) -> Result<Secret> {
+    let token = if name == "default" {
+        config.access_token.clone()
+    } else {
+        config
+            .auth_contexts
+            .as_ref()
+            .and_then(|c| c.get(name).cloned())
+    };
+    match token.filter(|t| !t.trim().is_empty()) {
+        Some(token) => {
+            debug!("token: doctl context {name:?} from {}", path.display());
+            Ok(Secret::new(token.trim()))
+        }
+        None if name == "default" => Err(Error::NoToken),
+        None => {
+            let mut known: Vec<&str> = config
+                .auth_contexts
+                .iter()
+                .flat_map(|c| c.keys().map(String::as_str))
+                .collect();
+            if config.access_token.is_some() {
+                known.insert(0, "default");
+            }
+            Err(Error::UnknownContext {
+                name: crate::error::one_line(name),
+                path: path.to_path_buf(),
+                known: if known.is_empty() {
+                    "none".into()
+                } else {
+                    known.join(", ")
+                },
+            })
+        }
+    }
+}
+
+/// `Ok(None)` when the file does not exist. Parse errors are summarised without the parser's
+/// text, which could quote a token from the file.
+fn read_config(path: &Path) -> Result<Option<DoctlConfig>> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(err) => {
+            return Err(Error::DoctlConfig {
+                path: path.to_path_buf(),
+                reason: err.to_string(),
+            });
+        }
+    };
+    serde_saphyr::from_str(&text)
+        .map(Some)
+        .map_err(|_| Error::DoctlConfig {
+            path: path.to_path_buf(),
+            reason:
+                "it is not doctl's YAML (access-token, context, auth-contexts); fix or remove it"
+                    .into(),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CONFIG: &str = "access-token: dop_v1_default\ncontext: work\nauth-contexts:\n  work: dop_v1_work\n  home: dop_v1_home\noutput: text\n";
+
+    fn config_file(text: &str) -> tempfile::TempPath {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), text).unwrap();
+        file.into_temp_path()
+    }
+
+    fn resolve(
+        flag: Option<&str>,
+        context: Option<&str>,
+        env: &[(&str, &str)],
+        path: Option<&Path>,
+    ) -> Result<String> {
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let lookup = move |name: &str| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+        resolve_from(flag, context, &lookup, path).map(|s| s.expose().to_string())
+    }
+
+    #[test]
+    fn precedence_follows_doctl() {
+        let path = config_file(CONFIG);
+        let env = [
+            ("DIGITALOCEAN_ACCESS_TOKEN", "env_access"),
+            ("DIGITALOCEAN_TOKEN", "env_token"),
+        ];
+        let p = Some(path.as_ref());
+        assert_eq!(
+            resolve(Some("flag"), Some("home"), &env, p).unwrap(),
+            "flag"
+        );
+        assert_eq!(resolve(None, Some("home"), &env, p).unwrap(), "dop_v1_home");
+        assert_eq!(
+            resolve(None, Some("default"), &env, p).unwrap(),
+            "dop_v1_default"
+        );
+        assert_eq!(resolve(None, None, &env, p).unwrap(), "env_access");
+        assert_eq!(resolve(None, None, &env[1..], p).unwrap(), "env_token");
+        assert_eq!(
+            resolve(None, None, &[("DIGITALOCEAN_ACCESS_TOKEN", " ")], p).unwrap(),
+            "dop_v1_work"
+        );
+        let no_context = config_file("access-token: dop_v1_default\n");
+        assert_eq!(
+            resolve(None, None, &[], Some(no_context.as_ref())).unwrap(),
+            "dop_v1_default"
+        );
+    }
+
+    #[test]
+    fn missing_token_and_context_errors_are_helpful() {
+        let missing = Path::new("/nonexistent/doctl/config.yaml");
+        let err = resolve(None, None, &[], Some(missing))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("DIGITALOCEAN_ACCESS_TOKEN") && err.contains("doctl auth init"),
+            "{err}"
+        );
+        let path = config_file(CONFIG);
+        let err = resolve(None, Some("nope"), &[], Some(path.as_ref()))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("\"nope\"") && err.contains("default, home, work"),
+            "{err}"
+        );
+        assert!(!err.contains("dop_v1"), "{err}");
+        let err = resolve(None, Some("work"), &[], Some(missing))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("does not exist"), "{err}");
+    }
+
+    #[test]
+    fn unparsable_config_is_an_error_that_quotes_nothing() {
+        let path = config_file("access-token: [dop_v1_secret\n");
+        let err = resolve(None, None, &[], Some(path.as_ref()))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("not doctl's YAML"), "{err}");
+        assert!(!err.contains("dop_v1_secret"), "{err}");
+    }
+}
