@@ -221,9 +221,15 @@ impl Client {
 
     async fn attempt<T: DeserializeOwned>(&self, url: &str, attempt: u32) -> Result<T> {
         let started = Instant::now();
-        let network_error = |err: reqwest::Error| Error::Network {
-            url: url.to_string(),
-            reason: error_chain(&err),
+        let network_error = |err: reqwest::Error| {
+            let reason = error_chain(&err);
+            let url = url.to_string();
+            // Like godo, retry connection trouble but not a certificate that will not verify.
+            if is_tls_failure(&err) {
+                Error::Tls { url, reason }
+            } else {
+                Error::Network { url, reason }
+            }
         };
         let response = self
             .http
@@ -360,6 +366,19 @@ fn random_fraction() -> f64 {
     use std::hash::{BuildHasher, RandomState};
     let bits = RandomState::new().hash_one(Instant::now());
     (bits >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// Whether a rustls error is in the chain. `io::Error::source` skips the error it wraps, so
+/// wrapped io errors are opened by hand.
+fn is_tls_failure(err: &(dyn std::error::Error + 'static)) -> bool {
+    if err.is::<rustls::Error>() {
+        return true;
+    }
+    let wrapped = err
+        .downcast_ref::<std::io::Error>()
+        .and_then(|io| io.get_ref())
+        .map(|inner| inner as &(dyn std::error::Error + 'static));
+    wrapped.or_else(|| err.source()).is_some_and(is_tls_failure)
 }
 
 /// reqwest's own message is generic ("error sending request"); the causes say what failed.

@@ -48,6 +48,11 @@ pub enum Error {
     Network { url: String, reason: String },
 
     #[error(
+        "the DigitalOcean API at {url} failed TLS verification: {reason}; if a private CA or a TLS-inspecting proxy is in the way, point SSL_CERT_FILE at its CA bundle"
+    )]
+    Tls { url: String, reason: String },
+
+    #[error(
         "no answer from the DigitalOcean API within {seconds} s (--timeout); check the network or raise --timeout"
     )]
     Timeout { seconds: u64 },

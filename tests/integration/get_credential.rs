@@ -1,0 +1,255 @@
+//! The happy paths of `get-credential`: what it prints, what it asks DigitalOcean, and versions.
+
+use chrono::{DateTime, Duration, Utc};
+use wiremock::ResponseTemplate;
+
+use crate::support::*;
+
+fn expiry(out: &Outcome) -> DateTime<Utc> {
+    out.json()["status"]["expirationTimestamp"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn token_cluster_prints_a_v1beta1_exec_credential_and_nothing_else() {
+    let env = TestEnv::new();
+    let api = DoApi::start();
+    let expires_at = Utc::now() + Duration::hours(3);
+    api.serve_credentials(
+        CLUSTER_ID,
+        ResponseTemplate::new(200).set_body_json(credentials_json(
+            "https://k",
+            "",
+            Some(K8S_TOKEN),
+            None,
+            expires_at,
+        )),
+    );
+
+    let out = run_ok(&mut env.get_credential(&api.url(), CLUSTER_ID));
+
+    assert_eq!(out.stderr, "", "stderr must stay silent on success");
+    assert!(
+        out.stdout.ends_with("}\n") && out.stdout.matches('\n').count() == 1,
+        "one compact line: {:?}",
+        out.stdout
+    );
+    let doc = out.json();
+    assert_eq!(doc["kind"], "ExecCredential");
+    assert_eq!(doc["apiVersion"], "client.authentication.k8s.io/v1beta1");
+    assert_eq!(doc["spec"]["interactive"], false);
+    assert_eq!(doc["status"]["token"], K8S_TOKEN);
+    assert!(doc["status"].get("clientCertificateData").is_none());
+    // Reported expiry = real expiry minus the 300 s refresh margin, to the second.
+    let reported = expiry(&out);
+    let wanted = expires_at - Duration::seconds(300);
+    assert!(
+        (reported - wanted).num_seconds().abs() <= 1,
+        "{reported} vs {wanted}"
+    );
+
+    let requests = api.requests();
+    assert_eq!(requests.len(), 1);
+    let request = &requests[0];
+    assert_eq!(request.url.query(), Some("expiry_seconds=10800"));
+    assert_eq!(
+        request.headers["authorization"],
+        format!("Bearer {DO_TOKEN}").as_str()
+    );
+    let agent = request.headers["user-agent"].to_str().unwrap();
+    assert!(agent.starts_with("doks-auth/"), "{agent}");
+}
+
+#[test]
+fn second_call_is_served_from_the_cache() {
+    let env = TestEnv::new();
+    let api = DoApi::start();
+    api.serve_token(CLUSTER_ID, K8S_TOKEN, Duration::hours(3));
+    let first = run_ok(&mut env.get_credential(&api.url(), CLUSTER_ID));
+    let second = run_ok(&mut env.get_credential(&api.url(), CLUSTER_ID));
+    assert_eq!(first.stdout, second.stdout);
+    assert_eq!(second.stderr, "");
+    assert_eq!(api.credential_requests(CLUSTER_ID), 1);
+}
+
+#[test]
+fn certificate_cluster_gets_pem_client_certificate_and_key() {
+    let env = TestEnv::new();
+    let api = DoApi::start();
+    let pki = Pki::new();
+    let body = credentials_json(
+        "https://k",
+        &pki.ca_base64(),
+        None,
+        Some((&pki.client_cert_pem, &pki.client_key_pem)),
+        Utc::now() + Duration::hours(1),
+    );
+    api.serve_credentials(CLUSTER_ID, ResponseTemplate::new(200).set_body_json(body));
+
+    let out = run_ok(&mut env.get_credential(&api.url(), CLUSTER_ID));
+    let status = &out.json()["status"];
+    assert_eq!(
+        status["clientCertificateData"],
+        pki.client_cert_pem.as_str()
+    );
+    assert_eq!(status["clientKeyData"], pki.client_key_pem.as_str());
+    assert!(status.get("token").is_none());
+    // And again from the cache, byte for byte.
+    assert_eq!(
+        run_ok(&mut env.get_credential(&api.url(), CLUSTER_ID)).stdout,
+        out.stdout
+    );
+    assert_eq!(api.credential_requests(CLUSTER_ID), 1);
+}
+
+#[test]
+fn answers_in_the_version_kubectl_asks_for() {
+    let env = TestEnv::new();
+    let api = DoApi::start();
+    api.serve_token(CLUSTER_ID, K8S_TOKEN, Duration::hours(3));
+    let exec_info = |v: &str| {
+        format!(
+            r#"{{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/{v}","spec":{{"interactive":false}}}}"#
+        )
+    };
+    let version = |cmd: &mut std::process::Command| {
+        run_ok(cmd).json()["apiVersion"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+
+    assert_eq!(
+        version(
+            env.get_credential(&api.url(), CLUSTER_ID)
+                .args(["--api-version", "v1"])
+        ),
+        "client.authentication.k8s.io/v1"
+    );
+    assert_eq!(
+        version(
+            env.get_credential(&api.url(), CLUSTER_ID)
+                .env("KUBERNETES_EXEC_INFO", exec_info("v1"))
+        ),
+        "client.authentication.k8s.io/v1"
+    );
+    // KUBERNETES_EXEC_INFO wins over the flag: it is what kubectl will accept.
+    assert_eq!(
+        version(
+            env.get_credential(&api.url(), CLUSTER_ID)
+                .args(["--api-version", "v1"])
+                .env("KUBERNETES_EXEC_INFO", exec_info("v1beta1"))
+        ),
+        "client.authentication.k8s.io/v1beta1"
+    );
+}
+
+#[test]
+fn unsupported_or_malformed_exec_info_is_a_clear_error() {
+    let env = TestEnv::new();
+    let api = DoApi::start();
+    api.serve_token(CLUSTER_ID, K8S_TOKEN, Duration::hours(3));
+    for info in [
+        r#"{"apiVersion":"client.authentication.k8s.io/v1alpha1"}"#,
+        "{not json",
+    ] {
+        let out = run(env
+            .get_credential(&api.url(), CLUSTER_ID)
+            .env("KUBERNETES_EXEC_INFO", info));
+        assert_eq!(out.code, Some(2), "{}", out.stderr);
+        assert_eq!(out.stdout, "");
+        assert!(
+            out.stderr.contains("KUBERNETES_EXEC_INFO"),
+            "{}",
+            out.stderr
+        );
+        assert!(
+            out.stderr.contains("client.authentication.k8s.io/v1beta1"),
+            "{}",
+            out.stderr
+        );
+        assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    }
+    assert_eq!(api.requests().len(), 0);
+}
+
+#[test]
+fn expiry_seconds_is_passed_on() {
+    let env = TestEnv::new();
+    let api = DoApi::start();
+    api.serve_token(CLUSTER_ID, K8S_TOKEN, Duration::hours(3));
+    run_ok(env.get_credential(&api.url(), CLUSTER_ID).args([
+        "--expiry-seconds",
+        "0",
+        "--no-cache",
+    ]));
+    run_ok(env.get_credential(&api.url(), CLUSTER_ID).args([
+        "--expiry-seconds",
+        "600",
+        "--no-cache",
+    ]));
+    let queries: Vec<String> = api
+        .requests()
+        .iter()
+        .map(|r| r.url.query().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(queries, ["expiry_seconds=0", "expiry_seconds=600"]);
+}
+
+#[test]
+fn hostile_cluster_ids_are_usage_errors_with_no_request_and_no_file() {
+    let env = TestEnv::new();
+    let api = DoApi::start();
+    api.serve_token(CLUSTER_ID, K8S_TOKEN, Duration::hours(3));
+    for id in [
+        "../x",
+        "a/b",
+        "x?y=1",
+        "%2e%2e",
+        "a b",
+        "",
+        "..",
+        "a#b",
+        "/etc/passwd",
+    ] {
+        let out = run(&mut env.get_credential(&api.url(), id));
+        assert_eq!(out.code, Some(2), "{id:?}: {}", out.stderr);
+        assert_eq!(out.stdout, "");
+        assert!(
+            out.stderr.contains("invalid cluster id"),
+            "{id:?}: {}",
+            out.stderr
+        );
+    }
+    assert_eq!(api.requests().len(), 0);
+    assert!(env.files().is_empty(), "{:?}", env.files());
+}
+
+#[test]
+fn help_and_version_work() {
+    let env = TestEnv::new();
+    let out = run_ok(env.doks_auth().args(["get-credential", "--help"]));
+    for flag in [
+        "--cluster-id",
+        "--api-version",
+        "--expiry-seconds",
+        "--refresh-margin",
+        "--cache-dir",
+        "--no-cache",
+        "--context",
+        "--access-token",
+        "--api-url",
+        "--timeout",
+        "--verbose",
+    ] {
+        assert!(out.stdout.contains(flag), "{flag} missing from help");
+    }
+    let out = run_ok(env.doks_auth().arg("--version"));
+    assert_eq!(
+        out.stdout.trim(),
+        format!("doks-auth {}", env!("CARGO_PKG_VERSION"))
+    );
+}
