@@ -115,6 +115,8 @@ impl Client {
         deadline: Instant,
         timeout: Duration,
     ) -> Result<Self> {
+        // reqwest takes the process-wide provider; an Err means one is installed already.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::Client::builder()
             .user_agent(concat!("doks-auth/", env!("CARGO_PKG_VERSION")))
             // The API never redirects; following one could carry the token to another host.

@@ -171,6 +171,78 @@ impl Cache {
     }
 }
 
+/// The entry files (`*.json`) in the cache folder, sorted; none when the folder does not exist.
+pub fn entry_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = cache_files(dir)?
+        .into_iter()
+        .filter(|(_, name)| name.ends_with(".json"))
+        .map(|(path, _)| path)
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// Removes cached credentials: every entry, lock and leftover temporary file, or with `cluster`
+/// only that cluster's entries and locks (for any account). Returns how many entries (credentials)
+/// were removed; a missing folder has none.
+pub fn remove_entries(dir: &Path, cluster: Option<&ClusterId>) -> Result<usize> {
+    let mut removed = 0;
+    for (path, name) in cache_files(dir)? {
+        let is_entry = name.ends_with(".json");
+        let wanted = match cluster {
+            None => is_entry || name.ends_with(".lock") || name.starts_with(".tmp-"),
+            Some(id) => {
+                // `<id>-<account>.json|.lock`; the account fingerprint has no '-', so the id
+                // `abc` never matches cluster `abc-def`'s files.
+                let stem = name
+                    .strip_suffix(".json")
+                    .or_else(|| name.strip_suffix(".lock"));
+                let id = id.as_str();
+                stem.and_then(|s| s.split_at_checked(id.len()))
+                    .and_then(|(prefix, rest)| prefix.eq_ignore_ascii_case(id).then_some(rest))
+                    .and_then(|rest| rest.strip_prefix('-'))
+                    .is_some_and(|account| !account.is_empty() && !account.contains('-'))
+            }
+        };
+        if !wanted {
+            continue;
+        }
+        match fs::remove_file(&path) {
+            Ok(()) => {
+                debug!("cache: removed {}", path.display());
+                removed += usize::from(is_entry);
+            }
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+            Err(cause) => return Err(Error::Cache { path, cause }),
+        }
+    }
+    Ok(removed)
+}
+
+/// The folder's non-directory entries with UTF-8 names (doks-auth never writes others).
+fn cache_files(dir: &Path) -> Result<Vec<(PathBuf, String)>> {
+    let io = |cause| Error::Cache {
+        path: dir.to_path_buf(),
+        cause,
+    };
+    let listing = match fs::read_dir(dir) {
+        Ok(listing) => listing,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(err) => return Err(io(err)),
+    };
+    let mut files = Vec::new();
+    for item in listing {
+        let item = item.map_err(io)?;
+        if item.file_type().map_err(io)?.is_dir() {
+            continue;
+        }
+        if let Ok(name) = item.file_name().into_string() {
+            files.push((item.path(), name));
+        }
+    }
+    Ok(files)
+}
+
 /// Reads and checks one cache file; the error says why it is not used.
 pub fn read_entry(path: &Path) -> std::result::Result<Entry, String> {
     // O_NOFOLLOW: a symlink planted in the folder is never read through; O_NONBLOCK: a FIFO
@@ -315,6 +387,50 @@ mod tests {
                 .file_type()
                 .is_symlink()
         );
+    }
+
+    #[test]
+    fn listing_and_removing_entries() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("doks-auth");
+        assert!(entry_files(&dir).unwrap().is_empty());
+        assert_eq!(remove_entries(&dir, None).unwrap(), 0);
+        for (cluster, account) in [("abc", "aaaa"), ("abc", "bbbb"), ("abc-def", "aaaa")] {
+            let cache = cache(tmp.path(), cluster, account);
+            cache.store(&credential()).unwrap();
+            drop(cache.lock(Instant::now(), Duration::ZERO).unwrap());
+        }
+        fs::write(dir.join(".tmp-leftover"), b"x").unwrap();
+        fs::write(dir.join("notes.txt"), b"x").unwrap();
+        let names = |dir: &Path| {
+            let mut names: Vec<String> = fs::read_dir(dir)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().into_string().unwrap())
+                .collect();
+            names.sort();
+            names
+        };
+        assert_eq!(
+            entry_files(&dir).unwrap(),
+            [
+                dir.join("abc-aaaa.json"),
+                dir.join("abc-bbbb.json"),
+                dir.join("abc-def-aaaa.json")
+            ]
+        );
+        let abc = ClusterId::parse("abc").unwrap();
+        assert_eq!(remove_entries(&dir, Some(&abc)).unwrap(), 2);
+        assert_eq!(
+            names(&dir),
+            [
+                ".tmp-leftover",
+                "abc-def-aaaa.json",
+                "abc-def-aaaa.lock",
+                "notes.txt"
+            ]
+        );
+        assert_eq!(remove_entries(&dir, None).unwrap(), 1);
+        assert_eq!(names(&dir), ["notes.txt"]);
     }
 
     #[test]

@@ -146,7 +146,8 @@ mod tests {
 
     #[test]
     fn malformed_answers_are_rejected_without_quoting_secrets() {
-        let cases: Vec<(Box<dyn Fn(&mut ApiCredentials)>, &str)> = vec![
+        type Change = Box<dyn Fn(&mut ApiCredentials)>;
+        let cases: Vec<(Change, &str)> = vec![
             (Box::new(|a| a.token = None), "neither a token"),
             (
                 Box::new(|a| a.token = Some(Secret::new(""))),

@@ -62,6 +62,22 @@ pub enum Error {
     )]
     LockTimeout { seconds: u64, path: PathBuf },
 
+    #[error(
+        "no cluster named {name:?} in this account (clusters: {known}); see `doks-auth clusters`"
+    )]
+    ClusterNotFound { name: String, known: String },
+
+    #[error("{count} clusters are named {name:?} (ids: {ids}); pass the cluster's id instead")]
+    AmbiguousClusterName {
+        name: String,
+        count: usize,
+        ids: String,
+    },
+
+    /// A kubeconfig that cannot be read, parsed or written; the reason says what to do.
+    #[error("kubeconfig {path}: {reason}")]
+    Kubeconfig { path: PathBuf, reason: String },
+
     /// `cause` rather than `source`, so the cause is printed once, inside this message.
     #[error("cache {path}: {cause}")]
     Cache {

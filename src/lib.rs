@@ -2,7 +2,8 @@
 //!
 //! The flow of `get-credential`, one module per step:
 //! [`cli`] (arguments) → [`settings`] (+ [`token`]) → [`cache`] or [`api`] → [`credential`] →
-//! [`exec_credential`] → stdout. The other commands live in [`commands`].
+//! [`exec_credential`] → stdout. The other commands live in [`commands`]; `kubeconfig save`,
+//! `show` and `remove` edit the file through [`kubeconfig`].
 
 pub mod api;
 pub mod cache;
@@ -11,6 +12,7 @@ pub mod commands;
 pub mod credential;
 pub mod error;
 pub mod exec_credential;
+pub mod kubeconfig;
 pub mod logging;
 pub mod secret;
 pub mod settings;
@@ -23,7 +25,10 @@ use cli::{Cli, Command};
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::GetCredential(args) => commands::get_credential::run(&args),
-        _ => anyhow::bail!("not implemented yet"),
+        Command::Kubeconfig { command } => commands::kubeconfig::run(&command),
+        Command::Clusters(args) => commands::clusters::run(&args),
+        Command::Cache { command } => commands::cache::run(&command),
+        Command::Completions { shell } => commands::completions::run(shell),
     }
 }
 

@@ -1,4 +1,64 @@
 //! One module per subcommand. Each takes its parsed arguments, validates them into settings,
 //! and does its work; `anyhow` context is added here, at the edge.
 
+pub mod cache;
+pub mod clusters;
+pub mod completions;
 pub mod get_credential;
+pub mod kubeconfig;
+
+use std::io::Write;
+
+use anyhow::Context;
+
+/// Writes a command's output; a closed pipe (`| head`) is an error rather than a panic.
+pub(crate) fn print_stdout(text: &str) -> anyhow::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .context("cannot write to stdout")
+}
+
+/// Columns padded to their widest cell, two spaces apart, no trailing blanks (like kubectl get).
+pub(crate) fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let header: Vec<String> = header.iter().map(|h| h.to_string()).collect();
+    let mut out = String::new();
+    for row in std::iter::once(&header).chain(rows) {
+        let mut line = String::new();
+        for (i, (cell, width)) in row.iter().zip(&widths).enumerate() {
+            if i > 0 {
+                line.push_str("  ");
+            }
+            line.push_str(cell);
+            let pad = width.saturating_sub(cell.chars().count());
+            line.extend(std::iter::repeat_n(' ', pad));
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_aligns_columns() {
+        let rows = vec![
+            vec!["prod".to_string(), "nyc1".to_string(), "x".to_string()],
+            vec!["é-staging".to_string(), "ams3".to_string(), "".to_string()],
+        ];
+        assert_eq!(
+            table(&["NAME", "REGION", "S"], &rows),
+            "NAME       REGION  S\nprod       nyc1    x\né-staging  ams3\n"
+        );
+    }
+}

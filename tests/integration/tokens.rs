@@ -50,7 +50,9 @@ fn precedence_is_flag_context_env_then_doctl_config() {
     api.serve_token(CLUSTER_ID, K8S_TOKEN, Duration::hours(3));
     write_doctl_config(&env, DOCTL_CONFIG);
 
-    let cases: Vec<(Vec<&str>, Vec<(&str, &str)>, &str)> = vec![
+    // (arguments, environment, the token that must reach the API)
+    type Case<'a> = (Vec<&'a str>, Vec<(&'a str, &'a str)>, &'a str);
+    let cases: Vec<Case> = vec![
         (
             vec!["--access-token", "flag"],
             vec![

@@ -1,0 +1,157 @@
+//! `doks-auth cache list|clear`: look into and empty the credential cache. Neither shows a
+//! credential: only cluster ids, account fingerprints and times.
+
+use std::path::Path;
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::cache::{self, Entry};
+use crate::cli::{CacheClearArgs, CacheCommand, CacheListArgs};
+use crate::settings::{self, ClusterId};
+
+pub fn run(command: &CacheCommand) -> anyhow::Result<()> {
+    match command {
+        CacheCommand::List(args) => list(args),
+        CacheCommand::Clear(args) => clear(args),
+    }
+}
+
+fn list(args: &CacheListArgs) -> anyhow::Result<()> {
+    let dir = settings::cache_dir(&args.cache)?;
+    // Clamped: chrono panics on durations beyond ~292 billion years, and a margin over a year
+    // means the same as a year.
+    let margin = Duration::seconds(args.refresh_margin.min(366 * 24 * 3600) as i64);
+    let now = Utc::now();
+    let mut rows = Vec::new();
+    for path in cache::entry_files(&dir)? {
+        match cache::read_entry(&path) {
+            Ok(entry) => rows.push(row(&entry, margin, now)),
+            // Junk or untrusted files are reported, never fatal: the cache must stay inspectable.
+            Err(reason) => eprintln!("skipped {}: unreadable ({reason})", display_name(&path)),
+        }
+    }
+    if rows.is_empty() {
+        eprintln!("no cached credentials in {}", dir.display());
+        return Ok(());
+    }
+    rows.sort();
+    super::print_stdout(&super::table(
+        &["CLUSTER ID", "ACCOUNT", "EXPIRES AT", "TIME LEFT", "SERVED"],
+        &rows,
+    ))
+}
+
+fn clear(args: &CacheClearArgs) -> anyhow::Result<()> {
+    let cluster = args
+        .cluster_id
+        .as_deref()
+        .map(ClusterId::parse)
+        .transpose()?;
+    let dir = settings::cache_dir(&args.cache)?;
+    let removed = cache::remove_entries(&dir, cluster.as_ref())?;
+    eprintln!("Removed {} from {}.", credentials(removed), dir.display());
+    Ok(())
+}
+
+/// "1 cached credential", "3 cached credentials".
+pub(crate) fn credentials(count: usize) -> String {
+    let s = if count == 1 { "" } else { "s" };
+    format!("{count} cached credential{s}")
+}
+
+fn row(entry: &Entry, margin: Duration, now: DateTime<Utc>) -> Vec<String> {
+    let credential = &entry.credential;
+    vec![
+        entry.cluster_id.clone(),
+        entry.account.clone(),
+        credential
+            .expires_at
+            .format("%Y-%m-%d %H:%M:%S UTC")
+            .to_string(),
+        time_left(credential.expires_at - now),
+        if credential.is_fresh(margin, now) {
+            "yes"
+        } else {
+            "no"
+        }
+        .to_string(),
+    ]
+}
+
+/// "3d 4h", "2h 55m", "4m 10s", "expired": two units are plenty to judge by.
+fn time_left(left: Duration) -> String {
+    let secs = left.num_seconds();
+    if secs <= 0 {
+        return "expired".into();
+    }
+    let (days, hours, minutes) = (secs / 86_400, secs / 3600 % 24, secs / 60 % 60);
+    if days > 0 {
+        format!("{days}d {hours}h")
+    } else if hours > 0 {
+        format!("{hours}h {minutes}m")
+    } else {
+        format!("{minutes}m {}s", secs % 60)
+    }
+}
+
+fn display_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::credential::Credential;
+    use crate::secret::Secret;
+
+    #[test]
+    fn time_left_reads_well() {
+        let t = |secs| time_left(Duration::seconds(secs));
+        assert_eq!(t(0), "expired");
+        assert_eq!(t(-5), "expired");
+        assert_eq!(t(42), "0m 42s");
+        assert_eq!(t(2 * 3600 + 55 * 60 + 59), "2h 55m");
+        assert_eq!(t(3 * 86_400 + 4 * 3600 + 1), "3d 4h");
+    }
+
+    #[test]
+    fn rows_show_no_secret() {
+        let now: DateTime<Utc> = "2026-11-23T12:00:00Z".parse().unwrap();
+        let entry = Entry {
+            format: 1,
+            cluster_id: "c1".into(),
+            account: "0123456789abcdef".into(),
+            credential: Credential {
+                token: Some(Secret::new("k8s-secret")),
+                client_certificate: None,
+                client_key: None,
+                expires_at: now + Duration::minutes(4),
+                fetched_at: now - Duration::hours(3),
+            },
+        };
+        let row = row(&entry, Duration::seconds(300), now);
+        assert_eq!(
+            row,
+            [
+                "c1",
+                "0123456789abcdef",
+                "2026-11-23 12:04:00 UTC",
+                "4m 0s",
+                "no"
+            ]
+        );
+        let fresh = super::row(&entry, Duration::seconds(60), now);
+        assert_eq!(fresh[4], "yes");
+        assert!(!row.concat().contains("k8s-secret"));
+    }
+
+    #[test]
+    fn counts_are_pluralised() {
+        assert_eq!(credentials(0), "0 cached credentials");
+        assert_eq!(credentials(1), "1 cached credential");
+        assert_eq!(credentials(3), "3 cached credentials");
+    }
+}

@@ -1,0 +1,128 @@
+//! `doks-auth clusters`: the account's clusters, from every page of the list.
+
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::api::{self, Cluster};
+use crate::cli::{ClustersArgs, OutputFormat};
+use crate::settings::Account;
+
+/// One cluster as `-o json` prints it: flat, with the state as `status`.
+#[derive(Debug, Serialize, PartialEq, Eq)]
+struct Row<'a> {
+    id: &'a str,
+    name: &'a str,
+    region: &'a str,
+    version: &'a str,
+    status: Option<&'a str>,
+    endpoint: Option<&'a str>,
+}
+
+impl<'a> From<&'a Cluster> for Row<'a> {
+    fn from(c: &'a Cluster) -> Self {
+        Row {
+            id: &c.id,
+            name: &c.name,
+            region: &c.region,
+            version: &c.version,
+            status: c.status.as_ref().and_then(|s| s.state.as_deref()),
+            endpoint: c.endpoint.as_deref().filter(|e| !e.is_empty()),
+        }
+    }
+}
+
+pub fn run(args: &ClustersArgs) -> anyhow::Result<()> {
+    let deadline = Instant::now() + std::time::Duration::from_secs(args.account.timeout);
+    let account = Account::from_args(&args.account)?;
+    let client = api::Client::new(
+        &account.api_url,
+        account.token.clone(),
+        deadline,
+        account.timeout,
+    )?;
+    let clusters = api::block_on(client.clusters())?;
+    let rows: Vec<Row> = clusters.iter().map(Row::from).collect();
+    match args.output {
+        OutputFormat::Json => {
+            let json = serde_json::to_string_pretty(&rows)?;
+            super::print_stdout(&format!("{json}\n"))
+        }
+        OutputFormat::Table if rows.is_empty() => {
+            eprintln!("no clusters in this account");
+            Ok(())
+        }
+        OutputFormat::Table => super::print_stdout(&render_table(&rows)),
+    }
+}
+
+fn render_table(rows: &[Row]) -> String {
+    let dash = |v: &str| {
+        if v.is_empty() {
+            "-".to_string()
+        } else {
+            v.to_string()
+        }
+    };
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                dash(r.name),
+                dash(r.id),
+                dash(r.region),
+                dash(r.version),
+                dash(r.status.unwrap_or("")),
+                dash(r.endpoint.unwrap_or("")),
+            ]
+        })
+        .collect();
+    super::table(
+        &["NAME", "ID", "REGION", "VERSION", "STATUS", "ENDPOINT"],
+        &cells,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::ClusterStatus;
+
+    fn cluster(name: &str, state: Option<&str>, endpoint: Option<&str>) -> Cluster {
+        Cluster {
+            id: format!("{name}-id"),
+            name: name.into(),
+            region: "nyc1".into(),
+            version: "1.33.1-do.0".into(),
+            endpoint: endpoint.map(str::to_string),
+            status: state.map(|s| ClusterStatus {
+                state: Some(s.into()),
+            }),
+        }
+    }
+
+    #[test]
+    fn table_and_json_shapes() {
+        let clusters = [
+            cluster("prod", Some("running"), Some("https://p.k8s")),
+            cluster("new", None, None),
+        ];
+        let rows: Vec<Row> = clusters.iter().map(Row::from).collect();
+        assert_eq!(
+            render_table(&rows),
+            "NAME  ID       REGION  VERSION      STATUS   ENDPOINT\n\
+             prod  prod-id  nyc1    1.33.1-do.0  running  https://p.k8s\n\
+             new   new-id   nyc1    1.33.1-do.0  -        -\n"
+        );
+        let json: serde_json::Value = serde_json::to_value(&rows).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!([
+                {"id": "prod-id", "name": "prod", "region": "nyc1", "version": "1.33.1-do.0",
+                 "status": "running", "endpoint": "https://p.k8s"},
+                {"id": "new-id", "name": "new", "region": "nyc1", "version": "1.33.1-do.0",
+                 "status": null, "endpoint": null},
+            ])
+        );
+    }
+}
