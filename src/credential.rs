@@ -48,13 +48,9 @@ impl Credential {
             return Err("the answer holds neither a token nor a client certificate".into());
         }
         let raw_expiry = answer.expires_at.ok_or("the answer has no expires_at")?;
+        // The value is not quoted back: a confused server could have put anything there.
         let expires_at = DateTime::parse_from_rfc3339(&raw_expiry)
-            .map_err(|_| {
-                format!(
-                    "expires_at {:?} is not an RFC 3339 timestamp",
-                    crate::error::one_line(&raw_expiry)
-                )
-            })?
+            .map_err(|_| "expires_at is not an RFC 3339 timestamp".to_string())?
             .with_timezone(&Utc);
         if expires_at <= fetched_at {
             return Err(format!(

@@ -6,7 +6,10 @@
 mod support;
 
 mod cache_behaviour;
+mod disk;
 mod failures;
 mod get_credential;
 mod kubectl;
+mod secrets;
+mod stress;
 mod tokens;

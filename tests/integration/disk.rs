@@ -1,0 +1,116 @@
+//! The disk side of the cache: folders that cannot be used, planted symlinks, leftover locks and
+//! junk. The credential still reaches kubectl; nothing outside the cache folder is written.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::time::{Duration as StdDuration, Instant};
+
+use chrono::Duration;
+
+use crate::support::*;
+
+fn served_with_one_warning(out: &Outcome) {
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(out.json()["status"]["token"], K8S_TOKEN);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    assert!(out.stderr.starts_with("doks-auth: warning:") && out.stderr.contains("not cached"), "{}", out.stderr);
+}
+
+#[test]
+fn an_unusable_cache_folder_still_serves_the_credential_with_a_warning() {
+    let env = TestEnv::new();
+    let api = DoApi::start();
+    api.serve_token(CLUSTER_ID, K8S_TOKEN, Duration::hours(3));
+
+    // A regular file where the folder should be.
+    let file = env.home().join("not-a-dir");
+    std::fs::write(&file, b"keep me").unwrap();
+    served_with_one_warning(&run(env.get_credential(&api.url(), CLUSTER_ID).arg("--cache-dir").arg(&file)));
+    assert_eq!(std::fs::read(&file).unwrap(), b"keep me");
+
+    // A folder that cannot be created: below a file.
+    served_with_one_warning(&run(env.get_credential(&api.url(), CLUSTER_ID).arg("--cache-dir").arg(file.join("sub"))));
+
+    // A folder nobody may write to: /proc refuses even root (tests often run as root).
+    served_with_one_warning(&run(env.get_credential(&api.url(), CLUSTER_ID).args(["--cache-dir", "/proc/doks-auth-test"])));
+
+    // A read-only folder of our own, where permissions apply (not to root).
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        let ro = env.home().join("ro");
+        std::fs::create_dir(&ro).unwrap();
+        std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o500)).unwrap();
+        served_with_one_warning(&run(env.get_credential(&api.url(), CLUSTER_ID).arg("--cache-dir").arg(&ro)));
+    }
+    assert_eq!(api.credential_requests(CLUSTER_ID), if unsafe { libc::geteuid() } != 0 { 4 } else { 3 });
+}
+
+#[test]
+fn a_symlinked_entry_is_replaced_not_written_through() {
+    let env = TestEnv::new();
+    let api = DoApi::start();
+    api.serve_token(CLUSTER_ID, K8S_TOKEN, Duration::hours(3));
+    run_ok(&mut env.get_credential(&api.url(), CLUSTER_ID));
+    let entry = std::fs::read_dir(env.cache_dir()).unwrap().map(|e| e.unwrap().path()).find(|p| p.extension().is_some_and(|x| x == "json")).unwrap();
+
+    // Someone plants a symlink to a file of theirs where the entry was.
+    let victim = env.home().join("victim.txt");
+    std::fs::write(&victim, b"precious").unwrap();
+    std::fs::remove_file(&entry).unwrap();
+    std::os::unix::fs::symlink(&victim, &entry).unwrap();
+
+    let out = run_ok(&mut env.get_credential(&api.url(), CLUSTER_ID));
+    assert_eq!(out.json()["status"]["token"], K8S_TOKEN);
+    assert_eq!(api.credential_requests(CLUSTER_ID), 2, "the symlink was read as an entry");
+    assert_eq!(std::fs::read(&victim).unwrap(), b"precious", "wrote through the symlink");
+    assert!(std::fs::symlink_metadata(&entry).unwrap().file_type().is_file());
+}
+
+#[test]
+fn a_leftover_lock_file_does_not_block() {
+    let env = TestEnv::new();
+    let api = DoApi::start();
+    api.serve_token(CLUSTER_ID, K8S_TOKEN, Duration::hours(3));
+    run_ok(&mut env.get_credential(&api.url(), CLUSTER_ID));
+    let lock = std::fs::read_dir(env.cache_dir()).unwrap().map(|e| e.unwrap().path()).find(|p| p.extension().is_some_and(|x| x == "lock")).unwrap();
+    // The lock file stays after every refresh; make the entry stale so the next call needs it.
+    for entry in std::fs::read_dir(env.cache_dir()).unwrap().map(|e| e.unwrap().path()) {
+        if entry.extension().is_some_and(|x| x == "json") {
+            std::fs::remove_file(entry).unwrap();
+        }
+    }
+    assert!(lock.exists());
+    let started = Instant::now();
+    run_ok(env.get_credential(&api.url(), CLUSTER_ID).args(["--timeout", "5"]));
+    assert!(started.elapsed() < StdDuration::from_secs(4), "blocked on a lock nobody holds");
+    assert_eq!(api.credential_requests(CLUSTER_ID), 2);
+}
+
+#[test]
+fn a_folder_full_of_junk_still_works() {
+    let env = TestEnv::new();
+    let api = DoApi::start();
+    api.serve_token(CLUSTER_ID, K8S_TOKEN, Duration::hours(3));
+    run_ok(&mut env.get_credential(&api.url(), CLUSTER_ID));
+    let dir = env.cache_dir();
+    for i in 0..500 {
+        std::fs::write(dir.join(format!("junk-{i}.json")), format!("{{not json {i}")).unwrap();
+    }
+    std::fs::create_dir(dir.join("a-directory.json")).unwrap();
+    std::fs::write(dir.join(".tmp-leftover"), b"half a file").unwrap();
+    let out = run_ok(&mut env.get_credential(&api.url(), CLUSTER_ID));
+    assert_eq!(out.stderr, "");
+    assert_eq!(out.json()["status"]["token"], K8S_TOKEN);
+    assert_eq!(api.credential_requests(CLUSTER_ID), 1, "junk beside the entry caused a refetch");
+    // The other cluster's first fetch is not disturbed either.
+    api.serve_token(OTHER_CLUSTER_ID, K8S_TOKEN, Duration::hours(3));
+    run_ok(&mut env.get_credential(&api.url(), OTHER_CLUSTER_ID));
+    assert!(dir_has_entry_for(&dir, OTHER_CLUSTER_ID));
+}
+
+fn dir_has_entry_for(dir: &Path, cluster: &str) -> bool {
+    std::fs::read_dir(dir).unwrap().any(|e| {
+        let name = e.unwrap().file_name().into_string().unwrap();
+        name.starts_with(cluster) && name.ends_with(".json")
+    })
+}

@@ -1,0 +1,111 @@
+//! Stress, bounded in count and time: processes killed mid-refresh, and many readers racing a
+//! writer.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration as StdDuration, Instant};
+
+use chrono::{Duration, SecondsFormat, Utc};
+use serde_json::Value;
+use wiremock::ResponseTemplate;
+
+use crate::support::*;
+
+fn entry_path(env: &TestEnv) -> PathBuf {
+    std::fs::read_dir(env.cache_dir()).unwrap().map(|e| e.unwrap().path()).find(|p| p.extension().is_some_and(|x| x == "json")).expect("no cache entry")
+}
+
+#[test]
+fn a_process_killed_mid_refresh_does_not_block_the_next() {
+    let env = TestEnv::new();
+    let api = DoApi::start();
+    let slow = ResponseTemplate::new(200)
+        .set_body_json(credentials_json("https://k", "", Some(K8S_TOKEN), None, Utc::now() + Duration::hours(3)))
+        .set_delay(StdDuration::from_secs(30));
+    api.serve_credentials(CLUSTER_ID, slow);
+    let mut victim = env
+        .get_credential(&api.url(), CLUSTER_ID)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Once its request has arrived, it holds the lock.
+    wait_until("the victim's request", StdDuration::from_secs(10), || api.credential_requests(CLUSTER_ID) == 1);
+    victim.kill().unwrap(); // SIGKILL: no destructor, no cleanup
+    victim.wait().unwrap();
+
+    api.reset();
+    api.serve_token(CLUSTER_ID, K8S_TOKEN, Duration::hours(3));
+    let started = Instant::now();
+    let out = run_ok(env.get_credential(&api.url(), CLUSTER_ID).args(["--timeout", "10"]));
+    assert!(started.elapsed() < StdDuration::from_secs(5), "the next call waited {:?}", started.elapsed());
+    assert_eq!(out.json()["status"]["token"], K8S_TOKEN);
+    let entry: Value = serde_json::from_slice(&std::fs::read(entry_path(&env)).unwrap()).expect("the cache entry is whole");
+    assert_eq!(entry["cluster_id"], CLUSTER_ID);
+    let leftovers: Vec<_> = std::fs::read_dir(env.cache_dir())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.starts_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+/// Makes the entry due for refresh (4 minutes left, inside the default 5-minute margin) with an
+/// atomic rename, as doks-auth itself writes, so readers never see the test's own write torn.
+fn age_atomically(path: &Path) {
+    let mut entry: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    let now = Utc::now();
+    entry["fetched_at"] = (now - Duration::minutes(56)).to_rfc3339_opts(SecondsFormat::Nanos, true).into();
+    entry["expires_at"] = (now + Duration::minutes(4)).to_rfc3339_opts(SecondsFormat::Nanos, true).into();
+    let tmp = path.with_extension("aging");
+    std::fs::write(&tmp, serde_json::to_vec(&entry).unwrap()).unwrap();
+    std::fs::set_permissions(&tmp, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    std::fs::rename(&tmp, path).unwrap();
+}
+
+#[test]
+fn hundreds_of_readers_racing_refreshes_never_see_a_torn_entry() {
+    let env = TestEnv::new();
+    let api = DoApi::start();
+    api.serve_token(CLUSTER_ID, K8S_TOKEN, Duration::hours(1));
+    run_ok(&mut env.get_credential(&api.url(), CLUSTER_ID));
+    let entry = entry_path(&env);
+
+    let done = AtomicBool::new(false);
+    let refreshes = AtomicUsize::new(0);
+    let reads = AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        // The writer: again and again, make the entry due and let doks-auth refresh it.
+        s.spawn(|| {
+            while !done.load(Ordering::SeqCst) {
+                age_atomically(&entry);
+                run_ok(&mut env.get_credential(&api.url(), CLUSTER_ID));
+                refreshes.fetch_add(1, Ordering::SeqCst);
+            }
+        });
+        // Readers with no margin: the aged entry is still good for them, so each one is a hit
+        // that reads whatever file is there at that instant.
+        let readers: Vec<_> = (0..4)
+            .map(|_| {
+                s.spawn(|| {
+                    for _ in 0..75 {
+                        let out = run_ok(env.get_credential(&api.url(), CLUSTER_ID).args(["--refresh-margin", "0"]));
+                        assert_eq!(out.stderr, "");
+                        assert_eq!(out.json()["status"]["token"], K8S_TOKEN, "a reader got {:?}", out.stdout);
+                        reads.fetch_add(1, Ordering::SeqCst);
+                    }
+                })
+            })
+            .collect();
+        for reader in readers {
+            reader.join().unwrap();
+        }
+        done.store(true, Ordering::SeqCst);
+    });
+    assert_eq!(reads.load(Ordering::SeqCst), 300);
+    let refreshes = refreshes.load(Ordering::SeqCst);
+    assert!(refreshes >= 3, "only {refreshes} refreshes raced the readers");
+    // Every API request came from the writer: no reader ever missed.
+    assert_eq!(api.credential_requests(CLUSTER_ID), 1 + refreshes);
+}

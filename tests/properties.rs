@@ -1,0 +1,236 @@
+//! Property tests (proptest) on the parts that take untrusted input: cache files, DigitalOcean's
+//! answers, cluster ids, and the kubeconfig merge.
+
+use chrono::{Duration, Utc};
+use doks_auth::api::ApiCredentials;
+use doks_auth::cache::Cache;
+use doks_auth::credential::Credential;
+use doks_auth::exec_credential::{self, ApiVersion};
+use doks_auth::kubeconfig::{self, Entries, Names};
+use doks_auth::secret::Secret;
+use doks_auth::settings::ClusterId;
+use proptest::prelude::*;
+use serde_json::{Value, json};
+
+/// Any JSON value, with keys drawn mostly from the names doks-auth looks for.
+fn arb_json() -> impl Strategy<Value = Value> {
+    let key = prop_oneof![
+        Just("token".to_string()),
+        Just("expires_at".to_string()),
+        Just("client_certificate_data".to_string()),
+        Just("client_key_data".to_string()),
+        Just("server".to_string()),
+        Just("format".to_string()),
+        Just("cluster_id".to_string()),
+        "[a-z_]{1,8}",
+    ];
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(Value::from),
+        ".{0,40}".prop_map(Value::from),
+        Just(Value::from("2026-11-23T15:00:00.889080521Z")),
+        Just(Value::from("LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUIKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo=")),
+    ];
+    leaf.prop_recursive(4, 32, 6, move |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::from),
+            prop::collection::btree_map(key.clone(), inner, 0..6).prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+fn cache_in(dir: &std::path::Path) -> Cache {
+    Cache::new(dir.join("doks-auth"), &ClusterId::parse("c1").unwrap(), "acct")
+}
+
+fn write_private(path: &std::path::Path, bytes: &[u8]) {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(path.parent().unwrap()).unwrap();
+    let _ = std::fs::remove_file(path);
+    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).unwrap();
+    std::io::Write::write_all(&mut file, bytes).unwrap();
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn any_bytes_as_a_cache_file_are_a_miss(bytes in prop::collection::vec(any::<u8>(), 0..2048)) {
+        let tmp = tempfile::tempdir().unwrap();
+        let cache = cache_in(tmp.path());
+        write_private(cache.path(), &bytes);
+        prop_assert!(cache.load().is_none());
+    }
+
+    #[test]
+    fn any_json_as_a_cache_file_is_a_miss_or_a_whole_entry(doc in arb_json()) {
+        let tmp = tempfile::tempdir().unwrap();
+        let cache = cache_in(tmp.path());
+        write_private(cache.path(), &serde_json::to_vec(&doc).unwrap());
+        if let Some(credential) = cache.load() {
+            // Only a document that really is this cluster's and account's entry may be served.
+            prop_assert_eq!(&doc["cluster_id"], "c1");
+            prop_assert_eq!(&doc["account"], "acct");
+            prop_assert!(credential.expires_at > chrono::DateTime::<Utc>::MIN_UTC);
+        }
+    }
+
+    #[test]
+    fn a_cache_entry_cut_short_anywhere_is_a_miss(fraction in 0.0f64..1.0) {
+        let tmp = tempfile::tempdir().unwrap();
+        let cache = cache_in(tmp.path());
+        let now = Utc::now();
+        cache.store(&Credential {
+            token: Some(Secret::new("t")),
+            client_certificate: None,
+            client_key: None,
+            expires_at: now + Duration::hours(1),
+            fetched_at: now,
+        }).unwrap();
+        let whole = std::fs::read(cache.path()).unwrap();
+        let cut = (whole.len() as f64 * fraction) as usize;
+        write_private(cache.path(), &whole[..cut]);
+        prop_assert!(cache.load().is_none());
+    }
+
+    #[test]
+    fn any_api_answer_is_an_error_or_a_valid_exec_credential(doc in arb_json()) {
+        let now: chrono::DateTime<Utc> = "2026-11-23T12:00:00Z".parse().unwrap();
+        let Ok(answer) = serde_json::from_value::<ApiCredentials>(doc) else { return Ok(()) };
+        match Credential::from_api(answer, now) {
+            Err(reason) => {
+                prop_assert!(!reason.is_empty());
+                prop_assert!(!reason.contains('\n'));
+            }
+            Ok(credential) => {
+                let line = exec_credential::render(ApiVersion::V1, &credential, credential.refresh_at(Duration::seconds(300)));
+                let out: Value = serde_json::from_str(&line).unwrap();
+                let status = &out["status"];
+                let has_token = status["token"].is_string();
+                let has_pair = status["clientCertificateData"].is_string() && status["clientKeyData"].is_string();
+                prop_assert!(has_token || has_pair);
+                prop_assert_eq!(status["clientCertificateData"].is_string(), status["clientKeyData"].is_string());
+                let expiry: chrono::DateTime<Utc> = status["expirationTimestamp"].as_str().unwrap().parse().unwrap();
+                prop_assert!(expiry > now - Duration::seconds(1));
+            }
+        }
+    }
+
+    #[test]
+    fn one_bad_field_in_a_good_answer_never_panics(field in 0usize..4, value in arb_json()) {
+        let mut doc = json!({
+            "token": "tok",
+            "expires_at": "2026-11-23T15:00:00Z",
+            "client_certificate_data": null,
+            "client_key_data": null,
+        });
+        let name = ["token", "expires_at", "client_certificate_data", "client_key_data"][field];
+        doc[name] = value;
+        let now: chrono::DateTime<Utc> = "2026-11-23T12:00:00Z".parse().unwrap();
+        if let Ok(answer) = serde_json::from_value::<ApiCredentials>(doc) {
+            let _ = Credential::from_api(answer, now);
+        }
+    }
+
+    #[test]
+    fn accepted_cluster_ids_are_safe_in_paths_and_urls(raw in ".{0,40}") {
+        if let Ok(id) = ClusterId::parse(&raw) {
+            let id = id.as_str();
+            prop_assert!(!id.is_empty());
+            prop_assert!(!id.contains(['/', '\\', '%', '?', '#', '.']));
+            prop_assert!(!id.chars().any(char::is_whitespace));
+            prop_assert!(id.split('/').all(|seg| seg != "." && seg != ".."));
+        }
+    }
+
+    #[test]
+    fn every_uuid_is_accepted(uuid in "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}") {
+        let id = ClusterId::parse(&uuid).unwrap();
+        prop_assert_eq!(id.as_str(), uuid.as_str());
+    }
+}
+
+/// A kubeconfig list entry: a name drawn from a small set (so it sometimes collides with the
+/// saved names) and arbitrary content.
+fn arb_entry(kind: &'static str) -> impl Strategy<Value = Value> {
+    let name = prop_oneof![Just("do-nyc1-prod".to_string()), Just("do-nyc1-prod-admin".to_string()), "[a-z]{1,6}"];
+    (name, arb_yaml_safe()).prop_map(move |(name, body)| json!({"name": name, kind: body}))
+}
+
+/// Values that survive YAML and back: strings that look like other types included.
+fn arb_yaml_safe() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        any::<bool>().prop_map(Value::from),
+        any::<i32>().prop_map(Value::from),
+        prop_oneof![Just("yes"), Just("null"), Just("~"), Just("0123"), Just("1e3"), Just("true"), Just(""), Just("a: b"), Just("- x"), Just("#c")].prop_map(Value::from),
+        "[ -~]{0,20}".prop_map(Value::from),
+    ];
+    leaf.prop_recursive(3, 16, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
+            prop::collection::btree_map("[a-z-]{1,8}", inner, 0..4).prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+fn arb_kubeconfig() -> impl Strategy<Value = Value> {
+    (
+        prop::collection::vec(arb_entry("cluster"), 0..4),
+        prop::collection::vec(arb_entry("user"), 0..4),
+        prop::collection::vec(arb_entry("context"), 0..4),
+        arb_yaml_safe(),
+        "[a-z-]{0,12}",
+    )
+        .prop_map(|(clusters, users, contexts, extra, current)| {
+            json!({
+                "apiVersion": "v1", "kind": "Config",
+                "clusters": clusters, "users": users, "contexts": contexts,
+                "current-context": current, "preferences": {"colors": true},
+                "x-unknown-field": extra,
+            })
+        })
+}
+
+fn entries() -> Entries {
+    Entries {
+        names: Names::new("nyc1", "prod", None),
+        server: "https://bd5f5959.k8s.ondigitalocean.com".into(),
+        certificate_authority_data: "LS0tLS1CRUdJTg==".into(),
+        command: "/usr/local/bin/doks-auth".into(),
+        args: vec!["get-credential".into(), "--cluster-id".into(), "bd5f5959-5e1e-4205-a714-a914373942af".into()],
+    }
+}
+
+fn others(doc: &Value, list: &str, saved: &str) -> Vec<Value> {
+    doc[list].as_array().unwrap().iter().filter(|e| e["name"] != saved).cloned().collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    #[test]
+    fn merge_is_idempotent_and_keeps_everything_it_does_not_name(original in arb_kubeconfig()) {
+        let entries = entries();
+        let mut once = original.clone();
+        kubeconfig::merge(&mut once, &entries, true);
+        let mut twice = once.clone();
+        kubeconfig::merge(&mut twice, &entries, true);
+        prop_assert_eq!(&once, &twice);
+
+        let names = &entries.names;
+        for (list, saved) in [("clusters", &names.cluster), ("users", &names.user), ("contexts", &names.context)] {
+            prop_assert_eq!(others(&once, list, saved), others(&original, list, saved));
+            let saved_count = once[list].as_array().unwrap().iter().filter(|e| &e["name"] == saved).count();
+            prop_assert!(saved_count >= 1);
+        }
+        prop_assert_eq!(&once["x-unknown-field"], &original["x-unknown-field"]);
+        prop_assert_eq!(&once["preferences"], &original["preferences"]);
+        prop_assert_eq!(&once["current-context"], names.context.as_str());
+
+        // And what is written reads back as the same document.
+        let text = kubeconfig::to_yaml(&once).unwrap();
+        prop_assert_eq!(kubeconfig::parse(&text).unwrap(), once);
+    }
+}
