@@ -1,10 +1,8 @@
 //! `doks-auth get-credential`: what kubectl runs. Settings → cache (or API) → ExecCredential →
 //! stdout, and nothing else on stdout.
 
-use std::io::Write;
 use std::time::Instant;
 
-use anyhow::Context;
 use chrono::Utc;
 use log::{debug, warn};
 
@@ -24,11 +22,7 @@ pub fn run(args: &GetCredentialArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let settings = CredentialSettings::from_args(args)?;
     let line = credential_line(&settings, started)?;
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(line.as_bytes())
-        .and_then(|()| stdout.flush())
-        .context("cannot write the ExecCredential to stdout")?;
+    super::print_stdout(&line)?;
     debug!("done in {:.2} ms", started.elapsed().as_secs_f64() * 1e3);
     Ok(())
 }
