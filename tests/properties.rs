@@ -28,28 +28,46 @@ fn arb_json() -> impl Strategy<Value = Value> {
         Just(Value::Null),
         any::<bool>().prop_map(Value::from),
         any::<i64>().prop_map(Value::from),
-        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
         ".{0,40}".prop_map(Value::from),
         Just(Value::from("2026-11-23T15:00:00.889080521Z")),
-        Just(Value::from("LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUIKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo=")),
+        Just(Value::from(
+            "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUIKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo="
+        )),
     ];
     leaf.prop_recursive(4, 32, 6, move |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..6).prop_map(Value::from),
-            prop::collection::btree_map(key.clone(), inner, 0..6).prop_map(|m| Value::Object(m.into_iter().collect())),
+            prop::collection::btree_map(key.clone(), inner, 0..6)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
         ]
     })
 }
 
 fn cache_in(dir: &std::path::Path) -> Cache {
-    Cache::new(dir.join("doks-auth"), &ClusterId::parse("c1").unwrap(), "acct")
+    Cache::new(
+        dir.join("doks-auth"),
+        &ClusterId::parse("c1").unwrap(),
+        "acct",
+    )
 }
 
 fn write_private(path: &std::path::Path, bytes: &[u8]) {
     use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
-    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(path.parent().unwrap()).unwrap();
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(path.parent().unwrap())
+        .unwrap();
     let _ = std::fs::remove_file(path);
-    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).unwrap();
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .unwrap();
     std::io::Write::write_all(&mut file, bytes).unwrap();
 }
 
@@ -155,7 +173,11 @@ proptest! {
 /// A kubeconfig list entry: a name drawn from a small set (so it sometimes collides with the
 /// saved names) and arbitrary content.
 fn arb_entry(kind: &'static str) -> impl Strategy<Value = Value> {
-    let name = prop_oneof![Just("do-nyc1-prod".to_string()), Just("do-nyc1-prod-admin".to_string()), "[a-z]{1,6}"];
+    let name = prop_oneof![
+        Just("do-nyc1-prod".to_string()),
+        Just("do-nyc1-prod-admin".to_string()),
+        "[a-z]{1,6}"
+    ];
     (name, arb_yaml_safe()).prop_map(move |(name, body)| json!({"name": name, kind: body}))
 }
 
@@ -164,13 +186,26 @@ fn arb_yaml_safe() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
         any::<bool>().prop_map(Value::from),
         any::<i32>().prop_map(Value::from),
-        prop_oneof![Just("yes"), Just("null"), Just("~"), Just("0123"), Just("1e3"), Just("true"), Just(""), Just("a: b"), Just("- x"), Just("#c")].prop_map(Value::from),
+        prop_oneof![
+            Just("yes"),
+            Just("null"),
+            Just("~"),
+            Just("0123"),
+            Just("1e3"),
+            Just("true"),
+            Just(""),
+            Just("a: b"),
+            Just("- x"),
+            Just("#c")
+        ]
+        .prop_map(Value::from),
         "[ -~]{0,20}".prop_map(Value::from),
     ];
     leaf.prop_recursive(3, 16, 4, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
-            prop::collection::btree_map("[a-z-]{1,8}", inner, 0..4).prop_map(|m| Value::Object(m.into_iter().collect())),
+            prop::collection::btree_map("[a-z-]{1,8}", inner, 0..4)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
         ]
     })
 }
@@ -199,12 +234,22 @@ fn entries() -> Entries {
         server: "https://bd5f5959.k8s.ondigitalocean.com".into(),
         certificate_authority_data: "LS0tLS1CRUdJTg==".into(),
         command: "/usr/local/bin/doks-auth".into(),
-        args: vec!["get-credential".into(), "--cluster-id".into(), "bd5f5959-5e1e-4205-a714-a914373942af".into()],
+        args: vec![
+            "get-credential".into(),
+            "--cluster-id".into(),
+            "bd5f5959-5e1e-4205-a714-a914373942af".into(),
+        ],
     }
 }
 
 fn others(doc: &Value, list: &str, saved: &str) -> Vec<Value> {
-    doc[list].as_array().unwrap().iter().filter(|e| e["name"] != saved).cloned().collect()
+    doc[list]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["name"] != saved)
+        .cloned()
+        .collect()
 }
 
 proptest! {

@@ -365,7 +365,10 @@ fn reset_mid_body(mut stream: std::net::TcpStream) {
 
 fn socket_linger_zero(stream: &std::net::TcpStream) -> std::io::Result<()> {
     use std::os::fd::AsRawFd;
-    let linger = libc::linger { l_onoff: 1, l_linger: 0 };
+    let linger = libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
     // SAFETY: a valid socket fd and a correctly sized linger struct.
     let rc = unsafe {
         libc::setsockopt(
@@ -376,7 +379,11 @@ fn socket_linger_zero(stream: &std::net::TcpStream) -> std::io::Result<()> {
             std::mem::size_of::<libc::linger>() as libc::socklen_t,
         )
     };
-    if rc == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
 }
 
 /// Reads the request and never answers.
@@ -389,10 +396,25 @@ fn never_answers(mut stream: std::net::TcpStream) {
 fn a_connection_reset_mid_body_is_retried_then_reported() {
     let env = TestEnv::new();
     let url = raw_server(reset_mid_body);
-    let out = fails(&env, env.get_credential(&url, CLUSTER_ID).args(["--timeout", "10"]));
-    assert!(out.stderr.contains("cannot reach the DigitalOcean API"), "{}", out.stderr);
-    let verbose = run(env.get_credential(&url, CLUSTER_ID).args(["--timeout", "10", "-v"]));
-    assert_eq!(verbose.stderr.matches("retrying in").count(), 3, "{}", verbose.stderr);
+    let out = fails(
+        &env,
+        env.get_credential(&url, CLUSTER_ID)
+            .args(["--timeout", "10"]),
+    );
+    assert!(
+        out.stderr.contains("cannot reach the DigitalOcean API"),
+        "{}",
+        out.stderr
+    );
+    let verbose = run(env
+        .get_credential(&url, CLUSTER_ID)
+        .args(["--timeout", "10", "-v"]));
+    assert_eq!(
+        verbose.stderr.matches("retrying in").count(),
+        3,
+        "{}",
+        verbose.stderr
+    );
 }
 
 #[test]
@@ -400,9 +422,22 @@ fn a_server_that_never_answers_is_cut_off_by_the_timeout() {
     let env = TestEnv::new();
     let url = raw_server(never_answers);
     let started = Instant::now();
-    let out = fails(&env, env.get_credential(&url, CLUSTER_ID).args(["--timeout", "2"]));
-    assert!(started.elapsed() < StdDuration::from_secs(6), "took {:?}", started.elapsed());
-    assert!(out.stderr.contains("no answer from the DigitalOcean API within 2 s"), "{}", out.stderr);
+    let out = fails(
+        &env,
+        env.get_credential(&url, CLUSTER_ID)
+            .args(["--timeout", "2"]),
+    );
+    assert!(
+        started.elapsed() < StdDuration::from_secs(6),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert!(
+        out.stderr
+            .contains("no answer from the DigitalOcean API within 2 s"),
+        "{}",
+        out.stderr
+    );
 }
 
 /// For each fault, with a cached credential that is due for refresh but still valid: passing
@@ -416,25 +451,59 @@ fn fault_matrix_keeps_or_removes_the_cached_entry() {
         FailsRemoving,
     }
     type Raw = fn(std::net::TcpStream);
-    let wm = |status: u16| Ok(ResponseTemplate::new(status).set_body_json(json!({"id": "x", "message": "y"})));
+    let wm = |status: u16| {
+        Ok(ResponseTemplate::new(status).set_body_json(json!({"id": "x", "message": "y"})))
+    };
     let expires = (Utc::now() + Duration::hours(1)).to_rfc3339();
     let cases: Vec<(&str, Result<ResponseTemplate, Raw>, Expect)> = vec![
         ("401", wm(401), Expect::FailsRemoving),
         ("403", wm(403), Expect::FailsRemoving),
         ("404", wm(404), Expect::FailsRemoving),
-        ("429 short Retry-After", Ok(ResponseTemplate::new(429).insert_header("retry-after", "1")), Expect::ServedStale),
-        ("429 long Retry-After", Ok(ResponseTemplate::new(429).insert_header("retry-after", "600")), Expect::ServedStale),
+        (
+            "429 short Retry-After",
+            Ok(ResponseTemplate::new(429).insert_header("retry-after", "1")),
+            Expect::ServedStale,
+        ),
+        (
+            "429 long Retry-After",
+            Ok(ResponseTemplate::new(429).insert_header("retry-after", "600")),
+            Expect::ServedStale,
+        ),
         ("500", wm(500), Expect::ServedStale),
         ("502", wm(502), Expect::ServedStale),
         ("503", wm(503), Expect::ServedStale),
         ("504", wm(504), Expect::ServedStale),
         ("501", wm(501), Expect::FailsKeeping),
-        ("HTML", Ok(ResponseTemplate::new(200).set_body_raw("<html/>", "text/html")), Expect::FailsKeeping),
-        ("empty body", Ok(ResponseTemplate::new(200)), Expect::FailsKeeping),
-        ("no credential", Ok(ResponseTemplate::new(200).set_body_json(json!({"expires_at": expires}))), Expect::FailsKeeping),
-        ("huge body", Ok(ResponseTemplate::new(200).set_body_raw(vec![b'['; 6 << 20], "application/json")), Expect::FailsKeeping),
-        ("reset mid-body", Err(reset_mid_body as Raw), Expect::ServedStale),
-        ("never answers", Err(never_answers as Raw), Expect::ServedStale),
+        (
+            "HTML",
+            Ok(ResponseTemplate::new(200).set_body_raw("<html/>", "text/html")),
+            Expect::FailsKeeping,
+        ),
+        (
+            "empty body",
+            Ok(ResponseTemplate::new(200)),
+            Expect::FailsKeeping,
+        ),
+        (
+            "no credential",
+            Ok(ResponseTemplate::new(200).set_body_json(json!({"expires_at": expires}))),
+            Expect::FailsKeeping,
+        ),
+        (
+            "huge body",
+            Ok(ResponseTemplate::new(200).set_body_raw(vec![b'['; 6 << 20], "application/json")),
+            Expect::FailsKeeping,
+        ),
+        (
+            "reset mid-body",
+            Err(reset_mid_body as Raw),
+            Expect::ServedStale,
+        ),
+        (
+            "never answers",
+            Err(never_answers as Raw),
+            Expect::ServedStale,
+        ),
     ];
     for (name, fault, expect) in cases {
         let env = TestEnv::new();
@@ -448,20 +517,37 @@ fn fault_matrix_keeps_or_removes_the_cached_entry() {
         };
         let entry = store_due_entry(&env, &url);
         let before = std::fs::read(&entry).unwrap();
-        let out = run(env.get_credential(&url, CLUSTER_ID).args(["--timeout", "3"]));
-        assert!(!out.stderr.contains(DO_TOKEN) && !out.stderr.contains(K8S_TOKEN), "{name}: secret on stderr");
+        let out = run(env
+            .get_credential(&url, CLUSTER_ID)
+            .args(["--timeout", "3"]));
+        assert!(
+            !out.stderr.contains(DO_TOKEN) && !out.stderr.contains(K8S_TOKEN),
+            "{name}: secret on stderr"
+        );
         assert_eq!(out.stderr.lines().count(), 1, "{name}: {}", out.stderr);
         match expect {
             Expect::ServedStale => {
                 assert_eq!(out.code, Some(0), "{name}: {}", out.stderr);
                 assert_eq!(out.json()["status"]["token"], K8S_TOKEN, "{name}");
-                assert!(out.stderr.starts_with("doks-auth: warning:"), "{name}: {}", out.stderr);
-                assert_eq!(std::fs::read(&entry).unwrap(), before, "{name}: entry changed");
+                assert!(
+                    out.stderr.starts_with("doks-auth: warning:"),
+                    "{name}: {}",
+                    out.stderr
+                );
+                assert_eq!(
+                    std::fs::read(&entry).unwrap(),
+                    before,
+                    "{name}: entry changed"
+                );
             }
             Expect::FailsKeeping => {
                 assert_eq!(out.code, Some(1), "{name}");
                 assert_eq!(out.stdout, "", "{name}");
-                assert_eq!(std::fs::read(&entry).unwrap(), before, "{name}: entry changed");
+                assert_eq!(
+                    std::fs::read(&entry).unwrap(),
+                    before,
+                    "{name}: entry changed"
+                );
             }
             Expect::FailsRemoving => {
                 assert_eq!(out.code, Some(1), "{name}");
@@ -475,9 +561,22 @@ fn fault_matrix_keeps_or_removes_the_cached_entry() {
 /// Stores, through doks-auth's own cache code, a credential for the test token at `api_url` that
 /// is due for refresh (2 minutes left, inside the 5-minute margin) but not expired.
 fn store_due_entry(env: &TestEnv, api_url: &str) -> std::path::PathBuf {
-    use doks_auth::{cache::Cache, credential::Credential, secret::Secret, settings::{Account, ClusterId}};
-    let account = Account { api_url: api_url.to_string(), token: Secret::new(DO_TOKEN), timeout: StdDuration::from_secs(1) };
-    let cache = Cache::new(env.cache_dir(), &ClusterId::parse(CLUSTER_ID).unwrap(), &account.fingerprint());
+    use doks_auth::{
+        cache::Cache,
+        credential::Credential,
+        secret::Secret,
+        settings::{Account, ClusterId},
+    };
+    let account = Account {
+        api_url: api_url.to_string(),
+        token: Secret::new(DO_TOKEN),
+        timeout: StdDuration::from_secs(1),
+    };
+    let cache = Cache::new(
+        env.cache_dir(),
+        &ClusterId::parse(CLUSTER_ID).unwrap(),
+        &account.fingerprint(),
+    );
     let now = Utc::now();
     cache
         .store(&Credential {

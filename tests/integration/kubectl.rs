@@ -6,24 +6,6 @@ use wiremock::ResponseTemplate;
 
 use crate::support::*;
 
-/// kubectl is part of the test bed; CI fails without it, a developer is told loudly.
-fn kubectl_available() -> bool {
-    let found = std::process::Command::new("kubectl")
-        .args(["version", "--client"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "kubectl is not on PATH: CI must run the end-to-end tests"
-        );
-        eprintln!(
-            "\n\n!!!!! kubectl is not on PATH: the end-to-end tests did NOT run. Install kubectl. !!!!!\n\n"
-        );
-    }
-    found
-}
-
 fn kubectl_version(env: &TestEnv, kubeconfig: &str) -> Outcome {
     let path = env.home().join("kubeconfig");
     std::fs::write(&path, kubeconfig).unwrap();

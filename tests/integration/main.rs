@@ -6,10 +6,11 @@
 mod support;
 
 mod cache_behaviour;
-mod disk;
+mod cache_commands;
+mod clusters;
+mod completions;
 mod failures;
 mod get_credential;
+mod kubeconfig;
 mod kubectl;
-mod secrets;
-mod stress;
 mod tokens;

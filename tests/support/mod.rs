@@ -18,7 +18,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Value, json};
-use wiremock::matchers::{method, path};
+use wiremock::matchers::{method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 /// One runtime, shared by every stand-in, running on its own threads while the test thread
@@ -39,6 +39,29 @@ pub const CLUSTER_ID: &str = "bd5f5959-5e1e-4205-a714-a914373942af";
 pub const OTHER_CLUSTER_ID: &str = "7c0ad6a5-31b5-4c29-9a2e-0d2bfbd0c1a7";
 pub const DO_TOKEN: &str = "dop_v1_0123456789abcdef0123456789abcdef0123456789abcdef0123456789ab";
 pub const K8S_TOKEN: &str = "k8s-token-5f3c1a9e7b2d4c6f8a0b1c2d3e4f5a6b7c8d9e0f";
+
+/// Whether `kubectl` runs from PATH.
+pub fn kubectl_on_path() -> bool {
+    Command::new("kubectl")
+        .args(["version", "--client"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// kubectl is part of the test bed; CI fails without it, a developer is told loudly.
+pub fn kubectl_available() -> bool {
+    let found = kubectl_on_path();
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "kubectl is not on PATH: CI must run the end-to-end tests"
+        );
+        eprintln!(
+            "\n\n!!!!! kubectl is not on PATH: the end-to-end tests did NOT run. Install kubectl. !!!!!\n\n"
+        );
+    }
+    found
+}
 
 /// The `doks-auth` binary under test.
 pub fn doks_auth_bin() -> PathBuf {
@@ -242,6 +265,76 @@ impl DoApi {
         self.serve_credentials(cluster_id, ResponseTemplate::new(200).set_body_json(body));
     }
 
+    /// A token cluster whose credentials name a real API server and CA (a [`KubeApi`]
+    /// stand-in's), as `kubeconfig save` needs them; the credential lives `lifetime` from now.
+    pub fn serve_cluster_credentials(
+        &self,
+        cluster_id: &str,
+        server: &str,
+        ca_base64: &str,
+        token: &str,
+        lifetime: chrono::Duration,
+    ) {
+        let body = credentials_json(server, ca_base64, Some(token), None, Utc::now() + lifetime);
+        self.serve_credentials(cluster_id, ResponseTemplate::new(200).set_body_json(body));
+    }
+
+    /// The cluster list split over `pages`, as DigitalOcean pages it: every page but the last
+    /// links to the next with an absolute `links.pages.next` URL on this stand-in
+    /// (`…/v2/kubernetes/clusters?page=N&per_page=200`); the first page is the request without a
+    /// `page` parameter. Each cluster is also served by id.
+    pub fn serve_cluster_pages(&self, pages: &[Vec<Value>]) {
+        let total: usize = pages.iter().map(Vec::len).sum();
+        let last = pages.len().max(1);
+        let page_url = |n: usize| {
+            format!(
+                "{}/v2/kubernetes/clusters?page={n}&per_page=200",
+                self.url()
+            )
+        };
+        for (index, clusters) in pages.iter().enumerate() {
+            let number = index + 1;
+            let mut links = serde_json::Map::new();
+            if number > 1 {
+                links.insert("first".into(), page_url(1).into());
+                links.insert("prev".into(), page_url(number - 1).into());
+            }
+            if number < last {
+                links.insert("next".into(), page_url(number + 1).into());
+                links.insert("last".into(), page_url(last).into());
+            }
+            let mut body = json!({"kubernetes_clusters": clusters, "meta": {"total": total}});
+            if !links.is_empty() {
+                body["links"] = json!({ "pages": links });
+            }
+            let mock = Mock::given(method("GET")).and(path("/v2/kubernetes/clusters"));
+            let mock = if number == 1 {
+                mock.and(query_param_is_missing("page"))
+            } else {
+                mock.and(query_param("page", number.to_string()))
+            };
+            self.mount(mock.respond_with(ResponseTemplate::new(200).set_body_json(body)));
+        }
+        for cluster in pages.iter().flatten() {
+            self.serve_cluster(cluster);
+        }
+    }
+
+    /// `GET /v2/kubernetes/clusters/{id}` for this cluster object.
+    pub fn serve_cluster(&self, cluster: &Value) {
+        self.mount(
+            Mock::given(method("GET"))
+                .and(path(format!(
+                    "/v2/kubernetes/clusters/{}",
+                    cluster["id"].as_str().unwrap()
+                )))
+                .respond_with(
+                    ResponseTemplate::new(200)
+                        .set_body_json(json!({"kubernetes_cluster": cluster})),
+                ),
+        );
+    }
+
     pub fn serve_clusters(&self, clusters: &[Value]) {
         self.mount(
             Mock::given(method("GET"))
@@ -252,17 +345,7 @@ impl DoApi {
                 }))),
         );
         for cluster in clusters {
-            self.mount(
-                Mock::given(method("GET"))
-                    .and(path(format!(
-                        "/v2/kubernetes/clusters/{}",
-                        cluster["id"].as_str().unwrap()
-                    )))
-                    .respond_with(
-                        ResponseTemplate::new(200)
-                            .set_body_json(json!({"kubernetes_cluster": cluster})),
-                    ),
-            );
+            self.serve_cluster(cluster);
         }
     }
 }
