@@ -258,6 +258,8 @@ fn main() {
             "2. Cold fetch over loopback HTTPS vs curl (target: ≤ 1.5x CPU)",
             &rows,
         );
+        // Both contenders really made their request, every round.
+        assert_eq!(api.credential_requests(CLUSTER_ID), 1 + 2 * (runs(300) / 3));
     } else {
         println!("\n## 2. Cold fetch vs curl\n\nskipped: curl is not installed");
     }
