@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, Error, Result, one_line};
 use crate::secret::Secret;
-use crate::settings::ClusterId;
+use crate::settings::{Account, ClusterId};
 
 pub const DEFAULT_API_URL: &str = "https://api.digitalocean.com";
 
@@ -108,13 +108,10 @@ pub struct Client {
 }
 
 impl Client {
-    /// `deadline` bounds every call on this client, retries and waits included.
-    pub fn new(
-        base_url: &str,
-        token: Secret,
-        deadline: Instant,
-        timeout: Duration,
-    ) -> Result<Self> {
+    /// A client for `account`. Every call on it, retries and waits included, ends by
+    /// `started + account.timeout`.
+    pub fn new(account: &Account, started: Instant) -> Result<Self> {
+        let (base_url, timeout) = (&account.api_url, account.timeout);
         // reqwest takes the process-wide provider; an Err means one is installed already.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::Client::builder()
@@ -130,8 +127,8 @@ impl Client {
         Ok(Client {
             http,
             base_url: base_url.trim_end_matches('/').to_string(),
-            token,
-            deadline,
+            token: account.token.clone(),
+            deadline: started + timeout,
             timeout,
         })
     }

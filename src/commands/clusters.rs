@@ -33,14 +33,9 @@ impl<'a> From<&'a Cluster> for Row<'a> {
 }
 
 pub fn run(args: &ClustersArgs) -> anyhow::Result<()> {
-    let deadline = Instant::now() + std::time::Duration::from_secs(args.account.timeout);
+    let started = Instant::now();
     let account = Account::from_args(&args.account)?;
-    let client = api::Client::new(
-        &account.api_url,
-        account.token.clone(),
-        deadline,
-        account.timeout,
-    )?;
+    let client = api::Client::new(&account, started)?;
     let clusters = api::block_on(client.clusters())?;
     let rows: Vec<Row> = clusters.iter().map(Row::from).collect();
     match args.output {

@@ -29,10 +29,9 @@ pub fn run(args: &GetCredentialArgs) -> anyhow::Result<()> {
 
 /// The ExecCredential line: from the cache while it is fresh, else from DigitalOcean.
 fn credential_line(settings: &CredentialSettings, started: Instant) -> Result<String> {
-    let deadline = started + settings.account.timeout;
     let Some(dir) = &settings.cache_dir else {
         debug!("cache: disabled by --no-cache");
-        let credential = fetch(settings, deadline)?;
+        let credential = fetch(settings, started)?;
         return Ok(render(settings, &credential));
     };
     let cache = Cache::new(
@@ -55,13 +54,14 @@ fn credential_line(settings: &CredentialSettings, started: Instant) -> Result<St
             refresh_at(settings, &credential)
         );
     }
-    refresh(settings, &cache, deadline)
+    refresh(settings, &cache, started)
 }
 
 /// The miss path: one process at a time per entry, so a herd of kubectl processes makes one
 /// request, and the rest find its result when they get the lock.
-fn refresh(settings: &CredentialSettings, cache: &Cache, deadline: Instant) -> Result<String> {
-    let _lock = match cache.lock(deadline, settings.account.timeout) {
+fn refresh(settings: &CredentialSettings, cache: &Cache, started: Instant) -> Result<String> {
+    let timeout = settings.account.timeout;
+    let _lock = match cache.lock(started + timeout, timeout) {
         Ok(lock) => lock,
         Err(err) => return serve_stale(settings, cache.load(), err),
     };
@@ -76,7 +76,7 @@ fn refresh(settings: &CredentialSettings, cache: &Cache, deadline: Instant) -> R
         );
         return Ok(render(settings, credential));
     }
-    match fetch(settings, deadline) {
+    match fetch(settings, started) {
         Ok(credential) => {
             if let Err(err) = cache.store(&credential) {
                 warn!("{err}: the credential was not cached (use --no-cache to skip the cache)");
@@ -119,14 +119,9 @@ fn serve_stale(
     }
 }
 
-fn fetch(settings: &CredentialSettings, deadline: Instant) -> Result<Credential> {
+fn fetch(settings: &CredentialSettings, started: Instant) -> Result<Credential> {
     let account = &settings.account;
-    let client = api::Client::new(
-        &account.api_url,
-        account.token.clone(),
-        deadline,
-        account.timeout,
-    )?;
+    let client = api::Client::new(account, started)?;
     let answer = api::block_on(client.credentials(&settings.cluster_id, settings.expiry_seconds))?;
     Credential::from_api(answer, Utc::now()).map_err(|reason| Error::UnexpectedResponse {
         url: format!(

@@ -227,12 +227,7 @@ fn to_yaml(doc: &serde_json::Value, path: &std::path::Path) -> Result<String> {
 
 fn connect(args: &KubeconfigArgs, started: Instant) -> Result<(Account, api::Client)> {
     let account = Account::from_args(&args.account)?;
-    let client = api::Client::new(
-        &account.api_url,
-        account.token.clone(),
-        started + account.timeout,
-        account.timeout,
-    )?;
+    let client = api::Client::new(&account, started)?;
     Ok((account, client))
 }
 

@@ -6,32 +6,67 @@ use wiremock::ResponseTemplate;
 
 use crate::support::*;
 
-fn kubectl_version(env: &TestEnv, kubeconfig: &str) -> Outcome {
-    let path = env.home().join("kubeconfig");
-    std::fs::write(&path, kubeconfig).unwrap();
-    run(env
-        .command("kubectl")
-        .args(["get", "--raw", "/version"])
-        .env("KUBECONFIG", &path))
+const V1: &str = "client.authentication.k8s.io/v1";
+const V1BETA1: &str = "client.authentication.k8s.io/v1beta1";
+
+/// A DigitalOcean stand-in, a Kubernetes API stand-in, and a kubeconfig whose user runs
+/// doks-auth against the first to reach the second.
+struct Bed {
+    env: TestEnv,
+    pki: Pki,
+    api: DoApi,
+    kube: KubeApi,
 }
 
-fn token_setup(env: &TestEnv) -> (DoApi, KubeApi, Pki) {
-    let pki = Pki::new();
-    let kube = KubeApi::start(&pki, KubeAuth::Token(K8S_TOKEN.into()));
-    let api = DoApi::start();
-    api.serve_token(CLUSTER_ID, K8S_TOKEN, Duration::hours(3));
-    let _ = env;
-    (api, kube, pki)
+impl Bed {
+    fn new(accepts: impl FnOnce(&Pki) -> KubeAuth) -> Bed {
+        let pki = Pki::new();
+        let kube = KubeApi::start(&pki, accepts(&pki));
+        Bed {
+            env: TestEnv::new(),
+            api: DoApi::start(),
+            pki,
+            kube,
+        }
+    }
+
+    fn accepting_the_token() -> Bed {
+        Bed::new(|_| KubeAuth::Token(K8S_TOKEN.into()))
+    }
+
+    /// `kubectl get --raw /version` with an exec stanza of `exec_api_version`.
+    fn kubectl_version(&self, exec_api_version: &str) -> Outcome {
+        let url = self.api.url();
+        let args = [
+            "get-credential",
+            "--cluster-id",
+            CLUSTER_ID,
+            "--api-url",
+            &url,
+        ];
+        let config = exec_kubeconfig(
+            &self.kube.url,
+            &self.pki.ca_base64(),
+            exec_api_version,
+            &args,
+            &[("DIGITALOCEAN_ACCESS_TOKEN", DO_TOKEN)],
+        );
+        let path = self.env.home().join("kubeconfig");
+        std::fs::write(&path, config).unwrap();
+        run(self
+            .env
+            .command("kubectl")
+            .args(["get", "--raw", "/version"])
+            .env("KUBECONFIG", &path))
+    }
 }
 
-fn exec_args(api: &DoApi) -> Vec<String> {
-    vec![
-        "get-credential".into(),
-        "--cluster-id".into(),
-        CLUSTER_ID.into(),
-        "--api-url".into(),
-        api.url(),
-    ]
+fn succeeded(out: &Outcome, bed: &Bed) {
+    assert_eq!(out.code, Some(0), "kubectl failed: {}", out.stderr);
+    assert_eq!(out.json()["gitVersion"], "v1.31.1");
+    assert_eq!(out.stderr, "");
+    assert!(bed.kube.accepted() >= 1);
+    assert_eq!(bed.kube.rejected(), 0);
 }
 
 #[test]
@@ -39,29 +74,13 @@ fn kubectl_v1_exec_with_token() {
     if !kubectl_available() {
         return;
     }
-    let env = TestEnv::new();
-    let (api, kube, pki) = token_setup(&env);
-    let args = exec_args(&api);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let config = exec_kubeconfig(
-        &kube.url,
-        &pki.ca_base64(),
-        "client.authentication.k8s.io/v1",
-        &args,
-        &[("DIGITALOCEAN_ACCESS_TOKEN", DO_TOKEN)],
-    );
-
-    let out = kubectl_version(&env, &config);
-    assert_eq!(out.code, Some(0), "kubectl failed: {}", out.stderr);
-    assert_eq!(out.json()["gitVersion"], "v1.31.1");
-    assert_eq!(out.stderr, "");
-    assert!(kube.accepted() >= 1);
-    assert_eq!(kube.rejected(), 0);
-
+    let bed = Bed::accepting_the_token();
+    bed.api
+        .serve_token(CLUSTER_ID, K8S_TOKEN, Duration::hours(3));
+    succeeded(&bed.kubectl_version(V1), &bed);
     // A second kubectl process is served from the cache.
-    let out = kubectl_version(&env, &config);
-    assert_eq!(out.code, Some(0), "{}", out.stderr);
-    assert_eq!(api.credential_requests(CLUSTER_ID), 1);
+    succeeded(&bed.kubectl_version(V1), &bed);
+    assert_eq!(bed.api.credential_requests(CLUSTER_ID), 1);
 }
 
 #[test]
@@ -69,21 +88,10 @@ fn kubectl_v1beta1_exec_with_token() {
     if !kubectl_available() {
         return;
     }
-    let env = TestEnv::new();
-    let (api, kube, pki) = token_setup(&env);
-    let args = exec_args(&api);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let config = exec_kubeconfig(
-        &kube.url,
-        &pki.ca_base64(),
-        "client.authentication.k8s.io/v1beta1",
-        &args,
-        &[("DIGITALOCEAN_ACCESS_TOKEN", DO_TOKEN)],
-    );
-    let out = kubectl_version(&env, &config);
-    assert_eq!(out.code, Some(0), "kubectl failed: {}", out.stderr);
-    assert_eq!(out.json()["major"], "1");
-    assert_eq!(kube.rejected(), 0);
+    let bed = Bed::accepting_the_token();
+    bed.api
+        .serve_token(CLUSTER_ID, K8S_TOKEN, Duration::hours(3));
+    succeeded(&bed.kubectl_version(V1BETA1), &bed);
 }
 
 #[test]
@@ -91,32 +99,17 @@ fn kubectl_exec_with_client_certificate() {
     if !kubectl_available() {
         return;
     }
-    let env = TestEnv::new();
-    let pki = Pki::new();
-    let kube = KubeApi::start(&pki, KubeAuth::ClientCert(pki.client_cert_der.clone()));
-    let api = DoApi::start();
+    let bed = Bed::new(|pki| KubeAuth::ClientCert(pki.client_cert_der.clone()));
     let body = credentials_json(
-        &kube.url,
-        &pki.ca_base64(),
+        &bed.kube.url,
+        &bed.pki.ca_base64(),
         None,
-        Some((&pki.client_cert_pem, &pki.client_key_pem)),
+        Some((&bed.pki.client_cert_pem, &bed.pki.client_key_pem)),
         Utc::now() + Duration::days(7),
     );
-    api.serve_credentials(CLUSTER_ID, ResponseTemplate::new(200).set_body_json(body));
-    let args = exec_args(&api);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let config = exec_kubeconfig(
-        &kube.url,
-        &pki.ca_base64(),
-        "client.authentication.k8s.io/v1",
-        &args,
-        &[("DIGITALOCEAN_ACCESS_TOKEN", DO_TOKEN)],
-    );
-    let out = kubectl_version(&env, &config);
-    assert_eq!(out.code, Some(0), "kubectl failed: {}", out.stderr);
-    assert_eq!(out.json()["gitVersion"], "v1.31.1");
-    assert!(kube.accepted() >= 1);
-    assert_eq!(kube.rejected(), 0);
+    bed.api
+        .serve_credentials(CLUSTER_ID, ResponseTemplate::new(200).set_body_json(body));
+    succeeded(&bed.kubectl_version(V1), &bed);
 }
 
 #[test]
@@ -125,24 +118,13 @@ fn the_stand_in_really_rejects_other_credentials() {
     if !kubectl_available() {
         return;
     }
-    let env = TestEnv::new();
-    let pki = Pki::new();
-    let kube = KubeApi::start(&pki, KubeAuth::Token(K8S_TOKEN.into()));
-    let api = DoApi::start();
-    api.serve_token(CLUSTER_ID, "some-other-token", Duration::hours(3));
-    let args = exec_args(&api);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let config = exec_kubeconfig(
-        &kube.url,
-        &pki.ca_base64(),
-        "client.authentication.k8s.io/v1",
-        &args,
-        &[("DIGITALOCEAN_ACCESS_TOKEN", DO_TOKEN)],
-    );
-    let out = kubectl_version(&env, &config);
+    let bed = Bed::accepting_the_token();
+    bed.api
+        .serve_token(CLUSTER_ID, "some-other-token", Duration::hours(3));
+    let out = bed.kubectl_version(V1);
     assert_ne!(out.code, Some(0));
-    assert!(kube.rejected() >= 1);
-    assert_eq!(kube.accepted(), 0);
+    assert!(bed.kube.rejected() >= 1);
+    assert_eq!(bed.kube.accepted(), 0);
 }
 
 #[test]
@@ -150,26 +132,14 @@ fn kubectl_shows_the_plugins_error() {
     if !kubectl_available() {
         return;
     }
-    let env = TestEnv::new();
-    let pki = Pki::new();
-    let kube = KubeApi::start(&pki, KubeAuth::Token(K8S_TOKEN.into()));
-    let api = DoApi::start();
-    api.serve_credentials(
+    let bed = Bed::accepting_the_token();
+    bed.api.serve_credentials(
         CLUSTER_ID,
         ResponseTemplate::new(401).set_body_json(
             serde_json::json!({"id": "unauthorized", "message": "Unable to authenticate you"}),
         ),
     );
-    let args = exec_args(&api);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let config = exec_kubeconfig(
-        &kube.url,
-        &pki.ca_base64(),
-        "client.authentication.k8s.io/v1",
-        &args,
-        &[("DIGITALOCEAN_ACCESS_TOKEN", DO_TOKEN)],
-    );
-    let out = kubectl_version(&env, &config);
+    let out = bed.kubectl_version(V1);
     assert_ne!(out.code, Some(0));
     assert!(
         out.stderr
@@ -179,7 +149,7 @@ fn kubectl_shows_the_plugins_error() {
     );
     assert!(!out.stderr.contains(DO_TOKEN));
     assert_eq!(
-        kube.accepted() + kube.rejected(),
+        bed.kube.accepted() + bed.kube.rejected(),
         0,
         "kubectl should not reach the API without a credential"
     );
