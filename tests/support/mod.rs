@@ -383,20 +383,30 @@ pub fn cluster_json(id: &str, name: &str, region: &str, endpoint: &str) -> Value
 // ---------------------------------------------------------------------------------------------
 // TLS in front of a plain-HTTP stand-in (an HTTPS DigitalOcean API)
 
+/// A loopback listener with the PKI's server certificate (HTTP/1.1 only), and its https URL.
+/// With `client_certs`, clients may present a certificate signed by the CA.
+fn tls_listener(
+    pki: &Pki,
+    client_certs: bool,
+) -> (tokio_rustls::TlsAcceptor, tokio::net::TcpListener, String) {
+    let acceptor = tokio_rustls::TlsAcceptor::from(pki.server_config(&[b"http/1.1"], client_certs));
+    let listener = runtime()
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let url = format!(
+        "https://127.0.0.1:{}",
+        listener.local_addr().unwrap().port()
+    );
+    (acceptor, listener, url)
+}
+
 pub struct TlsFront {
     pub url: String,
 }
 
 impl TlsFront {
     pub fn start(pki: &Pki, upstream: SocketAddr) -> TlsFront {
-        let acceptor = tokio_rustls::TlsAcceptor::from(pki.server_config(&[b"http/1.1"], false));
-        let listener = runtime()
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .unwrap();
-        let url = format!(
-            "https://127.0.0.1:{}",
-            listener.local_addr().unwrap().port()
-        );
+        let (acceptor, listener, url) = tls_listener(pki, false);
         runtime().spawn(async move {
             while let Ok((tcp, _)) = listener.accept().await {
                 let acceptor = acceptor.clone();
@@ -438,14 +448,7 @@ impl KubeApi {
         use hyper::body::Bytes;
         use hyper::{Request, Response, StatusCode};
 
-        let acceptor = tokio_rustls::TlsAcceptor::from(pki.server_config(&[b"http/1.1"], true));
-        let listener = runtime()
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .unwrap();
-        let url = format!(
-            "https://127.0.0.1:{}",
-            listener.local_addr().unwrap().port()
-        );
+        let (acceptor, listener, url) = tls_listener(pki, true);
         let accepted = Arc::new(AtomicUsize::new(0));
         let rejected = Arc::new(AtomicUsize::new(0));
         let (acc, rej) = (accepted.clone(), rejected.clone());
