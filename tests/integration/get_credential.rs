@@ -253,3 +253,31 @@ fn help_and_version_work() {
         format!("doks-auth {}", env!("CARGO_PKG_VERSION"))
     );
 }
+
+#[test]
+fn proxies_from_the_environment_are_honoured() {
+    let env = TestEnv::new();
+    let proxy = DoApi::start();
+    proxy.serve_token(CLUSTER_ID, K8S_TOKEN, Duration::hours(3));
+    // A host that cannot resolve: only a proxy can carry the request.
+    let api = "http://doks-api.invalid";
+    let out = run_ok(
+        env.get_credential(api, CLUSTER_ID)
+            .arg("--no-cache")
+            .env("HTTP_PROXY", proxy.url()),
+    );
+    assert_eq!(out.json()["status"]["token"], K8S_TOKEN);
+    let requests = proxy.requests();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0].headers["host"], "doks-api.invalid");
+
+    // NO_PROXY sends it direct, where the host does not resolve.
+    let out = run(env
+        .get_credential(api, CLUSTER_ID)
+        .args(["--no-cache", "--timeout", "5"])
+        .env("HTTP_PROXY", proxy.url())
+        .env("NO_PROXY", "doks-api.invalid"));
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    assert!(out.stderr.contains("cannot reach"), "{}", out.stderr);
+    assert_eq!(proxy.requests().len(), 1);
+}
