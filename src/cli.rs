@@ -72,6 +72,11 @@ pub struct AccountArgs {
     pub timeout: u64,
 }
 
+/// Up to a year: anything longer means the same, and keeps time arithmetic far from overflow.
+fn margin_seconds() -> clap::builder::RangedU64ValueParser {
+    clap::value_parser!(u64).range(0..=366 * 24 * 3600)
+}
+
 #[derive(Debug, Args)]
 pub struct CacheDirArg {
     /// Cache folder [default: $KUBECACHEDIR/doks-auth, else ~/.kube/cache/doks-auth]
@@ -96,7 +101,7 @@ pub struct GetCredentialArgs {
 
     /// Stop handing back a cached credential this many seconds before it expires (never more
     /// than half its lifetime).
-    #[arg(long, value_name = "SECS", default_value_t = 300)]
+    #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = margin_seconds())]
     pub refresh_margin: u64,
 
     #[command(flatten)]
@@ -181,7 +186,7 @@ pub enum CacheCommand {
 #[derive(Debug, Args)]
 pub struct CacheListArgs {
     /// The refresh margin to judge "served now" by, in seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 300)]
+    #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = margin_seconds())]
     pub refresh_margin: u64,
 
     #[command(flatten)]

@@ -281,3 +281,22 @@ fn proxies_from_the_environment_are_honoured() {
     assert!(out.stderr.contains("cannot reach"), "{}", out.stderr);
     assert_eq!(proxy.requests().len(), 1);
 }
+
+#[test]
+fn out_of_range_numbers_are_usage_errors() {
+    let env = TestEnv::new();
+    let api = DoApi::start();
+    for (flag, value) in [
+        ("--refresh-margin", "9223372036854775807"),
+        ("--refresh-margin", "-1"),
+        ("--timeout", "0"),
+        ("--expiry-seconds", "soon"),
+    ] {
+        let arg = format!("{flag}={value}");
+        let out = run(env.get_credential(&api.url(), CLUSTER_ID).arg(&arg));
+        assert_eq!(out.code, Some(2), "{arg}: {}", out.stderr);
+        assert_eq!(out.stdout, "");
+        assert!(out.stderr.contains(flag), "{arg}: {}", out.stderr);
+    }
+    assert!(api.requests().is_empty());
+}
