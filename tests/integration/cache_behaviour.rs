@@ -46,9 +46,7 @@ fn mode(path: &Path) -> u32 {
 
 #[test]
 fn entry_is_private_and_holds_no_do_token() {
-    let env = TestEnv::new();
-    let api = DoApi::start();
-    api.serve_token(CLUSTER_ID, K8S_TOKEN, Duration::hours(3));
+    let (env, api) = serving_a_token();
     run_ok(&mut env.get_credential(&api.url(), CLUSTER_ID));
     let entry = only_entry(&env);
     assert_eq!(mode(&entry), 0o600);
@@ -62,9 +60,7 @@ fn entry_is_private_and_holds_no_do_token() {
 
 #[test]
 fn refreshes_inside_the_margin_and_serves_before_it() {
-    let env = TestEnv::new();
-    let api = DoApi::start();
-    api.serve_token(CLUSTER_ID, K8S_TOKEN, Duration::hours(3));
+    let (env, api) = serving_a_token();
     run_ok(&mut env.get_credential(&api.url(), CLUSTER_ID));
     let entry = only_entry(&env);
     let now = Utc::now();
@@ -123,9 +119,7 @@ fn short_lived_credentials_use_half_their_lifetime_as_margin() {
 
 #[test]
 fn corrupt_truncated_or_foreign_entries_are_refetched_quietly() {
-    let env = TestEnv::new();
-    let api = DoApi::start();
-    api.serve_token(CLUSTER_ID, K8S_TOKEN, Duration::hours(3));
+    let (env, api) = serving_a_token();
     run_ok(&mut env.get_credential(&api.url(), CLUSTER_ID));
     let entry = only_entry(&env);
     let good = std::fs::read(&entry).unwrap();
@@ -166,9 +160,7 @@ fn corrupt_truncated_or_foreign_entries_are_refetched_quietly() {
 
 #[test]
 fn entries_others_can_read_are_not_trusted() {
-    let env = TestEnv::new();
-    let api = DoApi::start();
-    api.serve_token(CLUSTER_ID, K8S_TOKEN, Duration::hours(3));
+    let (env, api) = serving_a_token();
     run_ok(&mut env.get_credential(&api.url(), CLUSTER_ID));
     let entry = only_entry(&env);
     std::fs::set_permissions(&entry, std::fs::Permissions::from_mode(0o644)).unwrap();
@@ -179,9 +171,7 @@ fn entries_others_can_read_are_not_trusted() {
 
 #[test]
 fn no_cache_reads_and_writes_nothing() {
-    let env = TestEnv::new();
-    let api = DoApi::start();
-    api.serve_token(CLUSTER_ID, K8S_TOKEN, Duration::hours(3));
+    let (env, api) = serving_a_token();
     run_ok(env.get_credential(&api.url(), CLUSTER_ID).arg("--no-cache"));
     run_ok(env.get_credential(&api.url(), CLUSTER_ID).arg("--no-cache"));
     assert_eq!(api.credential_requests(CLUSTER_ID), 2);
@@ -190,9 +180,7 @@ fn no_cache_reads_and_writes_nothing() {
 
 #[test]
 fn kubecachedir_and_cache_dir_choose_the_folder() {
-    let env = TestEnv::new();
-    let api = DoApi::start();
-    api.serve_token(CLUSTER_ID, K8S_TOKEN, Duration::hours(3));
+    let (env, api) = serving_a_token();
     let kube_cache = env.home().join("kc");
     run_ok(
         env.get_credential(&api.url(), CLUSTER_ID)
@@ -212,9 +200,7 @@ fn kubecachedir_and_cache_dir_choose_the_folder() {
 
 #[test]
 fn passing_api_failures_hand_back_an_unexpired_credential_with_one_warning() {
-    let env = TestEnv::new();
-    let api = DoApi::start();
-    api.serve_token(CLUSTER_ID, K8S_TOKEN, Duration::hours(3));
+    let (env, api) = serving_a_token();
     run_ok(&mut env.get_credential(&api.url(), CLUSTER_ID));
     let entry = only_entry(&env);
     let now = Utc::now();
@@ -330,9 +316,7 @@ fn forty_concurrent_cold_starts_make_one_request_and_agree() {
 
 #[test]
 fn verbose_explains_each_step_and_leaks_nothing() {
-    let env = TestEnv::new();
-    let api = DoApi::start();
-    api.serve_token(CLUSTER_ID, K8S_TOKEN, Duration::hours(3));
+    let (env, api) = serving_a_token();
     let miss = run_ok(env.get_credential(&api.url(), CLUSTER_ID).arg("-v"));
     let hit = run_ok(
         env.get_credential(&api.url(), CLUSTER_ID)

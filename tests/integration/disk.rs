@@ -18,9 +18,7 @@ fn served_with_one_warning(out: &Outcome) {
 
 #[test]
 fn an_unusable_cache_folder_still_serves_the_credential_with_a_warning() {
-    let env = TestEnv::new();
-    let api = DoApi::start();
-    api.serve_token(CLUSTER_ID, K8S_TOKEN, Duration::hours(3));
+    let (env, api) = serving_a_token();
 
     // A regular file where the folder should be.
     let file = env.home().join("not-a-dir");
@@ -47,9 +45,7 @@ fn an_unusable_cache_folder_still_serves_the_credential_with_a_warning() {
 
 #[test]
 fn a_symlinked_entry_is_replaced_not_written_through() {
-    let env = TestEnv::new();
-    let api = DoApi::start();
-    api.serve_token(CLUSTER_ID, K8S_TOKEN, Duration::hours(3));
+    let (env, api) = serving_a_token();
     run_ok(&mut env.get_credential(&api.url(), CLUSTER_ID));
     let entry = std::fs::read_dir(env.cache_dir()).unwrap().map(|e| e.unwrap().path()).find(|p| p.extension().is_some_and(|x| x == "json")).unwrap();
 
@@ -68,9 +64,7 @@ fn a_symlinked_entry_is_replaced_not_written_through() {
 
 #[test]
 fn a_leftover_lock_file_does_not_block() {
-    let env = TestEnv::new();
-    let api = DoApi::start();
-    api.serve_token(CLUSTER_ID, K8S_TOKEN, Duration::hours(3));
+    let (env, api) = serving_a_token();
     run_ok(&mut env.get_credential(&api.url(), CLUSTER_ID));
     let lock = std::fs::read_dir(env.cache_dir()).unwrap().map(|e| e.unwrap().path()).find(|p| p.extension().is_some_and(|x| x == "lock")).unwrap();
     // The lock file stays after every refresh; make the entry stale so the next call needs it.
@@ -88,9 +82,7 @@ fn a_leftover_lock_file_does_not_block() {
 
 #[test]
 fn a_folder_full_of_junk_still_works() {
-    let env = TestEnv::new();
-    let api = DoApi::start();
-    api.serve_token(CLUSTER_ID, K8S_TOKEN, Duration::hours(3));
+    let (env, api) = serving_a_token();
     run_ok(&mut env.get_credential(&api.url(), CLUSTER_ID));
     let dir = env.cache_dir();
     for i in 0..500 {

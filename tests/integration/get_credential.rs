@@ -65,9 +65,7 @@ fn token_cluster_prints_a_v1beta1_exec_credential_and_nothing_else() {
 
 #[test]
 fn second_call_is_served_from_the_cache() {
-    let env = TestEnv::new();
-    let api = DoApi::start();
-    api.serve_token(CLUSTER_ID, K8S_TOKEN, Duration::hours(3));
+    let (env, api) = serving_a_token();
     let first = run_ok(&mut env.get_credential(&api.url(), CLUSTER_ID));
     let second = run_ok(&mut env.get_credential(&api.url(), CLUSTER_ID));
     assert_eq!(first.stdout, second.stdout);
@@ -107,9 +105,7 @@ fn certificate_cluster_gets_pem_client_certificate_and_key() {
 
 #[test]
 fn answers_in_the_version_kubectl_asks_for() {
-    let env = TestEnv::new();
-    let api = DoApi::start();
-    api.serve_token(CLUSTER_ID, K8S_TOKEN, Duration::hours(3));
+    let (env, api) = serving_a_token();
     let exec_info = |v: &str| {
         format!(
             r#"{{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/{v}","spec":{{"interactive":false}}}}"#
@@ -149,9 +145,7 @@ fn answers_in_the_version_kubectl_asks_for() {
 
 #[test]
 fn unsupported_or_malformed_exec_info_is_a_clear_error() {
-    let env = TestEnv::new();
-    let api = DoApi::start();
-    api.serve_token(CLUSTER_ID, K8S_TOKEN, Duration::hours(3));
+    let (env, api) = serving_a_token();
     for info in [
         r#"{"apiVersion":"client.authentication.k8s.io/v1alpha1"}"#,
         "{not json",
@@ -178,9 +172,7 @@ fn unsupported_or_malformed_exec_info_is_a_clear_error() {
 
 #[test]
 fn expiry_seconds_is_passed_on() {
-    let env = TestEnv::new();
-    let api = DoApi::start();
-    api.serve_token(CLUSTER_ID, K8S_TOKEN, Duration::hours(3));
+    let (env, api) = serving_a_token();
     run_ok(env.get_credential(&api.url(), CLUSTER_ID).args([
         "--expiry-seconds",
         "0",
@@ -201,9 +193,7 @@ fn expiry_seconds_is_passed_on() {
 
 #[test]
 fn hostile_cluster_ids_are_usage_errors_with_no_request_and_no_file() {
-    let env = TestEnv::new();
-    let api = DoApi::start();
-    api.serve_token(CLUSTER_ID, K8S_TOKEN, Duration::hours(3));
+    let (env, api) = serving_a_token();
     for id in [
         "../x",
         "a/b",

@@ -1,7 +1,5 @@
 //! Where the DigitalOcean token comes from, checked by what the API stand-in receives.
 
-use chrono::Duration;
-
 use crate::support::*;
 
 const DOCTL_CONFIG: &str = "access-token: dop_v1_from_doctl_default
@@ -45,9 +43,7 @@ fn plain_command(env: &TestEnv, api: &DoApi) -> std::process::Command {
 
 #[test]
 fn precedence_is_flag_context_env_then_doctl_config() {
-    let env = TestEnv::new();
-    let api = DoApi::start();
-    api.serve_token(CLUSTER_ID, K8S_TOKEN, Duration::hours(3));
+    let (env, api) = serving_a_token();
     write_doctl_config(&env, DOCTL_CONFIG);
 
     // (arguments, environment, the token that must reach the API)
@@ -106,9 +102,7 @@ fn precedence_is_flag_context_env_then_doctl_config() {
 
 #[test]
 fn xdg_config_home_moves_doctl_config() {
-    let env = TestEnv::new();
-    let api = DoApi::start();
-    api.serve_token(CLUSTER_ID, K8S_TOKEN, Duration::hours(3));
+    let (env, api) = serving_a_token();
     let xdg = env.home().join("xdg");
     std::fs::create_dir_all(xdg.join("doctl")).unwrap();
     std::fs::write(xdg.join("doctl/config.yaml"), "access-token: dop_v1_xdg\n").unwrap();
@@ -154,9 +148,7 @@ fn unknown_context_names_the_known_ones() {
 
 #[test]
 fn accounts_never_share_cache_entries() {
-    let env = TestEnv::new();
-    let api = DoApi::start();
-    api.serve_token(CLUSTER_ID, K8S_TOKEN, Duration::hours(3));
+    let (env, api) = serving_a_token();
     let as_account = |token: &str| {
         let mut cmd = env.doks_auth();
         cmd.args(["get-credential", "-c", CLUSTER_ID, "-u", &api.url()])

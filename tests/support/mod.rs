@@ -350,6 +350,14 @@ impl DoApi {
     }
 }
 
+/// The most common start: a fresh HOME and a DigitalOcean stand-in that issues [`K8S_TOKEN`]
+/// for [`CLUSTER_ID`], valid for three hours.
+pub fn serving_a_token() -> (TestEnv, DoApi) {
+    let api = DoApi::start();
+    api.serve_token(CLUSTER_ID, K8S_TOKEN, chrono::Duration::hours(3));
+    (TestEnv::new(), api)
+}
+
 /// A credentials answer as DigitalOcean sends it: base64 CA, and a token and/or a base64 PEM
 /// certificate and key, expiring at `expires_at` (with nanoseconds, as the real API does).
 pub fn credentials_json(
