@@ -2,31 +2,13 @@
 //! how it behaves under concurrency and DigitalOcean failures.
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use serde_json::Value;
 use wiremock::ResponseTemplate;
 
 use crate::support::*;
-
-fn entries(dir: &Path) -> Vec<PathBuf> {
-    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|rd| {
-            rd.map(|e| e.unwrap().path())
-                .filter(|p| p.extension().is_some_and(|x| x == "json"))
-                .collect()
-        })
-        .unwrap_or_default();
-    found.sort();
-    found
-}
-
-fn only_entry(env: &TestEnv) -> PathBuf {
-    let found = entries(&env.cache_dir());
-    assert_eq!(found.len(), 1, "{found:?}");
-    found[0].clone()
-}
 
 /// Rewrites the cached entry's times in place, as if it had been fetched earlier.
 fn age_entry(path: &Path, fetched_at: DateTime<Utc>, expires_at: DateTime<Utc>) {
@@ -48,7 +30,7 @@ fn mode(path: &Path) -> u32 {
 fn entry_is_private_and_holds_no_do_token() {
     let (env, api) = serving_a_token();
     run_ok(&mut env.get_credential(&api.url(), CLUSTER_ID));
-    let entry = only_entry(&env);
+    let entry = env.only_cache_entry();
     assert_eq!(mode(&entry), 0o600);
     assert_eq!(mode(&env.cache_dir()), 0o700);
     let name = entry.file_name().unwrap().to_str().unwrap().to_string();
@@ -62,7 +44,7 @@ fn entry_is_private_and_holds_no_do_token() {
 fn refreshes_inside_the_margin_and_serves_before_it() {
     let (env, api) = serving_a_token();
     run_ok(&mut env.get_credential(&api.url(), CLUSTER_ID));
-    let entry = only_entry(&env);
+    let entry = env.only_cache_entry();
     let now = Utc::now();
 
     // 10 minutes left, margin 5 minutes: served.
@@ -121,7 +103,7 @@ fn short_lived_credentials_use_half_their_lifetime_as_margin() {
 fn corrupt_truncated_or_foreign_entries_are_refetched_quietly() {
     let (env, api) = serving_a_token();
     run_ok(&mut env.get_credential(&api.url(), CLUSTER_ID));
-    let entry = only_entry(&env);
+    let entry = env.only_cache_entry();
     let good = std::fs::read(&entry).unwrap();
     let mut foreign: Value = serde_json::from_slice(&good).unwrap();
     foreign["cluster_id"] = OTHER_CLUSTER_ID.into();
@@ -162,7 +144,7 @@ fn corrupt_truncated_or_foreign_entries_are_refetched_quietly() {
 fn entries_others_can_read_are_not_trusted() {
     let (env, api) = serving_a_token();
     run_ok(&mut env.get_credential(&api.url(), CLUSTER_ID));
-    let entry = only_entry(&env);
+    let entry = env.only_cache_entry();
     std::fs::set_permissions(&entry, std::fs::Permissions::from_mode(0o644)).unwrap();
     run_ok(&mut env.get_credential(&api.url(), CLUSTER_ID));
     assert_eq!(api.credential_requests(CLUSTER_ID), 2);
@@ -186,7 +168,7 @@ fn kubecachedir_and_cache_dir_choose_the_folder() {
         env.get_credential(&api.url(), CLUSTER_ID)
             .env("KUBECACHEDIR", &kube_cache),
     );
-    assert_eq!(entries(&kube_cache.join("doks-auth")).len(), 1);
+    assert_eq!(cache_entries(&kube_cache.join("doks-auth")).len(), 1);
     let flag_dir = env.home().join("flag-dir");
     run_ok(
         env.get_credential(&api.url(), CLUSTER_ID)
@@ -194,7 +176,7 @@ fn kubecachedir_and_cache_dir_choose_the_folder() {
             .arg("--cache-dir")
             .arg(&flag_dir),
     );
-    assert_eq!(entries(&flag_dir).len(), 1);
+    assert_eq!(cache_entries(&flag_dir).len(), 1);
     assert!(!env.cache_dir().exists());
 }
 
@@ -202,7 +184,7 @@ fn kubecachedir_and_cache_dir_choose_the_folder() {
 fn passing_api_failures_hand_back_an_unexpired_credential_with_one_warning() {
     let (env, api) = serving_a_token();
     run_ok(&mut env.get_credential(&api.url(), CLUSTER_ID));
-    let entry = only_entry(&env);
+    let entry = env.only_cache_entry();
     let now = Utc::now();
     age_entry(&entry, now - Duration::hours(3), now + Duration::minutes(2));
     let before = std::fs::read(&entry).unwrap();
@@ -255,7 +237,7 @@ fn revoked_access_deletes_the_entry() {
         let api = DoApi::start();
         api.serve_token(CLUSTER_ID, K8S_TOKEN, Duration::hours(3));
         run_ok(&mut env.get_credential(&api.url(), CLUSTER_ID));
-        let entry = only_entry(&env);
+        let entry = env.only_cache_entry();
         let now = Utc::now();
         age_entry(&entry, now - Duration::hours(3), now + Duration::minutes(2));
         api.reset();

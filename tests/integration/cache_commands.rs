@@ -27,18 +27,6 @@ fn fingerprint(api_url: &str, token: &str) -> String {
         .collect()
 }
 
-fn entries(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .map(|rd| {
-            rd.map(|e| e.unwrap().file_name().into_string().unwrap())
-                .filter(|n| n.ends_with(".json"))
-                .collect()
-        })
-        .unwrap_or_default();
-    names.sort();
-    names
-}
-
 /// Two clusters with different Kubernetes tokens, both cached for DO_TOKEN's account.
 fn cached_pair(env: &TestEnv, extra: &[&str], vars: &[(&str, &Path)]) -> DoApi {
     let api = DoApi::start();
@@ -81,7 +69,7 @@ fn list_shows_cluster_account_and_served_but_no_secret() {
     let api = cached_pair(&env, &[], &[]);
     // Make the second cluster's credential due for refresh: 2 minutes left of a 3-hour life.
     let other = env.cache_dir().join(
-        entries(&env.cache_dir())
+        cache_entry_names(&env.cache_dir())
             .into_iter()
             .find(|n| n.starts_with(OTHER_CLUSTER_ID))
             .unwrap(),
@@ -120,7 +108,7 @@ fn clear_with_a_cluster_id_removes_only_its_entries_and_counts_them() {
         env.get_credential(&api.url(), CLUSTER_ID)
             .env("DIGITALOCEAN_ACCESS_TOKEN", OTHER_DO_TOKEN),
     );
-    assert_eq!(entries(&env.cache_dir()).len(), 3);
+    assert_eq!(cache_entry_names(&env.cache_dir()).len(), 3);
 
     let out = cache(&env, &["clear", "--cluster-id", CLUSTER_ID]);
     assert_eq!(out.stdout, "");
@@ -130,7 +118,7 @@ fn clear_with_a_cluster_id_removes_only_its_entries_and_counts_them() {
         out.stderr
     );
     assert_eq!(
-        entries(&env.cache_dir()),
+        cache_entry_names(&env.cache_dir()),
         [format!(
             "{OTHER_CLUSTER_ID}-{}.json",
             fingerprint(&api.url(), DO_TOKEN)
@@ -156,7 +144,7 @@ fn clear_without_a_cluster_id_removes_every_entry() {
             env.cache_dir().display()
         )
     );
-    assert!(entries(&env.cache_dir()).is_empty());
+    assert!(cache_entry_names(&env.cache_dir()).is_empty());
     let list = cache(&env, &["list"]);
     assert_eq!(list.stdout, "");
     assert!(
@@ -172,7 +160,7 @@ fn list_and_clear_honour_cache_dir() {
     let dir: PathBuf = env.home().join("elsewhere");
     let dir_arg = dir.to_str().unwrap().to_string();
     cached_pair(&env, &["--cache-dir", &dir_arg], &[]);
-    assert_eq!(entries(&dir).len(), 2);
+    assert_eq!(cache_entry_names(&dir).len(), 2);
     assert!(!env.cache_dir().exists());
 
     // The default folder is empty; the named one has both.
@@ -190,10 +178,10 @@ fn list_and_clear_honour_cache_dir() {
         "{}",
         out.stderr
     );
-    assert_eq!(entries(&dir).len(), 1);
+    assert_eq!(cache_entry_names(&dir).len(), 1);
     let out = cache(&env, &["clear", "--cache-dir", &dir_arg]);
     assert!(out.stderr.starts_with("Removed 1 cached credential from "));
-    assert!(entries(&dir).is_empty());
+    assert!(cache_entry_names(&dir).is_empty());
 }
 
 #[test]
@@ -202,7 +190,7 @@ fn list_and_clear_honour_kubecachedir() {
     let root = env.home().join("kube-cache-root");
     cached_pair(&env, &[], &[("KUBECACHEDIR", &root)]);
     let dir = root.join("doks-auth");
-    assert_eq!(entries(&dir).len(), 2);
+    assert_eq!(cache_entry_names(&dir).len(), 2);
     assert!(!env.cache_dir().exists());
 
     let with_root = |args: &[&str]| {
@@ -226,13 +214,13 @@ fn list_and_clear_honour_kubecachedir() {
         "{}",
         out.stderr
     );
-    let left = entries(&dir);
+    let left = cache_entry_names(&dir);
     assert_eq!(left.len(), 1);
     assert!(left[0].starts_with(CLUSTER_ID), "{left:?}");
     // Without KUBECACHEDIR, clear looks in ~/.kube/cache and leaves this folder alone.
     let out = cache(&env, &["clear"]);
     assert!(out.stderr.starts_with("Removed 0 cached credentials from "));
-    assert_eq!(entries(&dir).len(), 1);
+    assert_eq!(cache_entry_names(&dir).len(), 1);
     with_root(&["clear"]);
-    assert!(entries(&dir).is_empty());
+    assert!(cache_entry_names(&dir).is_empty());
 }

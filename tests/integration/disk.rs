@@ -47,7 +47,7 @@ fn an_unusable_cache_folder_still_serves_the_credential_with_a_warning() {
 fn a_symlinked_entry_is_replaced_not_written_through() {
     let (env, api) = serving_a_token();
     run_ok(&mut env.get_credential(&api.url(), CLUSTER_ID));
-    let entry = std::fs::read_dir(env.cache_dir()).unwrap().map(|e| e.unwrap().path()).find(|p| p.extension().is_some_and(|x| x == "json")).unwrap();
+    let entry = env.only_cache_entry();
 
     // Someone plants a symlink to a file of theirs where the entry was.
     let victim = env.home().join("victim.txt");

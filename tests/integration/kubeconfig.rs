@@ -160,18 +160,6 @@ fn exec_of<'a>(doc: &'a Value, user: &str) -> &'a Value {
     &entry(doc, "users", user)["user"]["exec"]
 }
 
-fn cache_entries(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .map(|rd| {
-            rd.map(|e| e.unwrap().file_name().into_string().unwrap())
-                .filter(|n| n.ends_with(".json"))
-                .collect()
-        })
-        .unwrap_or_default();
-    names.sort();
-    names
-}
-
 fn this_binary() -> String {
     std::fs::canonicalize(doks_auth_bin())
         .unwrap()
@@ -357,7 +345,7 @@ fn save_passes_on_context_expiry_exec_command_and_cache_dir_only_when_given() {
     assert_eq!(credentials.len(), 1);
     assert_eq!(credentials[0].url.query(), Some("expiry_seconds=600"));
     // The cache was seeded where get-credential will look.
-    assert_eq!(cache_entries(&cache_dir).len(), 1);
+    assert_eq!(cache_entry_names(&cache_dir).len(), 1);
     assert!(!env.cache_dir().exists());
 }
 
@@ -488,7 +476,7 @@ fn save_shows_no_secret_and_writes_the_do_token_nowhere() {
     }
     // The kubeconfig holds no credential at all; the cache holds only the cluster's.
     assert!(!std::fs::read_to_string(&path).unwrap().contains(K8S_TOKEN));
-    let cached = cache_entries(&env.cache_dir());
+    let cached = cache_entry_names(&env.cache_dir());
     assert_eq!(cached.len(), 1, "{cached:?}");
     let entry = std::fs::read_to_string(env.cache_dir().join(&cached[0])).unwrap();
     assert!(entry.contains(K8S_TOKEN));
@@ -727,7 +715,7 @@ fn remove_takes_out_only_that_clusters_entries_and_cached_credentials() {
         &expected,
         &["staging", "--set-current-context=false"],
     );
-    assert_eq!(cache_entries(&env.cache_dir()).len(), 2);
+    assert_eq!(cache_entry_names(&env.cache_dir()).len(), 2);
 
     let out = run_ok(&mut doks(
         &env,
@@ -745,7 +733,7 @@ fn remove_takes_out_only_that_clusters_entries_and_cached_credentials() {
     );
     assert_eq!(read_yaml(&edited), read_yaml(&expected));
     assert_eq!(read_yaml(&edited)["current-context"], "minikube");
-    let left = cache_entries(&env.cache_dir());
+    let left = cache_entry_names(&env.cache_dir());
     assert_eq!(left.len(), 1, "{left:?}");
     assert!(
         left[0].starts_with(&format!("{OTHER_CLUSTER_ID}-")),

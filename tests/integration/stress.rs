@@ -12,10 +12,6 @@ use wiremock::ResponseTemplate;
 
 use crate::support::*;
 
-fn entry_path(env: &TestEnv) -> PathBuf {
-    std::fs::read_dir(env.cache_dir()).unwrap().map(|e| e.unwrap().path()).find(|p| p.extension().is_some_and(|x| x == "json")).expect("no cache entry")
-}
-
 #[test]
 fn a_process_killed_mid_refresh_does_not_block_the_next() {
     let env = TestEnv::new();
@@ -41,7 +37,7 @@ fn a_process_killed_mid_refresh_does_not_block_the_next() {
     let out = run_ok(env.get_credential(&api.url(), CLUSTER_ID).args(["--timeout", "10"]));
     assert!(started.elapsed() < StdDuration::from_secs(5), "the next call waited {:?}", started.elapsed());
     assert_eq!(out.json()["status"]["token"], K8S_TOKEN);
-    let entry: Value = serde_json::from_slice(&std::fs::read(entry_path(&env)).unwrap()).expect("the cache entry is whole");
+    let entry: Value = serde_json::from_slice(&std::fs::read(env.only_cache_entry()).unwrap()).expect("the cache entry is whole");
     assert_eq!(entry["cluster_id"], CLUSTER_ID);
     let leftovers: Vec<_> = std::fs::read_dir(env.cache_dir())
         .unwrap()
@@ -70,7 +66,7 @@ fn hundreds_of_readers_racing_refreshes_never_see_a_torn_entry() {
     let api = DoApi::start();
     api.serve_token(CLUSTER_ID, K8S_TOKEN, Duration::hours(1));
     run_ok(&mut env.get_credential(&api.url(), CLUSTER_ID));
-    let entry = entry_path(&env);
+    let entry = env.only_cache_entry();
 
     let done = AtomicBool::new(false);
     let refreshes = AtomicUsize::new(0);

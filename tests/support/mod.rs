@@ -581,6 +581,37 @@ impl TestEnv {
     }
 }
 
+/// The cache entries (`*.json`) in `dir`, sorted; none when it does not exist.
+pub fn cache_entries(dir: &Path) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|listing| {
+            listing
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|x| x == "json"))
+                .collect()
+        })
+        .unwrap_or_default();
+    found.sort();
+    found
+}
+
+/// Their file names.
+pub fn cache_entry_names(dir: &Path) -> Vec<String> {
+    cache_entries(dir)
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect()
+}
+
+impl TestEnv {
+    /// The one entry in the default cache folder; panics unless there is exactly one.
+    pub fn only_cache_entry(&self) -> PathBuf {
+        let found = cache_entries(&self.cache_dir());
+        assert_eq!(found.len(), 1, "expected one cache entry: {found:?}");
+        found[0].clone()
+    }
+}
+
 /// What a finished process said.
 pub struct Outcome {
     pub code: Option<i32>,
