@@ -44,7 +44,9 @@ pub enum Error {
     #[error("unexpected response from the DigitalOcean API ({url}): {reason}")]
     UnexpectedResponse { url: String, reason: String },
 
-    #[error("cannot reach the DigitalOcean API at {url}: {reason}")]
+    #[error(
+        "cannot reach the DigitalOcean API at {url}: {reason}; check the network, any proxy (HTTPS_PROXY) and --api-url"
+    )]
     Network { url: String, reason: String },
 
     #[error(
