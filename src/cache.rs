@@ -6,7 +6,7 @@
 //! processes starting together make one request between them.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{Read, Write};
+use std::io::Read;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use log::debug;
 use serde::{Deserialize, Serialize};
 
+use crate::atomic_file;
 use crate::credential::Credential;
 use crate::error::{Error, Result};
 use crate::settings::ClusterId;
@@ -23,6 +24,8 @@ const FORMAT: u32 = 1;
 /// Entries are a few KiB; refuse to read anything much larger.
 const MAX_ENTRY_BYTES: u64 = 64 * 1024;
 const LOCK_POLL: Duration = Duration::from_millis(10);
+/// Temporary files while an entry is written; `cache clear` removes any a killed process left.
+const TEMP_PREFIX: &str = ".tmp-";
 
 /// What one cache file holds.
 #[derive(Serialize, Deserialize)]
@@ -78,8 +81,7 @@ impl Cache {
         Some(entry.credential)
     }
 
-    /// Replaces the entry atomically: a temporary file in the same folder, fsynced, then renamed
-    /// over the old one (rename replaces a symlink itself; it never writes through it).
+    /// Replaces the entry atomically (see [`atomic_file::replace`]).
     pub fn store(&self, credential: &Credential) -> Result<()> {
         let entry = Entry {
             format: FORMAT,
@@ -92,15 +94,8 @@ impl Cache {
             cause,
         };
         ensure_private_dir(&self.dir)?;
-        // tempfile creates the file 0600 and removes it again if anything below fails.
-        let mut file = tempfile::Builder::new()
-            .prefix(".tmp-")
-            .tempfile_in(&self.dir)
-            .map_err(io)?;
         let json = serde_json::to_vec(&entry).expect("a cache entry always serialises");
-        file.write_all(&json).map_err(io)?;
-        file.as_file().sync_all().map_err(io)?;
-        file.persist(&self.entry).map_err(|err| io(err.error))?;
+        atomic_file::replace(&self.entry, TEMP_PREFIX, &json).map_err(io)?;
         debug!("cache: stored {}", self.entry.display());
         Ok(())
     }
@@ -190,7 +185,7 @@ pub fn remove_entries(dir: &Path, cluster: Option<&ClusterId>) -> Result<usize> 
     for (path, name) in cache_files(dir)? {
         let is_entry = name.ends_with(".json");
         let wanted = match cluster {
-            None => is_entry || name.ends_with(".lock") || name.starts_with(".tmp-"),
+            None => is_entry || name.ends_with(".lock") || name.starts_with(TEMP_PREFIX),
             Some(id) => {
                 // `<id>-<account>.json|.lock`; the account fingerprint has no '-', so the id
                 // `abc` never matches cluster `abc-def`'s files.
@@ -259,8 +254,7 @@ pub fn read_entry(path: &Path) -> std::result::Result<Entry, String> {
     if !meta.is_file() {
         return Err("not a regular file".into());
     }
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    if meta.uid() != unsafe { libc::geteuid() } || meta.mode() & 0o077 != 0 {
+    if meta.uid() != current_uid() || meta.mode() & 0o077 != 0 {
         return Err(format!(
             "not trusted: owner {} mode {:o}, expected this user and 0600",
             meta.uid(),
@@ -281,6 +275,11 @@ pub fn read_entry(path: &Path) -> std::result::Result<Entry, String> {
     Ok(entry)
 }
 
+fn current_uid() -> u32 {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() }
+}
+
 /// Creates the folder 0700, or tightens one of ours that others can enter.
 fn ensure_private_dir(dir: &Path) -> Result<()> {
     let io = |cause| Error::Cache {
@@ -292,8 +291,7 @@ fn ensure_private_dir(dir: &Path) -> Result<()> {
             "exists but is not a directory; remove it or choose another --cache-dir",
         ))),
         Ok(meta) => {
-            // SAFETY: geteuid has no preconditions and cannot fail.
-            if meta.mode() & 0o077 != 0 && meta.uid() == unsafe { libc::geteuid() } {
+            if meta.mode() & 0o077 != 0 && meta.uid() == current_uid() {
                 fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(io)?;
             }
             Ok(())

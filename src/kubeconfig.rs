@@ -8,13 +8,13 @@
 
 use std::ffi::OsString;
 use std::fs::{self, OpenOptions};
-use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use log::debug;
 use serde_json::{Map, Value, json};
 
+use crate::atomic_file;
 use crate::error::{Error, Result};
 
 /// The exec API version written into the user entry; v1 needs `interactiveMode`.
@@ -413,20 +413,8 @@ pub fn write(path: &Path, text: &str, old_mode: Option<u32>) -> Result<Option<u3
             .create(dir)
             .map_err(|err| failed(&format!("create its folder {}", dir.display()), err))?;
     }
-    // tempfile creates the file 0600 in the same folder, so the rename below is atomic.
-    let mut file = tempfile::Builder::new()
-        .prefix(".doks-auth-kubeconfig-")
-        .tempfile_in(dir)
-        .map_err(|err| failed("create a temporary file next to it", err))?;
-    file.write_all(text.as_bytes())
-        .and_then(|()| file.as_file().sync_all())
-        .map_err(|err| failed("write a temporary file next to it", err))?;
-    file.persist(path)
-        .map_err(|err| failed("replace it", err.error))?;
-    // Make the rename itself durable; failing that is not worth an error.
-    if let Ok(folder) = OpenOptions::new().read(true).open(dir) {
-        let _ = folder.sync_all();
-    }
+    atomic_file::replace(path, ".doks-auth-kubeconfig-", text.as_bytes())
+        .map_err(|err| failed("replace it", err))?;
     debug!("kubeconfig: wrote {}", path.display());
     Ok(old_mode.filter(|m| m & 0o077 != 0))
 }

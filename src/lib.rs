@@ -6,6 +6,7 @@
 //! `show` and `remove` edit the file through [`kubeconfig`].
 
 pub mod api;
+pub mod atomic_file;
 pub mod cache;
 pub mod cli;
 pub mod commands;

@@ -82,16 +82,34 @@ proptest! {
         prop_assert!(cache.load().is_none());
     }
 
+    /// A real entry with one field replaced by any JSON: served only while it is still this
+    /// cluster's and account's entry in the current format, and then exactly as written.
     #[test]
-    fn any_json_as_a_cache_file_is_a_miss_or_a_whole_entry(doc in arb_json()) {
+    fn a_cache_entry_with_any_one_field_changed_is_a_miss_or_served_as_written(
+        field in 0usize..7,
+        value in arb_json(),
+    ) {
         let tmp = tempfile::tempdir().unwrap();
         let cache = cache_in(tmp.path());
+        let now = Utc::now();
+        cache.store(&Credential {
+            token: Some(Secret::new("t")),
+            client_certificate: None,
+            client_key: None,
+            expires_at: now + Duration::hours(1),
+            fetched_at: now,
+        }).unwrap();
+        let mut doc: Value = serde_json::from_slice(&std::fs::read(cache.path()).unwrap()).unwrap();
+        let name = ["format", "cluster_id", "account", "token", "expires_at", "fetched_at", "client_key"][field];
+        doc[name] = value;
         write_private(cache.path(), &serde_json::to_vec(&doc).unwrap());
         if let Some(credential) = cache.load() {
-            // Only a document that really is this cluster's and account's entry may be served.
+            prop_assert_eq!(&doc["format"], 1);
             prop_assert_eq!(&doc["cluster_id"], "c1");
             prop_assert_eq!(&doc["account"], "acct");
-            prop_assert!(credential.expires_at > chrono::DateTime::<Utc>::MIN_UTC);
+            let expires: chrono::DateTime<Utc> = doc["expires_at"].as_str().unwrap().parse().unwrap();
+            prop_assert_eq!(credential.expires_at, expires);
+            prop_assert_eq!(credential.token.as_ref().map(|t| t.expose()), doc["token"].as_str());
         }
     }
 
