@@ -373,7 +373,7 @@ fn main() {
             c
         };
         let rows = compare(
-            runs(300) / 10,
+            runs(300) / 3,
             &mut [
                 ("kubectl get --raw /version, static token", &mut || {
                     kubectl(&static_token)
