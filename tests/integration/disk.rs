@@ -13,7 +13,11 @@ fn served_with_one_warning(out: &Outcome) {
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     assert_eq!(out.json()["status"]["token"], K8S_TOKEN);
     assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
-    assert!(out.stderr.starts_with("doks-auth: warning:") && out.stderr.contains("not cached"), "{}", out.stderr);
+    assert!(
+        out.stderr.starts_with("doks-auth: warning:") && out.stderr.contains("not cached"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -23,14 +27,22 @@ fn an_unusable_cache_folder_still_serves_the_credential_with_a_warning() {
     // A regular file where the folder should be.
     let file = env.home().join("not-a-dir");
     std::fs::write(&file, b"keep me").unwrap();
-    served_with_one_warning(&run(env.get_credential(&api.url(), CLUSTER_ID).arg("--cache-dir").arg(&file)));
+    served_with_one_warning(&run(env
+        .get_credential(&api.url(), CLUSTER_ID)
+        .arg("--cache-dir")
+        .arg(&file)));
     assert_eq!(std::fs::read(&file).unwrap(), b"keep me");
 
     // A folder that cannot be created: below a file.
-    served_with_one_warning(&run(env.get_credential(&api.url(), CLUSTER_ID).arg("--cache-dir").arg(file.join("sub"))));
+    served_with_one_warning(&run(env
+        .get_credential(&api.url(), CLUSTER_ID)
+        .arg("--cache-dir")
+        .arg(file.join("sub"))));
 
     // A folder nobody may write to: /proc refuses even root (tests often run as root).
-    served_with_one_warning(&run(env.get_credential(&api.url(), CLUSTER_ID).args(["--cache-dir", "/proc/doks-auth-test"])));
+    served_with_one_warning(&run(env
+        .get_credential(&api.url(), CLUSTER_ID)
+        .args(["--cache-dir", "/proc/doks-auth-test"])));
 
     // A read-only folder of our own, where permissions apply (not to root).
     // SAFETY: geteuid has no preconditions.
@@ -38,9 +50,19 @@ fn an_unusable_cache_folder_still_serves_the_credential_with_a_warning() {
         let ro = env.home().join("ro");
         std::fs::create_dir(&ro).unwrap();
         std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o500)).unwrap();
-        served_with_one_warning(&run(env.get_credential(&api.url(), CLUSTER_ID).arg("--cache-dir").arg(&ro)));
+        served_with_one_warning(&run(env
+            .get_credential(&api.url(), CLUSTER_ID)
+            .arg("--cache-dir")
+            .arg(&ro)));
     }
-    assert_eq!(api.credential_requests(CLUSTER_ID), if unsafe { libc::geteuid() } != 0 { 4 } else { 3 });
+    assert_eq!(
+        api.credential_requests(CLUSTER_ID),
+        if unsafe { libc::geteuid() } != 0 {
+            4
+        } else {
+            3
+        }
+    );
 }
 
 #[test]
@@ -57,26 +79,52 @@ fn a_symlinked_entry_is_replaced_not_written_through() {
 
     let out = run_ok(&mut env.get_credential(&api.url(), CLUSTER_ID));
     assert_eq!(out.json()["status"]["token"], K8S_TOKEN);
-    assert_eq!(api.credential_requests(CLUSTER_ID), 2, "the symlink was read as an entry");
-    assert_eq!(std::fs::read(&victim).unwrap(), b"precious", "wrote through the symlink");
-    assert!(std::fs::symlink_metadata(&entry).unwrap().file_type().is_file());
+    assert_eq!(
+        api.credential_requests(CLUSTER_ID),
+        2,
+        "the symlink was read as an entry"
+    );
+    assert_eq!(
+        std::fs::read(&victim).unwrap(),
+        b"precious",
+        "wrote through the symlink"
+    );
+    assert!(
+        std::fs::symlink_metadata(&entry)
+            .unwrap()
+            .file_type()
+            .is_file()
+    );
 }
 
 #[test]
 fn a_leftover_lock_file_does_not_block() {
     let (env, api) = serving_a_token();
     run_ok(&mut env.get_credential(&api.url(), CLUSTER_ID));
-    let lock = std::fs::read_dir(env.cache_dir()).unwrap().map(|e| e.unwrap().path()).find(|p| p.extension().is_some_and(|x| x == "lock")).unwrap();
+    let lock = std::fs::read_dir(env.cache_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "lock"))
+        .unwrap();
     // The lock file stays after every refresh; make the entry stale so the next call needs it.
-    for entry in std::fs::read_dir(env.cache_dir()).unwrap().map(|e| e.unwrap().path()) {
+    for entry in std::fs::read_dir(env.cache_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+    {
         if entry.extension().is_some_and(|x| x == "json") {
             std::fs::remove_file(entry).unwrap();
         }
     }
     assert!(lock.exists());
     let started = Instant::now();
-    run_ok(env.get_credential(&api.url(), CLUSTER_ID).args(["--timeout", "5"]));
-    assert!(started.elapsed() < StdDuration::from_secs(4), "blocked on a lock nobody holds");
+    run_ok(
+        env.get_credential(&api.url(), CLUSTER_ID)
+            .args(["--timeout", "5"]),
+    );
+    assert!(
+        started.elapsed() < StdDuration::from_secs(4),
+        "blocked on a lock nobody holds"
+    );
     assert_eq!(api.credential_requests(CLUSTER_ID), 2);
 }
 
@@ -86,14 +134,22 @@ fn a_folder_full_of_junk_still_works() {
     run_ok(&mut env.get_credential(&api.url(), CLUSTER_ID));
     let dir = env.cache_dir();
     for i in 0..500 {
-        std::fs::write(dir.join(format!("junk-{i}.json")), format!("{{not json {i}")).unwrap();
+        std::fs::write(
+            dir.join(format!("junk-{i}.json")),
+            format!("{{not json {i}"),
+        )
+        .unwrap();
     }
     std::fs::create_dir(dir.join("a-directory.json")).unwrap();
     std::fs::write(dir.join(".tmp-leftover"), b"half a file").unwrap();
     let out = run_ok(&mut env.get_credential(&api.url(), CLUSTER_ID));
     assert_eq!(out.stderr, "");
     assert_eq!(out.json()["status"]["token"], K8S_TOKEN);
-    assert_eq!(api.credential_requests(CLUSTER_ID), 1, "junk beside the entry caused a refetch");
+    assert_eq!(
+        api.credential_requests(CLUSTER_ID),
+        1,
+        "junk beside the entry caused a refetch"
+    );
     // The other cluster's first fetch is not disturbed either.
     api.serve_token(OTHER_CLUSTER_ID, K8S_TOKEN, Duration::hours(3));
     run_ok(&mut env.get_credential(&api.url(), OTHER_CLUSTER_ID));

@@ -9,8 +9,57 @@ mod cache_behaviour;
 mod cache_commands;
 mod clusters;
 mod completions;
+mod disk;
 mod failures;
 mod get_credential;
 mod kubeconfig;
 mod kubectl;
+mod secrets;
+mod stress;
 mod tokens;
+
+/// A file under `tests/` that no test target compiles runs no test, silently: cargo compiles
+/// `tests/*.rs` by itself, but a module file here runs only if it is declared above.
+#[test]
+fn every_test_file_is_compiled() {
+    use std::path::Path;
+    let tests = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let declared = include_str!("main.rs");
+    let mut missing = Vec::new();
+    for entry in std::fs::read_dir(tests.join("integration")).unwrap() {
+        let path = entry.unwrap().path();
+        let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else {
+            continue;
+        };
+        if path.extension().is_some_and(|x| x == "rs")
+            && stem != "main"
+            && !declared.contains(&format!("\nmod {stem};"))
+        {
+            missing.push(path.display().to_string());
+        }
+    }
+    // Other folders under tests/ hold shared code only (tests/support/mod.rs).
+    for entry in std::fs::read_dir(&tests).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if path.is_dir() && name != "integration" && name != "support" {
+            missing.push(format!(
+                "{} (a folder cargo does not compile)",
+                path.display()
+            ));
+        }
+    }
+    let support: Vec<_> = std::fs::read_dir(tests.join("support"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".rs") && n != "mod.rs")
+        .collect();
+    assert!(
+        support.is_empty(),
+        "tests/support holds only mod.rs: {support:?}"
+    );
+    assert!(
+        missing.is_empty(),
+        "test files that are not compiled: {missing:?}"
+    );
+}

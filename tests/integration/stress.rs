@@ -1,7 +1,7 @@
 //! Stress, bounded in count and time: processes killed mid-refresh, and many readers racing a
 //! writer.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration as StdDuration, Instant};
@@ -17,7 +17,13 @@ fn a_process_killed_mid_refresh_does_not_block_the_next() {
     let env = TestEnv::new();
     let api = DoApi::start();
     let slow = ResponseTemplate::new(200)
-        .set_body_json(credentials_json("https://k", "", Some(K8S_TOKEN), None, Utc::now() + Duration::hours(3)))
+        .set_body_json(credentials_json(
+            "https://k",
+            "",
+            Some(K8S_TOKEN),
+            None,
+            Utc::now() + Duration::hours(3),
+        ))
         .set_delay(StdDuration::from_secs(30));
     api.serve_credentials(CLUSTER_ID, slow);
     let mut victim = env
@@ -27,17 +33,27 @@ fn a_process_killed_mid_refresh_does_not_block_the_next() {
         .spawn()
         .unwrap();
     // Once its request has arrived, it holds the lock.
-    wait_until("the victim's request", StdDuration::from_secs(10), || api.credential_requests(CLUSTER_ID) == 1);
+    wait_until("the victim's request", StdDuration::from_secs(10), || {
+        api.credential_requests(CLUSTER_ID) == 1
+    });
     victim.kill().unwrap(); // SIGKILL: no destructor, no cleanup
     victim.wait().unwrap();
 
     api.reset();
     api.serve_token(CLUSTER_ID, K8S_TOKEN, Duration::hours(3));
     let started = Instant::now();
-    let out = run_ok(env.get_credential(&api.url(), CLUSTER_ID).args(["--timeout", "10"]));
-    assert!(started.elapsed() < StdDuration::from_secs(5), "the next call waited {:?}", started.elapsed());
+    let out = run_ok(
+        env.get_credential(&api.url(), CLUSTER_ID)
+            .args(["--timeout", "10"]),
+    );
+    assert!(
+        started.elapsed() < StdDuration::from_secs(5),
+        "the next call waited {:?}",
+        started.elapsed()
+    );
     assert_eq!(out.json()["status"]["token"], K8S_TOKEN);
-    let entry: Value = serde_json::from_slice(&std::fs::read(env.only_cache_entry()).unwrap()).expect("the cache entry is whole");
+    let entry: Value = serde_json::from_slice(&std::fs::read(env.only_cache_entry()).unwrap())
+        .expect("the cache entry is whole");
     assert_eq!(entry["cluster_id"], CLUSTER_ID);
     let leftovers: Vec<_> = std::fs::read_dir(env.cache_dir())
         .unwrap()
@@ -52,8 +68,12 @@ fn a_process_killed_mid_refresh_does_not_block_the_next() {
 fn age_atomically(path: &Path) {
     let mut entry: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
     let now = Utc::now();
-    entry["fetched_at"] = (now - Duration::minutes(56)).to_rfc3339_opts(SecondsFormat::Nanos, true).into();
-    entry["expires_at"] = (now + Duration::minutes(4)).to_rfc3339_opts(SecondsFormat::Nanos, true).into();
+    entry["fetched_at"] = (now - Duration::minutes(56))
+        .to_rfc3339_opts(SecondsFormat::Nanos, true)
+        .into();
+    entry["expires_at"] = (now + Duration::minutes(4))
+        .to_rfc3339_opts(SecondsFormat::Nanos, true)
+        .into();
     let tmp = path.with_extension("aging");
     std::fs::write(&tmp, serde_json::to_vec(&entry).unwrap()).unwrap();
     std::fs::set_permissions(&tmp, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
@@ -86,9 +106,17 @@ fn hundreds_of_readers_racing_refreshes_never_see_a_torn_entry() {
             .map(|_| {
                 s.spawn(|| {
                     for _ in 0..75 {
-                        let out = run_ok(env.get_credential(&api.url(), CLUSTER_ID).args(["--refresh-margin", "0"]));
+                        let out = run_ok(
+                            env.get_credential(&api.url(), CLUSTER_ID)
+                                .args(["--refresh-margin", "0"]),
+                        );
                         assert_eq!(out.stderr, "");
-                        assert_eq!(out.json()["status"]["token"], K8S_TOKEN, "a reader got {:?}", out.stdout);
+                        assert_eq!(
+                            out.json()["status"]["token"],
+                            K8S_TOKEN,
+                            "a reader got {:?}",
+                            out.stdout
+                        );
                         reads.fetch_add(1, Ordering::SeqCst);
                     }
                 })
@@ -101,7 +129,10 @@ fn hundreds_of_readers_racing_refreshes_never_see_a_torn_entry() {
     });
     assert_eq!(reads.load(Ordering::SeqCst), 300);
     let refreshes = refreshes.load(Ordering::SeqCst);
-    assert!(refreshes >= 3, "only {refreshes} refreshes raced the readers");
+    assert!(
+        refreshes >= 3,
+        "only {refreshes} refreshes raced the readers"
+    );
     // Every API request came from the writer: no reader ever missed.
     assert_eq!(api.credential_requests(CLUSTER_ID), 1 + refreshes);
 }
