@@ -13,7 +13,7 @@ use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{ApiError, Error, Result, one_line};
+use crate::error::{ApiError, Call, Error, Result, one_line};
 use crate::secret::Secret;
 use crate::settings::{Account, ClusterId};
 
@@ -90,12 +90,13 @@ struct ErrorBody {
     request_id: Option<String>,
 }
 
-/// Runs the refresh path's async code on a single-threaded runtime built just for it.
-pub fn block_on<F: Future>(future: F) -> F::Output {
+/// Runs the refresh path's async code on a single-threaded runtime built just for it. Building
+/// one needs file descriptors (epoll, an eventfd): with none left it is an error, not a panic.
+pub fn block_on<T>(future: impl Future<Output = Result<T>>) -> Result<T> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .expect("a current-thread tokio runtime can always be built")
+        .map_err(|err| Error::Runtime(err.to_string()))?
         .block_on(future)
 }
 
@@ -142,12 +143,15 @@ impl Client {
             "{}/v2/kubernetes/clusters/{cluster}/credentials?expiry_seconds={expiry_seconds}",
             self.base_url
         );
-        self.get(&url).await
+        self.get(&url, Call::Credentials).await
     }
 
     pub async fn cluster(&self, cluster: &ClusterId) -> Result<Cluster> {
         let url = format!("{}/v2/kubernetes/clusters/{cluster}", self.base_url);
-        Ok(self.get::<ClusterAnswer>(&url).await?.kubernetes_cluster)
+        Ok(self
+            .get::<ClusterAnswer>(&url, Call::Cluster)
+            .await?
+            .kubernetes_cluster)
     }
 
     /// Every cluster of the account, following `links.pages.next` to the last page.
@@ -155,7 +159,7 @@ impl Client {
         let mut url = format!("{}/v2/kubernetes/clusters?per_page=200", self.base_url);
         let mut clusters = Vec::new();
         for _ in 0..1000 {
-            let page: ClusterPage = self.get(&url).await?;
+            let page: ClusterPage = self.get(&url, Call::ClusterList).await?;
             clusters.extend(page.kubernetes_clusters);
             match page.links.and_then(|l| l.pages).and_then(|p| p.next) {
                 Some(next) if next.starts_with(&format!("{}/", self.base_url)) => url = next,
@@ -178,9 +182,9 @@ impl Client {
     }
 
     /// One GET with retries, bounded by the deadline.
-    async fn get<T: DeserializeOwned>(&self, url: &str) -> Result<T> {
+    async fn get<T: DeserializeOwned>(&self, url: &str, call: Call) -> Result<T> {
         let deadline = tokio::time::Instant::from_std(self.deadline);
-        match tokio::time::timeout_at(deadline, self.get_with_retries(url)).await {
+        match tokio::time::timeout_at(deadline, self.get_with_retries(url, call)).await {
             Ok(result) => result,
             Err(_) => Err(Error::Timeout {
                 seconds: self.timeout.as_secs(),
@@ -188,10 +192,10 @@ impl Client {
         }
     }
 
-    async fn get_with_retries<T: DeserializeOwned>(&self, url: &str) -> Result<T> {
+    async fn get_with_retries<T: DeserializeOwned>(&self, url: &str, call: Call) -> Result<T> {
         let mut attempt = 1;
         loop {
-            let error = match self.attempt(url, attempt).await {
+            let error = match self.attempt(url, call, attempt).await {
                 Ok(value) => return Ok(value),
                 Err(error) if error.is_transient() && attempt < MAX_ATTEMPTS => error,
                 Err(error) => return Err(error),
@@ -218,7 +222,7 @@ impl Client {
         }
     }
 
-    async fn attempt<T: DeserializeOwned>(&self, url: &str, attempt: u32) -> Result<T> {
+    async fn attempt<T: DeserializeOwned>(&self, url: &str, call: Call, attempt: u32) -> Result<T> {
         let started = Instant::now();
         let network_error = |err: reqwest::Error| {
             let reason = error_chain(&err);
@@ -275,7 +279,7 @@ impl Client {
             BodyError::Transport(err) => network_error(err),
         })?;
         if !status.is_success() {
-            return Err(api_error(status, &body, retry_after, attempt).into());
+            return Err(api_error(call, status, &body, retry_after, attempt).into());
         }
         serde_json::from_slice(&body).map_err(|err| Error::UnexpectedResponse {
             url: url.to_string(),
@@ -310,12 +314,19 @@ async fn read_capped(mut response: reqwest::Response) -> Result<Vec<u8>, BodyErr
     Ok(body)
 }
 
-fn api_error(status: StatusCode, body: &[u8], retry_after: Option<u64>, attempts: u32) -> ApiError {
+fn api_error(
+    call: Call,
+    status: StatusCode,
+    body: &[u8],
+    retry_after: Option<u64>,
+    attempts: u32,
+) -> ApiError {
     let parsed: Option<ErrorBody> = serde_json::from_slice(body).ok();
     let (id, message, request_id) = parsed
         .map(|b| (b.id, b.message, b.request_id))
         .unwrap_or_default();
     ApiError {
+        call,
         status: status.as_u16(),
         id,
         message,

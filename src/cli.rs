@@ -6,6 +6,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::api::DEFAULT_API_URL;
 use crate::exec_credential::ApiVersion;
+use crate::secret::Secret;
 
 /// kubectl credential plugin for DigitalOcean Kubernetes (DOKS).
 ///
@@ -57,7 +58,7 @@ pub struct AccountArgs {
     /// DigitalOcean API token. Prefer DIGITALOCEAN_ACCESS_TOKEN or doctl's config: arguments are
     /// visible to other users in `ps`.
     #[arg(short = 't', long, value_name = "TOKEN", hide_env_values = true)]
-    pub access_token: Option<String>,
+    pub access_token: Option<Secret>,
 
     /// doctl auth context whose token to use (from doctl's config.yaml).
     #[arg(long, value_name = "NAME", env = "DIGITALOCEAN_CONTEXT")]
@@ -211,5 +212,20 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn debug_of_the_arguments_redacts_the_token() {
+        let cli = Cli::parse_from([
+            "doks-auth",
+            "get-credential",
+            "-c",
+            "x",
+            "--access-token",
+            "dop_v1_supersecret",
+        ]);
+        let shown = format!("{cli:?}");
+        assert!(!shown.contains("supersecret"), "{shown}");
+        assert!(shown.contains("<redacted>"), "{shown}");
     }
 }

@@ -35,6 +35,11 @@ pub enum Error {
         known: String,
     },
 
+    #[error(
+        "the DigitalOcean token from {origin} has a character no token has (a space, a control character or non-ASCII); copy the token again"
+    )]
+    InvalidToken { origin: String },
+
     #[error("cannot use doctl's config file {path}: {reason}")]
     DoctlConfig { path: PathBuf, reason: String },
 
@@ -76,6 +81,11 @@ pub enum Error {
         ids: String,
     },
 
+    #[error(
+        "cannot set up the network client: {0}; if no file descriptors are left, raise the limit (ulimit -n)"
+    )]
+    Runtime(String),
+
     /// A kubeconfig that cannot be read, parsed or written; the reason says what to do.
     #[error("kubeconfig {path}: {reason}")]
     Kubeconfig { path: PathBuf, reason: String },
@@ -108,14 +118,29 @@ impl Error {
     pub fn is_usage(&self) -> bool {
         matches!(
             self,
-            Error::InvalidClusterId(_) | Error::ExecInfo(_) | Error::InvalidApiUrl { .. }
+            Error::InvalidClusterId(_)
+                | Error::ExecInfo(_)
+                | Error::InvalidApiUrl { .. }
+                | Error::InvalidToken { .. }
         )
     }
+}
+
+/// Which request failed: the hints differ (each call needs its own token scope).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Call {
+    /// `GET /v2/kubernetes/clusters/{id}/credentials`
+    Credentials,
+    /// `GET /v2/kubernetes/clusters/{id}`
+    Cluster,
+    /// `GET /v2/kubernetes/clusters`
+    ClusterList,
 }
 
 /// A non-success answer from the DigitalOcean API, with what its JSON error body said.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
+    pub call: Call,
     pub status: u16,
     /// DigitalOcean's short error code, e.g. `unauthorized`.
     pub id: Option<String>,
@@ -133,15 +158,17 @@ impl ApiError {
     }
 
     fn hint(&self) -> String {
-        match self.status {
-            401 => "check the token: it may be mistyped, expired or revoked (`doctl auth init` makes a new one)".into(),
-            403 => "the token lacks the `kubernetes:access_cluster` scope: create a token with it".into(),
-            404 => "no such cluster for this account: check the id with `doks-auth clusters`".into(),
-            429 => match self.retry_after {
+        match (self.status, self.call) {
+            (401, _) => "check the token: it may be mistyped, expired or revoked (`doctl auth init` makes a new one)".into(),
+            (403, Call::Credentials) => "the token lacks the `kubernetes:access_cluster` scope: create a token with it".into(),
+            (403, _) => "the token lacks the `kubernetes:read` scope (listing and looking up clusters need it): create a token with it".into(),
+            (404, Call::ClusterList) => "the API has no cluster list there: check --api-url (the base URL, such as https://api.digitalocean.com)".into(),
+            (404, _) => "no such cluster for this account: check the id with `doks-auth clusters`".into(),
+            (429, _) => match self.retry_after {
                 Some(secs) => format!("rate limited: try again in {secs} s"),
                 None => "rate limited: try again in a minute".into(),
             },
-            s if s >= 500 => "DigitalOcean had a problem: try again shortly (status.digitalocean.com)".into(),
+            (s, _) if s >= 500 => "DigitalOcean had a problem: try again shortly (status.digitalocean.com)".into(),
             _ => "check the command's arguments".into(),
         }
     }
@@ -178,10 +205,14 @@ impl fmt::Display for ApiError {
 
 impl std::error::Error for ApiError {}
 
-/// Server-supplied text goes on a single stderr line, so fold it and keep it short.
+/// Server-supplied text goes on a single stderr line, so fold it and keep it short, and replace
+/// control characters: an escape sequence from a server must not reach the user's terminal.
 pub(crate) fn one_line(text: &str) -> String {
     const MAX: usize = 200;
-    let mut folded: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut folded: String = printable(text)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     if folded.len() > MAX {
         let cut = (0..=MAX)
             .rev()
@@ -193,12 +224,28 @@ pub(crate) fn one_line(text: &str) -> String {
     folded
 }
 
+/// Replaces control characters (C0, DEL, C1) and Unicode's bidirectional overrides, which can
+/// make a terminal show text other than what is there, with U+FFFD; white space is kept.
+pub(crate) fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            let bidi = matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+            if (c.is_control() && !c.is_whitespace()) || bidi {
+                '\u{fffd}'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn api(status: u16) -> ApiError {
         ApiError {
+            call: Call::Credentials,
             status,
             id: Some("not_found".into()),
             message: Some("The resource\nyou requested could not be found.".into()),
@@ -229,6 +276,45 @@ mod tests {
             assert!(Error::Api(api(status)).is_access_denied(), "{status}");
         }
         assert!(!Error::Api(api(500)).is_access_denied());
+    }
+
+    #[test]
+    fn hints_fit_the_call() {
+        let hint = |status, call| {
+            ApiError {
+                call,
+                ..api(status)
+            }
+            .to_string()
+        };
+        assert!(hint(403, Call::Credentials).contains("kubernetes:access_cluster"));
+        for call in [Call::Cluster, Call::ClusterList] {
+            let text = hint(403, call);
+            assert!(
+                text.contains("kubernetes:read") && !text.contains("access_cluster"),
+                "{text}"
+            );
+        }
+        assert!(hint(404, Call::Cluster).contains("no such cluster"));
+        let text = hint(404, Call::ClusterList);
+        assert!(
+            text.contains("--api-url") && !text.contains("no such cluster"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn control_characters_never_reach_the_terminal() {
+        let hostile = "ok\u{1b}]0;pwned\u{7}\u{1b}[2J\u{9b}31m\u{202e}txt.exe\u{7f}";
+        let shown = one_line(hostile);
+        assert!(!shown.chars().any(|c| c.is_control()), "{shown:?}");
+        assert!(!shown.contains('\u{202e}'), "{shown:?}");
+        assert!(shown.starts_with("ok\u{fffd}]0;pwned"), "{shown:?}");
+        let mut err = api(500);
+        err.message = Some(hostile.into());
+        err.id = Some("\u{1b}[31mred".into());
+        assert!(!err.to_string().chars().any(|c| c.is_control()));
+        assert_eq!(printable("tab\tand\nnewline"), "tab\tand\nnewline");
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod error;
 pub mod exec_credential;
 pub mod kubeconfig;
 pub mod logging;
+pub mod process;
 pub mod secret;
 pub mod settings;
 pub mod token;

@@ -25,6 +25,14 @@ impl Secret {
     }
 }
 
+/// For clap: `--access-token` is parsed straight into a `Secret`, so no `Debug` of the parsed
+/// arguments can show it.
+impl From<String> for Secret {
+    fn from(value: String) -> Self {
+        Secret(value)
+    }
+}
+
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Secret(<redacted>)")

@@ -54,7 +54,8 @@ pub struct Account {
 impl Account {
     pub fn from_args(args: &AccountArgs) -> Result<Self> {
         let api_url = normalize_api_url(&args.api_url)?;
-        let token = token::resolve(args.access_token.as_deref(), args.context.as_deref())?;
+        let flag = args.access_token.as_ref().map(Secret::expose);
+        let token = token::resolve(flag, args.context.as_deref())?;
         Ok(Account {
             api_url,
             token,
@@ -77,21 +78,45 @@ impl Account {
 }
 
 fn normalize_api_url(raw: &str) -> Result<String> {
-    let trimmed = raw.trim().trim_end_matches('/');
     let invalid = |reason: &str| Error::InvalidApiUrl {
         url: crate::error::one_line(raw),
         reason: reason.into(),
     };
-    let rest = trimmed
-        .strip_prefix("https://")
-        .or_else(|| trimmed.strip_prefix("http://"))
-        .ok_or_else(|| invalid("it must start with https:// (or http:// for a local stand-in)"))?;
-    if rest.is_empty() || rest.contains(['?', '#', ' ']) {
-        return Err(invalid(
-            "expected a base URL such as https://api.digitalocean.com",
-        ));
+    let trimmed = raw.trim().trim_end_matches('/');
+    // DigitalOcean's documents give `https://api.digitalocean.com/v2` as the base; the paths
+    // doks-auth requests start with /v2 themselves.
+    let trimmed = trimmed.strip_suffix("/v2").unwrap_or(trimmed);
+    let base = "expected a base URL such as https://api.digitalocean.com";
+    if trimmed.contains(['?', '#', ' ', '@']) {
+        return Err(invalid(base));
     }
-    Ok(trimmed.to_string())
+    let url = reqwest::Url::parse(trimmed).map_err(|_| invalid(base))?;
+    if url.host().is_none() {
+        return Err(invalid(base));
+    }
+    match url.scheme() {
+        "https" => Ok(trimmed.to_string()),
+        "http" if is_loopback(&url) => Ok(trimmed.to_string()),
+        "http" => Err(invalid(
+            "http:// would send the token unencrypted; use https:// (http:// is only for stand-ins on this machine: 127.0.0.1, ::1, localhost)",
+        )),
+        _ => Err(invalid(
+            "it must start with https:// (or http:// for a local stand-in)",
+        )),
+    }
+}
+
+/// 127.0.0.0/8, ::1 and `localhost`: the only hosts a token may be sent to in clear text,
+/// since the traffic never leaves the machine.
+fn is_loopback(url: &reqwest::Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    match bare.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => host.eq_ignore_ascii_case("localhost"),
+    }
 }
 
 /// `--cache-dir`, else `$KUBECACHEDIR/doks-auth`, else `~/.kube/cache/doks-auth`: the same root
@@ -118,8 +143,17 @@ pub struct CredentialSettings {
     pub account: Account,
     pub expiry_seconds: u64,
     pub refresh_margin: chrono::Duration,
-    /// `None` with `--no-cache`.
-    pub cache_dir: Option<PathBuf>,
+    pub cache: CacheChoice,
+}
+
+/// Where `get-credential` keeps its credential, if anywhere.
+#[derive(Debug)]
+pub enum CacheChoice {
+    /// `--no-cache`.
+    Off,
+    /// No folder can be named (no home directory): the credential is served uncached.
+    Unavailable(Error),
+    Folder(PathBuf),
 }
 
 impl CredentialSettings {
@@ -128,10 +162,10 @@ impl CredentialSettings {
         let cluster_id = ClusterId::parse(&args.cluster_id)?;
         let exec_info = std::env::var("KUBERNETES_EXEC_INFO").ok();
         let version = ApiVersion::negotiate(exec_info.as_deref(), args.api_version)?;
-        let cache_dir = if args.no_cache {
-            None
-        } else {
-            Some(cache_dir(&args.cache)?)
+        let cache = match cache_dir(&args.cache) {
+            _ if args.no_cache => CacheChoice::Off,
+            Ok(dir) => CacheChoice::Folder(dir),
+            Err(err) => CacheChoice::Unavailable(err),
         };
         Ok(CredentialSettings {
             cluster_id,
@@ -139,7 +173,7 @@ impl CredentialSettings {
             account: Account::from_args(&args.account)?,
             expiry_seconds: args.expiry_seconds,
             refresh_margin: chrono::Duration::seconds(args.refresh_margin as i64),
-            cache_dir,
+            cache,
         })
     }
 }
@@ -174,14 +208,36 @@ mod tests {
             normalize_api_url("http://127.0.0.1:8080").unwrap(),
             "http://127.0.0.1:8080"
         );
+        assert_eq!(
+            normalize_api_url("https://api.digitalocean.com/v2/").unwrap(),
+            "https://api.digitalocean.com"
+        );
+        for local in [
+            "http://127.0.0.1:8080",
+            "http://127.3.4.5",
+            "http://[::1]:9",
+            "http://localhost:1",
+            "http://LOCALHOST",
+        ] {
+            assert!(normalize_api_url(local).is_ok(), "{local}");
+        }
         for bad in [
             "api.digitalocean.com",
             "ftp://x",
             "https://",
             "https://x?y=1",
+            "http://api.digitalocean.com",
+            "http://128.0.0.1",
+            "http://[::2]",
+            "http://localhost.example.com",
+            "http://10.0.0.1",
+            "http://127.0.0.1@evil.example",
         ] {
-            assert!(normalize_api_url(bad).is_err(), "{bad}");
+            let err = normalize_api_url(bad).unwrap_err();
+            assert!(err.is_usage(), "{bad}: {err}");
         }
+        let err = normalize_api_url("http://api.digitalocean.com").unwrap_err();
+        assert!(err.to_string().contains("unencrypted"), "{err}");
     }
 
     #[test]

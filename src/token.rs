@@ -49,7 +49,7 @@ fn resolve_from(
     let nonempty = |value: Option<String>| value.filter(|v| !v.trim().is_empty());
     if let Some(token) = nonempty(flag.map(str::to_string)) {
         debug!("token: from --access-token");
-        return Ok(Secret::new(token.trim()));
+        return checked(&token, || "--access-token".into());
     }
     if let Some(name) = nonempty(context.map(str::to_string)) {
         let path = config_path.ok_or(Error::NoToken)?;
@@ -62,7 +62,7 @@ fn resolve_from(
     for variable in ["DIGITALOCEAN_ACCESS_TOKEN", "DIGITALOCEAN_TOKEN"] {
         if let Some(token) = nonempty(env(variable)) {
             debug!("token: from {variable}");
-            return Ok(Secret::new(token.trim()));
+            return checked(&token, || variable.into());
         }
     }
     let Some(path) = config_path else {
@@ -74,6 +74,18 @@ fn resolve_from(
     match config.context.as_deref().filter(|c| !c.is_empty()) {
         Some(name) => token_for_context(&config, name, path),
         None => token_for_context(&config, "default", path),
+    }
+}
+
+/// A token goes into an HTTP header: anything but visible ASCII (a pasted newline, a control
+/// character, a space inside) would fail every request, looking like a network fault. Refuse it
+/// here, naming where it came from and never quoting it.
+fn checked(token: &str, source: impl FnOnce() -> String) -> Result<Secret> {
+    let token = token.trim();
+    if token.bytes().all(|b| b.is_ascii_graphic()) {
+        Ok(Secret::new(token))
+    } else {
+        Err(Error::InvalidToken { origin: source() })
     }
 }
 
@@ -89,7 +101,13 @@ fn token_for_context(config: &DoctlConfig, name: &str, path: &Path) -> Result<Se
     match token.filter(|t| !t.trim().is_empty()) {
         Some(token) => {
             debug!("token: doctl context {name:?} from {}", path.display());
-            Ok(Secret::new(token.trim()))
+            checked(&token, || {
+                format!(
+                    "doctl context {:?} in {}",
+                    crate::error::one_line(name),
+                    path.display()
+                )
+            })
         }
         None if name == "default" => Err(Error::NoToken),
         None => {
@@ -216,6 +234,36 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("does not exist"), "{err}");
+    }
+
+    #[test]
+    fn tokens_with_invisible_characters_are_refused_naming_the_source() {
+        let path = config_file("access-token: \"dop_v1_se\\u001bcret\"\n");
+        for (flag, env, source) in [
+            (Some("dop_v1_se\ncret"), vec![], "--access-token"),
+            (
+                None,
+                vec![("DIGITALOCEAN_ACCESS_TOKEN", "dop_v1_se cret")],
+                "DIGITALOCEAN_ACCESS_TOKEN",
+            ),
+            (
+                None,
+                vec![("DIGITALOCEAN_TOKEN", "dop_v1_séCret")],
+                "DIGITALOCEAN_TOKEN",
+            ),
+            (None, vec![], "doctl context \"default\""),
+        ] {
+            let err = resolve(flag, None, &env, Some(path.as_ref())).unwrap_err();
+            let text = err.to_string();
+            assert!(err.is_usage(), "{text}");
+            assert!(text.contains(source), "{text}");
+            assert!(!text.contains("cret"), "{text}");
+        }
+        // Surrounding white space (a pasted newline) is trimmed, not refused.
+        assert_eq!(
+            resolve(Some(" dop_v1_ok\n"), None, &[], None).unwrap(),
+            "dop_v1_ok"
+        );
     }
 
     #[test]

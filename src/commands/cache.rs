@@ -25,11 +25,14 @@ fn list(args: &CacheListArgs) -> anyhow::Result<()> {
         match cache::read_entry(&path) {
             Ok(entry) => rows.push(row(&entry, margin, now)),
             // Junk or untrusted files are reported, never fatal: the cache must stay inspectable.
-            Err(reason) => eprintln!("skipped {}: unreadable ({reason})", display_name(&path)),
+            Err(reason) => super::say(&format!(
+                "skipped {}: unreadable ({reason})",
+                display_name(&path)
+            )),
         }
     }
     if rows.is_empty() {
-        eprintln!("no cached credentials in {}", dir.display());
+        super::say(&format!("no cached credentials in {}", dir.display()));
         return Ok(());
     }
     rows.sort();
@@ -47,7 +50,11 @@ fn clear(args: &CacheClearArgs) -> anyhow::Result<()> {
         .transpose()?;
     let dir = settings::cache_dir(&args.cache)?;
     let removed = cache::remove_entries(&dir, cluster.as_ref())?;
-    eprintln!("Removed {} from {}.", credentials(removed), dir.display());
+    super::say(&format!(
+        "removed {} from {}",
+        credentials(removed),
+        dir.display()
+    ));
     Ok(())
 }
 

@@ -44,7 +44,7 @@ pub fn run(args: &ClustersArgs) -> anyhow::Result<()> {
             super::print_stdout(&format!("{json}\n"))
         }
         OutputFormat::Table if rows.is_empty() => {
-            eprintln!("no clusters in this account");
+            super::say("no clusters in this account");
             Ok(())
         }
         OutputFormat::Table => super::print_stdout(&render_table(&rows)),

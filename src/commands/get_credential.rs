@@ -7,12 +7,12 @@ use chrono::Utc;
 use log::{debug, warn};
 
 use crate::api;
-use crate::cache::Cache;
+use crate::cache::{self, Cache};
 use crate::cli::GetCredentialArgs;
 use crate::credential::Credential;
 use crate::error::{Error, Result};
 use crate::exec_credential;
-use crate::settings::CredentialSettings;
+use crate::settings::{CacheChoice, CredentialSettings};
 
 /// A credential handed back after a failed refresh is reported as expiring this soon, so
 /// long-running clients (k9s, controllers) try the refresh again shortly.
@@ -29,10 +29,16 @@ pub fn run(args: &GetCredentialArgs) -> anyhow::Result<()> {
 
 /// The ExecCredential line: from the cache while it is fresh, else from DigitalOcean.
 fn credential_line(settings: &CredentialSettings, started: Instant) -> Result<String> {
-    let Some(dir) = &settings.cache_dir else {
-        debug!("cache: disabled by --no-cache");
-        let credential = fetch(settings, started)?;
-        return Ok(render(settings, &credential));
+    let dir = match &settings.cache {
+        CacheChoice::Folder(dir) => match cache::check_folder(dir) {
+            Ok(()) => dir,
+            Err(err) => return uncached(settings, started, Some(&err)),
+        },
+        CacheChoice::Unavailable(err) => return uncached(settings, started, Some(err)),
+        CacheChoice::Off => {
+            debug!("cache: disabled by --no-cache");
+            return uncached(settings, started, None);
+        }
     };
     let cache = Cache::new(
         dir.clone(),
@@ -55,6 +61,20 @@ fn credential_line(settings: &CredentialSettings, started: Instant) -> Result<St
         );
     }
     refresh(settings, &cache, started)
+}
+
+/// Without a cache the credential is still served: a home-less CI job or an untrusted folder
+/// must not stop kubectl. `why` is worth one warning; `--no-cache` is not.
+fn uncached(
+    settings: &CredentialSettings,
+    started: Instant,
+    why: Option<&Error>,
+) -> Result<String> {
+    let credential = fetch(settings, started)?;
+    if let Some(err) = why {
+        warn!("{err}: the credential was not cached");
+    }
+    Ok(render(settings, &credential))
 }
 
 /// The miss path: one process at a time per entry, so a herd of kubectl processes makes one

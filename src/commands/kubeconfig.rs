@@ -433,6 +433,7 @@ fn seed_cache(args: &KubeconfigArgs, fetched: &Fetched) {
 mod tests {
     use super::*;
     use crate::cli::{AccountArgs, CacheDirArg};
+    use crate::secret::Secret;
 
     const ID: &str = "bd5f5959-5e1e-4205-a714-a914373942af";
 
@@ -444,7 +445,7 @@ mod tests {
             expiry_seconds: None,
             cache: CacheDirArg { cache_dir: None },
             account: AccountArgs {
-                access_token: Some("dop_v1_secret".into()),
+                access_token: Some(Secret::new("dop_v1_secret")),
                 context: None,
                 api_url: DEFAULT_API_URL.into(),
                 timeout: 30,

@@ -20,8 +20,25 @@ pub(crate) fn print_stdout(text: &str) -> anyhow::Result<()> {
         .context("cannot write to stdout")
 }
 
+/// One line on stderr, in doks-auth's voice: every line doks-auth itself prints starts
+/// `doks-auth:`, so users (and kubectl, which passes our stderr through) can tell whose it is.
+pub(crate) fn say(message: &str) {
+    eprintln!("doks-auth: {message}");
+}
+
 /// Columns padded to their widest cell, two spaces apart, no trailing blanks (like kubectl get).
+/// Cells are folded onto one line with control characters replaced: cluster names come from the
+/// server, and an escape sequence in one must not reach the terminal.
 pub(crate) fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|cell| crate::error::one_line(cell))
+                .collect()
+        })
+        .collect();
+    let rows = rows.as_slice();
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {
@@ -60,5 +77,7 @@ mod tests {
             table(&["NAME", "REGION", "S"], &rows),
             "NAME       REGION  S\nprod       nyc1    x\né-staging  ams3\n"
         );
+        let hostile = vec![vec!["a\u{1b}[2Jb\nc".to_string()]];
+        assert_eq!(table(&["N"], &hostile), "N\na\u{fffd}[2Jb c\n");
     }
 }

@@ -113,7 +113,8 @@ fn clear_with_a_cluster_id_removes_only_its_entries_and_counts_them() {
     let out = cache(&env, &["clear", "--cluster-id", CLUSTER_ID]);
     assert_eq!(out.stdout, "");
     assert!(
-        out.stderr.starts_with("Removed 2 cached credentials from "),
+        out.stderr
+            .starts_with("doks-auth: removed 2 cached credentials from "),
         "{}",
         out.stderr
     );
@@ -140,7 +141,7 @@ fn clear_without_a_cluster_id_removes_every_entry() {
     assert_eq!(
         out.stderr,
         format!(
-            "Removed 2 cached credentials from {}.\n",
+            "doks-auth: removed 2 cached credentials from {}\n",
             env.cache_dir().display()
         )
     );
@@ -148,7 +149,8 @@ fn clear_without_a_cluster_id_removes_every_entry() {
     let list = cache(&env, &["list"]);
     assert_eq!(list.stdout, "");
     assert!(
-        list.stderr.starts_with("no cached credentials in "),
+        list.stderr
+            .starts_with("doks-auth: no cached credentials in "),
         "{}",
         list.stderr
     );
@@ -173,14 +175,18 @@ fn list_and_clear_honour_cache_dir() {
         &["clear", "--cluster-id", CLUSTER_ID, "--cache-dir", &dir_arg],
     );
     assert!(
-        out.stderr
-            .starts_with(&format!("Removed 1 cached credential from {dir_arg}")),
+        out.stderr.starts_with(&format!(
+            "doks-auth: removed 1 cached credential from {dir_arg}"
+        )),
         "{}",
         out.stderr
     );
     assert_eq!(cache_entry_names(&dir).len(), 1);
     let out = cache(&env, &["clear", "--cache-dir", &dir_arg]);
-    assert!(out.stderr.starts_with("Removed 1 cached credential from "));
+    assert!(
+        out.stderr
+            .starts_with("doks-auth: removed 1 cached credential from ")
+    );
     assert!(cache_entry_names(&dir).is_empty());
 }
 
@@ -208,7 +214,7 @@ fn list_and_clear_honour_kubecachedir() {
     let out = with_root(&["clear", "--cluster-id", OTHER_CLUSTER_ID]);
     assert!(
         out.stderr.starts_with(&format!(
-            "Removed 1 cached credential from {}",
+            "doks-auth: removed 1 cached credential from {}",
             dir.display()
         )),
         "{}",
@@ -219,7 +225,10 @@ fn list_and_clear_honour_kubecachedir() {
     assert!(left[0].starts_with(CLUSTER_ID), "{left:?}");
     // Without KUBECACHEDIR, clear looks in ~/.kube/cache and leaves this folder alone.
     let out = cache(&env, &["clear"]);
-    assert!(out.stderr.starts_with("Removed 0 cached credentials from "));
+    assert!(
+        out.stderr
+            .starts_with("doks-auth: removed 0 cached credentials from ")
+    );
     assert_eq!(cache_entry_names(&dir).len(), 1);
     with_root(&["clear"]);
     assert!(cache_entry_names(&dir).is_empty());

@@ -123,6 +123,6 @@ fn an_empty_account_says_so() {
     api.serve_clusters(&[]);
     let out = clusters(&env, &api, &[]);
     assert_eq!(out.stdout, "");
-    assert_eq!(out.stderr, "no clusters in this account\n");
+    assert_eq!(out.stderr, "doks-auth: no clusters in this account\n");
     assert_eq!(clusters(&env, &api, &["-o", "json"]).json(), json!([]));
 }

@@ -249,24 +249,30 @@ fn proxies_from_the_environment_are_honoured() {
     let env = TestEnv::new();
     let proxy = DoApi::start();
     proxy.serve_token(CLUSTER_ID, K8S_TOKEN, Duration::hours(3));
-    // A host that cannot resolve: only a proxy can carry the request.
-    let api = "http://doks-api.invalid";
+    // A loopback port nothing listens on: only the proxy can answer (no name is resolved, no
+    // packet leaves the machine).
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let api = format!("http://127.0.0.1:{port}");
     let out = run_ok(
-        env.get_credential(api, CLUSTER_ID)
+        env.get_credential(&api, CLUSTER_ID)
             .arg("--no-cache")
             .env("HTTP_PROXY", proxy.url()),
     );
     assert_eq!(out.json()["status"]["token"], K8S_TOKEN);
     let requests = proxy.requests();
     assert_eq!(requests.len(), 1);
-    assert_eq!(requests[0].headers["host"], "doks-api.invalid");
+    assert_eq!(requests[0].headers["host"], format!("127.0.0.1:{port}"));
 
-    // NO_PROXY sends it direct, where the host does not resolve.
+    // NO_PROXY sends it direct, where nothing listens.
     let out = run(env
-        .get_credential(api, CLUSTER_ID)
+        .get_credential(&api, CLUSTER_ID)
         .args(["--no-cache", "--timeout", "5"])
         .env("HTTP_PROXY", proxy.url())
-        .env("NO_PROXY", "doks-api.invalid"));
+        .env("NO_PROXY", "127.0.0.1"));
     assert_eq!(out.code, Some(1), "{}", out.stderr);
     assert!(out.stderr.contains("cannot reach"), "{}", out.stderr);
     assert_eq!(proxy.requests().len(), 1);

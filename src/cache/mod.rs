@@ -1,23 +1,29 @@
-//! The credential cache: one small JSON file per cluster and account, under a 0700 folder.
+//! The credential cache: one small JSON file per cluster and account, in a private folder.
 //!
 //! Readers take no lock: files are only ever replaced whole, by rename, so a reader sees the old
 //! entry or the new one, never half of either. Only a process about to call the API takes the
 //! entry's `.lock` (an flock, which the kernel drops if the process dies), so many kubectl
-//! processes starting together make one request between them.
+//! processes starting together make one request between them. [`folder`] decides whether a
+//! folder can be trusted and finds doks-auth's own files in it.
+
+mod folder;
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Read;
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use log::debug;
 use serde::{Deserialize, Serialize};
 
+pub use folder::{check as check_folder, entry_files, remove_entries};
+
 use crate::atomic_file;
 use crate::credential::Credential;
 use crate::error::{Error, Result};
 use crate::settings::ClusterId;
+use folder::current_uid;
 
 /// Bumped whenever the entry's layout changes; other values are treated as a miss.
 const FORMAT: u32 = 1;
@@ -26,6 +32,8 @@ const MAX_ENTRY_BYTES: u64 = 64 * 1024;
 const LOCK_POLL: Duration = Duration::from_millis(10);
 /// Temporary files while an entry is written; `cache clear` removes any a killed process left.
 const TEMP_PREFIX: &str = ".tmp-";
+/// Hex digits in an account fingerprint (see `settings::Account::fingerprint`).
+pub const ACCOUNT_LEN: usize = 16;
 
 /// What one cache file holds.
 #[derive(Serialize, Deserialize)]
@@ -48,6 +56,15 @@ pub struct Cache {
 
 /// Held while this process refreshes an entry; dropping it closes the file, releasing the lock.
 pub struct RefreshLock(#[allow(dead_code)] File);
+
+enum Attempt {
+    Taken(File),
+    /// Locked, but `cache clear` unlinked the file between our open and our lock: a lock on a
+    /// file no longer in the folder excludes no one, so start again.
+    Unlinked,
+    Busy,
+    Failed(std::io::Error),
+}
 
 impl Cache {
     pub fn new(dir: PathBuf, cluster_id: &ClusterId, account: &str) -> Self {
@@ -89,13 +106,12 @@ impl Cache {
             account: self.account.clone(),
             credential: credential.clone(),
         };
-        let io = |cause| Error::Cache {
+        folder::ensure(&self.dir)?;
+        let json = serde_json::to_vec(&entry).expect("a cache entry always serialises");
+        atomic_file::replace(&self.entry, TEMP_PREFIX, &json).map_err(|cause| Error::Cache {
             path: self.entry.clone(),
             cause,
-        };
-        ensure_private_dir(&self.dir)?;
-        let json = serde_json::to_vec(&entry).expect("a cache entry always serialises");
-        atomic_file::replace(&self.entry, TEMP_PREFIX, &json).map_err(io)?;
+        })?;
         debug!("cache: stored {}", self.entry.display());
         Ok(())
     }
@@ -117,139 +133,83 @@ impl Cache {
     /// Waits until this process may refresh the entry. `Ok(None)` means no lock can be had here
     /// at all (a read-only folder, say): the caller goes on without one rather than fail.
     pub fn lock(&self, deadline: Instant, timeout: Duration) -> Result<Option<RefreshLock>> {
-        if let Err(err) = ensure_private_dir(&self.dir) {
+        if let Err(err) = folder::ensure(&self.dir) {
             debug!("cache: refreshing without a lock: {err}");
             return Ok(None);
         }
-        let file = match OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .mode(0o600)
-            .custom_flags(libc::O_NOFOLLOW)
-            .open(&self.lock)
-        {
-            Ok(file) => file,
-            Err(err) => {
-                debug!(
-                    "cache: refreshing without a lock: {}: {err}",
-                    self.lock.display()
-                );
-                return Ok(None);
-            }
-        };
         let started = Instant::now();
         loop {
-            match file.try_lock() {
-                Ok(()) => {
+            let file = match self.open_lock_file() {
+                Ok(file) => file,
+                Err(err) => {
+                    debug!(
+                        "cache: refreshing without a lock: {}: {err}",
+                        self.lock.display()
+                    );
+                    return Ok(None);
+                }
+            };
+            match self.attempt(file) {
+                Attempt::Taken(file) => {
                     debug!(
                         "cache: lock taken after {} ms",
                         started.elapsed().as_millis()
                     );
                     return Ok(Some(RefreshLock(file)));
                 }
-                Err(fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
-                    std::thread::sleep(LOCK_POLL)
-                }
-                Err(fs::TryLockError::WouldBlock) => {
+                Attempt::Unlinked => continue,
+                Attempt::Busy if Instant::now() < deadline => std::thread::sleep(LOCK_POLL),
+                Attempt::Busy => {
                     return Err(Error::LockTimeout {
                         seconds: timeout.as_secs(),
                         path: self.lock.clone(),
                     });
                 }
-                Err(fs::TryLockError::Error(err)) => {
+                Attempt::Failed(err) => {
                     debug!("cache: refreshing without a lock: {err}");
                     return Ok(None);
                 }
             }
         }
     }
-}
 
-/// The entry files (`*.json`) in the cache folder, sorted; none when the folder does not exist.
-pub fn entry_files(dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut files: Vec<PathBuf> = cache_files(dir)?
-        .into_iter()
-        .filter(|(_, name)| name.ends_with(".json"))
-        .map(|(path, _)| path)
-        .collect();
-    files.sort();
-    Ok(files)
-}
-
-/// Removes cached credentials: every entry, lock and leftover temporary file, or with `cluster`
-/// only that cluster's entries and locks (for any account). Returns how many entries (credentials)
-/// were removed; a missing folder has none.
-pub fn remove_entries(dir: &Path, cluster: Option<&ClusterId>) -> Result<usize> {
-    let mut removed = 0;
-    for (path, name) in cache_files(dir)? {
-        let is_entry = name.ends_with(".json");
-        let wanted = match cluster {
-            None => is_entry || name.ends_with(".lock") || name.starts_with(TEMP_PREFIX),
-            Some(id) => {
-                // `<id>-<account>.json|.lock`; the account fingerprint has no '-', so the id
-                // `abc` never matches cluster `abc-def`'s files.
-                let stem = name
-                    .strip_suffix(".json")
-                    .or_else(|| name.strip_suffix(".lock"));
-                let id = id.as_str();
-                stem.and_then(|s| s.split_at_checked(id.len()))
-                    .and_then(|(prefix, rest)| prefix.eq_ignore_ascii_case(id).then_some(rest))
-                    .and_then(|rest| rest.strip_prefix('-'))
-                    .is_some_and(|account| !account.is_empty() && !account.contains('-'))
-            }
-        };
-        if !wanted {
-            continue;
-        }
-        match fs::remove_file(&path) {
-            Ok(()) => {
-                debug!("cache: removed {}", path.display());
-                removed += usize::from(is_entry);
-            }
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
-            Err(cause) => return Err(Error::Cache { path, cause }),
+    fn attempt(&self, file: File) -> Attempt {
+        match file.try_lock() {
+            Ok(()) if self.is_current_lock_file(&file) => Attempt::Taken(file),
+            Ok(()) => Attempt::Unlinked,
+            Err(fs::TryLockError::WouldBlock) => Attempt::Busy,
+            Err(fs::TryLockError::Error(err)) => Attempt::Failed(err),
         }
     }
-    Ok(removed)
-}
 
-/// The folder's non-directory entries with UTF-8 names (doks-auth never writes others).
-fn cache_files(dir: &Path) -> Result<Vec<(PathBuf, String)>> {
-    let io = |cause| Error::Cache {
-        path: dir.to_path_buf(),
-        cause,
-    };
-    let listing = match fs::read_dir(dir) {
-        Ok(listing) => listing,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(err) => return Err(io(err)),
-    };
-    let mut files = Vec::new();
-    for item in listing {
-        let item = item.map_err(io)?;
-        if item.file_type().map_err(io)?.is_dir() {
-            continue;
-        }
-        if let Ok(name) = item.file_name().into_string() {
-            files.push((item.path(), name));
+    /// O_NOFOLLOW: a symlink planted at the lock's name is never followed to create or lock
+    /// another file.
+    fn open_lock_file(&self) -> std::io::Result<File> {
+        OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&self.lock)
+    }
+
+    fn is_current_lock_file(&self, file: &File) -> bool {
+        match (file.metadata(), fs::symlink_metadata(&self.lock)) {
+            (Ok(held), Ok(named)) => held.dev() == named.dev() && held.ino() == named.ino(),
+            _ => false,
         }
     }
-    Ok(files)
 }
 
 /// Reads and checks one cache file; the error says why it is not used.
 pub fn read_entry(path: &Path) -> std::result::Result<Entry, String> {
     // O_NOFOLLOW: a symlink planted in the folder is never read through; O_NONBLOCK: a FIFO
     // cannot hang the open.
-    let mut file = OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-        .open(path)
-        .map_err(|err| match err.kind() {
-            std::io::ErrorKind::NotFound => "no entry".to_string(),
-            _ => format!("cannot open it ({err})"),
-        })?;
+    let mut file = folder::open_no_follow(path).map_err(|err| match err.kind() {
+        std::io::ErrorKind::NotFound => "no entry".to_string(),
+        _ => format!("cannot open it ({err})"),
+    })?;
     let meta = file.metadata().map_err(|err| err.to_string())?;
     if !meta.is_file() {
         return Err("not a regular file".into());
@@ -275,41 +235,15 @@ pub fn read_entry(path: &Path) -> std::result::Result<Entry, String> {
     Ok(entry)
 }
 
-fn current_uid() -> u32 {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    unsafe { libc::geteuid() }
-}
-
-/// Creates the folder 0700, or tightens one of ours that others can enter.
-fn ensure_private_dir(dir: &Path) -> Result<()> {
-    let io = |cause| Error::Cache {
-        path: dir.to_path_buf(),
-        cause,
-    };
-    match fs::metadata(dir) {
-        Ok(meta) if !meta.is_dir() => Err(io(std::io::Error::other(
-            "exists but is not a directory; remove it or choose another --cache-dir",
-        ))),
-        Ok(meta) => {
-            if meta.mode() & 0o077 != 0 && meta.uid() == current_uid() {
-                fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(io)?;
-            }
-            Ok(())
-        }
-        Err(_) => fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
-            .map_err(io),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::secret::Secret;
+    use std::os::unix::fs::PermissionsExt;
 
-    fn credential() -> Credential {
+    pub(super) const ACCOUNT: &str = "0123456789abcdef";
+
+    pub(super) fn credential() -> Credential {
         let now = chrono::Utc::now();
         Credential {
             token: Some(Secret::new("tok")),
@@ -320,7 +254,7 @@ mod tests {
         }
     }
 
-    fn cache(dir: &Path, cluster: &str, account: &str) -> Cache {
+    pub(super) fn cache(dir: &Path, cluster: &str, account: &str) -> Cache {
         Cache::new(
             dir.join("doks-auth"),
             &ClusterId::parse(cluster).unwrap(),
@@ -331,7 +265,7 @@ mod tests {
     #[test]
     fn round_trip_with_private_permissions() {
         let tmp = tempfile::tempdir().unwrap();
-        let cache = cache(tmp.path(), "c1", "acct");
+        let cache = cache(tmp.path(), "c1", ACCOUNT);
         assert!(cache.load().is_none());
         let stored = credential();
         cache.store(&stored).unwrap();
@@ -347,26 +281,61 @@ mod tests {
     #[test]
     fn untrusted_files_are_misses() {
         let tmp = tempfile::tempdir().unwrap();
-        let cache = cache(tmp.path(), "c1", "acct");
+        let cache = cache(tmp.path(), "c1", ACCOUNT);
         cache.store(&credential()).unwrap();
 
         fs::set_permissions(cache.path(), fs::Permissions::from_mode(0o644)).unwrap();
         assert!(cache.load().is_none(), "world-readable entry was trusted");
+        fs::set_permissions(cache.path(), fs::Permissions::from_mode(0o600)).unwrap();
+        assert!(cache.load().is_some());
 
-        cache.store(&credential()).unwrap();
-        let other = self::cache(tmp.path(), "c1", "other");
+        // Another user's file, mode 0600 and otherwise perfect (chown needs root, as CI is).
+        if current_uid() == 0 {
+            std::os::unix::fs::chown(cache.path(), Some(4242), None).unwrap();
+            assert!(cache.load().is_none(), "another user's entry was trusted");
+            std::os::unix::fs::chown(cache.path(), Some(0), None).unwrap();
+            assert!(cache.load().is_some());
+        }
+
+        let other = self::cache(tmp.path(), "c1", "fedcba9876543210");
         fs::copy(cache.path(), other.path()).unwrap();
         fs::set_permissions(other.path(), fs::Permissions::from_mode(0o600)).unwrap();
         assert!(other.load().is_none(), "another account's entry was served");
+        let renamed = self::cache(tmp.path(), "c2", ACCOUNT);
+        fs::copy(cache.path(), renamed.path()).unwrap();
+        assert!(
+            renamed.load().is_none(),
+            "another cluster's entry was served"
+        );
 
         fs::write(cache.path(), b"{\"format\":1,").unwrap();
         assert!(cache.load().is_none());
     }
 
     #[test]
+    fn a_fifo_in_place_of_an_entry_is_a_miss_not_a_hang() {
+        let tmp = tempfile::tempdir().unwrap();
+        let cache = cache(tmp.path(), "c1", ACCOUNT);
+        cache.store(&credential()).unwrap();
+        fs::remove_file(cache.path()).unwrap();
+        let path = std::ffi::CString::new(cache.path().as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o600) }, 0);
+        let (sender, receiver) = std::sync::mpsc::channel();
+        let reader = Cache::new(cache.dir.clone(), &ClusterId::parse("c1").unwrap(), ACCOUNT);
+        std::thread::spawn(move || sender.send(reader.load().is_none()).unwrap());
+        let answer = receiver.recv_timeout(Duration::from_secs(5));
+        if answer.is_err() {
+            // Unblock the reader before failing, so the test process can end.
+            let _ = OpenOptions::new().write(true).open(cache.path());
+        }
+        assert_eq!(answer, Ok(true), "opening a FIFO entry hung or was served");
+    }
+
+    #[test]
     fn symlinks_are_neither_read_nor_written_through() {
         let tmp = tempfile::tempdir().unwrap();
-        let cache = cache(tmp.path(), "c1", "acct");
+        let cache = cache(tmp.path(), "c1", ACCOUNT);
         let elsewhere = tmp.path().join("elsewhere.json");
         cache.store(&credential()).unwrap();
         fs::rename(cache.path(), &elsewhere).unwrap();
@@ -388,64 +357,31 @@ mod tests {
     }
 
     #[test]
-    fn listing_and_removing_entries() {
+    fn a_symlink_at_the_lock_is_not_followed() {
         let tmp = tempfile::tempdir().unwrap();
-        let dir = tmp.path().join("doks-auth");
-        assert!(entry_files(&dir).unwrap().is_empty());
-        assert_eq!(remove_entries(&dir, None).unwrap(), 0);
-        for (cluster, account) in [("abc", "aaaa"), ("abc", "bbbb"), ("abc-def", "aaaa")] {
-            let cache = cache(tmp.path(), cluster, account);
-            cache.store(&credential()).unwrap();
-            drop(cache.lock(Instant::now(), Duration::ZERO).unwrap());
-        }
-        fs::write(dir.join(".tmp-leftover"), b"x").unwrap();
-        fs::write(dir.join("notes.txt"), b"x").unwrap();
-        let names = |dir: &Path| {
-            let mut names: Vec<String> = fs::read_dir(dir)
-                .unwrap()
-                .map(|e| e.unwrap().file_name().into_string().unwrap())
-                .collect();
-            names.sort();
-            names
-        };
-        assert_eq!(
-            entry_files(&dir).unwrap(),
-            [
-                dir.join("abc-aaaa.json"),
-                dir.join("abc-bbbb.json"),
-                dir.join("abc-def-aaaa.json")
-            ]
-        );
-        let abc = ClusterId::parse("abc").unwrap();
-        assert_eq!(remove_entries(&dir, Some(&abc)).unwrap(), 2);
-        assert_eq!(
-            names(&dir),
-            [
-                ".tmp-leftover",
-                "abc-def-aaaa.json",
-                "abc-def-aaaa.lock",
-                "notes.txt"
-            ]
-        );
-        assert_eq!(remove_entries(&dir, None).unwrap(), 1);
-        assert_eq!(names(&dir), ["notes.txt"]);
+        let cache = cache(tmp.path(), "c1", ACCOUNT);
+        fs::create_dir(&cache.dir).unwrap();
+        fs::set_permissions(&cache.dir, fs::Permissions::from_mode(0o700)).unwrap();
+        let victim = tmp.path().join("victim");
+        std::os::unix::fs::symlink(&victim, &cache.lock).unwrap();
+        let lock = cache.lock(Instant::now(), Duration::ZERO).unwrap();
+        assert!(lock.is_none(), "a lock was taken through the symlink");
+        assert!(!victim.exists(), "the symlink's target was created");
     }
 
     #[test]
     fn lock_is_exclusive_and_times_out() {
         let tmp = tempfile::tempdir().unwrap();
-        let cache = cache(tmp.path(), "c1", "acct");
+        let cache = cache(tmp.path(), "c1", ACCOUNT);
         let held = cache.lock(Instant::now(), Duration::ZERO).unwrap().unwrap();
-        let second = Cache::new(
-            tmp.path().join("doks-auth"),
-            &ClusterId::parse("c1").unwrap(),
-            "acct",
-        );
+        let second = self::cache(tmp.path(), "c1", ACCOUNT);
         let deadline = Instant::now() + Duration::from_millis(50);
-        assert!(matches!(
-            second.lock(deadline, Duration::ZERO),
-            Err(Error::LockTimeout { .. })
-        ));
+        let err = second.lock(deadline, Duration::from_secs(7)).err().unwrap();
+        assert!(
+            matches!(err, Error::LockTimeout { seconds: 7, .. }),
+            "{err}"
+        );
+        assert!(err.is_transient(), "a busy lock is a passing condition");
         drop(held);
         assert!(
             second
@@ -453,5 +389,28 @@ mod tests {
                 .unwrap()
                 .is_some()
         );
+    }
+
+    #[test]
+    fn a_lock_on_a_file_no_longer_in_the_folder_does_not_count() {
+        let tmp = tempfile::tempdir().unwrap();
+        let cache = cache(tmp.path(), "c1", ACCOUNT);
+        fs::create_dir(&cache.dir).unwrap();
+        // Opened, then unlinked by `cache clear` before we lock it.
+        let file = cache.open_lock_file().unwrap();
+        fs::remove_file(&cache.lock).unwrap();
+        assert!(matches!(cache.attempt(file), Attempt::Unlinked));
+        // Opened, then replaced by another file of the same name.
+        let file = cache.open_lock_file().unwrap();
+        fs::remove_file(&cache.lock).unwrap();
+        let _newer = cache.open_lock_file().unwrap();
+        assert!(matches!(cache.attempt(file), Attempt::Unlinked));
+        // The file in the folder.
+        let file = cache.open_lock_file().unwrap();
+        let taken = cache.attempt(file);
+        assert!(matches!(taken, Attempt::Taken(_)));
+        let held = cache.lock(Instant::now(), Duration::ZERO);
+        assert!(matches!(held, Err(Error::LockTimeout { .. })));
+        drop(taken);
     }
 }
