@@ -9,12 +9,31 @@ use std::path::Path;
 /// half of either; a process killed midway leaves the old file; a symlink at `path` is replaced
 /// itself, never written through. On failure the temporary file is removed.
 pub fn replace(path: &Path, prefix: &str, bytes: &[u8]) -> io::Result<()> {
+    replace_owned(path, prefix, bytes, None)
+}
+
+/// [`replace`], with the new file given this owner and group (uid, gid) before it takes the
+/// old one's place. Only root may give a file away: for anyone else that is an error, and the
+/// old file stays as it was.
+pub fn replace_owned(
+    path: &Path,
+    prefix: &str,
+    bytes: &[u8],
+    owner: Option<(u32, u32)>,
+) -> io::Result<()> {
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
     };
     let mut file = tempfile::Builder::new().prefix(prefix).tempfile_in(dir)?;
     file.write_all(bytes)?;
+    if let Some((uid, gid)) = owner {
+        use std::os::unix::fs::MetadataExt;
+        let meta = file.as_file().metadata()?;
+        if (meta.uid(), meta.gid()) != (uid, gid) {
+            std::os::unix::fs::fchown(file.as_file(), Some(uid), Some(gid))?;
+        }
+    }
     file.as_file().sync_all()?;
     file.persist(path).map_err(|err| err.error)?;
     // Make the rename itself durable; failing that is not worth an error.

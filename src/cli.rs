@@ -121,11 +121,12 @@ pub enum KubeconfigCommand {
     /// Add (or update) the cluster in your kubeconfig and make it the current context.
     Save(KubeconfigSaveArgs),
     /// Print the cluster's kubeconfig on stdout; write nothing.
-    Show(KubeconfigArgs),
+    Show(KubeconfigShowArgs),
     /// Remove the cluster's cluster, user and context entries (and its cached credentials).
     Remove(KubeconfigArgs),
 }
 
+/// Which cluster, under which context name, for which account.
 #[derive(Debug, Args)]
 pub struct KubeconfigArgs {
     /// The cluster's name or UUID.
@@ -135,14 +136,6 @@ pub struct KubeconfigArgs {
     #[arg(long, value_name = "NAME")]
     pub alias: Option<String>,
 
-    /// Command the exec stanza runs [default: the absolute path of this doks-auth]
-    #[arg(long, value_name = "PATH")]
-    pub exec_command: Option<String>,
-
-    /// Lifetime of the credentials kubectl will get, in seconds (passed on to get-credential).
-    #[arg(long, value_name = "N")]
-    pub expiry_seconds: Option<u64>,
-
     #[command(flatten)]
     pub cache: CacheDirArg,
 
@@ -150,13 +143,47 @@ pub struct KubeconfigArgs {
     pub account: AccountArgs,
 }
 
+/// What goes into the exec stanza.
+#[derive(Debug, Args)]
+pub struct StanzaArgs {
+    /// Command the exec stanza runs [default: this doks-auth, by the absolute path it was run
+    /// as, symlinks kept, so upgrades through Homebrew, mise or asdf keep working]
+    #[arg(long, value_name = "PATH")]
+    pub exec_command: Option<String>,
+
+    /// Lifetime of the credentials kubectl will get, in seconds (passed on to get-credential).
+    #[arg(long, value_name = "N")]
+    pub expiry_seconds: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct KubeconfigShowArgs {
+    #[command(flatten)]
+    pub common: KubeconfigArgs,
+
+    #[command(flatten)]
+    pub stanza: StanzaArgs,
+}
+
 #[derive(Debug, Args)]
 pub struct KubeconfigSaveArgs {
     #[command(flatten)]
     pub common: KubeconfigArgs,
 
-    /// Make the new context the current one.
-    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
+    #[command(flatten)]
+    pub stanza: StanzaArgs,
+
+    /// Make the new context the current one (default); `--set-current-context=false` leaves
+    /// the current context as it is.
+    #[arg(
+        long,
+        value_name = "BOOL",
+        default_value_t = true,
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true",
+        action = clap::ArgAction::Set
+    )]
     pub set_current_context: bool,
 }
 
@@ -227,5 +254,69 @@ mod tests {
         let shown = format!("{cli:?}");
         assert!(!shown.contains("supersecret"), "{shown}");
         assert!(shown.contains("<redacted>"), "{shown}");
+    }
+
+    fn save(args: &[&str]) -> Result<bool, clap::Error> {
+        let argv = ["doks-auth", "kubeconfig", "save", "prod"]
+            .iter()
+            .chain(args);
+        match Cli::try_parse_from(argv)?.command {
+            Command::Kubeconfig {
+                command: KubeconfigCommand::Save(save),
+            } => Ok(save.set_current_context),
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn set_current_context_is_a_flag_that_takes_an_optional_value() {
+        assert!(save(&[]).unwrap());
+        assert!(save(&["--set-current-context"]).unwrap());
+        assert!(save(&["--set-current-context=true"]).unwrap());
+        assert!(!save(&["--set-current-context=false"]).unwrap());
+        assert!(save(&["--set-current-context=maybe"]).is_err());
+    }
+
+    #[test]
+    fn each_kubeconfig_subcommand_takes_only_its_own_options() {
+        let parse = |argv: &[&str]| Cli::try_parse_from(argv).map(|_| ()).map_err(|e| e.kind());
+        for sub in ["save", "show"] {
+            assert_eq!(
+                parse(&["doks-auth", "kubeconfig", sub, "c", "--exec-command", "x"]),
+                Ok(())
+            );
+            assert_eq!(
+                parse(&[
+                    "doks-auth",
+                    "kubeconfig",
+                    sub,
+                    "c",
+                    "--expiry-seconds",
+                    "60"
+                ]),
+                Ok(())
+            );
+        }
+        for flag in [
+            "--exec-command",
+            "--expiry-seconds",
+            "--set-current-context",
+        ] {
+            assert_eq!(
+                parse(&["doks-auth", "kubeconfig", "remove", "c", flag, "1"]),
+                Err(clap::error::ErrorKind::UnknownArgument),
+                "{flag}"
+            );
+        }
+        assert_eq!(
+            parse(&[
+                "doks-auth",
+                "kubeconfig",
+                "show",
+                "c",
+                "--set-current-context"
+            ]),
+            Err(clap::error::ErrorKind::UnknownArgument)
+        );
     }
 }

@@ -23,7 +23,7 @@ use crate::atomic_file;
 use crate::credential::Credential;
 use crate::error::{Error, Result};
 use crate::settings::ClusterId;
-use folder::current_uid;
+pub(crate) use folder::current_uid;
 
 /// Bumped whenever the entry's layout changes; other values are treated as a miss.
 const FORMAT: u32 = 1;

@@ -177,7 +177,7 @@ fn save_by_name_into_an_absent_kubeconfig_writes_the_three_entries_privately() {
 
     assert_eq!(out.stdout, "");
     assert!(
-        out.stderr.contains("Saved context do-nyc1-prod"),
+        out.stderr.contains("doks-auth: saved context do-nyc1-prod in "),
         "{}",
         out.stderr
     );
@@ -422,7 +422,7 @@ fn save_tightens_a_world_readable_kubeconfig_and_says_so() {
     assert_eq!(out.stdout, "");
     assert_eq!(mode(&path), 0o600);
     assert!(
-        out.stderr.contains("note: tightened permissions of")
+        out.stderr.contains("doks-auth: note: tightened permissions of")
             && out.stderr.contains("from 644 to 600"),
         "{}",
         out.stderr
@@ -488,7 +488,7 @@ fn alias_renames_only_the_context() {
     let path = env.home().join("kubeconfig");
     let out = save(&env, &api, &path, &["prod", "--alias", "production"]);
     assert!(
-        out.stderr.contains("Saved context production"),
+        out.stderr.contains("doks-auth: saved context production in "),
         "{}",
         out.stderr
     );
@@ -726,8 +726,8 @@ fn remove_takes_out_only_that_clusters_entries_and_cached_credentials() {
     assert_eq!(out.stdout, "");
     assert!(
         out.stderr.contains(
-            "Removed context do-nyc1-prod, cluster do-nyc1-prod and user do-nyc1-prod-admin"
-        ) && out.stderr.contains("Removed 1 cached credential from"),
+            "doks-auth: removed context do-nyc1-prod, cluster do-nyc1-prod and user do-nyc1-prod-admin"
+        ) && out.stderr.contains("doks-auth: removed 1 cached credential from"),
         "{}",
         out.stderr
     );

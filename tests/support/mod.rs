@@ -712,3 +712,10 @@ current-context: test
         bin = doks_auth_bin().display().to_string(),
     )
 }
+
+/// Every line doks-auth prints on stderr says it is doks-auth's.
+pub fn assert_every_line_is_ours(stderr: &str) {
+    for line in stderr.lines() {
+        assert!(line.starts_with("doks-auth: "), "a line without the prefix: {line:?}\n{stderr}");
+    }
+}

@@ -1,5 +1,5 @@
-//! `doks-auth kubeconfig save|show|remove`: the cluster's entries in the user's kubeconfig, with
-//! an exec stanza that runs this doks-auth's `get-credential`.
+//! Looking the cluster up at DigitalOcean and building the entries `save` and `show` write: the
+//! cluster's names, its server and CA, and the exec stanza that runs this doks-auth.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -9,34 +9,26 @@ use chrono::Utc;
 use log::warn;
 
 use crate::api::{self, ApiCredentials, Cluster, DEFAULT_API_URL};
-use crate::cache::{self, Cache};
-use crate::cli::{KubeconfigArgs, KubeconfigCommand, KubeconfigSaveArgs};
+use crate::cache::Cache;
+use crate::cli::{KubeconfigArgs, StanzaArgs};
 use crate::credential::Credential;
 use crate::error::{Error, Result};
-use crate::kubeconfig::{self, Entries, FileLock, Names};
+use crate::kubeconfig::{Entries, Names};
 use crate::settings::{self, Account, ClusterId};
 
 /// get-credential's own default, asked for when `--expiry-seconds` is not given.
 const DEFAULT_EXPIRY_SECONDS: u64 = 10800;
 
-pub fn run(command: &KubeconfigCommand) -> anyhow::Result<()> {
-    match command {
-        KubeconfigCommand::Save(args) => save(args),
-        KubeconfigCommand::Show(args) => show(args),
-        KubeconfigCommand::Remove(args) => remove(args),
-    }
-}
-
 /// How the user named the cluster.
 #[derive(Debug, PartialEq, Eq)]
-enum ClusterRef {
+pub(super) enum ClusterRef {
     Id(ClusterId),
     Name(String),
 }
 
 impl ClusterRef {
     /// A UUID (DigitalOcean's ids) is an id; anything else is a cluster name.
-    fn parse(raw: &str) -> Result<Self> {
+    pub(super) fn parse(raw: &str) -> Result<Self> {
         if is_uuid(raw) {
             Ok(ClusterRef::Id(ClusterId::parse(raw)?))
         } else {
@@ -55,192 +47,34 @@ fn is_uuid(raw: &str) -> bool {
 }
 
 /// What save and show build from DigitalOcean's answers.
-struct Fetched {
+pub(super) struct Fetched {
     account: Account,
     cluster_id: ClusterId,
-    entries: Entries,
+    pub(super) entries: Entries,
     /// The credential minted on the way, to seed the cache; or why it cannot be used.
     credential: std::result::Result<Credential, String>,
 }
 
-fn save(args: &KubeconfigSaveArgs) -> anyhow::Result<()> {
-    let common = &args.common;
-    let started = Instant::now();
-    let path = kubeconfig::default_path()?;
-    let target = kubeconfig::resolve_target(&path);
-    // A broken kubeconfig is reported before anything is asked of DigitalOcean.
-    kubeconfig::load(&target)?;
-    let fetched = fetch(common, started)?;
-
-    let loosened = {
-        let _lock = FileLock::acquire(&path)?;
-        // Read again under the lock: the file may have changed during the API calls.
-        let loaded = kubeconfig::load(&target)?;
-        let mut doc = loaded.doc;
-        kubeconfig::merge(&mut doc, &fetched.entries, args.set_current_context);
-        let text = to_yaml(&doc, &target)?;
-        kubeconfig::write(&target, &text, loaded.mode)?
-    };
-    if let Some(mode) = loosened {
-        eprintln!(
-            "note: tightened permissions of {} from {mode:o} to 600",
-            target.display()
-        );
-    }
-    seed_cache(common, &fetched);
-    if common.account.access_token.is_some() {
-        eprintln!(
-            "note: the --access-token is not written to the kubeconfig; kubectl's get-credential will use DIGITALOCEAN_ACCESS_TOKEN or doctl's config"
-        );
-    }
-    let current = if args.set_current_context {
-        " (current context)"
-    } else {
-        ""
-    };
-    eprintln!(
-        "Saved context {} in {}{current}.",
-        fetched.entries.names.context,
-        path.display()
-    );
-    Ok(())
-}
-
-fn show(args: &KubeconfigArgs) -> anyhow::Result<()> {
-    let fetched = fetch(args, Instant::now())?;
-    let doc = kubeconfig::standalone(&fetched.entries);
-    let text = kubeconfig::to_yaml(&doc)
-        .map_err(|reason| anyhow::anyhow!("cannot render the kubeconfig: {reason}"))?;
-    super::print_stdout(&text)
-}
-
-fn remove(args: &KubeconfigArgs) -> anyhow::Result<()> {
-    let started = Instant::now();
-    let reference = ClusterRef::parse(&args.cluster)?;
-    let path = kubeconfig::default_path()?;
-    let target = kubeconfig::resolve_target(&path);
-    kubeconfig::load(&target)?;
-
-    let (cluster_id, names, lookup_error) = match reference {
-        ClusterRef::Name(name) => {
-            let (_, client) = connect(args, started)?;
-            let (id, cluster) = api::block_on(by_name(&client, &name))?;
-            (id, Some(names(&cluster, args)), None)
-        }
-        ClusterRef::Id(id) => match lookup(args, &id, started) {
-            Ok(cluster) => {
-                let names = names(&cluster, args);
-                (id, Some(names), None)
-            }
-            Err(err) if err.is_usage() => return Err(err.into()),
-            // A cluster deleted at DigitalOcean (404) or an unreachable API: the entries can
-            // still be found by the id in their exec args.
-            Err(err) => (id, None, Some(err)),
-        },
-    };
-
-    let (removed, loosened) = {
-        let _lock = FileLock::acquire(&path)?;
-        let loaded = kubeconfig::load(&target)?;
-        let mut doc = loaded.doc;
-        let removed = kubeconfig::remove(&mut doc, names.as_ref(), Some(cluster_id.as_str()));
-        let loosened = if removed.is_empty() {
-            None
-        } else {
-            kubeconfig::write(&target, &to_yaml(&doc, &target)?, loaded.mode)?
-        };
-        (removed, loosened)
-    };
-    if let Some(err) = lookup_error {
-        if removed.is_empty() {
-            return Err(err).with_context(|| {
-                format!(
-                    "no entries for cluster {cluster_id} in {}, and its names could not be looked up",
-                    path.display()
-                )
-            });
-        }
-        if matches!(&err, Error::Api(api) if api.status == 404) {
-            // The usual reason to remove by id: the cluster was deleted. Not worth a warning.
-            eprintln!(
-                "note: DigitalOcean no longer knows cluster {cluster_id}; removed the entries that name it in their exec args"
-            );
-        } else {
-            warn!(
-                "{err}: removed only the entries that name cluster {cluster_id} in their exec args"
-            );
-        }
-    }
-    if let Some(mode) = loosened {
-        eprintln!(
-            "note: tightened permissions of {} from {mode:o} to 600",
-            target.display()
-        );
-    }
-    if removed.is_empty() {
-        eprintln!("No entries for cluster {cluster_id} in {}.", path.display());
-    } else {
-        eprintln!("Removed {} from {}.", describe(&removed), path.display());
-    }
-    if removed.current_context_cleared {
-        eprintln!("The current context is now unset.");
-    }
-    match settings::cache_dir(&args.cache)
-        .and_then(|dir| Ok((cache::remove_entries(&dir, Some(&cluster_id))?, dir)))
-    {
-        Ok((count, dir)) => eprintln!(
-            "Removed {} from {}.",
-            super::cache::credentials(count),
-            dir.display()
-        ),
-        Err(err) => warn!("{err}: the cluster's cached credentials were not removed"),
-    }
-    Ok(())
-}
-
-/// "context a, cluster b and user c".
-fn describe(removed: &kubeconfig::Removed) -> String {
-    let mut parts = Vec::new();
-    for (kind, names) in [
-        ("context", &removed.contexts),
-        ("cluster", &removed.clusters),
-        ("user", &removed.users),
-    ] {
-        match names.len() {
-            0 => {}
-            1 => parts.push(format!("{kind} {}", names[0])),
-            _ => parts.push(format!("{kind}s {}", names.join(", "))),
-        }
-    }
-    match parts.split_last() {
-        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
-        _ => parts.concat(),
-    }
-}
-
-fn to_yaml(doc: &serde_json::Value, path: &std::path::Path) -> Result<String> {
-    kubeconfig::to_yaml(doc).map_err(|reason| Error::Kubeconfig {
-        path: path.to_path_buf(),
-        reason: format!("cannot render it as YAML: {reason}"),
-    })
-}
-
-fn connect(args: &KubeconfigArgs, started: Instant) -> Result<(Account, api::Client)> {
+pub(super) fn connect(args: &KubeconfigArgs, started: Instant) -> Result<(Account, api::Client)> {
     let account = Account::from_args(&args.account)?;
     let client = api::Client::new(&account, started)?;
     Ok((account, client))
 }
 
-fn lookup(args: &KubeconfigArgs, id: &ClusterId, started: Instant) -> Result<Cluster> {
+pub(super) fn lookup(args: &KubeconfigArgs, id: &ClusterId, started: Instant) -> Result<Cluster> {
     let (_, client) = connect(args, started)?;
     api::block_on(client.cluster(id))
 }
 
 /// The cluster and a fresh credential for it, as kubeconfig entries. Everything that can be
 /// checked locally is checked before the first request.
-fn fetch(args: &KubeconfigArgs, started: Instant) -> anyhow::Result<Fetched> {
+pub(super) fn fetch(
+    args: &KubeconfigArgs,
+    stanza: &StanzaArgs,
+    started: Instant,
+) -> anyhow::Result<Fetched> {
     let reference = ClusterRef::parse(&args.cluster)?;
-    let command = match &args.exec_command {
+    let command = match &stanza.exec_command {
         Some(command) => command.clone(),
         None => this_executable()?,
     };
@@ -257,7 +91,7 @@ fn fetch(args: &KubeconfigArgs, started: Instant) -> anyhow::Result<Fetched> {
         })
         .transpose()?;
     let (account, client) = connect(args, started)?;
-    let expiry_seconds = args.expiry_seconds.unwrap_or(DEFAULT_EXPIRY_SECONDS);
+    let expiry_seconds = stanza.expiry_seconds.unwrap_or(DEFAULT_EXPIRY_SECONDS);
     // One runtime for both requests: reqwest's pooled connections belong to the runtime that
     // opened them.
     let (cluster_id, cluster, answer) = api::block_on(async {
@@ -278,7 +112,7 @@ fn fetch(args: &KubeconfigArgs, started: Instant) -> anyhow::Result<Fetched> {
         server,
         certificate_authority_data,
         command,
-        args: exec_args(&cluster_id, args, &account.api_url, cache_dir),
+        args: exec_args(&cluster_id, args, stanza, &account.api_url, cache_dir),
     };
     Ok(Fetched {
         credential: Credential::from_api(answer, Utc::now()),
@@ -307,7 +141,7 @@ fn endpoint(mut answer: ApiCredentials, url: &str) -> Result<(String, String, Ap
     Ok((server.trim().to_string(), ca.trim().to_string(), answer))
 }
 
-async fn by_name(client: &api::Client, name: &str) -> Result<(ClusterId, Cluster)> {
+pub(super) async fn by_name(client: &api::Client, name: &str) -> Result<(ClusterId, Cluster)> {
     let clusters = client.clusters().await?;
     let cluster = pick_by_name(clusters, name)?;
     let id = ClusterId::parse(&cluster.id).map_err(|_| Error::UnexpectedResponse {
@@ -360,7 +194,7 @@ fn pick_by_name(clusters: Vec<Cluster>, name: &str) -> Result<Cluster> {
     }
 }
 
-fn names(cluster: &Cluster, args: &KubeconfigArgs) -> Names {
+pub(super) fn names(cluster: &Cluster, args: &KubeconfigArgs) -> Names {
     Names::new(&cluster.region, &cluster.name, args.alias.as_deref())
 }
 
@@ -369,6 +203,7 @@ fn names(cluster: &Cluster, args: &KubeconfigArgs) -> Names {
 fn exec_args(
     cluster_id: &ClusterId,
     args: &KubeconfigArgs,
+    stanza: &StanzaArgs,
     api_url: &str,
     cache_dir: Option<String>,
 ) -> Vec<String> {
@@ -382,7 +217,7 @@ fn exec_args(
     {
         out.extend(["--context".to_string(), context.to_string()]);
     }
-    if let Some(expiry) = args.expiry_seconds {
+    if let Some(expiry) = stanza.expiry_seconds {
         out.extend(["--expiry-seconds".to_string(), expiry.to_string()]);
     }
     if api_url != DEFAULT_API_URL {
@@ -394,12 +229,18 @@ fn exec_args(
     out
 }
 
-/// The absolute, symlink-free path of the running doks-auth: kubectl (and GUI clients without
-/// the shell's PATH) then find exactly this binary.
+/// The absolute path this doks-auth was run as, symlinks kept: `~/.local/bin/doks-auth`, not
+/// the versioned folder a package manager (Homebrew, mise, asdf) links it to, so an upgrade that
+/// moves the link keeps every saved context working. kubectl (and GUI clients without the
+/// shell's PATH) then find it wherever they run.
 fn this_executable() -> anyhow::Result<String> {
-    let exe = std::env::current_exe()
-        .and_then(|p| std::fs::canonicalize(&p).or(Ok(p)))
-        .context("cannot find the path of this doks-auth executable; pass --exec-command")?;
+    let exe = invoked_as(
+        std::env::args_os().next(),
+        std::env::var_os("PATH"),
+        std::env::current_dir().ok(),
+    )
+    .or_else(|| std::env::current_exe().ok())
+    .context("cannot find the path of this doks-auth executable; pass --exec-command")?;
     exe.into_os_string()
         .into_string()
         .map_err(|p: std::ffi::OsString| {
@@ -410,10 +251,39 @@ fn this_executable() -> anyhow::Result<String> {
         })
 }
 
+/// `argv[0]` made absolute as the shell found it: a path with a slash is taken against the
+/// working folder; a bare name is looked up in PATH, as the shell did.
+fn invoked_as(
+    arg0: Option<std::ffi::OsString>,
+    path: Option<std::ffi::OsString>,
+    cwd: Option<PathBuf>,
+) -> Option<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let arg0 = PathBuf::from(arg0?);
+    let is_executable = |p: &PathBuf| {
+        std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    };
+    let found = if arg0.as_os_str().as_encoded_bytes().contains(&b'/') {
+        arg0
+    } else {
+        std::env::split_paths(&path?)
+            .map(|dir| dir.join(&arg0))
+            .find(is_executable)?
+    };
+    let absolute = if found.is_absolute() {
+        found
+    } else {
+        cwd?.join(found)
+    };
+    // Tidy `./` and `a/../` the lexical way, without resolving a symlink.
+    let tidy = std::path::absolute(&absolute).unwrap_or(absolute);
+    is_executable(&tidy).then_some(tidy)
+}
+
 /// A cache entry for the credential just minted, so the first kubectl command is instant. It
 /// is keyed like get-credential's, so it is used when kubectl's get-credential resolves the
 /// same token and API URL. A failure only costs that first command a request.
-fn seed_cache(args: &KubeconfigArgs, fetched: &Fetched) {
+pub(super) fn seed_cache(args: &KubeconfigArgs, fetched: &Fetched) {
     let credential = match &fetched.credential {
         Ok(credential) => credential,
         Err(reason) => {
@@ -441,8 +311,6 @@ mod tests {
         KubeconfigArgs {
             cluster: "prod".into(),
             alias: None,
-            exec_command: None,
-            expiry_seconds: None,
             cache: CacheDirArg { cache_dir: None },
             account: AccountArgs {
                 access_token: Some(Secret::new("dop_v1_secret")),
@@ -512,14 +380,18 @@ mod tests {
     #[test]
     fn exec_args_carry_only_what_was_asked_for() {
         let id = ClusterId::parse(ID).unwrap();
+        let mut stanza = StanzaArgs {
+            exec_command: None,
+            expiry_seconds: None,
+        };
         assert_eq!(
-            exec_args(&id, &args(), DEFAULT_API_URL, None),
+            exec_args(&id, &args(), &stanza, DEFAULT_API_URL, None),
             ["get-credential", "--cluster-id", ID]
         );
         let mut a = args();
         a.account.context = Some("work".into());
-        a.expiry_seconds = Some(3600);
-        let got = exec_args(&id, &a, "http://127.0.0.1:8080", Some("/c".into()));
+        stanza.expiry_seconds = Some(3600);
+        let got = exec_args(&id, &a, &stanza, "http://127.0.0.1:8080", Some("/c".into()));
         assert_eq!(
             got,
             [
@@ -537,6 +409,50 @@ mod tests {
             ]
         );
         assert!(!got.concat().contains("dop_v1"));
+    }
+
+    #[test]
+    fn the_path_is_the_one_invoked_with_symlinks_kept() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let real = tmp.path().join("versions/1.2.3/doks-auth");
+        std::fs::create_dir_all(real.parent().unwrap()).unwrap();
+        std::fs::write(&real, b"#!/bin/sh\n").unwrap();
+        std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let bin = tmp.path().join("bin");
+        std::fs::create_dir(&bin).unwrap();
+        std::os::unix::fs::symlink(&real, bin.join("doks-auth")).unwrap();
+        let os = |s: &std::path::Path| Some(s.as_os_str().to_owned());
+        let path = std::env::join_paths([tmp.path().join("empty"), bin.clone()]).unwrap();
+        // Found through PATH, as a shell or kubectl runs it.
+        assert_eq!(
+            invoked_as(Some("doks-auth".into()), Some(path.clone()), None),
+            Some(bin.join("doks-auth"))
+        );
+        // Relative to the working folder, tidied but not resolved.
+        assert_eq!(
+            invoked_as(
+                Some("./bin/../bin/doks-auth".into()),
+                None,
+                Some(tmp.path().into())
+            ),
+            Some(tmp.path().join("bin/../bin/doks-auth")).map(|p| std::path::absolute(p).unwrap())
+        );
+        assert_eq!(
+            invoked_as(os(&bin.join("doks-auth")), None, None),
+            Some(bin.join("doks-auth"))
+        );
+        // Nothing usable: the caller falls back to the executable's own path.
+        assert_eq!(
+            invoked_as(Some("doks-auth".into()), Some("/nonexistent".into()), None),
+            None
+        );
+        assert_eq!(invoked_as(None, Some(path), None), None);
+        assert_eq!(
+            invoked_as(os(&bin), None, None),
+            None,
+            "a folder is not a program"
+        );
     }
 
     #[test]
@@ -563,24 +479,5 @@ mod tests {
                 "{err}"
             );
         }
-    }
-
-    #[test]
-    fn removal_is_described_in_one_sentence() {
-        let removed = kubeconfig::Removed {
-            clusters: vec!["do-nyc1-prod".into()],
-            users: vec!["do-nyc1-prod-admin".into()],
-            contexts: vec!["do-nyc1-prod".into(), "prod".into()],
-            current_context_cleared: true,
-        };
-        assert_eq!(
-            describe(&removed),
-            "contexts do-nyc1-prod, prod, cluster do-nyc1-prod and user do-nyc1-prod-admin"
-        );
-        let only_user = kubeconfig::Removed {
-            users: vec!["u".into()],
-            ..Default::default()
-        };
-        assert_eq!(describe(&only_user), "user u");
     }
 }

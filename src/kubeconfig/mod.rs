@@ -1,21 +1,17 @@
-//! The kubeconfig file: where it is, how doks-auth's entries are merged into it and taken out of
-//! it, and how it is written back.
+//! The kubeconfig: doks-auth's entries in it, how they are merged in and taken out, and
+//! ([`files`]) the files themselves, handled the way kubectl handles them.
 //!
-//! The file is handled as a generic YAML tree ([`serde_json::Value`]), not as typed structs, so
-//! every field doks-auth does not know (preferences, extensions, other tools' users) survives a
-//! save untouched. Keys come out sorted, as `kubectl config` itself writes them, so saving twice
-//! gives the same bytes.
+//! A kubeconfig is handled as a generic YAML tree ([`serde_json::Value`], see [`yaml`]), not as
+//! typed structs, so every field doks-auth does not know (preferences, extensions, other tools'
+//! users) survives a save untouched. Keys come out sorted, as `kubectl config` itself writes
+//! them, so saving twice gives the same bytes.
 
-use std::ffi::OsString;
-use std::fs::{self, OpenOptions};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
-use std::path::{Path, PathBuf};
+pub mod files;
+pub mod yaml;
 
-use log::debug;
 use serde_json::{Map, Value, json};
 
-use crate::atomic_file;
-use crate::error::{Error, Result};
+pub use yaml::{parse, to_yaml};
 
 /// The exec API version written into the user entry; v1 needs `interactiveMode`.
 pub const EXEC_API_VERSION: &str = "client.authentication.k8s.io/v1";
@@ -23,10 +19,10 @@ pub const EXEC_API_VERSION: &str = "client.authentication.k8s.io/v1";
 /// Shown by kubectl when the exec command cannot be found.
 pub const INSTALL_HINT: &str =
     "doks-auth is needed to get credentials for this DigitalOcean Kubernetes cluster.
-Install doks-auth (see its README: cargo install --path . from a checkout) and make sure it is on
-PATH, then run `doks-auth kubeconfig save <cluster>` again so the kubeconfig points at it.
+Install doks-auth (see its README: cargo install --locked --path . from a checkout) and make
+sure it is on PATH, then run `doks-auth kubeconfig save <cluster>` again so the kubeconfig
+points at it.
 ";
-
 /// The names of one cluster's three entries.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Names {
@@ -111,62 +107,93 @@ pub fn empty() -> Value {
     })
 }
 
-/// Parses a kubeconfig; an empty file is an empty config. The error is a reason without any of
-/// the file's text, which may hold tokens and keys.
-pub fn parse(text: &str) -> std::result::Result<Value, String> {
-    if text.trim().is_empty() {
-        return Ok(empty());
-    }
-    let doc: Value = serde_saphyr::from_str(text).map_err(|err| {
-        let at = err
-            .location()
-            .map(|l| format!(" (line {}, column {})", l.line(), l.column()))
-            .unwrap_or_default();
-        format!("it is not valid YAML{at}")
-    })?;
-    match &doc {
-        Value::Null => return Ok(empty()),
-        Value::Object(map) => {
-            for list in ["clusters", "users", "contexts"] {
-                if !matches!(map.get(list), None | Some(Value::Null | Value::Array(_))) {
-                    return Err(format!("its {list:?} is not a list"));
-                }
-            }
+/// The three kinds of named entry doks-auth writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Cluster,
+    User,
+    Context,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 3] = [Kind::Cluster, Kind::User, Kind::Context];
+
+    fn list(self) -> &'static str {
+        match self {
+            Kind::Cluster => "clusters",
+            Kind::User => "users",
+            Kind::Context => "contexts",
         }
-        _ => return Err("it is not a kubeconfig (the top level is not a mapping)".into()),
     }
-    Ok(doc)
+
+    fn field(self) -> &'static str {
+        match self {
+            Kind::Cluster => "cluster",
+            Kind::User => "user",
+            Kind::Context => "context",
+        }
+    }
+
+    pub fn name(self, names: &Names) -> &str {
+        match self {
+            Kind::Cluster => &names.cluster,
+            Kind::User => &names.user,
+            Kind::Context => &names.context,
+        }
+    }
 }
 
-/// The kubeconfig as YAML text.
-pub fn to_yaml(doc: &Value) -> std::result::Result<String, String> {
-    let mut options = serde_saphyr::SerializerOptions::default();
-    // Keep long single-line values (certificate-authority-data) plain, as kubectl writes them;
-    // multi-line ones (installHint) still come out as `|` blocks.
-    options.folded_wrap_chars = usize::MAX;
-    serde_saphyr::to_string_with_options(doc, options).map_err(|err| err.to_string())
+/// Whether the document has an entry of this kind with this name.
+pub fn defines(doc: &Value, kind: Kind, name: &str) -> bool {
+    entries(doc, kind.list())
+        .iter()
+        .any(|e| entry_name(e) == Some(name))
 }
 
-/// Adds or replaces the cluster's three entries, leaving every other entry where it is. A
+/// The `current-context`, when set.
+pub fn current_context(doc: &Value) -> Option<&str> {
+    doc.get("current-context")
+        .and_then(Value::as_str)
+        .filter(|c| !c.is_empty())
+}
+
+pub fn set_current_context(doc: &mut Value, name: &str) {
+    top(doc).insert("current-context".into(), name.into());
+}
+
+/// Adds or replaces one of the cluster's entries, leaving every other entry where it is. A
 /// same-named context keeps its other fields (a namespace, say); a same-named cluster or user is
 /// replaced whole, since doks-auth owns what is in it.
-pub fn merge(doc: &mut Value, entries: &Entries, set_current_context: bool) {
+pub fn put(doc: &mut Value, kind: Kind, entries: &Entries) {
     let names = &entries.names;
-    upsert(doc, "clusters", "cluster", &names.cluster, |_| {
-        entries.cluster()
-    });
-    upsert(doc, "users", "user", &names.user, |_| entries.user());
-    upsert(doc, "contexts", "context", &names.context, |old| {
-        let mut context = match old {
-            Some(Value::Object(map)) => map.clone(),
-            _ => Map::new(),
-        };
-        context.insert("cluster".into(), names.cluster.clone().into());
-        context.insert("user".into(), names.user.clone().into());
-        Value::Object(context)
-    });
-    if set_current_context {
-        top(doc).insert("current-context".into(), names.context.clone().into());
+    upsert(
+        doc,
+        kind.list(),
+        kind.field(),
+        kind.name(names),
+        |old| match kind {
+            Kind::Cluster => entries.cluster(),
+            Kind::User => entries.user(),
+            Kind::Context => {
+                let mut context = match old {
+                    Some(Value::Object(map)) => map.clone(),
+                    _ => Map::new(),
+                };
+                context.insert("cluster".into(), names.cluster.clone().into());
+                context.insert("user".into(), names.user.clone().into());
+                Value::Object(context)
+            }
+        },
+    );
+}
+
+/// All three entries in one document, as when it is the only file.
+pub fn merge(doc: &mut Value, entries: &Entries, set_current: bool) {
+    for kind in Kind::ALL {
+        put(doc, kind, entries);
+    }
+    if set_current {
+        set_current_context(doc, &entries.names.context);
     }
 }
 
@@ -177,16 +204,29 @@ pub fn standalone(entries: &Entries) -> Value {
     doc
 }
 
-/// Removes the entries named in `names`, and, when `cluster_id` is given, every user whose exec
-/// args name that cluster id, the contexts using them, and the clusters only those contexts used
-/// — so a cluster deleted at DigitalOcean (whose names can no longer be looked up) can still be
-/// removed. `current-context` is reset to "" when it named a removed context.
-pub fn remove(doc: &mut Value, names: Option<&Names>, cluster_id: Option<&str>) -> Removed {
+/// The names of the entries to remove, decided over every file kubectl reads together: a
+/// context in one file may use a user or cluster defined in another.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Targets {
+    clusters: Vec<String>,
+    users: Vec<String>,
+    contexts: Vec<String>,
+}
+
+/// The entries named in `names`, and, when `cluster_id` is given, every user whose exec args name
+/// that cluster id, the contexts using them, and the clusters only those contexts used — so a
+/// cluster deleted at DigitalOcean (whose names can no longer be looked up) can still be removed.
+pub fn removal_targets(
+    docs: &[&Value],
+    names: Option<&Names>,
+    cluster_id: Option<&str>,
+) -> Targets {
+    let all = |key: &'static str| docs.iter().flat_map(move |doc| entries(doc, key).iter());
     let mut users: Vec<String> = names.iter().map(|n| n.user.clone()).collect();
     let mut contexts: Vec<String> = names.iter().map(|n| n.context.clone()).collect();
     let mut clusters: Vec<String> = names.iter().map(|n| n.cluster.clone()).collect();
     if let Some(id) = cluster_id {
-        for user in entries(doc, "users") {
+        for user in all("users") {
             let runs_for_id = user
                 .pointer("/user/exec/args")
                 .and_then(Value::as_array)
@@ -196,7 +236,7 @@ pub fn remove(doc: &mut Value, names: Option<&Names>, cluster_id: Option<&str>) 
             }
         }
         let mut used_clusters = Vec::new();
-        for context in entries(doc, "contexts") {
+        for context in all("contexts") {
             let user = context.pointer("/context/user").and_then(Value::as_str);
             if let (Some(name), Some(user)) = (entry_name(context), user)
                 && users.iter().any(|u| u == user)
@@ -209,7 +249,7 @@ pub fn remove(doc: &mut Value, names: Option<&Names>, cluster_id: Option<&str>) 
         }
         // A cluster entry another (surviving) context still uses is left alone.
         let still_used = |cluster: &str| {
-            entries(doc, "contexts").iter().any(|c| {
+            all("contexts").any(|c| {
                 entry_name(c).is_some_and(|n| !contexts.iter().any(|r| r == n))
                     && c.pointer("/context/cluster").and_then(Value::as_str) == Some(cluster)
             })
@@ -220,20 +260,49 @@ pub fn remove(doc: &mut Value, names: Option<&Names>, cluster_id: Option<&str>) 
             }
         }
     }
+    Targets {
+        clusters,
+        users,
+        contexts,
+    }
+}
+
+/// Takes the targets out of one document; `current-context` is reset to "" when it named a
+/// removed context.
+pub fn take_out_targets(doc: &mut Value, targets: &Targets) -> Removed {
     let mut removed = Removed {
-        clusters: take_out(doc, "clusters", &clusters),
-        users: take_out(doc, "users", &users),
-        contexts: take_out(doc, "contexts", &contexts),
+        clusters: take_out(doc, "clusters", &targets.clusters),
+        users: take_out(doc, "users", &targets.users),
+        contexts: take_out(doc, "contexts", &targets.contexts),
         current_context_cleared: false,
     };
-    if let Value::Object(map) = doc {
-        let current = map.get("current-context").and_then(Value::as_str);
-        if current.is_some_and(|c| removed.contexts.iter().any(|r| r == c)) {
-            map.insert("current-context".into(), "".into());
-            removed.current_context_cleared = true;
-        }
+    if current_context(doc).is_some_and(|c| targets.contexts.iter().any(|r| r == c)) {
+        set_current_context(doc, "");
+        removed.current_context_cleared = true;
     }
     removed
+}
+
+/// [`removal_targets`] and [`take_out_targets`] for a single document.
+pub fn remove(doc: &mut Value, names: Option<&Names>, cluster_id: Option<&str>) -> Removed {
+    let targets = removal_targets(&[&*doc], names, cluster_id);
+    take_out_targets(doc, &targets)
+}
+
+impl Removed {
+    /// Adds what another file gave up.
+    pub fn absorb(&mut self, other: Removed) {
+        for (mine, theirs) in [
+            (&mut self.clusters, other.clusters),
+            (&mut self.users, other.users),
+            (&mut self.contexts, other.contexts),
+        ] {
+            for name in theirs {
+                push_new(mine, &name);
+            }
+        }
+        self.current_context_cleared |= other.current_context_cleared;
+    }
 }
 
 /// `--cluster-id <id>` (as doks-auth writes it), `--cluster-id=<id>`, or a bare id (doctl's
@@ -326,153 +395,9 @@ fn take_out(doc: &mut Value, key: &str, names: &[String]) -> Vec<String> {
     found
 }
 
-/// kubectl's rule: the first non-empty path in `$KUBECONFIG`, else `~/.kube/config`.
-pub fn default_path() -> Result<PathBuf> {
-    path_from(std::env::var_os("KUBECONFIG"), dirs::home_dir())
-}
-
-fn path_from(kubeconfig: Option<OsString>, home: Option<PathBuf>) -> Result<PathBuf> {
-    if let Some(first) = kubeconfig
-        .as_deref()
-        .and_then(|v| std::env::split_paths(v).find(|p| !p.as_os_str().is_empty()))
-    {
-        return Ok(first);
-    }
-    home.map(|h| h.join(".kube").join("config"))
-        .ok_or_else(|| Error::Kubeconfig {
-            path: PathBuf::from("~/.kube/config"),
-            reason: "no home directory: set HOME or KUBECONFIG".into(),
-        })
-}
-
-/// Where writes really go: a symlinked kubeconfig is written at its target, as kubectl does,
-/// rather than replaced by a file.
-pub fn resolve_target(path: &Path) -> PathBuf {
-    if let Ok(real) = fs::canonicalize(path) {
-        return real;
-    }
-    // A dangling symlink: write where it points.
-    match fs::read_link(path) {
-        Ok(target) => path.parent().unwrap_or(Path::new("")).join(target),
-        Err(_) => path.to_path_buf(),
-    }
-}
-
-/// A kubeconfig as read from disk.
-#[derive(Debug)]
-pub struct Loaded {
-    pub doc: Value,
-    /// Permission bits of the existing file; `None` when there was none.
-    pub mode: Option<u32>,
-}
-
-/// Reads and parses the file; a missing or empty one is an empty config.
-pub fn load(path: &Path) -> Result<Loaded> {
-    let failed = |reason: String| Error::Kubeconfig {
-        path: path.to_path_buf(),
-        reason,
-    };
-    let text = match fs::read(path) {
-        Ok(bytes) => String::from_utf8(bytes)
-            .map_err(|_| failed("it is not UTF-8 text; fix it or point KUBECONFIG at another file (it was left untouched)".into()))?,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-            return Ok(Loaded {
-                doc: empty(),
-                mode: None,
-            });
-        }
-        Err(err) => return Err(failed(format!("cannot read it: {err}"))),
-    };
-    let mode = fs::metadata(path)
-        .ok()
-        .map(|m| m.permissions().mode() & 0o7777);
-    let doc = parse(&text).map_err(|reason| {
-        failed(format!(
-            "{reason}; fix it, or point KUBECONFIG at another file (it was left untouched)"
-        ))
-    })?;
-    Ok(Loaded { doc, mode })
-}
-
-/// Replaces the file atomically with `text`, mode 0600 (it holds cluster endpoints and, for other
-/// tools' users, secrets), creating a missing folder 0700. Returns the old mode when it was looser
-/// than 0600, for the caller to report.
-pub fn write(path: &Path, text: &str, old_mode: Option<u32>) -> Result<Option<u32>> {
-    let failed = |what: &str, err: std::io::Error| Error::Kubeconfig {
-        path: path.to_path_buf(),
-        reason: format!("cannot {what}: {err}"),
-    };
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    if !dir.exists() {
-        fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
-            .map_err(|err| failed(&format!("create its folder {}", dir.display()), err))?;
-    }
-    atomic_file::replace(path, ".doks-auth-kubeconfig-", text.as_bytes())
-        .map_err(|err| failed("replace it", err))?;
-    debug!("kubeconfig: wrote {}", path.display());
-    Ok(old_mode.filter(|m| m & 0o077 != 0))
-}
-
-/// kubectl's own lock: `<file>.lock`, created exclusively and removed when done, so doks-auth
-/// and `kubectl config` never interleave their read-modify-write of the same file.
-pub struct FileLock(PathBuf);
-
-impl FileLock {
-    pub fn acquire(path: &Path) -> Result<Self> {
-        let mut lock = path.as_os_str().to_owned();
-        lock.push(".lock");
-        let lock = PathBuf::from(lock);
-        if let Some(dir) = lock
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty() && !d.exists())
-        {
-            fs::DirBuilder::new()
-                .recursive(true)
-                .mode(0o700)
-                .create(dir)
-                .map_err(|err| Error::Kubeconfig {
-                    path: path.to_path_buf(),
-                    reason: format!("cannot create its folder {}: {err}", dir.display()),
-                })?;
-        }
-        match OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&lock)
-        {
-            Ok(_) => Ok(FileLock(lock)),
-            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => Err(Error::Kubeconfig {
-                path: path.to_path_buf(),
-                reason: format!(
-                    "it is locked by another program ({} exists); try again, or remove that file if no kubectl is running",
-                    lock.display()
-                ),
-            }),
-            Err(err) => Err(Error::Kubeconfig {
-                path: path.to_path_buf(),
-                reason: format!("cannot create the lock file {}: {err}", lock.display()),
-            }),
-        }
-    }
-}
-
-impl Drop for FileLock {
-    fn drop(&mut self) {
-        let _ = fs::remove_file(&self.0);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::os::unix::fs::MetadataExt;
 
     const ID: &str = "bd5f5959-5e1e-4205-a714-a914373942af";
 
@@ -707,85 +632,5 @@ x-custom-tool:
         let removed = remove(&mut doc, None, Some("00000000-0000-0000-0000-000000000000"));
         assert!(removed.is_empty());
         assert_eq!(doc, before);
-    }
-
-    #[test]
-    fn path_follows_kubectl() {
-        let home = Some(PathBuf::from("/home/u"));
-        assert_eq!(
-            path_from(None, home.clone()).unwrap(),
-            PathBuf::from("/home/u/.kube/config")
-        );
-        assert_eq!(
-            path_from(Some("".into()), home.clone()).unwrap(),
-            PathBuf::from("/home/u/.kube/config")
-        );
-        assert_eq!(
-            path_from(Some("::/a/one:/a/two".into()), home.clone()).unwrap(),
-            PathBuf::from("/a/one")
-        );
-        assert!(path_from(None, None).is_err());
-    }
-
-    #[test]
-    fn write_is_private_and_follows_symlinks() {
-        let tmp = tempfile::tempdir().unwrap();
-        let real = tmp.path().join("real-config");
-        fs::write(&real, "apiVersion: v1\n").unwrap();
-        fs::set_permissions(&real, fs::Permissions::from_mode(0o644)).unwrap();
-        let link = tmp.path().join("kube").join("config");
-        fs::create_dir(tmp.path().join("kube")).unwrap();
-        std::os::unix::fs::symlink(&real, &link).unwrap();
-
-        let target = resolve_target(&link);
-        assert_eq!(target, fs::canonicalize(&real).unwrap());
-        let loaded = load(&target).unwrap();
-        assert_eq!(loaded.mode, Some(0o644));
-        let loosened = write(&target, "kind: Config\n", loaded.mode).unwrap();
-        assert_eq!(loosened, Some(0o644));
-        assert!(
-            fs::symlink_metadata(&link)
-                .unwrap()
-                .file_type()
-                .is_symlink()
-        );
-        assert_eq!(fs::read_to_string(&link).unwrap(), "kind: Config\n");
-        assert_eq!(fs::metadata(&real).unwrap().mode() & 0o777, 0o600);
-        assert_eq!(write(&target, "kind: Config\n", Some(0o600)).unwrap(), None);
-    }
-
-    #[test]
-    fn write_creates_a_private_folder() {
-        let tmp = tempfile::tempdir().unwrap();
-        let path = tmp.path().join(".kube").join("config");
-        assert_eq!(load(&path).unwrap().doc, empty());
-        write(&path, "kind: Config\n", None).unwrap();
-        let mode = |p: &Path| fs::metadata(p).unwrap().mode() & 0o777;
-        assert_eq!(mode(&path), 0o600);
-        assert_eq!(mode(&tmp.path().join(".kube")), 0o700);
-    }
-
-    #[test]
-    fn unparsable_file_is_an_error_naming_it() {
-        let tmp = tempfile::tempdir().unwrap();
-        let path = tmp.path().join("config");
-        fs::write(&path, "users: [\n token: dop_v1_secret\n").unwrap();
-        let err = load(&path).unwrap_err().to_string();
-        assert!(err.contains(&path.display().to_string()), "{err}");
-        assert!(err.contains("left untouched"), "{err}");
-        assert!(!err.contains("dop_v1"), "{err}");
-    }
-
-    #[test]
-    fn lock_is_exclusive_and_released() {
-        let tmp = tempfile::tempdir().unwrap();
-        let path = tmp.path().join("config");
-        let held = FileLock::acquire(&path).unwrap();
-        assert!(tmp.path().join("config.lock").exists());
-        let err = FileLock::acquire(&path).err().unwrap().to_string();
-        assert!(err.contains("locked"), "{err}");
-        drop(held);
-        assert!(!tmp.path().join("config.lock").exists());
-        FileLock::acquire(&path).unwrap();
     }
 }

@@ -1,0 +1,343 @@
+//! The kubeconfig files on disk, handled as kubectl handles them: which files (`KUBECONFIG`),
+//! which one gets a new entry, reading, the `<file>.lock` lock, and writing back atomically with
+//! the file's owner and group kept.
+
+use std::fs::{self, OpenOptions};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use log::debug;
+use serde_json::Value;
+
+use crate::atomic_file;
+use crate::error::{Error, Result};
+
+/// How long to wait for another program's `<file>.lock` (kubectl holds it for milliseconds).
+const LOCK_WAIT: Duration = Duration::from_secs(10);
+const LOCK_POLL: Duration = Duration::from_millis(20);
+
+/// The files kubectl reads, in its order: those in `$KUBECONFIG` (empty items and repeats
+/// dropped), else `~/.kube/config`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Files(Vec<PathBuf>);
+
+impl Files {
+    pub fn from_env() -> Result<Self> {
+        Self::from(std::env::var_os("KUBECONFIG"), dirs::home_dir())
+    }
+
+    fn from(kubeconfig: Option<std::ffi::OsString>, home: Option<PathBuf>) -> Result<Self> {
+        let mut files: Vec<PathBuf> = Vec::new();
+        for path in kubeconfig.iter().flat_map(std::env::split_paths) {
+            if !path.as_os_str().is_empty() && !files.contains(&path) {
+                files.push(path);
+            }
+        }
+        if files.is_empty() {
+            let home = home.ok_or_else(|| Error::Kubeconfig {
+                path: PathBuf::from("~/.kube/config"),
+                reason: "no home directory: set HOME or KUBECONFIG".into(),
+            })?;
+            files.push(home.join(".kube").join("config"));
+        }
+        Ok(Files(files))
+    }
+
+    pub fn paths(&self) -> &[PathBuf] {
+        &self.0
+    }
+
+    /// Where kubectl puts an entry no file defines yet: the only file; else the first that
+    /// exists; else the last.
+    pub fn default_index(&self) -> usize {
+        let exists = |p: &PathBuf| fs::symlink_metadata(p).is_ok();
+        match self.0.iter().position(exists) {
+            Some(i) if self.0.len() > 1 => i,
+            _ => self.0.len() - 1,
+        }
+    }
+
+    /// `a`, or `a, b and c`, for messages.
+    pub fn describe(&self, indexes: &[usize]) -> String {
+        let names: Vec<String> = indexes
+            .iter()
+            .map(|&i| self.0[i].display().to_string())
+            .collect();
+        match names.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+            _ => names.concat(),
+        }
+    }
+}
+
+/// Where writes really go: a symlinked kubeconfig is written at its target, as kubectl does,
+/// rather than replaced by a file.
+pub fn resolve_target(path: &Path) -> PathBuf {
+    if let Ok(real) = fs::canonicalize(path) {
+        return real;
+    }
+    // A dangling symlink: write where it points.
+    match fs::read_link(path) {
+        Ok(target) => path.parent().unwrap_or(Path::new("")).join(target),
+        Err(_) => path.to_path_buf(),
+    }
+}
+
+/// A kubeconfig as read from disk.
+#[derive(Debug)]
+pub struct Loaded {
+    pub doc: Value,
+    /// The existing file's metadata; `None` when there was none.
+    pub meta: Option<fs::Metadata>,
+}
+
+/// Reads and parses the file; a missing or empty one is an empty config.
+pub fn load(path: &Path) -> Result<Loaded> {
+    let failed = |reason: String| Error::Kubeconfig {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let text = match fs::read(path) {
+        Ok(bytes) => String::from_utf8(bytes)
+            .map_err(|_| failed("it is not UTF-8 text; fix it or point KUBECONFIG at another file (it was left untouched)".into()))?,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(Loaded {
+                doc: super::empty(),
+                meta: None,
+            });
+        }
+        Err(err) => return Err(failed(format!("cannot read it: {err}"))),
+    };
+    let doc = super::yaml::parse(&text).map_err(|reason| {
+        failed(format!(
+            "{reason}; fix it, or point KUBECONFIG at another file (it was left untouched)"
+        ))
+    })?;
+    Ok(Loaded {
+        doc,
+        meta: fs::metadata(path).ok(),
+    })
+}
+
+/// Replaces the file atomically with `text`, mode 0600 (it holds cluster endpoints and, for other
+/// tools' users, secrets), keeping the owner and group of the file it replaces (root editing a
+/// user's kubeconfig through sudo must leave it the user's), creating a missing folder 0700.
+/// Returns the old mode when it was looser than 0600, for the caller to report.
+pub fn write(path: &Path, text: &str, old: Option<&fs::Metadata>) -> Result<Option<u32>> {
+    let failed = |what: &str, err: std::io::Error| Error::Kubeconfig {
+        path: path.to_path_buf(),
+        reason: format!("cannot {what}: {err}; the file was left as it was"),
+    };
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    if !dir.exists() {
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|err| failed(&format!("create its folder {}", dir.display()), err))?;
+    }
+    let owner = old.map(|m| (m.uid(), m.gid()));
+    atomic_file::replace_owned(path, ".doks-auth-kubeconfig-", text.as_bytes(), owner)
+        .map_err(|err| failed("replace it", err))?;
+    debug!("kubeconfig: wrote {}", path.display());
+    Ok(old
+        .map(|m| m.mode() & 0o7777)
+        .filter(|mode| mode & 0o077 != 0))
+}
+
+/// kubectl's own lock: `<file>.lock`, created exclusively and removed when done, so doks-auth
+/// and `kubectl config` never interleave their read-modify-write of the same file.
+pub struct FileLock(PathBuf);
+
+impl FileLock {
+    /// Waits a little for another holder (a concurrent `save`, kubectl) to finish.
+    pub fn acquire(path: &Path) -> Result<Self> {
+        Self::acquire_within(path, LOCK_WAIT)
+    }
+
+    fn acquire_within(path: &Path, wait: Duration) -> Result<Self> {
+        let mut lock = path.as_os_str().to_owned();
+        lock.push(".lock");
+        let lock = PathBuf::from(lock);
+        if let Some(dir) = lock
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty() && !d.exists())
+        {
+            fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)
+                .map_err(|err| Error::Kubeconfig {
+                    path: path.to_path_buf(),
+                    reason: format!("cannot create its folder {}: {err}", dir.display()),
+                })?;
+        }
+        let deadline = Instant::now() + wait;
+        loop {
+            match OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&lock)
+            {
+                Ok(_) => return Ok(FileLock(lock)),
+                Err(err)
+                    if err.kind() == std::io::ErrorKind::AlreadyExists
+                        && Instant::now() < deadline =>
+                {
+                    std::thread::sleep(LOCK_POLL)
+                }
+                Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {
+                    return Err(Error::Kubeconfig {
+                        path: path.to_path_buf(),
+                        reason: format!(
+                            "it is locked by another program ({} exists, still after {} s); try again, or remove that file if no kubectl is running",
+                            lock.display(),
+                            wait.as_secs()
+                        ),
+                    });
+                }
+                Err(err) => {
+                    return Err(Error::Kubeconfig {
+                        path: path.to_path_buf(),
+                        reason: format!("cannot create the lock file {}: {err}", lock.display()),
+                    });
+                }
+            }
+        }
+    }
+}
+
+impl Drop for FileLock {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn files_follow_kubectl() {
+        let home = Some(PathBuf::from("/home/u"));
+        let paths = |kubeconfig: Option<&str>| {
+            Files::from(kubeconfig.map(Into::into), home.clone())
+                .unwrap()
+                .0
+        };
+        assert_eq!(paths(None), [PathBuf::from("/home/u/.kube/config")]);
+        assert_eq!(paths(Some("")), [PathBuf::from("/home/u/.kube/config")]);
+        assert_eq!(
+            paths(Some("::/a/one:/a/two:/a/one")),
+            [PathBuf::from("/a/one"), PathBuf::from("/a/two")]
+        );
+        assert!(Files::from(None, None).is_err());
+    }
+
+    #[test]
+    fn new_entries_go_to_the_first_file_that_exists_else_the_last() {
+        let tmp = tempfile::tempdir().unwrap();
+        let [a, b, c] = ["a", "b", "c"].map(|n| tmp.path().join(n));
+        let files = Files(vec![a.clone(), b.clone(), c.clone()]);
+        assert_eq!(files.default_index(), 2);
+        fs::write(&b, "").unwrap();
+        assert_eq!(files.default_index(), 1);
+        fs::write(&a, "").unwrap();
+        assert_eq!(files.default_index(), 0);
+        let single = Files(vec![tmp.path().join("missing")]);
+        assert_eq!(single.default_index(), 0);
+        assert_eq!(files.describe(&[0]), a.display().to_string());
+        assert_eq!(
+            files.describe(&[0, 1, 2]),
+            format!("{}, {} and {}", a.display(), b.display(), c.display())
+        );
+    }
+
+    #[test]
+    fn write_is_private_keeps_the_owner_and_follows_symlinks() {
+        let tmp = tempfile::tempdir().unwrap();
+        let real = tmp.path().join("real-config");
+        fs::write(&real, "apiVersion: v1\n").unwrap();
+        fs::set_permissions(&real, fs::Permissions::from_mode(0o644)).unwrap();
+        let as_root = crate::cache::current_uid() == 0;
+        if as_root {
+            std::os::unix::fs::chown(&real, Some(4242), Some(4343)).unwrap();
+        }
+        let link = tmp.path().join("kube").join("config");
+        fs::create_dir(tmp.path().join("kube")).unwrap();
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+
+        let target = resolve_target(&link);
+        assert_eq!(target, fs::canonicalize(&real).unwrap());
+        let loaded = load(&target).unwrap();
+        let loosened = write(&target, "kind: Config\n", loaded.meta.as_ref()).unwrap();
+        assert_eq!(loosened, Some(0o644));
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(fs::read_to_string(&link).unwrap(), "kind: Config\n");
+        let meta = fs::metadata(&real).unwrap();
+        assert_eq!(meta.mode() & 0o777, 0o600);
+        if as_root {
+            assert_eq!((meta.uid(), meta.gid()), (4242, 4343), "the owner changed");
+        }
+        let again = load(&target).unwrap();
+        assert_eq!(
+            write(&target, "kind: Config\n", again.meta.as_ref()).unwrap(),
+            None
+        );
+    }
+
+    #[test]
+    fn write_creates_a_private_folder() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join(".kube").join("config");
+        assert_eq!(load(&path).unwrap().doc, super::super::empty());
+        write(&path, "kind: Config\n", None).unwrap();
+        let mode = |p: &Path| fs::metadata(p).unwrap().mode() & 0o777;
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(&tmp.path().join(".kube")), 0o700);
+    }
+
+    #[test]
+    fn unparsable_file_is_an_error_naming_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("config");
+        fs::write(&path, "users: [\n token: dop_v1_secret\n").unwrap();
+        let err = load(&path).unwrap_err().to_string();
+        assert!(err.contains(&path.display().to_string()), "{err}");
+        assert!(err.contains("left untouched"), "{err}");
+        assert!(!err.contains("dop_v1"), "{err}");
+    }
+
+    #[test]
+    fn lock_is_exclusive_waits_and_is_released() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("config");
+        let held = FileLock::acquire(&path).unwrap();
+        assert!(tmp.path().join("config.lock").exists());
+        let err = FileLock::acquire_within(&path, Duration::from_millis(50))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("locked"), "{err}");
+        // A holder that lets go soon is waited for.
+        let release = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(200));
+            drop(held);
+        });
+        let second = FileLock::acquire_within(&path, Duration::from_secs(5)).unwrap();
+        release.join().unwrap();
+        drop(second);
+        assert!(!tmp.path().join("config.lock").exists());
+    }
+}
