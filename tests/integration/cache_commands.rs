@@ -233,3 +233,59 @@ fn list_and_clear_honour_kubecachedir() {
     with_root(&["clear"]);
     assert!(cache_entry_names(&dir).is_empty());
 }
+
+#[test]
+fn clear_in_a_folder_given_by_mistake_removes_only_doks_auth_files() {
+    let env = TestEnv::new();
+    let project = env.home().join("my-project");
+    std::fs::create_dir(&project).unwrap();
+    std::fs::set_permissions(
+        &project,
+        std::os::unix::fs::PermissionsExt::from_mode(0o700),
+    )
+    .unwrap();
+    let dir_arg = project.display().to_string();
+    cached_pair(&env, &["--cache-dir", &dir_arg], &[]);
+    let keep = [
+        ("package.json", "{\"name\": \"app\"}"),
+        ("tsconfig.json", "{}"),
+        ("yarn.lock", "# yarn lockfile v1"),
+        ("Cargo.lock", "version = 3"),
+        (".tmp-notes", "mine"),
+    ];
+    for (name, text) in keep {
+        std::fs::write(project.join(name), text).unwrap();
+    }
+    let out = cache(&env, &["clear", "--cache-dir", &dir_arg]);
+    assert!(
+        out.stderr
+            .starts_with("doks-auth: removed 2 cached credentials from "),
+        "{}",
+        out.stderr
+    );
+    for (name, text) in keep {
+        assert_eq!(
+            std::fs::read_to_string(project.join(name)).unwrap(),
+            text,
+            "{name}"
+        );
+    }
+    let mut left: Vec<String> = std::fs::read_dir(&project)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    left.sort();
+    assert_eq!(
+        left,
+        [
+            ".tmp-notes",
+            "Cargo.lock",
+            "package.json",
+            "tsconfig.json",
+            "yarn.lock"
+        ]
+    );
+    // list does not call another program's files ours either.
+    let list = cache(&env, &["list", "--cache-dir", &dir_arg]);
+    assert!(!list.stderr.contains("package.json"), "{}", list.stderr);
+}

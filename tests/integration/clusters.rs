@@ -126,3 +126,64 @@ fn an_empty_account_says_so() {
     assert_eq!(out.stderr, "doks-auth: no clusters in this account\n");
     assert_eq!(clusters(&env, &api, &["-o", "json"]).json(), json!([]));
 }
+
+#[test]
+fn errors_name_the_scope_and_the_url_that_fit_the_list_call() {
+    let env = TestEnv::new();
+    let api = DoApi::start();
+    let list = |status: u16| {
+        api.reset();
+        api.mount(
+            wiremock::Mock::given(wiremock::matchers::path("/v2/kubernetes/clusters"))
+                .respond_with(wiremock::ResponseTemplate::new(status)),
+        );
+        run(env
+            .doks_auth()
+            .args(["clusters", "--api-url", &api.url()])
+            .env("DIGITALOCEAN_ACCESS_TOKEN", DO_TOKEN))
+    };
+    let out = list(403);
+    assert_eq!(out.code, Some(1));
+    assert!(
+        out.stderr.contains("kubernetes:read") && !out.stderr.contains("access_cluster"),
+        "{}",
+        out.stderr
+    );
+    let out = list(404);
+    assert!(
+        out.stderr.contains("--api-url") && !out.stderr.contains("no such cluster"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn names_from_the_server_cannot_drive_the_terminal() {
+    let env = TestEnv::new();
+    let api = DoApi::start();
+    api.serve_clusters(&[cluster_json(
+        CLUSTER_ID,
+        "evil\u{1b}]0;title\u{7}\u{1b}[2J\nname",
+        "nyc1",
+        "",
+    )]);
+    let out = clusters(&env, &api, &[]);
+    assert!(
+        !out.stdout.chars().any(|c| c.is_control() && c != '\n'),
+        "{:?}",
+        out.stdout
+    );
+    assert_eq!(out.stdout.lines().count(), 2, "{:?}", out.stdout);
+    // An unknown name lists the known ones, scrubbed too.
+    let out = run(env
+        .doks_auth()
+        .args(["kubeconfig", "show", "nope", "--api-url", &api.url()])
+        .env("DIGITALOCEAN_ACCESS_TOKEN", DO_TOKEN));
+    assert_eq!(out.code, Some(1));
+    assert!(out.stderr.contains("evil"), "{}", out.stderr);
+    assert!(
+        !out.stderr.chars().any(|c| c.is_control() && c != '\n'),
+        "{:?}",
+        out.stderr
+    );
+}

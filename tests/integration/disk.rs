@@ -162,3 +162,71 @@ fn dir_has_entry_for(dir: &Path, cluster: &str) -> bool {
         name.starts_with(cluster) && name.ends_with(".json")
     })
 }
+
+#[test]
+fn a_folder_others_can_write_is_not_used_nor_changed() {
+    let (env, api) = serving_a_token();
+    let shared = env.home().join("shared");
+    std::fs::create_dir(&shared).unwrap();
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o1777)).unwrap();
+    let out = run(env
+        .get_credential(&api.url(), CLUSTER_ID)
+        .arg("--cache-dir")
+        .arg(&shared));
+    served_with_one_warning(&out);
+    assert!(
+        out.stderr.contains("other users can write"),
+        "{}",
+        out.stderr
+    );
+    let mode = std::fs::metadata(&shared).unwrap().permissions().mode() & 0o7777;
+    assert_eq!(
+        mode, 0o1777,
+        "the sticky, world-writable folder was changed"
+    );
+    assert_eq!(
+        std::fs::read_dir(&shared).unwrap().count(),
+        0,
+        "wrote into it"
+    );
+}
+
+#[test]
+fn a_folder_of_another_user_is_not_used() {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("skipped: needs root to give a folder to another user");
+        return;
+    }
+    let (env, api) = serving_a_token();
+    let theirs = env.home().join("theirs");
+    std::fs::create_dir(&theirs).unwrap();
+    std::fs::set_permissions(&theirs, std::fs::Permissions::from_mode(0o700)).unwrap();
+    std::os::unix::fs::chown(&theirs, Some(4242), Some(4242)).unwrap();
+    let out = run(env
+        .get_credential(&api.url(), CLUSTER_ID)
+        .arg("--cache-dir")
+        .arg(&theirs));
+    served_with_one_warning(&out);
+    assert!(out.stderr.contains("belongs to uid 4242"), "{}", out.stderr);
+    assert_eq!(std::fs::read_dir(&theirs).unwrap().count(), 0);
+    let meta = std::os::unix::fs::MetadataExt::uid(&std::fs::metadata(&theirs).unwrap());
+    assert_eq!(meta, 4242);
+}
+
+#[test]
+fn a_user_without_a_home_gets_the_credential_uncached() {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("skipped: needs root to run as a uid with no passwd entry");
+        return;
+    }
+    let (env, api) = serving_a_token();
+    // As on OpenShift or in some CI: an arbitrary uid, no passwd entry, no HOME.
+    let mut cmd = env.get_credential(&api.url(), CLUSTER_ID);
+    cmd.env_remove("HOME").current_dir("/");
+    std::os::unix::process::CommandExt::uid(&mut cmd, 4242);
+    let out = run(&mut cmd);
+    served_with_one_warning(&out);
+    assert!(out.stderr.contains("no home directory"), "{}", out.stderr);
+}

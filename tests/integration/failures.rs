@@ -232,6 +232,116 @@ fn unreachable_api_is_retried_then_reported() {
         "{}",
         out.stderr
     );
+    // -v shows each retry: four attempts in all.
+    let out = run(env.get_credential(&url, CLUSTER_ID).arg("-v"));
+    let retries = out
+        .stderr
+        .lines()
+        .filter(|l| l.contains("retrying in"))
+        .count();
+    assert_eq!(retries, 3, "{}", out.stderr);
+}
+
+#[test]
+fn a_lock_held_past_the_timeout_is_a_passing_failure_and_the_cached_credential_is_served() {
+    let env = TestEnv::new();
+    let api = DoApi::start();
+    api.serve_token(CLUSTER_ID, K8S_TOKEN, Duration::hours(3));
+    let entry = store_due_entry(&env, &api.url());
+    // Another process is refreshing and does not finish in time.
+    let lock = std::fs::File::create(entry.with_extension("lock")).unwrap();
+    lock.lock().unwrap();
+    let out = run(env
+        .get_credential(&api.url(), CLUSTER_ID)
+        .args(["--timeout", "1"]));
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(out.json()["status"]["token"], K8S_TOKEN);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("another doks-auth process"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(api.credential_requests(CLUSTER_ID), 0);
+}
+
+#[test]
+fn escape_sequences_from_the_server_never_reach_the_terminal() {
+    let env = TestEnv::new();
+    let api = DoApi::start();
+    api.serve_credentials(
+        CLUSTER_ID,
+        do_error(
+            403,
+            "forbidden\u{1b}[2J",
+            "\u{1b}]0;owned\u{7}\u{1b}[31mred\u{9b}1m",
+        ),
+    );
+    let out = fails(&env, &mut env.get_credential(&api.url(), CLUSTER_ID));
+    assert!(
+        !out.stderr.chars().any(|c| c.is_control() && c != '\n'),
+        "{:?}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("red"), "{}", out.stderr);
+}
+
+#[test]
+fn running_out_of_file_descriptors_is_an_error_not_a_crash() {
+    let env = TestEnv::new();
+    let api = DoApi::start();
+    api.serve_token(CLUSTER_ID, K8S_TOKEN, Duration::hours(3));
+    let mut cmd = env.command("bash");
+    cmd.args(["-c", "ulimit -n 5; exec \"$0\" \"$@\""])
+        .arg(doks_auth_bin())
+        .args([
+            "get-credential",
+            "--no-cache",
+            "-c",
+            CLUSTER_ID,
+            "-u",
+            &api.url(),
+        ])
+        .env("DIGITALOCEAN_ACCESS_TOKEN", DO_TOKEN);
+    let out = run(&mut cmd);
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    assert_eq!(out.stdout, "");
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    assert!(
+        out.stderr.starts_with("doks-auth: error:") && out.stderr.contains("ulimit -n"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+}
+
+#[test]
+fn core_dumps_are_off_while_secrets_are_in_memory() {
+    let env = TestEnv::new();
+    let api = DoApi::start();
+    api.serve_credentials(
+        CLUSTER_ID,
+        good_answer().set_delay(StdDuration::from_secs(3)),
+    );
+    let mut child = env
+        .get_credential(&api.url(), CLUSTER_ID)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Once its request has arrived, it holds the DigitalOcean token in memory.
+    wait_until("the request", StdDuration::from_secs(10), || {
+        api.credential_requests(CLUSTER_ID) == 1
+    });
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", child.id())).unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let core = limits
+        .lines()
+        .find(|l| l.starts_with("Max core file size"))
+        .unwrap();
+    let fields: Vec<&str> = core.split_whitespace().collect();
+    assert_eq!(&fields[4..6], ["0", "0"], "{core}");
 }
 
 #[test]

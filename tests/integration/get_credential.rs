@@ -296,3 +296,36 @@ fn out_of_range_numbers_are_usage_errors() {
     }
     assert!(api.requests().is_empty());
 }
+
+#[test]
+fn plain_http_is_refused_unless_the_api_is_on_this_machine() {
+    let (env, api) = serving_a_token();
+    for url in [
+        "http://api.digitalocean.com",
+        "http://10.1.2.3:8080",
+        "http://[::2]",
+    ] {
+        let out = run(&mut env.get_credential(url, CLUSTER_ID));
+        assert_eq!(out.code, Some(2), "{url}: {}", out.stderr);
+        assert!(out.stderr.contains("unencrypted"), "{url}: {}", out.stderr);
+    }
+    // Loopback is fine (by number here: a test resolves no names); so is DigitalOcean's
+    // documented base URL, which ends in /v2.
+    let port = api.address().port();
+    for url in [
+        format!("http://127.0.0.1:{port}"),
+        format!("{}/v2/", api.url()),
+    ] {
+        let out = run_ok(env.get_credential(&url, CLUSTER_ID).arg("--no-cache"));
+        assert_eq!(out.json()["status"]["token"], K8S_TOKEN, "{url}");
+    }
+    let paths: Vec<String> = api
+        .requests()
+        .iter()
+        .map(|r| r.url.path().to_string())
+        .collect();
+    assert!(
+        paths.iter().all(|p| p.starts_with("/v2/kubernetes/")),
+        "{paths:?}"
+    );
+}

@@ -64,11 +64,11 @@ x-custom-tool:
   nested: {deep: [true, null, "text"]}
 "#;
 
-fn prod() -> Value {
+pub(crate) fn prod() -> Value {
     cluster_json(CLUSTER_ID, "prod", "nyc1", "https://prod.k8s.example")
 }
 
-fn staging() -> Value {
+pub(crate) fn staging() -> Value {
     cluster_json(
         OTHER_CLUSTER_ID,
         "staging",
@@ -87,7 +87,7 @@ fn ca_base64() -> String {
 }
 
 /// An account with these clusters, each with a token credential.
-fn account(clusters: &[Value]) -> (TestEnv, DoApi) {
+pub(crate) fn account(clusters: &[Value]) -> (TestEnv, DoApi) {
     let env = TestEnv::new();
     let api = DoApi::start();
     api.serve_clusters(clusters);
@@ -106,7 +106,12 @@ fn account(clusters: &[Value]) -> (TestEnv, DoApi) {
 
 /// `doks-auth <args> --api-url <stand-in>` with the token in the environment and KUBECONFIG at
 /// `kubeconfig` (or unset, for ~/.kube/config).
-fn doks(env: &TestEnv, api: &DoApi, kubeconfig: Option<&Path>, args: &[&str]) -> Command {
+pub(crate) fn doks(
+    env: &TestEnv,
+    api: &DoApi,
+    kubeconfig: Option<&Path>,
+    args: &[&str],
+) -> Command {
     let mut cmd = env.doks_auth();
     cmd.args(args)
         .args(["--api-url", &api.url()])
@@ -177,7 +182,8 @@ fn save_by_name_into_an_absent_kubeconfig_writes_the_three_entries_privately() {
 
     assert_eq!(out.stdout, "");
     assert!(
-        out.stderr.contains("doks-auth: saved context do-nyc1-prod in "),
+        out.stderr
+            .contains("doks-auth: saved context do-nyc1-prod in "),
         "{}",
         out.stderr
     );
@@ -422,7 +428,8 @@ fn save_tightens_a_world_readable_kubeconfig_and_says_so() {
     assert_eq!(out.stdout, "");
     assert_eq!(mode(&path), 0o600);
     assert!(
-        out.stderr.contains("doks-auth: note: tightened permissions of")
+        out.stderr
+            .contains("doks-auth: note: tightened permissions of")
             && out.stderr.contains("from 644 to 600"),
         "{}",
         out.stderr
@@ -488,7 +495,8 @@ fn alias_renames_only_the_context() {
     let path = env.home().join("kubeconfig");
     let out = save(&env, &api, &path, &["prod", "--alias", "production"]);
     assert!(
-        out.stderr.contains("doks-auth: saved context production in "),
+        out.stderr
+            .contains("doks-auth: saved context production in "),
         "{}",
         out.stderr
     );

@@ -13,6 +13,7 @@ mod disk;
 mod failures;
 mod get_credential;
 mod kubeconfig;
+mod kubeconfig_files;
 mod kubectl;
 mod secrets;
 mod stress;

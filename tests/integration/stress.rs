@@ -136,3 +136,48 @@ fn hundreds_of_readers_racing_refreshes_never_see_a_torn_entry() {
     // Every API request came from the writer: no reader ever missed.
     assert_eq!(api.credential_requests(CLUSTER_ID), 1 + refreshes);
 }
+
+#[test]
+fn cache_clear_during_a_refresh_keeps_the_lock_so_no_second_refresh_starts() {
+    let env = TestEnv::new();
+    let api = DoApi::start();
+    let slow = ResponseTemplate::new(200)
+        .set_body_json(credentials_json(
+            "https://k",
+            "",
+            Some(K8S_TOKEN),
+            None,
+            Utc::now() + Duration::hours(3),
+        ))
+        .set_delay(StdDuration::from_secs(2));
+    api.serve_credentials(CLUSTER_ID, slow);
+    let first = env
+        .get_credential(&api.url(), CLUSTER_ID)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_until("the first request", StdDuration::from_secs(10), || {
+        api.credential_requests(CLUSTER_ID) == 1
+    });
+    let lock = std::fs::read_dir(env.cache_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "lock"))
+        .unwrap();
+    run_ok(env.doks_auth().args(["cache", "clear"]));
+    assert!(
+        lock.exists(),
+        "cache clear removed the lock of a refresh in progress"
+    );
+    // A second process now waits for the first instead of refreshing beside it.
+    let second = run_ok(&mut env.get_credential(&api.url(), CLUSTER_ID));
+    let first = first.wait_with_output().unwrap();
+    assert!(first.status.success());
+    assert_eq!(second.json()["status"]["token"], K8S_TOKEN);
+    assert_eq!(
+        api.credential_requests(CLUSTER_ID),
+        1,
+        "two refreshes ran at once"
+    );
+}

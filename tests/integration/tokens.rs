@@ -181,3 +181,33 @@ fn accounts_never_share_cache_entries() {
         );
     }
 }
+
+#[test]
+fn a_token_with_a_control_character_is_a_usage_error_and_nothing_is_sent() {
+    let (env, api) = serving_a_token();
+    for (how, value) in [
+        ("env", "dop_v1_abc\u{7}def"),
+        ("flag", "dop_v1_abc\ndef"),
+        ("env", "dop_v1_abc def"),
+    ] {
+        let mut cmd = env.doks_auth();
+        cmd.args(["get-credential", "-c", CLUSTER_ID, "-u", &api.url()]);
+        let source = if how == "env" {
+            cmd.env("DIGITALOCEAN_ACCESS_TOKEN", value);
+            "DIGITALOCEAN_ACCESS_TOKEN"
+        } else {
+            cmd.args(["--access-token", value]);
+            "--access-token"
+        };
+        let out = run(&mut cmd);
+        assert_eq!(out.code, Some(2), "{}", out.stderr);
+        assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+        assert!(out.stderr.contains(source), "{}", out.stderr);
+        assert!(
+            !out.stderr.contains("def"),
+            "the token was quoted: {}",
+            out.stderr
+        );
+    }
+    assert!(api.requests().is_empty(), "a request was made");
+}

@@ -716,6 +716,9 @@ current-context: test
 /// Every line doks-auth prints on stderr says it is doks-auth's.
 pub fn assert_every_line_is_ours(stderr: &str) {
     for line in stderr.lines() {
-        assert!(line.starts_with("doks-auth: "), "a line without the prefix: {line:?}\n{stderr}");
+        assert!(
+            line.starts_with("doks-auth: "),
+            "a line without the prefix: {line:?}\n{stderr}"
+        );
     }
 }
