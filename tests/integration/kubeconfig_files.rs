@@ -107,9 +107,7 @@ fn an_entry_is_edited_in_the_file_that_defines_it_and_removed_from_every_file() 
     )
     .unwrap();
     let kubeconfig = joined(&[&first, &second]);
-    run_ok(
-        &mut doks(&env, &api, None, &["kubeconfig", "save", "prod"]).env("KUBECONFIG", &kubeconfig),
-    );
+    run_ok(doks(&env, &api, None, &["kubeconfig", "save", "prod"]).env("KUBECONFIG", &kubeconfig));
     let (one, two) = (yaml(&first), yaml(&second));
     assert_eq!(names(&one, "clusters"), ["mine", "do-nyc1-prod"]);
     assert_eq!(names(&one, "users"), Vec::<String>::new());
