@@ -313,6 +313,30 @@ mod tests {
     }
 
     #[test]
+    fn entries_up_to_64_kib_are_read_and_larger_files_are_not() {
+        let tmp = tempfile::tempdir().unwrap();
+        let cache = cache(tmp.path(), "c1", ACCOUNT);
+        // A client-certificate credential: a few KiB of PEM.
+        let mut big = credential();
+        big.client_certificate = Some(Secret::new("C".repeat(3000)));
+        big.client_key = Some(Secret::new("K".repeat(3000)));
+        cache.store(&big).unwrap();
+        assert_eq!(cache.load(), Some(big.clone()));
+        big.client_key = Some(Secret::new("K".repeat(70 * 1024)));
+        cache.store(&big).unwrap();
+        assert_eq!(cache.load(), None, "a file over 64 KiB was read");
+    }
+
+    #[test]
+    fn removing_reports_what_it_cannot_remove() {
+        let tmp = tempfile::tempdir().unwrap();
+        let cache = cache(tmp.path(), "c1", ACCOUNT);
+        cache.remove().unwrap(); // nothing there: fine
+        fs::create_dir_all(cache.path().join("inside")).unwrap();
+        assert!(cache.remove().is_err(), "a folder in the entry's place was called removed");
+    }
+
+    #[test]
     fn a_fifo_in_place_of_an_entry_is_a_miss_not_a_hang() {
         let tmp = tempfile::tempdir().unwrap();
         let cache = cache(tmp.path(), "c1", ACCOUNT);
