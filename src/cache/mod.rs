@@ -333,7 +333,10 @@ mod tests {
         let cache = cache(tmp.path(), "c1", ACCOUNT);
         cache.remove().unwrap(); // nothing there: fine
         fs::create_dir_all(cache.path().join("inside")).unwrap();
-        assert!(cache.remove().is_err(), "a folder in the entry's place was called removed");
+        assert!(
+            cache.remove().is_err(),
+            "a folder in the entry's place was called removed"
+        );
     }
 
     #[test]
