@@ -48,25 +48,19 @@ impl Files {
         &self.0
     }
 
+    /// The indexes of the files that exist (a dangling symlink counts: it is written through).
+    pub fn existing(&self) -> Vec<usize> {
+        (0..self.0.len())
+            .filter(|&i| fs::symlink_metadata(&self.0[i]).is_ok())
+            .collect()
+    }
+
     /// Where kubectl puts an entry no file defines yet: the only file; else the first that
     /// exists; else the last.
     pub fn default_index(&self) -> usize {
-        let exists = |p: &PathBuf| fs::symlink_metadata(p).is_ok();
-        match self.0.iter().position(exists) {
-            Some(i) if self.0.len() > 1 => i,
+        match self.existing().first() {
+            Some(&i) if self.0.len() > 1 => i,
             _ => self.0.len() - 1,
-        }
-    }
-
-    /// `a`, or `a, b and c`, for messages.
-    pub fn describe(&self, indexes: &[usize]) -> String {
-        let names: Vec<String> = indexes
-            .iter()
-            .map(|&i| self.0[i].display().to_string())
-            .collect();
-        match names.split_last() {
-            Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
-            _ => names.concat(),
         }
     }
 }
@@ -250,13 +244,10 @@ mod tests {
         assert_eq!(files.default_index(), 1);
         fs::write(&a, "").unwrap();
         assert_eq!(files.default_index(), 0);
+        assert_eq!(files.existing(), [0, 1]);
         let single = Files(vec![tmp.path().join("missing")]);
         assert_eq!(single.default_index(), 0);
-        assert_eq!(files.describe(&[0]), a.display().to_string());
-        assert_eq!(
-            files.describe(&[0, 1, 2]),
-            format!("{}, {} and {}", a.display(), b.display(), c.display())
-        );
+        assert!(single.existing().is_empty());
     }
 
     #[test]

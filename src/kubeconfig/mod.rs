@@ -109,14 +109,14 @@ pub fn empty() -> Value {
 
 /// The three kinds of named entry doks-auth writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
+enum Kind {
     Cluster,
     User,
     Context,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 3] = [Kind::Cluster, Kind::User, Kind::Context];
+    const ALL: [Kind; 3] = [Kind::Cluster, Kind::User, Kind::Context];
 
     fn list(self) -> &'static str {
         match self {
@@ -134,7 +134,7 @@ impl Kind {
         }
     }
 
-    pub fn name(self, names: &Names) -> &str {
+    fn name(self, names: &Names) -> &str {
         match self {
             Kind::Cluster => &names.cluster,
             Kind::User => &names.user,
@@ -144,27 +144,27 @@ impl Kind {
 }
 
 /// Whether the document has an entry of this kind with this name.
-pub fn defines(doc: &Value, kind: Kind, name: &str) -> bool {
+fn defines(doc: &Value, kind: Kind, name: &str) -> bool {
     entries(doc, kind.list())
         .iter()
         .any(|e| entry_name(e) == Some(name))
 }
 
 /// The `current-context`, when set.
-pub fn current_context(doc: &Value) -> Option<&str> {
+fn current_context(doc: &Value) -> Option<&str> {
     doc.get("current-context")
         .and_then(Value::as_str)
         .filter(|c| !c.is_empty())
 }
 
-pub fn set_current_context(doc: &mut Value, name: &str) {
+fn set_current_context(doc: &mut Value, name: &str) {
     top(doc).insert("current-context".into(), name.into());
 }
 
 /// Adds or replaces one of the cluster's entries, leaving every other entry where it is. A
 /// same-named context keeps its other fields (a namespace, say); a same-named cluster or user is
 /// replaced whole, since doks-auth owns what is in it.
-pub fn put(doc: &mut Value, kind: Kind, entries: &Entries) {
+fn put(doc: &mut Value, kind: Kind, entries: &Entries) {
     let names = &entries.names;
     upsert(
         doc,
@@ -187,14 +187,31 @@ pub fn put(doc: &mut Value, kind: Kind, entries: &Entries) {
     );
 }
 
-/// All three entries in one document, as when it is the only file.
-pub fn merge(doc: &mut Value, entries: &Entries, set_current: bool) {
+/// Saves the cluster's entries into the documents of the files kubectl reads (`docs`, in
+/// `KUBECONFIG` order), by kubectl's rules: an entry is edited in the first file that defines
+/// it, a new one goes to `default`; `current-context` goes to the first file that sets one, else
+/// to `default`. A document left as it was needs no writing.
+pub fn save(docs: &mut [Value], default: usize, entries: &Entries, set_current: bool) {
     for kind in Kind::ALL {
-        put(doc, kind, entries);
+        let name = kind.name(&entries.names);
+        let index = docs
+            .iter()
+            .position(|doc| defines(doc, kind, name))
+            .unwrap_or(default);
+        put(&mut docs[index], kind, entries);
     }
     if set_current {
-        set_current_context(doc, &entries.names.context);
+        let index = docs
+            .iter()
+            .position(|doc| current_context(doc).is_some())
+            .unwrap_or(default);
+        set_current_context(&mut docs[index], &entries.names.context);
     }
+}
+
+/// [`save`] into a single file's document.
+pub fn merge(doc: &mut Value, entries: &Entries, set_current: bool) {
+    save(std::slice::from_mut(doc), 0, entries, set_current);
 }
 
 /// A kubeconfig with only this cluster's entries, its context current.
@@ -206,8 +223,7 @@ pub fn standalone(entries: &Entries) -> Value {
 
 /// The names of the entries to remove, decided over every file kubectl reads together: a
 /// context in one file may use a user or cluster defined in another.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct Targets {
+struct Targets {
     clusters: Vec<String>,
     users: Vec<String>,
     contexts: Vec<String>,
@@ -216,11 +232,7 @@ pub struct Targets {
 /// The entries named in `names`, and, when `cluster_id` is given, every user whose exec args name
 /// that cluster id, the contexts using them, and the clusters only those contexts used — so a
 /// cluster deleted at DigitalOcean (whose names can no longer be looked up) can still be removed.
-pub fn removal_targets(
-    docs: &[&Value],
-    names: Option<&Names>,
-    cluster_id: Option<&str>,
-) -> Targets {
+fn removal_targets(docs: &[Value], names: Option<&Names>, cluster_id: Option<&str>) -> Targets {
     let all = |key: &'static str| docs.iter().flat_map(move |doc| entries(doc, key).iter());
     let mut users: Vec<String> = names.iter().map(|n| n.user.clone()).collect();
     let mut contexts: Vec<String> = names.iter().map(|n| n.context.clone()).collect();
@@ -269,7 +281,7 @@ pub fn removal_targets(
 
 /// Takes the targets out of one document; `current-context` is reset to "" when it named a
 /// removed context.
-pub fn take_out_targets(doc: &mut Value, targets: &Targets) -> Removed {
+fn take_out_targets(doc: &mut Value, targets: &Targets) -> Removed {
     let mut removed = Removed {
         clusters: take_out(doc, "clusters", &targets.clusters),
         users: take_out(doc, "users", &targets.users),
@@ -283,15 +295,20 @@ pub fn take_out_targets(doc: &mut Value, targets: &Targets) -> Removed {
     removed
 }
 
-/// [`removal_targets`] and [`take_out_targets`] for a single document.
-pub fn remove(doc: &mut Value, names: Option<&Names>, cluster_id: Option<&str>) -> Removed {
-    let targets = removal_targets(&[&*doc], names, cluster_id);
-    take_out_targets(doc, &targets)
+/// Removes the cluster's entries from every document of the files kubectl reads: those named in
+/// `names`, and, with `cluster_id`, those found by the id (see [`removal_targets`]).
+pub fn remove(docs: &mut [Value], names: Option<&Names>, cluster_id: Option<&str>) -> Removed {
+    let targets = removal_targets(docs, names, cluster_id);
+    let mut removed = Removed::default();
+    for doc in docs {
+        removed.absorb(take_out_targets(doc, &targets));
+    }
+    removed
 }
 
 impl Removed {
     /// Adds what another file gave up.
-    pub fn absorb(&mut self, other: Removed) {
+    fn absorb(&mut self, other: Removed) {
         for (mine, theirs) in [
             (&mut self.clusters, other.clusters),
             (&mut self.users, other.users),
@@ -577,7 +594,11 @@ x-custom-tool:
     fn remove_takes_out_only_the_named_entries() {
         let mut doc = parse(EXISTING).unwrap();
         merge(&mut doc, &entries(None), true);
-        let removed = remove(&mut doc, Some(&Names::new("nyc1", "prod", None)), None);
+        let removed = remove(
+            std::slice::from_mut(&mut doc),
+            Some(&Names::new("nyc1", "prod", None)),
+            None,
+        );
         assert_eq!(removed.clusters, ["do-nyc1-prod"]);
         assert_eq!(removed.users, ["do-nyc1-prod-admin"]);
         assert_eq!(removed.contexts, ["do-nyc1-prod"]);
@@ -590,7 +611,11 @@ x-custom-tool:
         expected["current-context"] = "".into();
         assert_eq!(doc, expected);
         // Nothing left to remove the second time.
-        let again = remove(&mut doc, Some(&Names::new("nyc1", "prod", None)), None);
+        let again = remove(
+            std::slice::from_mut(&mut doc),
+            Some(&Names::new("nyc1", "prod", None)),
+            None,
+        );
         assert!(again.is_empty());
         assert!(!again.current_context_cleared);
     }
@@ -598,7 +623,11 @@ x-custom-tool:
     #[test]
     fn remove_keeps_current_context_when_it_is_another() {
         let mut doc = parse(EXISTING).unwrap();
-        let removed = remove(&mut doc, Some(&Names::new("nyc1", "prod", None)), None);
+        let removed = remove(
+            std::slice::from_mut(&mut doc),
+            Some(&Names::new("nyc1", "prod", None)),
+            None,
+        );
         assert!(!removed.is_empty());
         assert!(!removed.current_context_cleared);
         assert_eq!(doc["current-context"], "minikube");
@@ -614,7 +643,7 @@ x-custom-tool:
             "command": "doctl", "args": ["kubernetes", "cluster", "kubeconfig", "exec-credential", ID.to_uppercase()]}}}));
         list(&mut doc, "contexts").push(json!({"name": "doctl-ctx",
             "context": {"cluster": "minikube", "user": "doctl-user"}}));
-        let removed = remove(&mut doc, None, Some(ID));
+        let removed = remove(std::slice::from_mut(&mut doc), None, Some(ID));
         assert_eq!(removed.users, ["do-nyc1-prod-admin", "doctl-user"]);
         assert_eq!(removed.contexts, ["do-nyc1-prod", "renamed", "doctl-ctx"]);
         assert_eq!(removed.clusters, ["do-nyc1-prod"]);
@@ -625,11 +654,56 @@ x-custom-tool:
     }
 
     #[test]
+    fn save_across_files_edits_where_defined_and_adds_to_the_default() {
+        let defines_user =
+            parse("users:\n- name: do-nyc1-prod-admin\n  user: {token: old}\n").unwrap();
+        let sets_current = parse("current-context: other\n").unwrap();
+        let mut docs = vec![empty(), defines_user, sets_current.clone()];
+        save(&mut docs, 0, &entries(None), true);
+        assert_eq!(names_in(&docs[0], "clusters"), ["do-nyc1-prod"]);
+        assert_eq!(names_in(&docs[0], "contexts"), ["do-nyc1-prod"]);
+        assert!(names_in(&docs[0], "users").is_empty());
+        assert_eq!(names_in(&docs[1], "users"), ["do-nyc1-prod-admin"]);
+        assert!(docs[1]["users"][0]["user"].get("token").is_none());
+        assert_eq!(docs[0]["current-context"], "");
+        assert_eq!(docs[2]["current-context"], "do-nyc1-prod");
+        // Without --set-current-context the third file is not touched at all.
+        let mut docs = vec![empty(), sets_current.clone()];
+        save(&mut docs, 1, &entries(None), false);
+        assert_eq!(names_in(&docs[1], "users"), ["do-nyc1-prod-admin"]);
+        assert_eq!(docs[0], empty());
+    }
+
+    #[test]
+    fn remove_across_files_follows_contexts_to_users_in_other_files() {
+        let mut first = empty();
+        merge(&mut first, &entries(Some("renamed")), true);
+        // The user lives in another file than the context that uses it.
+        let mut second = empty();
+        list(&mut second, "users").extend(list(&mut first, "users").drain(..));
+        let mut docs = vec![first, second];
+        let removed = remove(&mut docs, None, Some(ID));
+        assert_eq!(removed.users, ["do-nyc1-prod-admin"]);
+        assert_eq!(removed.contexts, ["renamed"]);
+        assert_eq!(removed.clusters, ["do-nyc1-prod"]);
+        assert!(removed.current_context_cleared);
+        for doc in &docs {
+            for key in ["clusters", "users", "contexts"] {
+                assert!(names_in(doc, key).is_empty(), "{key} left in {doc}");
+            }
+        }
+    }
+
+    #[test]
     fn remove_by_id_ignores_other_clusters() {
         let mut doc = parse(EXISTING).unwrap();
         merge(&mut doc, &entries(None), true);
         let before = doc.clone();
-        let removed = remove(&mut doc, None, Some("00000000-0000-0000-0000-000000000000"));
+        let removed = remove(
+            std::slice::from_mut(&mut doc),
+            None,
+            Some("00000000-0000-0000-0000-000000000000"),
+        );
         assert!(removed.is_empty());
         assert_eq!(doc, before);
     }

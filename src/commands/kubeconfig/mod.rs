@@ -15,7 +15,7 @@ use crate::cache;
 use crate::cli::{KubeconfigArgs, KubeconfigCommand, KubeconfigSaveArgs, KubeconfigShowArgs};
 use crate::error::{Error, Result};
 use crate::kubeconfig::files::{self, FileLock, Files, Loaded};
-use crate::kubeconfig::{self, Kind, Removed};
+use crate::kubeconfig::{self, Removed};
 use crate::settings;
 use lookup::ClusterRef;
 
@@ -52,27 +52,38 @@ impl Opened {
         })
     }
 
-    /// The first file that defines an entry of this kind and name (kubectl reads that one).
-    fn defining(&self, kind: Kind, name: &str) -> Option<usize> {
-        self.loaded
-            .iter()
-            .position(|l| kubeconfig::defines(&l.doc, kind, name))
+    fn docs(&self) -> Vec<Value> {
+        self.loaded.iter().map(|l| l.doc.clone()).collect()
     }
 
-    /// Writes file `index` back, keeping its owner; reports a tightened mode.
-    fn write(&self, index: usize, doc: &Value) -> Result<()> {
-        let target = &self.targets[index];
-        let text = kubeconfig::to_yaml(doc).map_err(|reason| Error::Kubeconfig {
-            path: target.clone(),
-            reason: format!("cannot render it as YAML: {reason}"),
-        })?;
-        if let Some(mode) = files::write(target, &text, self.loaded[index].meta.as_ref())? {
-            super::say(&format!(
-                "note: tightened permissions of {} from {mode:o} to 600",
-                target.display()
-            ));
+    /// Writes back each file whose document `docs` changed, keeping its owner and reporting a
+    /// tightened mode; returns their indexes.
+    fn write_changed(&self, docs: &[Value]) -> Result<Vec<usize>> {
+        let mut written = Vec::new();
+        for (index, (doc, loaded)) in docs.iter().zip(&self.loaded).enumerate() {
+            if *doc == loaded.doc {
+                continue;
+            }
+            let target = &self.targets[index];
+            let text = kubeconfig::to_yaml(doc).map_err(|reason| Error::Kubeconfig {
+                path: target.clone(),
+                reason: format!("cannot render it as YAML: {reason}"),
+            })?;
+            if let Some(mode) = files::write(target, &text, loaded.meta.as_ref())? {
+                super::say(&format!(
+                    "note: tightened permissions of {} from {mode:o} to 600",
+                    target.display()
+                ));
+            }
+            written.push(index);
         }
-        Ok(())
+        Ok(written)
+    }
+
+    /// "a", or "a, b and c": the files at these indexes, for messages.
+    fn names(&self, indexes: &[usize]) -> String {
+        let paths = self.files.paths();
+        and_list(indexes.iter().map(|&i| paths[i].display().to_string()))
     }
 }
 
@@ -96,45 +107,16 @@ fn save(args: &KubeconfigSaveArgs) -> anyhow::Result<()> {
     // Lock the files that exist and the one new entries go to, then read again: they may have
     // changed during the API calls.
     let default = files.default_index();
-    let mut candidates: Vec<usize> = (0..files.paths().len())
-        .filter(|&i| i == default || std::fs::symlink_metadata(&files.paths()[i]).is_ok())
-        .collect();
-    candidates.dedup();
-    let _locks = lock(&files, &candidates)?;
+    let mut locked = files.existing();
+    if !locked.contains(&default) {
+        locked.push(default);
+        locked.sort();
+    }
+    let _locks = lock(&files, &locked)?;
     let opened = Opened::read(files)?;
-    // kubectl's rules: an entry is edited in the file that defines it, a new one goes to the
-    // default file; current-context goes to the first file that sets one, else the default.
-    let mut docs: Vec<Option<Value>> = vec![None; opened.loaded.len()];
-    let mut edit = |index: usize, change: &dyn Fn(&mut Value)| {
-        let doc = docs[index].get_or_insert_with(|| opened.loaded[index].doc.clone());
-        change(doc);
-    };
-    for kind in Kind::ALL {
-        let index = opened
-            .defining(kind, kind.name(&entries.names))
-            .unwrap_or(default);
-        edit(index, &|doc| kubeconfig::put(doc, kind, entries));
-    }
-    if args.set_current_context {
-        let index = opened
-            .loaded
-            .iter()
-            .position(|l| kubeconfig::current_context(&l.doc).is_some())
-            .unwrap_or(default);
-        edit(index, &|doc| {
-            kubeconfig::set_current_context(doc, &entries.names.context)
-        });
-    }
-    let mut written = Vec::new();
-    for (index, doc) in docs.iter().enumerate() {
-        if let Some(doc) = doc
-            .as_ref()
-            .filter(|d| **d != opened.loaded[index].doc || opened.loaded[index].meta.is_none())
-        {
-            opened.write(index, doc)?;
-            written.push(index);
-        }
-    }
+    let mut docs = opened.docs();
+    kubeconfig::save(&mut docs, default, entries, args.set_current_context);
+    let written = opened.write_changed(&docs)?;
     lookup::seed_cache(common, &fetched);
     if common.account.access_token.is_some() {
         super::say(
@@ -147,9 +129,9 @@ fn save(args: &KubeconfigSaveArgs) -> anyhow::Result<()> {
         ""
     };
     let place = if written.is_empty() {
-        format!("{} (unchanged)", opened.files.describe(&[default]))
+        format!("{} (unchanged)", opened.names(&[default]))
     } else {
-        opened.files.describe(&written)
+        opened.names(&written)
     };
     super::say(&format!(
         "saved context {} in {place}{current}",
@@ -192,33 +174,21 @@ fn remove(args: &KubeconfigArgs) -> anyhow::Result<()> {
 
     // Every file that exists may hold some of the entries; all are read together, since a
     // context in one file may use a user defined in another.
-    let existing: Vec<usize> = (0..files.paths().len())
-        .filter(|&i| std::fs::symlink_metadata(&files.paths()[i]).is_ok())
-        .collect();
-    let mut removed = Removed::default();
-    let mut changed = Vec::new();
-    {
-        let _locks = lock(&files, &existing)?;
-        let opened = Opened::read(files.clone())?;
-        let docs: Vec<&Value> = opened.loaded.iter().map(|l| &l.doc).collect();
-        let targets = kubeconfig::removal_targets(&docs, names.as_ref(), Some(cluster_id.as_str()));
-        for &index in &existing {
-            let mut doc = opened.loaded[index].doc.clone();
-            let taken = kubeconfig::take_out_targets(&mut doc, &targets);
-            if !taken.is_empty() || taken.current_context_cleared {
-                opened.write(index, &doc)?;
-                changed.push(index);
-            }
-            removed.absorb(taken);
-        }
-    }
-    let all: Vec<usize> = (0..files.paths().len()).collect();
+    let (removed, changed, opened) = {
+        let _locks = lock(&files, &files.existing())?;
+        let opened = Opened::read(files)?;
+        let mut docs = opened.docs();
+        let removed = kubeconfig::remove(&mut docs, names.as_ref(), Some(cluster_id.as_str()));
+        let changed = opened.write_changed(&docs)?;
+        (removed, changed, opened)
+    };
+    let all: Vec<usize> = (0..opened.loaded.len()).collect();
     if let Some(err) = lookup_error {
         if removed.is_empty() {
             return Err(err).with_context(|| {
                 format!(
                     "no entries for cluster {cluster_id} in {}, and its names could not be looked up",
-                    files.describe(&all)
+                    opened.names(&all)
                 )
             });
         }
@@ -236,13 +206,13 @@ fn remove(args: &KubeconfigArgs) -> anyhow::Result<()> {
     if removed.is_empty() {
         super::say(&format!(
             "no entries for cluster {cluster_id} in {}",
-            files.describe(&all)
+            opened.names(&all)
         ));
     } else {
         super::say(&format!(
             "removed {} from {}",
             describe(&removed),
-            files.describe(&changed)
+            opened.names(&changed)
         ));
     }
     if removed.current_context_cleared {
@@ -263,21 +233,26 @@ fn remove(args: &KubeconfigArgs) -> anyhow::Result<()> {
 
 /// "context a, cluster b and user c".
 fn describe(removed: &Removed) -> String {
-    let mut parts = Vec::new();
-    for (kind, names) in [
+    let parts = [
         ("context", &removed.contexts),
         ("cluster", &removed.clusters),
         ("user", &removed.users),
-    ] {
-        match names.len() {
-            0 => {}
-            1 => parts.push(format!("{kind} {}", names[0])),
-            _ => parts.push(format!("{kind}s {}", names.join(", "))),
-        }
-    }
-    match parts.split_last() {
+    ]
+    .into_iter()
+    .filter(|(_, names)| !names.is_empty())
+    .map(|(kind, names)| match names.as_slice() {
+        [one] => format!("{kind} {one}"),
+        _ => format!("{kind}s {}", names.join(", ")),
+    });
+    and_list(parts)
+}
+
+/// "a", "a and b", "a, b and c".
+fn and_list(items: impl IntoIterator<Item = String>) -> String {
+    let items: Vec<String> = items.into_iter().collect();
+    match items.split_last() {
         Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
-        _ => parts.concat(),
+        _ => items.concat(),
     }
 }
 
@@ -302,5 +277,10 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(describe(&only_user), "user u");
+        let words = |n: usize| and_list(["a", "b", "c"][..n].iter().map(|s| s.to_string()));
+        assert_eq!(
+            [words(0), words(1), words(2), words(3)],
+            ["", "a", "a and b", "a, b and c"]
+        );
     }
 }
