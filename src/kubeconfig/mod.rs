@@ -680,7 +680,7 @@ x-custom-tool:
         merge(&mut first, &entries(Some("renamed")), true);
         // The user lives in another file than the context that uses it.
         let mut second = empty();
-        list(&mut second, "users").extend(list(&mut first, "users").drain(..));
+        list(&mut second, "users").append(list(&mut first, "users"));
         let mut docs = vec![first, second];
         let removed = remove(&mut docs, None, Some(ID));
         assert_eq!(removed.users, ["do-nyc1-prod-admin"]);
