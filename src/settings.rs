@@ -52,6 +52,9 @@ pub struct Account {
 }
 
 impl Account {
+    /// Hex digits in a [`fingerprint`](Self::fingerprint); cache file names carry one.
+    pub const FINGERPRINT_LEN: usize = 16;
+
     pub fn from_args(args: &AccountArgs) -> Result<Self> {
         let api_url = normalize_api_url(&args.api_url)?;
         let flag = args.access_token.as_ref().map(Secret::expose);
@@ -70,7 +73,7 @@ impl Account {
         hash.update(self.api_url.as_bytes());
         hash.update([0]);
         hash.update(self.token.expose().as_bytes());
-        hash.finalize()[..8]
+        hash.finalize()[..Self::FINGERPRINT_LEN / 2]
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect()
@@ -248,7 +251,7 @@ mod tests {
             timeout: Duration::from_secs(1),
         };
         let a = account("https://api.digitalocean.com", "dop_v1_a").fingerprint();
-        assert_eq!(a.len(), 16);
+        assert_eq!(a.len(), Account::FINGERPRINT_LEN);
         assert_eq!(
             a,
             account("https://api.digitalocean.com", "dop_v1_a").fingerprint()

@@ -2,7 +2,7 @@
 //! own files in it — and nothing else, since `--cache-dir` may name a folder that holds other
 //! files (a project folder given by mistake, `/tmp`).
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, OpenOptions};
 use std::io::Read;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
@@ -12,7 +12,7 @@ use log::debug;
 
 use super::{Entry, TEMP_PREFIX};
 use crate::error::{Error, Result};
-use crate::settings::ClusterId;
+use crate::settings::{Account, ClusterId};
 
 /// A temporary file younger than this may belong to a write in progress, so `clear` leaves it.
 const TEMP_FILE_GRACE: Duration = Duration::from_secs(60);
@@ -96,7 +96,7 @@ fn parse_name(name: &str) -> Option<Name<'_>> {
         None => (name.strip_suffix(".lock")?, Kind::Lock),
     };
     let (cluster_id, account) = stem.rsplit_once('-')?;
-    let is_account = account.len() == super::ACCOUNT_LEN
+    let is_account = account.len() == Account::FINGERPRINT_LEN
         && account
             .bytes()
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
@@ -150,7 +150,8 @@ pub fn remove_entries(dir: &Path, cluster: Option<&ClusterId>) -> Result<usize> 
     Ok(removed)
 }
 
-fn remove(path: &Path) -> std::io::Result<()> {
+/// Removes a file; one already gone is fine.
+pub(super) fn remove(path: &Path) -> std::io::Result<()> {
     match fs::remove_file(path) {
         Ok(()) => {
             debug!("cache: removed {}", path.display());
@@ -161,22 +162,13 @@ fn remove(path: &Path) -> std::io::Result<()> {
     }
 }
 
-/// Whether the file parses as the cache entry its name says it is.
+/// Whether the file parses as the cache entry its name says it is (whoever owns it: a copy with
+/// loose permissions is still ours to remove).
 fn holds_entry(path: &Path, name: &Name) -> bool {
-    let Ok(file) = open_no_follow(path) else {
-        return false;
-    };
-    let mut bytes = Vec::new();
-    if !file.metadata().is_ok_and(|m| m.is_file())
-        || file
-            .take(super::MAX_ENTRY_BYTES)
-            .read_to_end(&mut bytes)
-            .is_err()
-    {
-        return false;
-    }
-    serde_json::from_slice::<Entry>(&bytes).is_ok_and(|entry| {
-        entry.cluster_id.eq_ignore_ascii_case(name.cluster_id) && entry.account == name.account
+    read_small_file(path).is_ok_and(|(_, bytes)| {
+        serde_json::from_slice::<Entry>(&bytes).is_ok_and(|entry| {
+            entry.cluster_id.eq_ignore_ascii_case(name.cluster_id) && entry.account == name.account
+        })
     })
 }
 
@@ -242,18 +234,36 @@ fn listing(dir: &Path) -> Result<Vec<(PathBuf, String)>> {
     Ok(files)
 }
 
-/// Opens a file for reading without following a symlink or hanging on a FIFO.
-pub(crate) fn open_no_follow(path: &Path) -> std::io::Result<File> {
-    OpenOptions::new()
+/// A regular file of at most `MAX_ENTRY_BYTES`, with its metadata; the error says why not.
+/// O_NOFOLLOW: a symlink planted in the folder is never read through; O_NONBLOCK: a FIFO cannot
+/// hang the open.
+pub(super) fn read_small_file(path: &Path) -> std::result::Result<(fs::Metadata, Vec<u8>), String> {
+    let mut file = OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
         .open(path)
+        .map_err(|err| match err.kind() {
+            std::io::ErrorKind::NotFound => "no entry".to_string(),
+            _ => format!("cannot open it ({err})"),
+        })?;
+    let meta = file.metadata().map_err(|err| err.to_string())?;
+    if !meta.is_file() {
+        return Err("not a regular file".into());
+    }
+    if meta.len() > super::MAX_ENTRY_BYTES {
+        return Err(format!("{} bytes is too large for an entry", meta.len()));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.read_to_end(&mut bytes)
+        .map_err(|err| err.to_string())?;
+    Ok((meta, bytes))
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::tests::{ACCOUNT, cache, credential};
     use super::*;
+    use std::fs::File;
     use std::os::unix::fs::PermissionsExt;
     use std::time::Instant;
 

@@ -9,7 +9,6 @@
 mod folder;
 
 use std::fs::{self, File, OpenOptions};
-use std::io::Read;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -32,8 +31,6 @@ const MAX_ENTRY_BYTES: u64 = 64 * 1024;
 const LOCK_POLL: Duration = Duration::from_millis(10);
 /// Temporary files while an entry is written; `cache clear` removes any a killed process left.
 const TEMP_PREFIX: &str = ".tmp-";
-/// Hex digits in an account fingerprint (see `settings::Account::fingerprint`).
-pub const ACCOUNT_LEN: usize = 16;
 
 /// What one cache file holds.
 #[derive(Serialize, Deserialize)]
@@ -117,17 +114,10 @@ impl Cache {
     }
 
     pub fn remove(&self) -> Result<()> {
-        match fs::remove_file(&self.entry) {
-            Ok(()) => {
-                debug!("cache: removed {}", self.entry.display());
-                Ok(())
-            }
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(cause) => Err(Error::Cache {
-                path: self.entry.clone(),
-                cause,
-            }),
-        }
+        folder::remove(&self.entry).map_err(|cause| Error::Cache {
+            path: self.entry.clone(),
+            cause,
+        })
     }
 
     /// Waits until this process may refresh the entry. `Ok(None)` means no lock can be had here
@@ -204,16 +194,7 @@ impl Cache {
 
 /// Reads and checks one cache file; the error says why it is not used.
 pub fn read_entry(path: &Path) -> std::result::Result<Entry, String> {
-    // O_NOFOLLOW: a symlink planted in the folder is never read through; O_NONBLOCK: a FIFO
-    // cannot hang the open.
-    let mut file = folder::open_no_follow(path).map_err(|err| match err.kind() {
-        std::io::ErrorKind::NotFound => "no entry".to_string(),
-        _ => format!("cannot open it ({err})"),
-    })?;
-    let meta = file.metadata().map_err(|err| err.to_string())?;
-    if !meta.is_file() {
-        return Err("not a regular file".into());
-    }
+    let (meta, bytes) = folder::read_small_file(path)?;
     if meta.uid() != current_uid() || meta.mode() & 0o077 != 0 {
         return Err(format!(
             "not trusted: owner {} mode {:o}, expected this user and 0600",
@@ -221,12 +202,6 @@ pub fn read_entry(path: &Path) -> std::result::Result<Entry, String> {
             meta.mode() & 0o777
         ));
     }
-    if meta.len() > MAX_ENTRY_BYTES {
-        return Err(format!("{} bytes is too large for an entry", meta.len()));
-    }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    file.read_to_end(&mut bytes)
-        .map_err(|err| err.to_string())?;
     let entry: Entry = serde_json::from_slice(&bytes)
         .map_err(|_| "corrupt or from another program".to_string())?;
     if entry.format != FORMAT {
