@@ -21,7 +21,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
 use support::*;
 
 /// What the kernel says about one finished child.
@@ -373,18 +372,11 @@ fn main() {
     for n in [10, 50, 200] {
         let herd_env = TestEnv::new();
         let herd_api = DoApi::start();
-        let body = credentials_json(
-            "https://k",
-            "",
-            Some(K8S_TOKEN),
-            None,
-            Utc::now() + chrono::Duration::hours(3),
-        );
-        herd_api.serve_credentials(
+        herd_api.serve_token_after(
             CLUSTER_ID,
-            wiremock::ResponseTemplate::new(200)
-                .set_body_json(body)
-                .set_delay(Duration::from_millis(50)),
+            K8S_TOKEN,
+            chrono::Duration::hours(3),
+            Duration::from_millis(50),
         );
         for cache in ["empty", "warm"] {
             let latencies = herd(n, || herd_env.get_credential(&herd_api.url(), CLUSTER_ID));

@@ -226,7 +226,7 @@ pub(crate) fn one_line(text: &str) -> String {
 
 /// Replaces control characters (C0, DEL, C1) and Unicode's bidirectional overrides, which can
 /// make a terminal show text other than what is there, with U+FFFD; white space is kept.
-pub(crate) fn printable(text: &str) -> String {
+fn printable(text: &str) -> String {
     text.chars()
         .map(|c| {
             let bidi = matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');

@@ -254,18 +254,11 @@ fn forty_concurrent_cold_starts_make_one_request_and_agree() {
     let env = TestEnv::new();
     let api = DoApi::start();
     // A slow answer keeps the herd waiting on the lock rather than arriving one by one.
-    let body = credentials_json(
-        "https://k",
-        "",
-        Some(K8S_TOKEN),
-        None,
-        Utc::now() + Duration::hours(3),
-    );
-    api.serve_credentials(
+    api.serve_token_after(
         CLUSTER_ID,
-        ResponseTemplate::new(200)
-            .set_body_json(body)
-            .set_delay(std::time::Duration::from_millis(300)),
+        K8S_TOKEN,
+        Duration::hours(3),
+        std::time::Duration::from_millis(300),
     );
     let children: Vec<_> = (0..40)
         .map(|_| {

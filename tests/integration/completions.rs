@@ -3,7 +3,7 @@
 use crate::support::*;
 
 #[test]
-fn every_shell_gets_a_script_that_completes_get_credential() {
+fn every_shell_gets_a_script_that_names_the_subcommands() {
     let env = TestEnv::new();
     for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
         let out = run(env.doks_auth().args(["completions", shell]));

@@ -210,8 +210,8 @@ fn a_folder_of_another_user_is_not_used() {
     served_with_one_warning(&out);
     assert!(out.stderr.contains("belongs to uid 4242"), "{}", out.stderr);
     assert_eq!(std::fs::read_dir(&theirs).unwrap().count(), 0);
-    let meta = std::os::unix::fs::MetadataExt::uid(&std::fs::metadata(&theirs).unwrap());
-    assert_eq!(meta, 4242);
+    let owner = std::os::unix::fs::MetadataExt::uid(&std::fs::metadata(&theirs).unwrap());
+    assert_eq!(owner, 4242, "the folder was taken over");
 }
 
 #[test]

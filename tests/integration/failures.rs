@@ -319,9 +319,11 @@ fn running_out_of_file_descriptors_is_an_error_not_a_crash() {
 fn core_dumps_are_off_while_secrets_are_in_memory() {
     let env = TestEnv::new();
     let api = DoApi::start();
-    api.serve_credentials(
+    api.serve_token_after(
         CLUSTER_ID,
-        good_answer().set_delay(StdDuration::from_secs(3)),
+        K8S_TOKEN,
+        Duration::hours(3),
+        StdDuration::from_secs(3),
     );
     let mut child = env
         .get_credential(&api.url(), CLUSTER_ID)

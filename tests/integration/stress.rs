@@ -8,7 +8,6 @@ use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{Duration, SecondsFormat, Utc};
 use serde_json::Value;
-use wiremock::ResponseTemplate;
 
 use crate::support::*;
 
@@ -16,7 +15,12 @@ use crate::support::*;
 fn a_process_killed_mid_refresh_does_not_block_the_next() {
     let env = TestEnv::new();
     let api = DoApi::start();
-    serve_token_slowly(&api, StdDuration::from_secs(30));
+    api.serve_token_after(
+        CLUSTER_ID,
+        K8S_TOKEN,
+        Duration::hours(3),
+        StdDuration::from_secs(30),
+    );
     let mut victim = env
         .get_credential(&api.url(), CLUSTER_ID)
         .stdout(Stdio::null())
@@ -132,7 +136,12 @@ fn hundreds_of_readers_racing_refreshes_never_see_a_torn_entry() {
 fn cache_clear_during_a_refresh_keeps_the_lock_so_no_second_refresh_starts() {
     let env = TestEnv::new();
     let api = DoApi::start();
-    serve_token_slowly(&api, StdDuration::from_secs(2));
+    api.serve_token_after(
+        CLUSTER_ID,
+        K8S_TOKEN,
+        Duration::hours(3),
+        StdDuration::from_secs(2),
+    );
     let first = env
         .get_credential(&api.url(), CLUSTER_ID)
         .stdout(Stdio::piped())
@@ -161,23 +170,5 @@ fn cache_clear_during_a_refresh_keeps_the_lock_so_no_second_refresh_starts() {
         api.credential_requests(CLUSTER_ID),
         1,
         "two refreshes ran at once"
-    );
-}
-
-/// The usual token answer, after `delay`: long enough for a test to act while a refresh is in
-/// progress.
-fn serve_token_slowly(api: &DoApi, delay: StdDuration) {
-    let answer = credentials_json(
-        "https://k",
-        "",
-        Some(K8S_TOKEN),
-        None,
-        Utc::now() + Duration::hours(3),
-    );
-    api.serve_credentials(
-        CLUSTER_ID,
-        ResponseTemplate::new(200)
-            .set_body_json(answer)
-            .set_delay(delay),
     );
 }

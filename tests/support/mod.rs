@@ -255,6 +255,18 @@ impl DoApi {
 
     /// The usual case: a token cluster whose credential lives `lifetime` from now.
     pub fn serve_token(&self, cluster_id: &str, token: &str, lifetime: chrono::Duration) {
+        self.serve_token_after(cluster_id, token, lifetime, Duration::ZERO);
+    }
+
+    /// [`serve_token`](Self::serve_token), answering only after `delay`: a refresh stays in
+    /// progress (holding its lock) that long.
+    pub fn serve_token_after(
+        &self,
+        cluster_id: &str,
+        token: &str,
+        lifetime: chrono::Duration,
+        delay: Duration,
+    ) {
         let body = credentials_json(
             "https://127.0.0.1:6443",
             "",
@@ -262,7 +274,12 @@ impl DoApi {
             None,
             Utc::now() + lifetime,
         );
-        self.serve_credentials(cluster_id, ResponseTemplate::new(200).set_body_json(body));
+        self.serve_credentials(
+            cluster_id,
+            ResponseTemplate::new(200)
+                .set_body_json(body)
+                .set_delay(delay),
+        );
     }
 
     /// A token cluster whose credentials name a real API server and CA (a [`KubeApi`]
