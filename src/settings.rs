@@ -93,19 +93,25 @@ fn normalize_api_url(raw: &str) -> Result<String> {
     if trimmed.contains(['?', '#', ' ', '@']) {
         return Err(invalid(base));
     }
-    let url = reqwest::Url::parse(trimmed).map_err(|_| invalid(base))?;
-    if url.host().is_none() {
-        return Err(invalid(base));
+    if let Some(rest) = trimmed.strip_prefix("https://") {
+        return match rest {
+            "" => Err(invalid(base)),
+            _ => Ok(trimmed.to_string()),
+        };
     }
-    match url.scheme() {
-        "https" => Ok(trimmed.to_string()),
-        "http" if is_loopback(&url) => Ok(trimmed.to_string()),
-        "http" => Err(invalid(
+    if !trimmed.starts_with("http://") {
+        return Err(invalid(
+            "it must start with https:// (or http:// for a local stand-in)",
+        ));
+    }
+    // Only plain http needs its host looked at (this runs on every cache hit, so https skips
+    // the parse): the token may go unencrypted only where it never leaves the machine.
+    match reqwest::Url::parse(trimmed) {
+        Ok(url) if is_loopback(&url) => Ok(trimmed.to_string()),
+        Ok(url) if url.host().is_some() => Err(invalid(
             "http:// would send the token unencrypted; use https:// (http:// is only for stand-ins on this machine: 127.0.0.1, ::1, localhost)",
         )),
-        _ => Err(invalid(
-            "it must start with https:// (or http:// for a local stand-in)",
-        )),
+        _ => Err(invalid(base)),
     }
 }
 
