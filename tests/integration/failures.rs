@@ -319,22 +319,8 @@ fn running_out_of_file_descriptors_is_an_error_not_a_crash() {
 fn core_dumps_are_off_while_secrets_are_in_memory() {
     let env = TestEnv::new();
     let api = DoApi::start();
-    api.serve_token_after(
-        CLUSTER_ID,
-        K8S_TOKEN,
-        Duration::hours(3),
-        StdDuration::from_secs(3),
-    );
-    let mut child = env
-        .get_credential(&api.url(), CLUSTER_ID)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    // Once its request has arrived, it holds the DigitalOcean token in memory.
-    wait_until("the request", StdDuration::from_secs(10), || {
-        api.credential_requests(CLUSTER_ID) == 1
-    });
+    // Once its request has arrived, the DigitalOcean token is in its memory.
+    let mut child = env.refresh_in_progress(&api, StdDuration::from_secs(3));
     let limits = std::fs::read_to_string(format!("/proc/{}/limits", child.id())).unwrap();
     child.kill().unwrap();
     child.wait().unwrap();

@@ -2,7 +2,6 @@
 //! writer.
 
 use std::path::Path;
-use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration as StdDuration, Instant};
 
@@ -15,22 +14,7 @@ use crate::support::*;
 fn a_process_killed_mid_refresh_does_not_block_the_next() {
     let env = TestEnv::new();
     let api = DoApi::start();
-    api.serve_token_after(
-        CLUSTER_ID,
-        K8S_TOKEN,
-        Duration::hours(3),
-        StdDuration::from_secs(30),
-    );
-    let mut victim = env
-        .get_credential(&api.url(), CLUSTER_ID)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    // Once its request has arrived, it holds the lock.
-    wait_until("the victim's request", StdDuration::from_secs(10), || {
-        api.credential_requests(CLUSTER_ID) == 1
-    });
+    let mut victim = env.refresh_in_progress(&api, StdDuration::from_secs(30));
     victim.kill().unwrap(); // SIGKILL: no destructor, no cleanup
     victim.wait().unwrap();
 
@@ -136,21 +120,7 @@ fn hundreds_of_readers_racing_refreshes_never_see_a_torn_entry() {
 fn cache_clear_during_a_refresh_keeps_the_lock_so_no_second_refresh_starts() {
     let env = TestEnv::new();
     let api = DoApi::start();
-    api.serve_token_after(
-        CLUSTER_ID,
-        K8S_TOKEN,
-        Duration::hours(3),
-        StdDuration::from_secs(2),
-    );
-    let first = env
-        .get_credential(&api.url(), CLUSTER_ID)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    wait_until("the first request", StdDuration::from_secs(10), || {
-        api.credential_requests(CLUSTER_ID) == 1
-    });
+    let mut first = env.refresh_in_progress(&api, StdDuration::from_secs(2));
     let lock = std::fs::read_dir(env.cache_dir())
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -163,8 +133,7 @@ fn cache_clear_during_a_refresh_keeps_the_lock_so_no_second_refresh_starts() {
     );
     // A second process now waits for the first instead of refreshing beside it.
     let second = run_ok(&mut env.get_credential(&api.url(), CLUSTER_ID));
-    let first = first.wait_with_output().unwrap();
-    assert!(first.status.success());
+    assert!(first.wait().unwrap().success());
     assert_eq!(second.json()["status"]["token"], K8S_TOKEN);
     assert_eq!(
         api.credential_requests(CLUSTER_ID),

@@ -579,6 +579,23 @@ impl TestEnv {
         cmd
     }
 
+    /// A `get-credential` started in the background against a stand-in that answers
+    /// [`CLUSTER_ID`]'s credentials only after `delay`, returned once its request has arrived:
+    /// from then on it holds the entry's lock and the DigitalOcean token is in its memory.
+    pub fn refresh_in_progress(&self, api: &DoApi, delay: Duration) -> std::process::Child {
+        api.serve_token_after(CLUSTER_ID, K8S_TOKEN, chrono::Duration::hours(3), delay);
+        let child = self
+            .get_credential(&api.url(), CLUSTER_ID)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        wait_until("the refresh's request", Duration::from_secs(10), || {
+            api.credential_requests(CLUSTER_ID) == 1
+        });
+        child
+    }
+
     /// Every regular file under HOME, for "nothing secret was written anywhere" checks.
     pub fn files(&self) -> Vec<PathBuf> {
         fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
