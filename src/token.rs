@@ -267,6 +267,23 @@ mod tests {
     }
 
     #[test]
+    fn a_config_with_neither_a_token_nor_a_current_context_means_no_token() {
+        // Contexts exist, but none is current and there is no top-level token: the same
+        // "no token" error as without a config, not "context default not found".
+        let path = config_file("auth-contexts:\n  work: dop_v1_work\n");
+        let err = resolve(None, None, &[], Some(path.as_ref())).unwrap_err();
+        assert!(matches!(err, Error::NoToken), "{err}");
+    }
+
+    #[test]
+    fn an_unreadable_config_is_an_error_not_a_missing_file() {
+        let dir = tempfile::tempdir().unwrap();
+        // A folder where the file should be: reading fails, and that is not "no config".
+        let err = resolve(None, None, &[], Some(dir.path())).unwrap_err();
+        assert!(matches!(err, Error::DoctlConfig { .. }), "{err}");
+    }
+
+    #[test]
     fn unparsable_config_is_an_error_that_quotes_nothing() {
         let path = config_file("access-token: [dop_v1_secret\n");
         let err = resolve(None, None, &[], Some(path.as_ref()))

@@ -174,16 +174,20 @@ fn holds_entry(path: &Path, name: &Name) -> bool {
 
 /// A lock file is removed only while this process holds its lock, so no refresh in progress
 /// loses it; a process that then takes the unlinked file's lock notices and opens a new one
-/// (see `Cache::lock`).
+/// (see `Cache::lock`). Anything at a lock's name that is not a regular file (a symlink, a FIFO)
+/// is not doks-auth's: it is left alone, never followed.
 fn remove_unused_lock(path: &Path) -> std::io::Result<()> {
-    let file = match OpenOptions::new()
+    let opened = OpenOptions::new()
         .write(true)
         .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-        .open(path)
-    {
-        Ok(file) => file,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(err) => return Err(err),
+        .open(path);
+    let file = match opened {
+        Ok(file) if file.metadata().is_ok_and(|m| m.is_file()) => file,
+        // Gone already, a symlink (ELOOP), a FIFO with no reader (ENXIO), a folder, ...
+        _ => {
+            debug!("cache: kept {}: not a lock file of ours", path.display());
+            return Ok(());
+        }
     };
     match file.try_lock() {
         Ok(()) => remove(path),
@@ -408,6 +412,58 @@ mod tests {
         for name in foreign {
             assert_eq!(fs::read(dir.join(name)).unwrap(), b"{\"keep\": true}");
         }
+    }
+
+    #[test]
+    fn clear_leaves_what_only_looks_like_a_lock_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("doks-auth");
+        ensure(&dir).unwrap();
+        let victim = tmp.path().join("victim");
+        fs::write(&victim, b"precious").unwrap();
+        let link = dir.join(format!("abc-{ACCOUNT}.lock"));
+        std::os::unix::fs::symlink(&victim, &link).unwrap();
+        let fifo = dir.join(format!("def-{ACCOUNT}.lock"));
+        let c_path = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+        assert_eq!(remove_entries(&dir, None).unwrap(), 0);
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert!(fs::symlink_metadata(&fifo).is_ok(), "the FIFO was removed");
+        assert_eq!(fs::read(&victim).unwrap(), b"precious");
+        // The symlink was not followed to lock its target either.
+        let target = fs::File::open(&victim).unwrap();
+        assert!(target.try_lock().is_ok());
+        // One that vanished between the listing and the removal is no error.
+        assert!(remove_unused_lock(&dir.join("gone.lock")).is_ok());
+    }
+
+    #[test]
+    fn unreadable_folders_and_files_are_errors_not_empty() {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("a-file");
+        fs::write(&file, b"").unwrap();
+        // A path below a file: not "missing", and not to be used or listed as empty.
+        assert!(check(&file.join("sub")).is_err());
+        assert!(entry_files(&file).is_err());
+        assert!(remove_entries(&file, None).is_err());
+    }
+
+    #[test]
+    fn small_files_are_read_up_to_the_limit_and_say_why_not() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("f");
+        assert_eq!(read_small_file(&path).unwrap_err(), "no entry");
+        let limit = super::super::MAX_ENTRY_BYTES as usize;
+        fs::write(&path, vec![b' '; limit]).unwrap();
+        assert_eq!(read_small_file(&path).unwrap().1.len(), limit);
+        fs::write(&path, vec![b' '; limit + 1]).unwrap();
+        assert!(read_small_file(&path).unwrap_err().contains("too large"));
     }
 
     #[test]
