@@ -427,6 +427,13 @@ mod tests {
         let c_path = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
         // SAFETY: a valid NUL-terminated path.
         assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+        // With a reader at the other end, opening the FIFO for writing succeeds: only its type
+        // tells it is no lock file.
+        let _reader = OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(&fifo)
+            .unwrap();
         assert_eq!(remove_entries(&dir, None).unwrap(), 0);
         assert!(
             fs::symlink_metadata(&link)
