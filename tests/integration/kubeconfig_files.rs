@@ -300,3 +300,47 @@ fn set_current_context_works_bare_and_as_false() {
     ));
     assert_eq!(out.code, Some(2), "{}", out.stderr);
 }
+
+#[test]
+fn scalars_in_fields_doks_auth_does_not_know_are_written_as_they_were() {
+    let (env, api) = account(&[prod()]);
+    let path = env.home().join("config");
+    let unknown = [
+        "  version: 1.10",
+        "  mask: 0x1F",
+        "  enabled: yes",
+        "  mode: 0755",
+        "  nothing: ~",
+        "  big: 12345678901234567890123",
+        "  quoted: '1.10'",
+    ];
+    std::fs::write(
+        &path,
+        format!(
+            "apiVersion: v1\nkind: Config\nx-tool:\n{}\n",
+            unknown.join("\n")
+        ),
+    )
+    .unwrap();
+    run_ok(&mut doks(
+        &env,
+        &api,
+        Some(&path),
+        &["kubeconfig", "save", "prod"],
+    ));
+    let text = std::fs::read_to_string(&path).unwrap();
+    for line in &unknown[..6] {
+        assert!(
+            text.contains(&format!("{line}\n")),
+            "{line:?} lost:\n{text}"
+        );
+    }
+    assert!(text.contains("  quoted: \"1.10\"\n"), "{text}");
+    // kubectl still reads the file.
+    let out = run_ok(
+        std::process::Command::new("kubectl")
+            .args(["config", "get-contexts", "-o", "name"])
+            .env("KUBECONFIG", &path),
+    );
+    assert_eq!(out.stdout.trim(), "do-nyc1-prod");
+}
