@@ -5,7 +5,6 @@
 //! Only the refresh path builds this (and with it the async runtime, the HTTP client and the
 //! TLS roots); a cache hit never does.
 
-use std::future::Future;
 use std::time::{Duration, Instant};
 
 use log::debug;
@@ -14,6 +13,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, Call, Error, Result, one_line};
+use crate::http::{self, error_chain, is_tls_failure};
 use crate::secret::Secret;
 use crate::settings::{Account, ClusterId};
 
@@ -90,16 +90,6 @@ struct ErrorBody {
     request_id: Option<String>,
 }
 
-/// Runs the refresh path's async code on a single-threaded runtime built just for it. Building
-/// one needs file descriptors (epoll, an eventfd): with none left it is an error, not a panic.
-pub fn block_on<T>(future: impl Future<Output = Result<T>>) -> Result<T> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|err| Error::Runtime(err.to_string()))?
-        .block_on(future)
-}
-
 pub struct Client {
     http: reqwest::Client,
     base_url: String,
@@ -113,15 +103,7 @@ impl Client {
     /// `started + account.timeout`.
     pub fn new(account: &Account, started: Instant) -> Result<Self> {
         let (base_url, timeout) = (&account.api_url, account.timeout);
-        // reqwest takes the process-wide provider; an Err means one is installed already.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("doks-auth/", env!("CARGO_PKG_VERSION")))
-            // The API never redirects; following one could carry the token to another host.
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(timeout.min(Duration::from_secs(10)))
-            .build()
-            .map_err(|err| Error::Network {
+        let http = http::client(timeout).map_err(|err| Error::Network {
                 url: base_url.to_string(),
                 reason: error_chain(&err),
             })?;
@@ -376,36 +358,6 @@ fn random_fraction() -> f64 {
     use std::hash::{BuildHasher, RandomState};
     let bits = RandomState::new().hash_one(Instant::now());
     (bits >> 11) as f64 / (1u64 << 53) as f64
-}
-
-/// Whether a rustls error is in the chain. `io::Error::source` skips the error it wraps, so
-/// wrapped io errors are opened by hand.
-fn is_tls_failure(err: &(dyn std::error::Error + 'static)) -> bool {
-    if err.is::<rustls::Error>() {
-        return true;
-    }
-    let wrapped = err
-        .downcast_ref::<std::io::Error>()
-        .and_then(|io| io.get_ref())
-        .map(|inner| inner as &(dyn std::error::Error + 'static));
-    wrapped.or_else(|| err.source()).is_some_and(is_tls_failure)
-}
-
-/// reqwest's own message is generic ("error sending request"); the causes say what failed.
-fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        source = cause.source();
-    }
-    if parts.is_empty() {
-        parts.push(err.to_string());
-    }
-    one_line(&parts.join(": "))
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ pub mod commands;
 pub mod credential;
 pub mod error;
 pub mod exec_credential;
+pub mod http;
 pub mod kubeconfig;
 pub mod logging;
 pub mod process;

@@ -4,6 +4,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
+use crate::http;
 use crate::api::{self, Cluster};
 use crate::cli::{ClustersArgs, OutputFormat};
 use crate::settings::Account;
@@ -36,7 +37,7 @@ pub fn run(args: &ClustersArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let account = Account::from_args(&args.account)?;
     let client = api::Client::new(&account, started)?;
-    let clusters = api::block_on(client.clusters())?;
+    let clusters = http::block_on(client.clusters())?;
     let rows: Vec<Row> = clusters.iter().map(Row::from).collect();
     match args.output {
         OutputFormat::Json => {

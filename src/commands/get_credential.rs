@@ -6,6 +6,7 @@ use std::time::Instant;
 use chrono::Utc;
 use log::{debug, warn};
 
+use crate::http;
 use crate::api;
 use crate::cache::{self, Cache};
 use crate::cli::GetCredentialArgs;
@@ -142,7 +143,7 @@ fn serve_stale(
 fn fetch(settings: &CredentialSettings, started: Instant) -> Result<Credential> {
     let account = &settings.account;
     let client = api::Client::new(account, started)?;
-    let answer = api::block_on(client.credentials(&settings.cluster_id, settings.expiry_seconds))?;
+    let answer = http::block_on(client.credentials(&settings.cluster_id, settings.expiry_seconds))?;
     Credential::from_api(answer, Utc::now()).map_err(|reason| Error::UnexpectedResponse {
         url: format!(
             "{}/v2/kubernetes/clusters/{}/credentials",

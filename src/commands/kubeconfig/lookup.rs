@@ -8,6 +8,7 @@ use anyhow::Context;
 use chrono::Utc;
 use log::warn;
 
+use crate::http;
 use crate::api::{self, ApiCredentials, Cluster, DEFAULT_API_URL};
 use crate::cache::Cache;
 use crate::cli::{KubeconfigArgs, StanzaArgs};
@@ -63,7 +64,7 @@ pub(super) fn connect(args: &KubeconfigArgs, started: Instant) -> Result<(Accoun
 
 pub(super) fn lookup(args: &KubeconfigArgs, id: &ClusterId, started: Instant) -> Result<Cluster> {
     let (_, client) = connect(args, started)?;
-    api::block_on(client.cluster(id))
+    http::block_on(client.cluster(id))
 }
 
 /// The cluster and a fresh credential for it, as kubeconfig entries. Everything that can be
@@ -94,7 +95,7 @@ pub(super) fn fetch(
     let expiry_seconds = stanza.expiry_seconds.unwrap_or(DEFAULT_EXPIRY_SECONDS);
     // One runtime for both requests: reqwest's pooled connections belong to the runtime that
     // opened them.
-    let (cluster_id, cluster, answer) = api::block_on(async {
+    let (cluster_id, cluster, answer) = http::block_on(async {
         let (cluster_id, cluster) = match &reference {
             ClusterRef::Id(id) => (id.clone(), client.cluster(id).await?),
             ClusterRef::Name(name) => by_name(&client, name).await?,

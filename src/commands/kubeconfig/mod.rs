@@ -10,7 +10,7 @@ use anyhow::Context;
 use log::warn;
 use serde_json::Value;
 
-use crate::api;
+use crate::http;
 use crate::cache;
 use crate::cli::{KubeconfigArgs, KubeconfigCommand, KubeconfigSaveArgs, KubeconfigShowArgs};
 use crate::error::{Error, Result};
@@ -157,7 +157,7 @@ fn remove(args: &KubeconfigArgs) -> anyhow::Result<()> {
     let (cluster_id, names, lookup_error) = match reference {
         ClusterRef::Name(name) => {
             let (_, client) = lookup::connect(args, started)?;
-            let (id, cluster) = api::block_on(lookup::by_name(&client, &name))?;
+            let (id, cluster) = http::block_on(lookup::by_name(&client, &name))?;
             (id, Some(lookup::names(&cluster, args)), None)
         }
         ClusterRef::Id(id) => match lookup::lookup(args, &id, started) {

@@ -1,0 +1,60 @@
+//! The one HTTP stack (reqwest on rustls with ring) and the single-threaded runtime it runs on,
+//! shared by both credential sources. Only a refresh or a login builds them; a cache hit never
+//! does.
+
+use std::future::Future;
+use std::time::Duration;
+
+use crate::error::{Error, Result, one_line};
+
+/// Runs the refresh path's async code on a single-threaded runtime built just for it. Building
+/// one needs file descriptors (epoll, an eventfd): with none left it is an error, not a panic.
+pub fn block_on<T>(future: impl Future<Output = Result<T>>) -> Result<T> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|err| Error::Runtime(err.to_string()))?
+        .block_on(future)
+}
+
+/// A client that follows no redirect: neither DigitalOcean's API nor a token endpoint sends one,
+/// and following one could carry a token or a code to another host.
+pub fn client(timeout: Duration) -> reqwest::Result<reqwest::Client> {
+    // reqwest takes the process-wide provider; an Err means one is installed already.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .user_agent(concat!("doks-auth/", env!("CARGO_PKG_VERSION")))
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(timeout.min(Duration::from_secs(10)))
+        .build()
+}
+
+/// Whether a rustls error is in the chain. `io::Error::source` skips the error it wraps, so
+/// wrapped io errors are opened by hand.
+pub fn is_tls_failure(err: &(dyn std::error::Error + 'static)) -> bool {
+    if err.is::<rustls::Error>() {
+        return true;
+    }
+    let wrapped = err
+        .downcast_ref::<std::io::Error>()
+        .and_then(|io| io.get_ref())
+        .map(|inner| inner as &(dyn std::error::Error + 'static));
+    wrapped.or_else(|| err.source()).is_some_and(is_tls_failure)
+}
+
+/// reqwest's own message is generic ("error sending request"); the causes say what failed.
+pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = cause.source();
+    }
+    if parts.is_empty() {
+        parts.push(err.to_string());
+    }
+    one_line(&parts.join(": "))
+}
