@@ -113,7 +113,50 @@ pub struct GetCredentialArgs {
     pub no_cache: bool,
 
     #[command(flatten)]
+    pub sso: SsoArgs,
+
+    #[command(flatten)]
     pub account: AccountArgs,
+}
+
+/// Single sign-on: with both `--sso-issuer-url` and `--sso-client-id`, the credential is an ID
+/// token from the cluster's OpenID provider, and no DigitalOcean token is read.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Single sign-on (SSO clusters)")]
+pub struct SsoArgs {
+    /// The cluster's OpenID issuer (with --sso-client-id: SSO mode).
+    #[arg(long, value_name = "URL", requires = "sso_client_id")]
+    pub sso_issuer_url: Option<String>,
+
+    /// The public client registered for the cluster at the identity provider.
+    #[arg(long, value_name = "ID", requires = "sso_issuer_url")]
+    pub sso_client_id: Option<String>,
+
+    /// Loopback port for the login callback; the redirect URI is
+    /// http://localhost:<PORT>/callback and must be registered exactly so (8080 is doctl's). 0
+    /// takes any free port: only for providers that accept any loopback port (RFC 8252).
+    #[arg(long, value_name = "N", default_value_t = 8080)]
+    pub sso_local_server_port: u16,
+
+    /// How to log in: auth-code opens a browser; device-code (RFC 8628) prints a URL and a code
+    /// to enter on any device, for machines without a browser (SSH, containers).
+    #[arg(long, value_name = "GRANT", value_enum, default_value_t = SsoGrant::AuthCode)]
+    pub sso_grant: SsoGrant,
+
+    /// Program that opens the login URL (split as a shell would, the URL appended) [default:
+    /// $BROWSER, else xdg-open or open].
+    #[arg(long, value_name = "CMD")]
+    pub browser_command: Option<String>,
+
+    /// Bound on an interactive login, in seconds (other kubectl commands wait for it).
+    #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub login_timeout: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum SsoGrant {
+    AuthCode,
+    DeviceCode,
 }
 
 #[derive(Debug, Subcommand)]

@@ -23,6 +23,20 @@ pub struct Credential {
     pub expires_at: DateTime<Utc>,
     /// When it was issued to us; with `expires_at` it gives the credential's lifetime.
     pub fetched_at: DateTime<Utc>,
+    /// Set for an ID token from single sign-on (then `token` is the ID token).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sso: Option<SsoSession>,
+}
+
+/// What a credential from single sign-on carries besides the ID token: whom it is from and for
+/// (shown by `cache list`), and the refresh token that renews it without a browser.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SsoSession {
+    pub issuer: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<Secret>,
 }
 
 impl Credential {
@@ -63,6 +77,7 @@ impl Credential {
             client_key,
             expires_at,
             fetched_at,
+            sso: None,
         })
     }
 

@@ -40,6 +40,9 @@ pub enum Error {
     )]
     InvalidToken { origin: String },
 
+    #[error("{0}")]
+    InvalidSsoArgs(String),
+
     #[error("cannot use doctl's config file {path}: {reason}")]
     DoctlConfig { path: PathBuf, reason: String },
 
@@ -86,6 +89,30 @@ pub enum Error {
     )]
     Runtime(String),
 
+    #[error(
+        "cannot reach the OpenID provider at {url}: {reason}; check the network, any proxy (HTTPS_PROXY) and --sso-issuer-url"
+    )]
+    SsoNetwork { url: String, reason: String },
+
+    /// The provider answered, but not as it should; `reason` says what to do.
+    #[error("single sign-on with {issuer}: {reason}")]
+    Sso { issuer: String, reason: String },
+
+    #[error(
+        "single sign-on with {issuer}: the ID token was refused: {reason}; nothing was cached"
+    )]
+    IdTokenRefused { issuer: String, reason: String },
+
+    #[error(
+        "no login within {seconds} s (--login-timeout): finish the login in the browser sooner, or use --sso-grant device-code where no browser can open"
+    )]
+    LoginTimeout { seconds: u64 },
+
+    #[error(
+        "cannot listen on 127.0.0.1:{port} for the login callback: {reason}; free the port, or pass --sso-local-server-port with the port registered at the identity provider"
+    )]
+    LoopbackPort { port: u16, reason: String },
+
     /// A kubeconfig that cannot be read, parsed or written; the reason says what to do.
     #[error("kubeconfig {path}: {reason}")]
     Kubeconfig { path: PathBuf, reason: String },
@@ -103,7 +130,10 @@ impl Error {
     /// retry, and no reason to stop handing back a credential that has not yet expired.
     pub fn is_transient(&self) -> bool {
         match self {
-            Error::Network { .. } | Error::Timeout { .. } | Error::LockTimeout { .. } => true,
+            Error::Network { .. }
+            | Error::Timeout { .. }
+            | Error::LockTimeout { .. }
+            | Error::SsoNetwork { .. } => true,
             Error::Api(api) => api.is_transient(),
             _ => false,
         }
@@ -122,6 +152,7 @@ impl Error {
                 | Error::ExecInfo(_)
                 | Error::InvalidApiUrl { .. }
                 | Error::InvalidToken { .. }
+                | Error::InvalidSsoArgs(_)
         )
     }
 }

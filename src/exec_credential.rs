@@ -151,6 +151,7 @@ mod tests {
             client_key: None,
             expires_at: now,
             fetched_at: now,
+            sso: None,
         };
         assert_eq!(
             render(ApiVersion::V1, &cred, now),

@@ -19,6 +19,7 @@ pub mod logging;
 pub mod process;
 pub mod secret;
 pub mod settings;
+pub mod sso;
 pub mod token;
 
 use std::process::ExitCode;

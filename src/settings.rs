@@ -7,10 +7,11 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
-use crate::cli::{AccountArgs, CacheDirArg, GetCredentialArgs};
+use crate::cli::{AccountArgs, CacheDirArg, GetCredentialArgs, SsoArgs, SsoGrant};
 use crate::error::{Error, Result};
 use crate::exec_credential::ApiVersion;
 use crate::secret::Secret;
+use crate::sso::{Grant, SsoSettings};
 use crate::token;
 
 /// A DigitalOcean cluster id, safe to put in a URL path and a file name.
@@ -149,10 +150,39 @@ pub fn cache_dir(arg: &CacheDirArg) -> Result<PathBuf> {
 pub struct CredentialSettings {
     pub cluster_id: ClusterId,
     pub version: ApiVersion,
-    pub account: Account,
-    pub expiry_seconds: u64,
+    pub source: Source,
     pub refresh_margin: chrono::Duration,
     pub cache: CacheChoice,
+}
+
+/// Where a credential comes from.
+#[derive(Debug)]
+pub enum Source {
+    /// DigitalOcean's credentials endpoint, with the account's token.
+    DigitalOcean {
+        account: Account,
+        expiry_seconds: u64,
+    },
+    /// An ID token from the cluster's OpenID provider.
+    Sso(SsoSettings),
+}
+
+impl Source {
+    /// Names the cache entry (see [`Account::fingerprint`], [`SsoSettings::fingerprint`]).
+    pub fn fingerprint(&self) -> String {
+        match self {
+            Source::DigitalOcean { account, .. } => account.fingerprint(),
+            Source::Sso(sso) => sso.fingerprint(),
+        }
+    }
+
+    /// How long a process may wait for another's refresh: a login takes a person's time.
+    pub fn wait_bound(&self) -> Duration {
+        match self {
+            Source::DigitalOcean { account, .. } => account.timeout,
+            Source::Sso(sso) => sso.login_timeout + Duration::from_secs(30),
+        }
+    }
 }
 
 /// Where `get-credential` keeps its credential, if anywhere.
@@ -176,15 +206,48 @@ impl CredentialSettings {
             Ok(dir) => CacheChoice::Folder(dir),
             Err(err) => CacheChoice::Unavailable(err),
         };
+        let source = match (&args.sso.sso_issuer_url, &args.sso.sso_client_id) {
+            (Some(issuer), Some(client_id)) => Source::Sso(sso_settings(&args.sso, issuer, client_id)?),
+            _ => Source::DigitalOcean {
+                account: Account::from_args(&args.account)?,
+                expiry_seconds: args.expiry_seconds,
+            },
+        };
         Ok(CredentialSettings {
             cluster_id,
             version,
-            account: Account::from_args(&args.account)?,
-            expiry_seconds: args.expiry_seconds,
+            source,
             refresh_margin: chrono::Duration::seconds(args.refresh_margin as i64),
             cache,
         })
     }
+}
+
+/// SSO mode's settings. The issuer must be https (http only on loopback, for tests), as an
+/// ID token is a bearer credential.
+fn sso_settings(args: &SsoArgs, issuer: &str, client_id: &str) -> Result<SsoSettings> {
+    let invalid = |reason: &str| Error::InvalidSsoArgs(format!("--sso-issuer-url {issuer:?}: {reason}"));
+    let url = reqwest::Url::parse(issuer).map_err(|_| invalid("not a URL"))?;
+    let loopback = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+    match url.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        _ => return Err(invalid("an issuer must be https://")),
+    }
+    if client_id.is_empty() || client_id.chars().any(char::is_control) {
+        return Err(Error::InvalidSsoArgs("--sso-client-id is empty or has a control character".into()));
+    }
+    Ok(SsoSettings {
+        issuer: issuer.to_string(),
+        client_id: client_id.to_string(),
+        port: args.sso_local_server_port,
+        grant: match args.sso_grant {
+            SsoGrant::AuthCode => Grant::AuthCode,
+            SsoGrant::DeviceCode => Grant::DeviceCode,
+        },
+        browser_command: args.browser_command.clone(),
+        login_timeout: Duration::from_secs(args.login_timeout),
+    })
 }
 
 #[cfg(test)]

@@ -98,6 +98,7 @@ proptest! {
             client_key: None,
             expires_at: now + Duration::hours(1),
             fetched_at: now,
+            sso: None,
         }).unwrap();
         let mut doc: Value = serde_json::from_slice(&std::fs::read(cache.path()).unwrap()).unwrap();
         let name = ["format", "cluster_id", "account", "token", "expires_at", "fetched_at", "client_key"][field];
@@ -124,6 +125,7 @@ proptest! {
             client_key: None,
             expires_at: now + Duration::hours(1),
             fetched_at: now,
+            sso: None,
         }).unwrap();
         let whole = std::fs::read(cache.path()).unwrap();
         let cut = (whole.len() as f64 * fraction) as usize;

@@ -226,6 +226,7 @@ mod tests {
             client_key: None,
             expires_at: now + chrono::Duration::hours(1),
             fetched_at: now,
+            sso: None,
         }
     }
 

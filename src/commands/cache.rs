@@ -135,6 +135,7 @@ mod tests {
                 client_key: None,
                 expires_at: now + Duration::minutes(4),
                 fetched_at: now - Duration::hours(3),
+                sso: None,
             },
         };
         let row = row(&entry, Duration::seconds(300), now);

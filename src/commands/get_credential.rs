@@ -13,7 +13,8 @@ use crate::cli::GetCredentialArgs;
 use crate::credential::Credential;
 use crate::error::{Error, Result};
 use crate::exec_credential;
-use crate::settings::{CacheChoice, CredentialSettings};
+use crate::settings::{CacheChoice, CredentialSettings, Source};
+use crate::sso;
 
 /// A credential handed back after a failed refresh is reported as expiring this soon, so
 /// long-running clients (k9s, controllers) try the refresh again shortly.
@@ -44,7 +45,7 @@ fn credential_line(settings: &CredentialSettings, started: Instant) -> Result<St
     let cache = Cache::new(
         dir.clone(),
         &settings.cluster_id,
-        &settings.account.fingerprint(),
+        &settings.source.fingerprint(),
     );
     if let Some(credential) = cache.load() {
         if credential.is_fresh(settings.refresh_margin, Utc::now()) {
@@ -71,7 +72,7 @@ fn uncached(
     started: Instant,
     why: Option<&Error>,
 ) -> Result<String> {
-    let credential = fetch(settings, started)?;
+    let credential = fetch(settings, None, started)?;
     if let Some(err) = why {
         warn!("{err}: the credential was not cached");
     }
@@ -79,9 +80,9 @@ fn uncached(
 }
 
 /// The miss path: one process at a time per entry, so a herd of kubectl processes makes one
-/// request, and the rest find its result when they get the lock.
+/// request (or one SSO login), and the rest find its result when they get the lock.
 fn refresh(settings: &CredentialSettings, cache: &Cache, started: Instant) -> Result<String> {
-    let timeout = settings.account.timeout;
+    let timeout = settings.source.wait_bound();
     let _lock = match cache.lock(started + timeout, timeout) {
         Ok(lock) => lock,
         Err(err) => return serve_stale(settings, cache.load(), err),
@@ -97,7 +98,7 @@ fn refresh(settings: &CredentialSettings, cache: &Cache, started: Instant) -> Re
         );
         return Ok(render(settings, credential));
     }
-    match fetch(settings, started) {
+    match fetch(settings, cached.as_ref(), started) {
         Ok(credential) => {
             if let Err(err) = cache.store(&credential) {
                 warn!("{err}: the credential was not cached (use --no-cache to skip the cache)");
@@ -140,10 +141,22 @@ fn serve_stale(
     }
 }
 
-fn fetch(settings: &CredentialSettings, started: Instant) -> Result<Credential> {
-    let account = &settings.account;
+/// A new credential from the source; `previous` is the stale cached one (its SSO refresh token
+/// renews it without a login).
+fn fetch(
+    settings: &CredentialSettings,
+    previous: Option<&Credential>,
+    started: Instant,
+) -> Result<Credential> {
+    let (account, expiry_seconds) = match &settings.source {
+        Source::DigitalOcean {
+            account,
+            expiry_seconds,
+        } => (account, *expiry_seconds),
+        Source::Sso(sso) => return http::block_on(sso::obtain(sso, previous)),
+    };
     let client = api::Client::new(account, started)?;
-    let answer = http::block_on(client.credentials(&settings.cluster_id, settings.expiry_seconds))?;
+    let answer = http::block_on(client.credentials(&settings.cluster_id, expiry_seconds))?;
     Credential::from_api(answer, Utc::now()).map_err(|reason| Error::UnexpectedResponse {
         url: format!(
             "{}/v2/kubernetes/clusters/{}/credentials",

@@ -689,6 +689,7 @@ fn store_due_entry(env: &TestEnv, api_url: &str) -> std::path::PathBuf {
             client_key: None,
             expires_at: now + Duration::minutes(2),
             fetched_at: now - Duration::minutes(58),
+            sso: None,
         })
         .unwrap();
     cache.path().to_path_buf()

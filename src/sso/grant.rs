@@ -1,0 +1,189 @@
+//! The three ways to an ID token: a browser login (authorization code with PKCE), a device
+//! login (RFC 8628) and a refresh-token grant. Each returns the provider's token answer; the
+//! caller verifies it.
+
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use reqwest::Url;
+
+use super::loopback::{Callback, Loopback};
+use super::provider::{OAuthError, Provider, TokenAnswer};
+use super::{Grant, SsoSettings, browser};
+use crate::error::{Error, Result, one_line};
+use crate::secret::Secret;
+
+const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+
+/// The answer of a login, and the nonce its ID token must carry.
+pub struct Login {
+    pub answer: TokenAnswer,
+    pub nonce: Option<String>,
+}
+
+/// What became of a refresh.
+pub enum Refreshed {
+    Done(TokenAnswer),
+    /// The refresh token is no longer accepted: a new login is needed.
+    Rejected(String),
+}
+
+pub async fn login(provider: &Provider, settings: &SsoSettings) -> Result<Login> {
+    match settings.grant {
+        Grant::AuthCode => auth_code(provider, settings).await,
+        Grant::DeviceCode => device_code(provider, settings).await,
+    }
+}
+
+pub async fn refresh(
+    provider: &Provider,
+    settings: &SsoSettings,
+    refresh_token: &Secret,
+) -> Result<Refreshed> {
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", refresh_token.expose()),
+        ("client_id", settings.client_id.as_str()),
+    ];
+    Ok(match provider.token(&form).await? {
+        Ok(answer) => Refreshed::Done(answer),
+        Err(err) => Refreshed::Rejected(err.describe()),
+    })
+}
+
+/// The authorization-code flow with PKCE (RFC 7636, S256), `state` and `nonce`. The loopback
+/// server listens before the browser starts, so the callback cannot arrive too early.
+async fn auth_code(provider: &Provider, settings: &SsoSettings) -> Result<Login> {
+    let loopback = Loopback::bind(settings.port)?;
+    let redirect_uri = loopback.redirect_uri();
+    let (state, nonce, verifier) = (random(), random(), Secret::new(random()));
+    let challenge = URL_SAFE_NO_PAD.encode(ring::digest::digest(
+        &ring::digest::SHA256,
+        verifier.expose().as_bytes(),
+    ));
+    let mut url = Url::parse(&provider.doc.authorization_endpoint).map_err(|_| {
+        provider.error("its authorization_endpoint is not a URL; check the provider's setup")
+    })?;
+    url.query_pairs_mut()
+        .append_pair("response_type", "code")
+        .append_pair("client_id", &settings.client_id)
+        .append_pair("redirect_uri", &redirect_uri)
+        .append_pair("scope", &provider.scopes())
+        .append_pair("state", &state)
+        .append_pair("nonce", &nonce)
+        .append_pair("code_challenge", &challenge)
+        .append_pair("code_challenge_method", "S256");
+    let opened = browser::open(url.as_str(), settings.browser_command.as_deref());
+    let what = if opened {
+        "log in in the browser that opened, or open this URL"
+    } else {
+        "open this URL in a browser and log in"
+    };
+    eprintln!(
+        "doks-auth: to log in to {}, {what}: {url}",
+        provider.issuer
+    );
+    let code = match loopback.wait(&state, &provider.issuer).await? {
+        Callback::Code(code) => code,
+        Callback::Refused(said) => {
+            return Err(provider.error(format!("the login was refused: {said}")));
+        }
+    };
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", code.expose()),
+        ("redirect_uri", redirect_uri.as_str()),
+        ("client_id", settings.client_id.as_str()),
+        ("code_verifier", verifier.expose()),
+    ];
+    match provider.token(&form).await? {
+        Ok(answer) => Ok(Login {
+            answer,
+            nonce: Some(nonce),
+        }),
+        Err(err) => Err(provider.error(format!(
+            "the token endpoint refused the login's code: {}",
+            err.describe()
+        ))),
+    }
+}
+
+/// The device authorization grant: a code to enter on any device, for machines without a
+/// browser (SSH, containers).
+async fn device_code(provider: &Provider, settings: &SsoSettings) -> Result<Login> {
+    let device = match provider.device_authorization(&settings.client_id).await? {
+        Ok(device) => device,
+        Err(err) => {
+            return Err(provider.error(format!(
+                "the device login was refused: {}",
+                err.describe()
+            )));
+        }
+    };
+    // Entra never sends verification_uri_complete: then the URI and the code.
+    match &device.verification_uri_complete {
+        Some(uri) => eprintln!(
+            "doks-auth: to log in to {}, open {} on any device and confirm the code {}",
+            provider.issuer,
+            one_line(uri),
+            one_line(&device.user_code)
+        ),
+        None => eprintln!(
+            "doks-auth: to log in to {}, open {} on any device and enter the code {}",
+            provider.issuer,
+            one_line(&device.verification_uri),
+            one_line(&device.user_code)
+        ),
+    }
+    let mut interval = Duration::from_secs(device.interval.unwrap_or(5).clamp(1, 60));
+    let ends = tokio::time::Instant::now() + Duration::from_secs(device.expires_in);
+    let form = [
+        ("grant_type", DEVICE_GRANT),
+        ("device_code", device.device_code.expose()),
+        ("client_id", settings.client_id.as_str()),
+    ];
+    loop {
+        tokio::time::sleep(interval).await;
+        if tokio::time::Instant::now() >= ends {
+            return Err(expired(provider));
+        }
+        match provider.token(&form).await? {
+            Ok(answer) => {
+                return Ok(Login {
+                    answer,
+                    nonce: None,
+                });
+            }
+            Err(OAuthError { error, .. }) if error == "authorization_pending" => {}
+            // RFC 8628 §3.5: every slow_down adds 5 s to the interval.
+            Err(OAuthError { error, .. }) if error == "slow_down" => {
+                interval += Duration::from_secs(5)
+            }
+            Err(OAuthError { error, .. }) if error == "expired_token" => {
+                return Err(expired(provider));
+            }
+            Err(err) => {
+                return Err(provider.error(format!(
+                    "the device login was refused: {}",
+                    err.describe()
+                )));
+            }
+        }
+    }
+}
+
+fn expired(provider: &Provider) -> Error {
+    provider.error("the device code expired before the login was confirmed; run the command again")
+}
+
+/// 32 random bytes, base64url: for `state`, `nonce` and the PKCE verifier (43 characters, as
+/// RFC 7636 §4.1 asks).
+fn random() -> String {
+    use ring::rand::SecureRandom;
+    let mut bytes = [0u8; 32];
+    ring::rand::SystemRandom::new()
+        .fill(&mut bytes)
+        .expect("the system random generator works");
+    URL_SAFE_NO_PAD.encode(bytes)
+}

@@ -1,0 +1,177 @@
+//! The loopback server the browser is sent back to after a login (RFC 8252 §7.3): it listens on
+//! 127.0.0.1 only, reads one small request at a time, and ends at the first callback that
+//! carries our `state`. Anything else gets a short page and the wait goes on.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+use log::debug;
+use reqwest::Url;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
+
+use crate::error::{Error, Result, one_line};
+use crate::secret::Secret;
+
+const MAX_REQUEST_BYTES: usize = 16 * 1024;
+/// A browser sends its request at once; a connection that does not is dropped.
+const READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+pub struct Loopback {
+    listener: TcpListener,
+    pub port: u16,
+}
+
+/// How a callback request ends the wait.
+pub enum Callback {
+    Code(Secret),
+    /// The provider said no (`error=`), with what it said.
+    Refused(String),
+}
+
+impl Loopback {
+    /// Listens on 127.0.0.1:`port` (0: any free port). SO_REUSEADDR lets a login reuse the port
+    /// of one that just ended (its connections linger in TIME_WAIT), while a port another
+    /// program listens on is still refused.
+    pub fn bind(port: u16) -> Result<Self> {
+        let failed = |err: std::io::Error| Error::LoopbackPort {
+            port,
+            reason: err.to_string(),
+        };
+        let socket = TcpSocket::new_v4().map_err(failed)?;
+        socket.set_reuseaddr(true).map_err(failed)?;
+        socket
+            .bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
+            .map_err(failed)?;
+        let listener = socket.listen(16).map_err(failed)?;
+        let port = listener.local_addr().map_err(failed)?.port();
+        debug!("sso: listening on 127.0.0.1:{port} for the login callback");
+        Ok(Loopback { listener, port })
+    }
+
+    /// The redirect URI to register and send: `localhost`, as doctl sends it, so the URI that
+    /// admins already registered for doctl matches.
+    pub fn redirect_uri(&self) -> String {
+        format!("http://localhost:{}/callback", self.port)
+    }
+
+    /// Serves until a callback with `state` arrives. `issuer` is checked against RFC 9207's
+    /// `iss` when the provider sends one.
+    pub async fn wait(&self, state: &str, issuer: &str) -> Result<Callback> {
+        loop {
+            let Ok((stream, _)) = self.listener.accept().await else {
+                continue;
+            };
+            if let Some(done) = serve(stream, state, issuer).await? {
+                return Ok(done);
+            }
+        }
+    }
+}
+
+/// One connection: `Ok(None)` means keep waiting.
+async fn serve(mut stream: TcpStream, state: &str, issuer: &str) -> Result<Option<Callback>> {
+    let Ok(Ok(Some(target))) = tokio::time::timeout(READ_TIMEOUT, request_target(&mut stream)).await
+    else {
+        return Ok(None);
+    };
+    let Ok(url) = Url::parse("http://localhost").and_then(|base| base.join(&target)) else {
+        respond(&mut stream, 400, "That is not a request doks-auth understands.").await;
+        return Ok(None);
+    };
+    if url.path() != "/callback" {
+        respond(&mut stream, 404, "Nothing here: doks-auth only waits for /callback.").await;
+        return Ok(None);
+    }
+    let param = |name: &str| {
+        url.query_pairs()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.into_owned())
+    };
+    // The code and state never reach the log.
+    if param("state").as_deref() != Some(state) {
+        debug!("sso: refused a callback without this login's state");
+        respond(
+            &mut stream,
+            400,
+            "This is not the login doks-auth is waiting for. Start again from kubectl.",
+        )
+        .await;
+        return Ok(None);
+    }
+    if let Some(iss) = param("iss")
+        && iss != issuer
+    {
+        respond(&mut stream, 400, "The login answer came from another issuer.").await;
+        return Err(Error::Sso {
+            issuer: issuer.to_string(),
+            reason: format!(
+                "the login answer names another issuer ({}), which may be an attack; try again",
+                one_line(&iss)
+            ),
+        });
+    }
+    if let Some(error) = param("error") {
+        respond(&mut stream, 200, "Login failed. You can close this tab.").await;
+        let said = match param("error_description") {
+            Some(text) => format!("{} ({})", one_line(&error), one_line(&text)),
+            None => one_line(&error),
+        };
+        return Ok(Some(Callback::Refused(said)));
+    }
+    match param("code") {
+        Some(code) if !code.is_empty() => {
+            respond(
+                &mut stream,
+                200,
+                "Logged in. You can close this tab and go back to the terminal.",
+            )
+            .await;
+            Ok(Some(Callback::Code(Secret::new(code))))
+        }
+        _ => {
+            respond(&mut stream, 400, "The login answer has no code.").await;
+            Ok(None)
+        }
+    }
+}
+
+/// The target of a `GET` request line, once the whole head has arrived.
+async fn request_target(stream: &mut TcpStream) -> std::io::Result<Option<String>> {
+    let mut head = Vec::new();
+    let mut buf = [0u8; 2048];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = stream.read(&mut buf).await?;
+        if n == 0 || head.len() + n > MAX_REQUEST_BYTES {
+            return Ok(None);
+        }
+        head.extend_from_slice(&buf[..n]);
+    }
+    let line = head.split(|&b| b == b'\r').next().unwrap_or_default();
+    let line = String::from_utf8_lossy(line);
+    let mut parts = line.split(' ');
+    match (parts.next(), parts.next()) {
+        (Some("GET"), Some(target)) if target.starts_with('/') => Ok(Some(target.to_string())),
+        _ => Ok(None),
+    }
+}
+
+async fn respond(stream: &mut TcpStream, status: u16, message: &str) {
+    let reason = match status {
+        200 => "OK",
+        404 => "Not Found",
+        _ => "Bad Request",
+    };
+    let body = format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>doks-auth</title></head>\
+         <body><p>{message}</p></body></html>\n"
+    );
+    let answer = format!(
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: text/html; charset=utf-8\r\n\
+         Content-Length: {}\r\nCache-Control: no-store\r\nReferrer-Policy: no-referrer\r\n\
+         Connection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = stream.write_all(answer.as_bytes()).await;
+    let _ = stream.shutdown().await;
+}

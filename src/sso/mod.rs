@@ -1,0 +1,139 @@
+//! Single sign-on: a cluster credential that is an ID token from the cluster's OpenID provider,
+//! for clusters with DigitalOcean's SSO. No DigitalOcean token is involved.
+//!
+//! [`obtain`] renews with the refresh token when there is one, else (or when it is refused) logs
+//! in: [`grant`] (browser through [`loopback`] and [`browser`], or device code). Every ID token
+//! is checked by [`verify`] before it is cached or printed. [`provider`] speaks HTTP.
+
+mod browser;
+mod grant;
+mod loopback;
+mod provider;
+mod verify;
+
+use std::time::Duration;
+
+use chrono::Utc;
+use log::debug;
+use sha2::{Digest, Sha256};
+
+use crate::credential::{Credential, SsoSession};
+use crate::error::{Error, Result};
+use crate::secret::Secret;
+use grant::Refreshed;
+use provider::{Provider, TokenAnswer};
+use verify::Refusal;
+
+/// How the user logs in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Grant {
+    /// A browser, sent back to the loopback server.
+    AuthCode,
+    /// A code entered on any device (RFC 8628).
+    DeviceCode,
+}
+
+/// Everything SSO mode needs; no DigitalOcean account.
+#[derive(Clone, Debug)]
+pub struct SsoSettings {
+    pub issuer: String,
+    pub client_id: String,
+    /// Loopback callback port; 0 for any free one.
+    pub port: u16,
+    pub grant: Grant,
+    pub browser_command: Option<String>,
+    pub login_timeout: Duration,
+}
+
+impl SsoSettings {
+    /// Names the cache entry: one per issuer and client, never shared with the token path
+    /// (whose fingerprint hashes a token) or another provider.
+    pub fn fingerprint(&self) -> String {
+        let digest = Sha256::new()
+            .chain_update(b"doks-auth sso\0")
+            .chain_update(self.issuer.as_bytes())
+            .chain_update(b"\0")
+            .chain_update(self.client_id.as_bytes())
+            .finalize();
+        digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// A fresh, verified ID token: by refresh token when `previous` has one and the provider still
+/// takes it, else by a login bounded by `--login-timeout`.
+pub async fn obtain(settings: &SsoSettings, previous: Option<&Credential>) -> Result<Credential> {
+    let provider = Provider::discover(&settings.issuer).await?;
+    let refresh_token = previous
+        .and_then(|c| c.sso.as_ref())
+        .and_then(|s| s.refresh_token.clone());
+    if let Some(token) = &refresh_token {
+        match grant::refresh(&provider, settings, token).await? {
+            Refreshed::Done(answer) => {
+                debug!("sso: renewed by refresh token");
+                // A provider that does not rotate refresh tokens sends none back: keep ours.
+                return credential(&provider, settings, answer, None, refresh_token).await;
+            }
+            Refreshed::Rejected(said) => {
+                debug!("sso: the refresh token was refused ({said}); logging in again");
+            }
+        }
+    }
+    let seconds = settings.login_timeout.as_secs();
+    let login = tokio::time::timeout(settings.login_timeout, grant::login(&provider, settings))
+        .await
+        .map_err(|_| Error::LoginTimeout { seconds })??;
+    credential(&provider, settings, login.answer, login.nonce, None).await
+}
+
+/// Verifies the answer's ID token (fetching the JWKS once more if its key is unknown, as after
+/// a key rotation) and makes the credential to cache and print.
+async fn credential(
+    provider: &Provider,
+    settings: &SsoSettings,
+    answer: TokenAnswer,
+    nonce: Option<String>,
+    kept_refresh_token: Option<Secret>,
+) -> Result<Credential> {
+    let refused = |reason: String| Error::IdTokenRefused {
+        issuer: settings.issuer.clone(),
+        reason,
+    };
+    let id_token = answer
+        .id_token
+        .ok_or_else(|| refused("the token answer has no id_token (is `openid` an allowed scope?)".into()))?;
+    let check = |keys: &_| {
+        verify::verify(
+            id_token.expose(),
+            keys,
+            &settings.issuer,
+            &settings.client_id,
+            nonce.as_deref(),
+        )
+    };
+    let verified = match check(&provider.jwks().await?) {
+        Err(Refusal::UnknownKey) => check(&provider.jwks().await?),
+        other => other,
+    }
+    .map_err(|refusal| match refusal {
+        Refusal::UnknownKey => refused("it is signed with a key the provider does not publish".into()),
+        Refusal::Invalid(reason) => refused(reason),
+    })?;
+    let now = Utc::now();
+    if verified.expires_at <= now {
+        return Err(refused(
+            "it has expired (if it was just issued, check this machine's clock)".into(),
+        ));
+    }
+    Ok(Credential {
+        token: Some(id_token),
+        client_certificate: None,
+        client_key: None,
+        expires_at: verified.expires_at,
+        fetched_at: now,
+        sso: Some(SsoSession {
+            issuer: settings.issuer.clone(),
+            email: verified.email,
+            refresh_token: answer.refresh_token.or(kept_refresh_token),
+        }),
+    })
+}

@@ -1,0 +1,258 @@
+//! The OpenID provider as doks-auth talks to it: discovery, the JWKS, and the token and device
+//! authorization endpoints. Every answer is size-bounded and no answer is ever quoted whole,
+//! since token answers carry secrets.
+
+use std::time::Duration;
+
+use jsonwebtoken::jwk::JwkSet;
+use log::debug;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::{Error, Result, one_line};
+use crate::http::{self, error_chain};
+use crate::secret::Secret;
+
+/// Scopes doctl asks for: DigitalOcean's clusters read `email` and `team_role`.
+const SCOPES: &str = "openid email team_role";
+/// Bound on each request; a login's own bound is `--login-timeout`.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+const MAX_BODY_BYTES: usize = 1 << 20;
+
+/// The parts of `/.well-known/openid-configuration` that doks-auth uses.
+#[derive(Debug, Deserialize)]
+pub struct Discovery {
+    pub issuer: String,
+    pub authorization_endpoint: String,
+    pub token_endpoint: String,
+    pub jwks_uri: String,
+    #[serde(default)]
+    pub device_authorization_endpoint: Option<String>,
+    #[serde(default)]
+    pub scopes_supported: Option<Vec<String>>,
+}
+
+/// A successful token answer. Only the ID token is handed to kubectl; the access token is not
+/// kept at all.
+#[derive(Debug, Deserialize)]
+pub struct TokenAnswer {
+    pub id_token: Option<Secret>,
+    pub refresh_token: Option<Secret>,
+}
+
+/// An OAuth error answer (RFC 6749 §5.2, RFC 8628 §3.5).
+#[derive(Debug, Deserialize)]
+pub struct OAuthError {
+    pub error: String,
+    #[serde(default)]
+    pub error_description: Option<String>,
+}
+
+impl OAuthError {
+    pub fn describe(&self) -> String {
+        match &self.error_description {
+            Some(text) => format!("{} ({})", one_line(&self.error), one_line(text)),
+            None => one_line(&self.error),
+        }
+    }
+}
+
+/// What the device authorization endpoint answers (RFC 8628 §3.2).
+#[derive(Debug, Deserialize)]
+pub struct DeviceAnswer {
+    pub device_code: Secret,
+    pub user_code: String,
+    pub verification_uri: String,
+    #[serde(default)]
+    pub verification_uri_complete: Option<String>,
+    pub expires_in: u64,
+    #[serde(default)]
+    pub interval: Option<u64>,
+}
+
+pub struct Provider {
+    http: reqwest::Client,
+    pub issuer: String,
+    pub doc: Discovery,
+}
+
+impl Provider {
+    /// Reads the discovery document; its `issuer` must be the one asked for, character for
+    /// character (OpenID Connect Discovery §4.3), or tokens could be taken from an impostor.
+    pub async fn discover(issuer: &str) -> Result<Self> {
+        let http = http::client(REQUEST_TIMEOUT).map_err(|err| Error::SsoNetwork {
+            url: issuer.to_string(),
+            reason: error_chain(&err),
+        })?;
+        let url = format!(
+            "{}/.well-known/openid-configuration",
+            issuer.trim_end_matches('/')
+        );
+        let doc: Discovery = get_json(&http, &url, issuer).await?;
+        if doc.issuer != issuer {
+            return Err(Error::Sso {
+                issuer: issuer.to_string(),
+                reason: format!(
+                    "its discovery document names another issuer ({}); check --sso-issuer-url",
+                    one_line(&doc.issuer)
+                ),
+            });
+        }
+        debug!("sso: discovered {url}");
+        Ok(Provider {
+            http,
+            issuer: issuer.to_string(),
+            doc,
+        })
+    }
+
+    /// doctl's scopes, plus `offline_access` where the provider lists it: Okta, Entra and Auth0
+    /// hand out refresh tokens only then.
+    pub fn scopes(&self) -> String {
+        let offline = self
+            .doc
+            .scopes_supported
+            .as_ref()
+            .is_some_and(|s| s.iter().any(|s| s == "offline_access"));
+        if offline {
+            format!("{SCOPES} offline_access")
+        } else {
+            SCOPES.to_string()
+        }
+    }
+
+    pub async fn jwks(&self) -> Result<JwkSet> {
+        get_json(&self.http, &self.doc.jwks_uri, &self.issuer).await
+    }
+
+    /// POSTs a form to the token endpoint: `Ok(Err(_))` is the provider saying no (an OAuth
+    /// error), `Err(_)` a failure to get any answer.
+    pub async fn token(
+        &self,
+        form: &[(&str, &str)],
+    ) -> Result<std::result::Result<TokenAnswer, OAuthError>> {
+        self.post_form(&self.doc.token_endpoint, form).await
+    }
+
+    pub async fn device_authorization(
+        &self,
+        client_id: &str,
+    ) -> Result<std::result::Result<DeviceAnswer, OAuthError>> {
+        let Some(url) = &self.doc.device_authorization_endpoint else {
+            return Err(self.error(
+                "it offers no device login (no device_authorization_endpoint); use --sso-grant auth-code",
+            ));
+        };
+        let scope = self.scopes();
+        self.post_form(url, &[("client_id", client_id), ("scope", &scope)])
+            .await
+    }
+
+    pub fn error(&self, reason: impl Into<String>) -> Error {
+        Error::Sso {
+            issuer: self.issuer.clone(),
+            reason: reason.into(),
+        }
+    }
+
+    async fn post_form<T: DeserializeOwned>(
+        &self,
+        url: &str,
+        form: &[(&str, &str)],
+    ) -> Result<std::result::Result<T, OAuthError>> {
+        let network = |err: reqwest::Error| Error::SsoNetwork {
+            url: url.to_string(),
+            reason: error_chain(&err),
+        };
+        let response = self
+            .http
+            .post(url)
+            .header(reqwest::header::ACCEPT, "application/json")
+            .form(form)
+            .send()
+            .await
+            .map_err(network)?;
+        let status = response.status();
+        let body = read_body(response, url).await?;
+        if status.is_success() {
+            return parse(&body, url, &self.issuer).map(Ok);
+        }
+        if status.is_server_error() {
+            return Err(Error::SsoNetwork {
+                url: url.to_string(),
+                reason: format!("it answered {status}"),
+            });
+        }
+        match serde_json::from_slice::<OAuthError>(&body) {
+            Ok(err) => Ok(Err(err)),
+            Err(_) => Err(self.error(format!("{url} answered {status}"))),
+        }
+    }
+}
+
+async fn get_json<T: DeserializeOwned>(
+    http: &reqwest::Client,
+    url: &str,
+    issuer: &str,
+) -> Result<T> {
+    let response = http
+        .get(url)
+        .header(reqwest::header::ACCEPT, "application/json")
+        .send()
+        .await
+        .map_err(|err| Error::SsoNetwork {
+            url: url.to_string(),
+            reason: error_chain(&err),
+        })?;
+    let status = response.status();
+    let body = read_body(response, url).await?;
+    if status.is_server_error() {
+        return Err(Error::SsoNetwork {
+            url: url.to_string(),
+            reason: format!("it answered {status}"),
+        });
+    }
+    if !status.is_success() {
+        return Err(Error::Sso {
+            issuer: issuer.to_string(),
+            reason: format!("{url} answered {status}; check --sso-issuer-url"),
+        });
+    }
+    parse(&body, url, issuer)
+}
+
+async fn read_body(mut response: reqwest::Response, url: &str) -> Result<Vec<u8>> {
+    let mut body = Vec::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) if body.len() + chunk.len() <= MAX_BODY_BYTES => {
+                body.extend_from_slice(&chunk)
+            }
+            Ok(Some(_)) => {
+                return Err(Error::SsoNetwork {
+                    url: url.to_string(),
+                    reason: "the answer is larger than 1 MiB".into(),
+                });
+            }
+            Ok(None) => return Ok(body),
+            Err(err) => {
+                return Err(Error::SsoNetwork {
+                    url: url.to_string(),
+                    reason: error_chain(&err),
+                });
+            }
+        }
+    }
+}
+
+/// The error names the field's place, never the body: a token answer holds secrets.
+fn parse<T: DeserializeOwned>(body: &[u8], url: &str, issuer: &str) -> Result<T> {
+    serde_json::from_slice(body).map_err(|err| Error::Sso {
+        issuer: issuer.to_string(),
+        reason: format!(
+            "{url} sent an answer doks-auth cannot read (JSON error at line {} column {})",
+            err.line(),
+            err.column()
+        ),
+    })
+}
