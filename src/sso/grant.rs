@@ -65,15 +65,24 @@ async fn auth_code(provider: &Provider, settings: &SsoSettings) -> Result<Login>
     let mut url = Url::parse(&provider.doc.authorization_endpoint).map_err(|_| {
         provider.error("its authorization_endpoint is not a URL; check the provider's setup")
     })?;
-    url.query_pairs_mut()
+    let scope = provider.scopes();
+    let mut query = url.query_pairs_mut();
+    query
         .append_pair("response_type", "code")
         .append_pair("client_id", &settings.client_id)
         .append_pair("redirect_uri", &redirect_uri)
-        .append_pair("scope", &provider.scopes())
+        .append_pair("scope", &scope);
+    // OpenID Connect Core §11: offline access needs the user's consent, asked for explicitly
+    // (providers that follow it to the letter drop `offline_access` otherwise).
+    if scope.contains("offline_access") {
+        query.append_pair("prompt", "consent");
+    }
+    query
         .append_pair("state", &state)
         .append_pair("nonce", &nonce)
         .append_pair("code_challenge", &challenge)
         .append_pair("code_challenge_method", "S256");
+    drop(query);
     let opened = browser::open(url.as_str(), settings.browser_command.as_deref());
     let what = if opened {
         "log in in the browser that opened, or open this URL"
