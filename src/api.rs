@@ -104,9 +104,9 @@ impl Client {
     pub fn new(account: &Account, started: Instant) -> Result<Self> {
         let (base_url, timeout) = (&account.api_url, account.timeout);
         let http = http::client(timeout).map_err(|err| Error::Network {
-                url: base_url.to_string(),
-                reason: error_chain(&err),
-            })?;
+            url: base_url.to_string(),
+            reason: error_chain(&err),
+        })?;
         Ok(Client {
             http,
             base_url: base_url.trim_end_matches('/').to_string(),

@@ -98,9 +98,7 @@ pub enum Error {
     #[error("single sign-on with {issuer}: {reason}")]
     Sso { issuer: String, reason: String },
 
-    #[error(
-        "single sign-on with {issuer}: the ID token was refused: {reason}; nothing was cached"
-    )]
+    #[error("single sign-on with {issuer}: the ID token was refused: {reason}; nothing was cached")]
     IdTokenRefused { issuer: String, reason: String },
 
     #[error(

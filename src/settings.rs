@@ -207,7 +207,9 @@ impl CredentialSettings {
             Err(err) => CacheChoice::Unavailable(err),
         };
         let source = match (&args.sso.sso_issuer_url, &args.sso.sso_client_id) {
-            (Some(issuer), Some(client_id)) => Source::Sso(sso_settings(&args.sso, issuer, client_id)?),
+            (Some(issuer), Some(client_id)) => {
+                Source::Sso(sso_settings(&args.sso, issuer, client_id)?)
+            }
             _ => Source::DigitalOcean {
                 account: Account::from_args(&args.account)?,
                 expiry_seconds: args.expiry_seconds,
@@ -226,7 +228,8 @@ impl CredentialSettings {
 /// SSO mode's settings. The issuer must be https (http only on loopback, for tests), as an
 /// ID token is a bearer credential.
 fn sso_settings(args: &SsoArgs, issuer: &str, client_id: &str) -> Result<SsoSettings> {
-    let invalid = |reason: &str| Error::InvalidSsoArgs(format!("--sso-issuer-url {issuer:?}: {reason}"));
+    let invalid =
+        |reason: &str| Error::InvalidSsoArgs(format!("--sso-issuer-url {issuer:?}: {reason}"));
     let url = reqwest::Url::parse(issuer).map_err(|_| invalid("not a URL"))?;
     let loopback = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
     match url.scheme() {
@@ -235,7 +238,9 @@ fn sso_settings(args: &SsoArgs, issuer: &str, client_id: &str) -> Result<SsoSett
         _ => return Err(invalid("an issuer must be https://")),
     }
     if client_id.is_empty() || client_id.chars().any(char::is_control) {
-        return Err(Error::InvalidSsoArgs("--sso-client-id is empty or has a control character".into()));
+        return Err(Error::InvalidSsoArgs(
+            "--sso-client-id is empty or has a control character".into(),
+        ));
     }
     Ok(SsoSettings {
         issuer: issuer.to_string(),

@@ -7,6 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::cache::{self, Entry};
 use crate::cli::{CacheClearArgs, CacheCommand, CacheListArgs};
+use crate::credential::SsoSession;
 use crate::settings::{self, ClusterId};
 
 pub fn run(command: &CacheCommand) -> anyhow::Result<()> {
@@ -37,7 +38,14 @@ fn list(args: &CacheListArgs) -> anyhow::Result<()> {
     }
     rows.sort();
     super::print_stdout(&super::table(
-        &["CLUSTER ID", "ACCOUNT", "EXPIRES AT", "TIME LEFT", "SERVED"],
+        &[
+            "CLUSTER ID",
+            "ACCOUNT",
+            "EXPIRES AT",
+            "TIME LEFT",
+            "SERVED",
+            "SSO LOGIN",
+        ],
         &rows,
     ))
 }
@@ -80,7 +88,23 @@ fn row(entry: &Entry, margin: Duration, now: DateTime<Utc>) -> Vec<String> {
             "no"
         }
         .to_string(),
+        sso_login(credential.sso.as_ref()),
     ]
+}
+
+/// Who is logged in, where, and whether a refresh token renews it without a browser; never a
+/// token ([`super::table`] makes the provider's text printable).
+fn sso_login(sso: Option<&SsoSession>) -> String {
+    let Some(sso) = sso else {
+        return "-".into();
+    };
+    let who = sso.email.as_deref().unwrap_or("(no email)");
+    let refresh = if sso.refresh_token.is_some() {
+        "yes"
+    } else {
+        "no"
+    };
+    format!("{who} at {} (refresh token: {refresh})", sso.issuer)
 }
 
 /// "3d 4h", "2h 55m", "4m 10s", "expired": two units are plenty to judge by.
@@ -138,20 +162,38 @@ mod tests {
                 sso: None,
             },
         };
-        let row = row(&entry, Duration::seconds(300), now);
+        let token_row = row(&entry, Duration::seconds(300), now);
         assert_eq!(
-            row,
+            token_row,
             [
                 "c1",
                 "0123456789abcdef",
                 "2026-11-23 12:04:00 UTC",
                 "4m 0s",
-                "no"
+                "no",
+                "-"
             ]
         );
         let fresh = super::row(&entry, Duration::seconds(60), now);
         assert_eq!(fresh[4], "yes");
-        assert!(!row.concat().contains("k8s-secret"));
+        assert!(!token_row.concat().contains("k8s-secret"));
+        let sso = Entry {
+            credential: Credential {
+                sso: Some(SsoSession {
+                    issuer: "https://id.example".into(),
+                    email: Some("a@example.com".into()),
+                    refresh_token: Some(Secret::new("refresh-secret")),
+                }),
+                ..entry.credential
+            },
+            ..entry
+        };
+        let sso_row = row(&sso, Duration::seconds(300), now);
+        assert_eq!(
+            sso_row[5],
+            "a@example.com at https://id.example (refresh token: yes)"
+        );
+        assert!(!sso_row.concat().contains("secret"));
     }
 
     #[test]

@@ -4,9 +4,9 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::http;
 use crate::api::{self, Cluster};
 use crate::cli::{ClustersArgs, OutputFormat};
+use crate::http;
 use crate::settings::Account;
 
 /// One cluster as `-o json` prints it: flat, with the state as `status`.

@@ -6,13 +6,13 @@ use std::time::Instant;
 use chrono::Utc;
 use log::{debug, warn};
 
-use crate::http;
 use crate::api;
 use crate::cache::{self, Cache};
 use crate::cli::GetCredentialArgs;
 use crate::credential::Credential;
 use crate::error::{Error, Result};
 use crate::exec_credential;
+use crate::http;
 use crate::settings::{CacheChoice, CredentialSettings, Source};
 use crate::sso;
 

@@ -89,10 +89,7 @@ async fn auth_code(provider: &Provider, settings: &SsoSettings) -> Result<Login>
     } else {
         "open this URL in a browser and log in"
     };
-    eprintln!(
-        "doks-auth: to log in to {}, {what}: {url}",
-        provider.issuer
-    );
+    eprintln!("doks-auth: to log in to {}, {what}: {url}", provider.issuer);
     let code = match loopback.wait(&state, &provider.issuer).await? {
         Callback::Code(code) => code,
         Callback::Refused(said) => {
@@ -124,10 +121,7 @@ async fn device_code(provider: &Provider, settings: &SsoSettings) -> Result<Logi
     let device = match provider.device_authorization(&settings.client_id).await? {
         Ok(device) => device,
         Err(err) => {
-            return Err(provider.error(format!(
-                "the device login was refused: {}",
-                err.describe()
-            )));
+            return Err(provider.error(format!("the device login was refused: {}", err.describe())));
         }
     };
     // Entra never sends verification_uri_complete: then the URI and the code.
@@ -173,10 +167,9 @@ async fn device_code(provider: &Provider, settings: &SsoSettings) -> Result<Logi
                 return Err(expired(provider));
             }
             Err(err) => {
-                return Err(provider.error(format!(
-                    "the device login was refused: {}",
-                    err.describe()
-                )));
+                return Err(
+                    provider.error(format!("the device login was refused: {}", err.describe()))
+                );
             }
         }
     }

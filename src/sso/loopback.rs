@@ -71,16 +71,27 @@ impl Loopback {
 
 /// One connection: `Ok(None)` means keep waiting.
 async fn serve(mut stream: TcpStream, state: &str, issuer: &str) -> Result<Option<Callback>> {
-    let Ok(Ok(Some(target))) = tokio::time::timeout(READ_TIMEOUT, request_target(&mut stream)).await
+    let Ok(Ok(Some(target))) =
+        tokio::time::timeout(READ_TIMEOUT, request_target(&mut stream)).await
     else {
         return Ok(None);
     };
     let Ok(url) = Url::parse("http://localhost").and_then(|base| base.join(&target)) else {
-        respond(&mut stream, 400, "That is not a request doks-auth understands.").await;
+        respond(
+            &mut stream,
+            400,
+            "That is not a request doks-auth understands.",
+        )
+        .await;
         return Ok(None);
     };
     if url.path() != "/callback" {
-        respond(&mut stream, 404, "Nothing here: doks-auth only waits for /callback.").await;
+        respond(
+            &mut stream,
+            404,
+            "Nothing here: doks-auth only waits for /callback.",
+        )
+        .await;
         return Ok(None);
     }
     let param = |name: &str| {
@@ -102,7 +113,12 @@ async fn serve(mut stream: TcpStream, state: &str, issuer: &str) -> Result<Optio
     if let Some(iss) = param("iss")
         && iss != issuer
     {
-        respond(&mut stream, 400, "The login answer came from another issuer.").await;
+        respond(
+            &mut stream,
+            400,
+            "The login answer came from another issuer.",
+        )
+        .await;
         return Err(Error::Sso {
             issuer: issuer.to_string(),
             reason: format!(

@@ -98,9 +98,9 @@ async fn credential(
         issuer: settings.issuer.clone(),
         reason,
     };
-    let id_token = answer
-        .id_token
-        .ok_or_else(|| refused("the token answer has no id_token (is `openid` an allowed scope?)".into()))?;
+    let id_token = answer.id_token.ok_or_else(|| {
+        refused("the token answer has no id_token (is `openid` an allowed scope?)".into())
+    })?;
     let check = |keys: &_| {
         verify::verify(
             id_token.expose(),
@@ -115,7 +115,9 @@ async fn credential(
         other => other,
     }
     .map_err(|refusal| match refusal {
-        Refusal::UnknownKey => refused("it is signed with a key the provider does not publish".into()),
+        Refusal::UnknownKey => {
+            refused("it is signed with a key the provider does not publish".into())
+        }
         Refusal::Invalid(reason) => refused(reason),
     })?;
     let now = Utc::now();

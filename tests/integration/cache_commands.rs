@@ -54,7 +54,7 @@ fn rows(table: &str) -> Vec<Vec<String>> {
     assert_eq!(
         header,
         [
-            "CLUSTER", "ID", "ACCOUNT", "EXPIRES", "AT", "TIME", "LEFT", "SERVED"
+            "CLUSTER", "ID", "ACCOUNT", "EXPIRES", "AT", "TIME", "LEFT", "SERVED", "SSO", "LOGIN"
         ],
         "{table}"
     );
@@ -91,7 +91,8 @@ fn list_shows_cluster_account_and_served_but_no_secret() {
     ] {
         assert_eq!(row[0], id, "{}", out.stdout);
         assert_eq!(row[1], account, "{}", out.stdout);
-        assert_eq!(row.last().unwrap(), served, "{}", out.stdout);
+        assert_eq!(row[row.len() - 2], served, "{}", out.stdout);
+        assert_eq!(row[row.len() - 1], "-", "{}", out.stdout);
     }
     for secret in [K8S_TOKEN, OTHER_K8S_TOKEN, DO_TOKEN] {
         assert!(!out.stdout.contains(secret), "{}", out.stdout);

@@ -8,12 +8,12 @@ use anyhow::Context;
 use chrono::Utc;
 use log::warn;
 
-use crate::http;
 use crate::api::{self, ApiCredentials, Cluster, DEFAULT_API_URL};
 use crate::cache::Cache;
 use crate::cli::{KubeconfigArgs, StanzaArgs};
 use crate::credential::Credential;
 use crate::error::{Error, Result};
+use crate::http;
 use crate::kubeconfig::{Entries, Names};
 use crate::settings::{self, Account, ClusterId};
 

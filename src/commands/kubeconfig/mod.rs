@@ -10,10 +10,10 @@ use anyhow::Context;
 use log::warn;
 use serde_json::Value;
 
-use crate::http;
 use crate::cache;
 use crate::cli::{KubeconfigArgs, KubeconfigCommand, KubeconfigSaveArgs, KubeconfigShowArgs};
 use crate::error::{Error, Result};
+use crate::http;
 use crate::kubeconfig::files::{self, FileLock, Files, Loaded};
 use crate::kubeconfig::{self, Removed};
 use crate::settings;
