@@ -320,7 +320,7 @@ mod tests {
 
     #[test]
     fn placeholders_never_clash_with_the_documents_own_strings() {
-        let text = "a: doksraw0z\nb: 1.10\nc: doksrawx0z\n";
+        let text = "a: [doksraw0z]\nb: 1.10\nc: doksrawx0z\nd: [0x1F]\n";
         let out = round_trip(text);
         assert_eq!(parse(&out).unwrap(), parse(text).unwrap());
         assert!(
@@ -341,7 +341,7 @@ mod tests {
     #[test]
     fn only_a_single_scalar_is_ever_written_raw() {
         // Text that did not come from parsing (a server's answer) and carries the marker.
-        for text in ["1\nkind: Injected", "{a: 1}", "1 # x", "[1]", "b: 2", ""] {
+        for text in ["1\nkind: Injected", "{a: 1}", "1 # x", "[1]", "b: 2", "", "1\r"] {
             let doc = serde_json::json!({ "a": format!("{RAW}{text}") });
             let out = to_yaml(&doc).unwrap();
             let back: Value = serde_saphyr::from_str(&out).unwrap();
