@@ -324,7 +324,11 @@ mod tests {
         let out = round_trip(text);
         assert_eq!(parse(&out).unwrap(), parse(text).unwrap());
         assert!(
-            out.contains("a: doksraw0z\n") && out.contains("b: 1.10\n"),
+            out.contains("- doksraw0z\n") && out.contains("b: 1.10\n"),
+            "{out}"
+        );
+        assert!(
+            out.contains("c: doksrawx0z\n") && out.contains("- 0x1F\n"),
             "{out}"
         );
     }
@@ -341,7 +345,15 @@ mod tests {
     #[test]
     fn only_a_single_scalar_is_ever_written_raw() {
         // Text that did not come from parsing (a server's answer) and carries the marker.
-        for text in ["1\nkind: Injected", "{a: 1}", "1 # x", "[1]", "b: 2", "", "1\r"] {
+        for text in [
+            "1\nkind: Injected",
+            "{a: 1}",
+            "1 # x",
+            "[1]",
+            "b: 2",
+            "",
+            "1\r",
+        ] {
             let doc = serde_json::json!({ "a": format!("{RAW}{text}") });
             let out = to_yaml(&doc).unwrap();
             let back: Value = serde_saphyr::from_str(&out).unwrap();
