@@ -423,3 +423,35 @@ fn no_secret_of_a_login_reaches_stderr_under_verbose() {
         }
     }
 }
+
+#[test]
+fn id_tokens_that_fail_a_check_are_refused_and_never_cached() {
+    for (defect, reason) in [
+        (
+            "signature",
+            "its signature does not match the provider's keys",
+        ),
+        ("audience", "it is meant for another client (aud)"),
+        ("expired", "it has expired"),
+        ("nonce", "its nonce is not the one doks-auth sent"),
+        ("none", "it is not a signed JWT"),
+        ("issuer", "its discovery document names another issuer"),
+    ] {
+        let op = Op::start_script("hostile.mjs", serde_json::json!({ "defect": defect }));
+        let out = run(&mut op.get_credential("login"));
+        assert_eq!(out.code, Some(1), "{defect}: {}", out.stderr);
+        assert_eq!(out.stdout, "", "{defect}");
+        let error = out
+            .stderr
+            .lines()
+            .find(|l| l.starts_with("doks-auth: error:"))
+            .unwrap_or_else(|| panic!("{defect}: {}", out.stderr));
+        assert!(error.contains(reason), "{defect}: {error}");
+        assert!(!error.contains("eyJ"), "{defect}: a token in {error}");
+        let dir = op.env.cache_dir();
+        assert!(
+            !dir.exists() || cache_entry_names(&dir).is_empty(),
+            "{defect}: cached"
+        );
+    }
+}

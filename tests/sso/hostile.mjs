@@ -1,0 +1,71 @@
+// doks-auth's own hostile OpenID provider, for what a real one never sends. OP_CONFIG as for
+// provider.mjs, plus "defect": signature (signed by a key it does not publish, under a
+// published kid), audience (for another client), expired, nonce (not the one sent), issuer
+// (the discovery document names another issuer), none (alg "none").
+// Logs in at once: /authorize redirects straight back with a code.
+import fs from 'node:fs';
+import https from 'node:https';
+import { SignJWT, exportJWK, generateKeyPair, base64url } from 'jose';
+
+const cfg = JSON.parse(process.env.OP_CONFIG);
+const published = await generateKeyPair('RS256');
+const other = await generateKeyPair('RS256');
+const jwk = { ...(await exportJWK(published.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
+let nonce = '';
+
+const server = https.createServer({ cert: fs.readFileSync(cfg.cert), key: fs.readFileSync(cfg.key) });
+server.listen(0, '127.0.0.1', () => {
+  const issuer = `https://127.0.0.1:${server.address().port}`;
+  server.on('request', async (req, res) => {
+    const url = new URL(req.url, issuer);
+    const json = (body) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    if (url.pathname === '/.well-known/openid-configuration') {
+      return json({
+        issuer: cfg.defect === 'issuer' ? `${issuer}/impostor` : issuer,
+        authorization_endpoint: `${issuer}/authorize`,
+        token_endpoint: `${issuer}/token`,
+        jwks_uri: `${issuer}/jwks`,
+      });
+    }
+    if (url.pathname === '/jwks') return json({ keys: [jwk] });
+    if (url.pathname === '/authorize') {
+      nonce = url.searchParams.get('nonce');
+      const back = new URL(url.searchParams.get('redirect_uri'));
+      back.searchParams.set('code', 'hostile-code');
+      back.searchParams.set('state', url.searchParams.get('state'));
+      res.writeHead(302, { location: back.toString() });
+      return res.end();
+    }
+    if (url.pathname === '/token') {
+      const now = Math.floor(Date.now() / 1000);
+      const claims = {
+        sub: 'mallory',
+        email: 'mallory@example.com',
+        nonce: cfg.defect === 'nonce' ? 'another-nonce' : nonce,
+      };
+      let idToken;
+      if (cfg.defect === 'none') {
+        const head = base64url.encode(JSON.stringify({ alg: 'none', typ: 'JWT' }));
+        const body = base64url.encode(JSON.stringify({
+          ...claims, iss: issuer, aud: 'doks-test', iat: now, exp: now + 3600,
+        }));
+        idToken = `${head}.${body}.`;
+      } else {
+        idToken = await new SignJWT(claims)
+          .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+          .setIssuer(issuer)
+          .setAudience(cfg.defect === 'audience' ? 'another-client' : 'doks-test')
+          .setIssuedAt(cfg.defect === 'expired' ? now - 7200 : now)
+          .setExpirationTime(cfg.defect === 'expired' ? now - 3600 : now + 3600)
+          .sign(cfg.defect === 'signature' ? other.privateKey : published.privateKey);
+      }
+      return json({ id_token: idToken, access_token: 'at', token_type: 'Bearer', expires_in: 3600 });
+    }
+    res.writeHead(404);
+    res.end();
+  });
+  console.log(`issuer ${issuer}`);
+});
