@@ -52,6 +52,22 @@ pub struct Cluster {
     pub endpoint: Option<String>,
     #[serde(default)]
     pub status: Option<ClusterStatus>,
+    #[serde(default)]
+    pub sso: Option<ClusterSso>,
+}
+
+/// A cluster's single sign-on (`models/sso.yml`).
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub struct ClusterSso {
+    #[serde(default)]
+    pub enabled: bool,
+    /// Every non-SSO credential is refused.
+    #[serde(default)]
+    pub required: bool,
+    #[serde(default)]
+    pub issuer_url: Option<String>,
+    #[serde(default)]
+    pub client_id: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
@@ -163,10 +179,35 @@ impl Client {
         })
     }
 
-    /// One GET with retries, bounded by the deadline.
+    /// `GET /v2/kubernetes/clusters/{id}/kubeconfig?type=sso`: the kubeconfig DigitalOcean
+    /// writes for an SSO cluster, as YAML text; doks-auth takes the server and CA from it.
+    pub async fn sso_kubeconfig(&self, cluster: &ClusterId) -> Result<String> {
+        let url = format!(
+            "{}/v2/kubernetes/clusters/{cluster}/kubeconfig?type=sso",
+            self.base_url
+        );
+        self.get_parsed(&url, Call::Cluster, |body| {
+            String::from_utf8(body.to_vec()).map_err(|_| "the kubeconfig is not UTF-8 text".into())
+        })
+        .await
+    }
+
+    /// One GET of JSON with retries, bounded by the deadline.
     async fn get<T: DeserializeOwned>(&self, url: &str, call: Call) -> Result<T> {
+        self.get_parsed(url, call, |body| {
+            serde_json::from_slice(body).map_err(|err| {
+                format!(
+                    "a body that is not the expected JSON ({})",
+                    describe_json_error(&err)
+                )
+            })
+        })
+        .await
+    }
+
+    async fn get_parsed<T>(&self, url: &str, call: Call, parse: Parse<T>) -> Result<T> {
         let deadline = tokio::time::Instant::from_std(self.deadline);
-        match tokio::time::timeout_at(deadline, self.get_with_retries(url, call)).await {
+        match tokio::time::timeout_at(deadline, self.get_with_retries(url, call, parse)).await {
             Ok(result) => result,
             Err(_) => Err(Error::Timeout {
                 seconds: self.timeout.as_secs(),
@@ -174,10 +215,10 @@ impl Client {
         }
     }
 
-    async fn get_with_retries<T: DeserializeOwned>(&self, url: &str, call: Call) -> Result<T> {
+    async fn get_with_retries<T>(&self, url: &str, call: Call, parse: Parse<T>) -> Result<T> {
         let mut attempt = 1;
         loop {
-            let error = match self.attempt(url, call, attempt).await {
+            let error = match self.attempt(url, call, attempt, parse).await {
                 Ok(value) => return Ok(value),
                 Err(error) if error.is_transient() && attempt < MAX_ATTEMPTS => error,
                 Err(error) => return Err(error),
@@ -204,7 +245,7 @@ impl Client {
         }
     }
 
-    async fn attempt<T: DeserializeOwned>(&self, url: &str, call: Call, attempt: u32) -> Result<T> {
+    async fn attempt<T>(&self, url: &str, call: Call, attempt: u32, parse: Parse<T>) -> Result<T> {
         let started = Instant::now();
         let network_error = |err: reqwest::Error| {
             let reason = error_chain(&err);
@@ -263,16 +304,16 @@ impl Client {
         if !status.is_success() {
             return Err(api_error(call, status, &body, retry_after, attempt).into());
         }
-        serde_json::from_slice(&body).map_err(|err| Error::UnexpectedResponse {
+        parse(&body).map_err(|what| Error::UnexpectedResponse {
             url: url.to_string(),
-            reason: format!(
-                "HTTP {status} with a body that is not the expected JSON ({}; {})",
-                one_line(&content_type),
-                describe_json_error(&err)
-            ),
+            reason: format!("HTTP {status} with {what} ({})", one_line(&content_type)),
         })
     }
 }
+
+/// Turns a successful answer's body into the value wanted; the error says what was wrong
+/// without quoting the body.
+type Parse<T> = fn(&[u8]) -> std::result::Result<T, String>;
 
 enum BodyError {
     TooLarge,

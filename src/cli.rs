@@ -197,6 +197,26 @@ pub struct StanzaArgs {
     /// Lifetime of the credentials kubectl will get, in seconds (passed on to get-credential).
     #[arg(long, value_name = "N")]
     pub expiry_seconds: Option<u64>,
+
+    /// How kubectl authenticates: a credential from DigitalOcean (token) or an ID token from
+    /// the cluster's identity provider (sso) [default: sso for a cluster with SSO enabled]
+    #[arg(long, value_name = "KIND", value_enum)]
+    pub auth: Option<AuthKind>,
+
+    /// For SSO: the loopback port of the login callback, written into the stanza (see
+    /// get-credential --help).
+    #[arg(long, value_name = "N")]
+    pub sso_local_server_port: Option<u16>,
+
+    /// For SSO: how to log in, written into the stanza.
+    #[arg(long, value_name = "GRANT", value_enum)]
+    pub sso_grant: Option<SsoGrant>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum AuthKind {
+    Token,
+    Sso,
 }
 
 #[derive(Debug, Args)]

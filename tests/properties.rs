@@ -259,6 +259,7 @@ fn entries() -> Entries {
             "--cluster-id".into(),
             "bd5f5959-5e1e-4205-a714-a914373942af".into(),
         ],
+        interactive: false,
     }
 }
 

@@ -94,6 +94,7 @@ mod tests {
             status: state.map(|s| ClusterStatus {
                 state: Some(s.into()),
             }),
+            sso: None,
         }
     }
 

@@ -54,6 +54,8 @@ pub struct Entries {
     /// The exec stanza's `command` and `args`.
     pub command: String,
     pub args: Vec<String>,
+    /// Whether the command may log in (SSO): then kubectl is told it may use the terminal.
+    pub interactive: bool,
 }
 
 impl Entries {
@@ -71,8 +73,10 @@ impl Entries {
                 "command": self.command,
                 "args": self.args,
                 "installHint": INSTALL_HINT,
-                // doks-auth never prompts; v1 requires the field.
-                "interactiveMode": "Never",
+                // v1 requires the field. A token never prompts. An SSO login needs no stdin
+                // (a browser or a device code), so IfAvailable: `Always` would make kubectl
+                // refuse to run it without a terminal (Lens, k9s, CI).
+                "interactiveMode": if self.interactive { "IfAvailable" } else { "Never" },
             }
         })
     }
@@ -425,6 +429,7 @@ mod tests {
             certificate_authority_data: "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t".repeat(8),
             command: "/usr/local/bin/doks-auth".into(),
             args: vec!["get-credential".into(), "--cluster-id".into(), ID.into()],
+            interactive: false,
         }
     }
 

@@ -17,6 +17,7 @@ mod kubeconfig_files;
 mod kubectl;
 mod secrets;
 mod sso;
+mod sso_kubectl;
 mod stress;
 mod tokens;
 

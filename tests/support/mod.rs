@@ -459,6 +459,41 @@ pub enum KubeAuth {
     Token(String),
     /// Accept only this client certificate (DER).
     ClientCert(Vec<u8>),
+    /// Accept only an ID token from `issuer` for `audience`, signed by one of `keys` (the
+    /// provider's JWKS), as a cluster's API server does for SSO.
+    IdToken {
+        keys: jsonwebtoken::jwk::JwkSet,
+        issuer: String,
+        audience: String,
+    },
+}
+
+fn id_token_checks_out(header: Option<&hyper::header::HeaderValue>, auth: &KubeAuth) -> bool {
+    let KubeAuth::IdToken {
+        keys,
+        issuer,
+        audience,
+    } = auth
+    else {
+        return false;
+    };
+    let Some(token) = header
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+    else {
+        return false;
+    };
+    let Ok(head) = jsonwebtoken::decode_header(token) else {
+        return false;
+    };
+    let Some(jwk) = head.kid.as_deref().and_then(|kid| keys.find(kid)) else {
+        return false;
+    };
+    let mut validation = jsonwebtoken::Validation::new(head.alg);
+    validation.set_issuer(&[issuer]);
+    validation.set_audience(&[audience]);
+    jsonwebtoken::DecodingKey::from_jwk(jwk)
+        .is_ok_and(|key| jsonwebtoken::decode::<Value>(token, &key, &validation).is_ok())
 }
 
 pub struct KubeApi {
@@ -490,6 +525,7 @@ impl KubeApi {
                                 .get("authorization")
                                 .is_some_and(|v| v.as_bytes() == format!("Bearer {token}").as_bytes()),
                             KubeAuth::ClientCert(der) => peer.as_deref() == Some(der.as_slice()),
+                            KubeAuth::IdToken { .. } => id_token_checks_out(req.headers().get("authorization"), &auth),
                         };
                         let (status, body) = if !allowed {
                             rej.fetch_add(1, Ordering::SeqCst);

@@ -10,7 +10,7 @@ use log::warn;
 
 use crate::api::{self, ApiCredentials, Cluster, DEFAULT_API_URL};
 use crate::cache::Cache;
-use crate::cli::{KubeconfigArgs, StanzaArgs};
+use crate::cli::{AuthKind, KubeconfigArgs, SsoGrant, StanzaArgs};
 use crate::credential::Credential;
 use crate::error::{Error, Result};
 use crate::http;
@@ -52,8 +52,9 @@ pub(super) struct Fetched {
     account: Account,
     cluster_id: ClusterId,
     pub(super) entries: Entries,
-    /// The credential minted on the way, to seed the cache; or why it cannot be used.
-    credential: std::result::Result<Credential, String>,
+    /// The credential minted on the way, to seed the cache, or why it cannot be used; none for
+    /// SSO, whose first kubectl command logs in.
+    credential: Option<std::result::Result<Credential, String>>,
 }
 
 pub(super) fn connect(args: &KubeconfigArgs, started: Instant) -> Result<(Account, api::Client)> {
@@ -93,34 +94,125 @@ pub(super) fn fetch(
         .transpose()?;
     let (account, client) = connect(args, started)?;
     let expiry_seconds = stanza.expiry_seconds.unwrap_or(DEFAULT_EXPIRY_SECONDS);
-    // One runtime for both requests: reqwest's pooled connections belong to the runtime that
+    // One runtime for every request: reqwest's pooled connections belong to the runtime that
     // opened them.
     let (cluster_id, cluster, answer) = http::block_on(async {
         let (cluster_id, cluster) = match &reference {
             ClusterRef::Id(id) => (id.clone(), client.cluster(id).await?),
             ClusterRef::Name(name) => by_name(&client, name).await?,
         };
-        let answer = client.credentials(&cluster_id, expiry_seconds).await?;
+        let answer = match sso_of(&cluster, stanza.auth)? {
+            None => Answer::Token(client.credentials(&cluster_id, expiry_seconds).await?),
+            Some(sso) => Answer::Sso(sso, client.sso_kubeconfig(&cluster_id).await?),
+        };
         Ok::<_, Error>((cluster_id, cluster, answer))
     })?;
-    let credentials_url = format!(
-        "{}/v2/kubernetes/clusters/{cluster_id}/credentials",
-        account.api_url
-    );
-    let (server, certificate_authority_data, answer) = endpoint(answer, &credentials_url)?;
+    let url = |path: &str| {
+        format!(
+            "{}/v2/kubernetes/clusters/{cluster_id}/{path}",
+            account.api_url
+        )
+    };
+    let mut exec = exec_args(&cluster_id, args, stanza, &account.api_url, cache_dir);
+    let (server, certificate_authority_data, credential, interactive) = match answer {
+        Answer::Token(answer) => {
+            let (server, ca, answer) = endpoint(answer, &url("credentials"))?;
+            (
+                server,
+                ca,
+                Some(Credential::from_api(answer, Utc::now())),
+                false,
+            )
+        }
+        Answer::Sso((issuer, client_id), yaml) => {
+            let (server, ca) = sso_endpoint(&yaml, &url("kubeconfig?type=sso"))?;
+            exec.extend([
+                "--sso-issuer-url".into(),
+                issuer,
+                "--sso-client-id".into(),
+                client_id,
+            ]);
+            if let Some(port) = stanza.sso_local_server_port {
+                exec.extend(["--sso-local-server-port".into(), port.to_string()]);
+            }
+            if stanza.sso_grant == Some(SsoGrant::DeviceCode) {
+                exec.extend(["--sso-grant".into(), "device-code".into()]);
+            }
+            // No credential to seed: the first kubectl command logs in.
+            (server, ca, None, true)
+        }
+    };
     let entries = Entries {
         names: names(&cluster, args),
         server,
         certificate_authority_data,
         command,
-        args: exec_args(&cluster_id, args, stanza, &account.api_url, cache_dir),
+        args: exec,
+        interactive,
     };
     Ok(Fetched {
-        credential: Credential::from_api(answer, Utc::now()),
+        credential,
         account,
         cluster_id,
         entries,
     })
+}
+
+/// What DigitalOcean gave for the stanza: a credential (and the endpoint with it), or for SSO
+/// the issuer and client, and DigitalOcean's own SSO kubeconfig (for the endpoint).
+enum Answer {
+    Token(ApiCredentials),
+    Sso((String, String), String),
+}
+
+/// The issuer and client id when the stanza is to use SSO: `--auth`, else the cluster's own
+/// default (SSO when enabled). A choice the cluster cannot honour is a clear error.
+fn sso_of(cluster: &Cluster, auth: Option<AuthKind>) -> Result<Option<(String, String)>> {
+    let sso = cluster.sso.as_ref().filter(|s| s.enabled);
+    let name = crate::error::one_line(&cluster.name);
+    match (auth, sso) {
+        (Some(AuthKind::Token), Some(sso)) if sso.required => Err(Error::InvalidSsoArgs(format!(
+            "cluster {name:?} requires single sign-on, so a DigitalOcean credential (--auth token) would be refused; leave out --auth"
+        ))),
+        (Some(AuthKind::Token), _) | (None, None) => Ok(None),
+        (Some(AuthKind::Sso), None) => Err(Error::InvalidSsoArgs(format!(
+            "cluster {name:?} has no single sign-on, so --auth sso cannot work; leave out --auth"
+        ))),
+        (_, Some(sso)) => {
+            let issuer = sso.issuer_url.clone().unwrap_or_default();
+            let client_id = sso.client_id.clone().unwrap_or_default();
+            let printable = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_graphic());
+            if !issuer.starts_with("https://") || !printable(&issuer) || !printable(&client_id) {
+                return Err(Error::UnexpectedResponse {
+                    url: format!(
+                        "/v2/kubernetes/clusters/{}",
+                        crate::error::one_line(&cluster.id)
+                    ),
+                    reason: "the cluster's sso has no usable https issuer_url and client_id".into(),
+                });
+            }
+            Ok(Some((issuer, client_id)))
+        }
+    }
+}
+
+/// The server and CA of the first cluster in DigitalOcean's SSO kubeconfig.
+fn sso_endpoint(yaml: &str, url: &str) -> Result<(String, String)> {
+    let unexpected = |reason: &str| Error::UnexpectedResponse {
+        url: url.to_string(),
+        reason: reason.to_string(),
+    };
+    let doc = crate::kubeconfig::parse(yaml).map_err(|reason| unexpected(&reason))?;
+    let cluster = &doc["clusters"][0]["cluster"];
+    let field = |name: &str| {
+        cluster[name]
+            .as_str()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .ok_or_else(|| unexpected(&format!("the kubeconfig has no {name}")))
+    };
+    Ok((field("server")?, field("certificate-authority-data")?))
 }
 
 /// Takes the server and CA out of the credentials answer; the rest is the credential itself.
@@ -286,8 +378,9 @@ fn invoked_as(
 /// same token and API URL. A failure only costs that first command a request.
 pub(super) fn seed_cache(args: &KubeconfigArgs, fetched: &Fetched) {
     let credential = match &fetched.credential {
-        Ok(credential) => credential,
-        Err(reason) => {
+        None => return,
+        Some(Ok(credential)) => credential,
+        Some(Err(reason)) => {
             warn!("the credential DigitalOcean sent was not cached: {reason}");
             return;
         }
@@ -330,6 +423,7 @@ mod tests {
             version: String::new(),
             endpoint: None,
             status: None,
+            sso: None,
         }
     }
 
@@ -384,6 +478,9 @@ mod tests {
         let mut stanza = StanzaArgs {
             exec_command: None,
             expiry_seconds: None,
+            auth: None,
+            sso_local_server_port: None,
+            sso_grant: None,
         };
         assert_eq!(
             exec_args(&id, &args(), &stanza, DEFAULT_API_URL, None),
