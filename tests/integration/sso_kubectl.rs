@@ -117,34 +117,32 @@ fn kubeconfig_save_of_an_sso_cluster_then_kubectl_logs_in_once() {
 
 #[test]
 fn auth_choices_the_cluster_cannot_honour_are_clear_errors() {
-    let api = DoApi::start();
     let env = TestEnv::new();
+    let show = |api: &DoApi, auth: &str, says: &str| {
+        let out = run(env
+            .doks_auth()
+            .args([
+                "kubeconfig",
+                "show",
+                "prod",
+                "--auth",
+                auth,
+                "--api-url",
+                &api.url(),
+            ])
+            .env("DIGITALOCEAN_ACCESS_TOKEN", DO_TOKEN));
+        assert_eq!(out.code, Some(2), "{}", out.stderr);
+        assert!(out.stderr.contains(says), "{}", out.stderr);
+    };
+    let required = DoApi::start();
     sso_cluster(
-        &api,
+        &required,
         "https://id.example",
         "https://127.0.0.1:1",
         "Q0E=",
         true,
     );
-    let out = run(env
-        .doks_auth()
-        .args([
-            "kubeconfig",
-            "show",
-            "prod",
-            "--auth",
-            "token",
-            "--api-url",
-            &api.url(),
-        ])
-        .env("DIGITALOCEAN_ACCESS_TOKEN", DO_TOKEN));
-    assert_eq!(out.code, Some(2), "{}", out.stderr);
-    assert!(
-        out.stderr.contains("requires single sign-on"),
-        "{}",
-        out.stderr
-    );
-
+    show(&required, "token", "requires single sign-on");
     let plain = DoApi::start();
     plain.serve_clusters(&[cluster_json(
         CLUSTER_ID,
@@ -152,22 +150,5 @@ fn auth_choices_the_cluster_cannot_honour_are_clear_errors() {
         "nyc1",
         "https://127.0.0.1:1",
     )]);
-    let out = run(env
-        .doks_auth()
-        .args([
-            "kubeconfig",
-            "show",
-            "prod",
-            "--auth",
-            "sso",
-            "--api-url",
-            &plain.url(),
-        ])
-        .env("DIGITALOCEAN_ACCESS_TOKEN", DO_TOKEN));
-    assert_eq!(out.code, Some(2), "{}", out.stderr);
-    assert!(
-        out.stderr.contains("has no single sign-on"),
-        "{}",
-        out.stderr
-    );
+    show(&plain, "sso", "has no single sign-on");
 }
