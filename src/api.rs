@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, Call, Error, Result, one_line};
-use crate::http::{self, error_chain, is_tls_failure};
+use crate::http::{self, BodyError, error_chain, is_tls_failure, read_capped};
 use crate::secret::Secret;
 use crate::settings::{Account, ClusterId};
 
@@ -291,16 +291,18 @@ impl Client {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("no content type")
             .to_string();
-        let body = read_capped(response).await.map_err(|reason| match reason {
-            BodyError::TooLarge => Error::UnexpectedResponse {
-                url: url.to_string(),
-                reason: format!(
-                    "HTTP {status} with a body over {} MiB",
-                    MAX_BODY_BYTES >> 20
-                ),
-            },
-            BodyError::Transport(err) => network_error(err),
-        })?;
+        let body = read_capped(response, MAX_BODY_BYTES)
+            .await
+            .map_err(|reason| match reason {
+                BodyError::TooLarge => Error::UnexpectedResponse {
+                    url: url.to_string(),
+                    reason: format!(
+                        "HTTP {status} with a body over {} MiB",
+                        MAX_BODY_BYTES >> 20
+                    ),
+                },
+                BodyError::Transport(err) => network_error(err),
+            })?;
         if !status.is_success() {
             return Err(api_error(call, status, &body, retry_after, attempt).into());
         }
@@ -314,28 +316,6 @@ impl Client {
 /// Turns a successful answer's body into the value wanted; the error says what was wrong
 /// without quoting the body.
 type Parse<T> = fn(&[u8]) -> std::result::Result<T, String>;
-
-enum BodyError {
-    TooLarge,
-    Transport(reqwest::Error),
-}
-
-async fn read_capped(mut response: reqwest::Response) -> Result<Vec<u8>, BodyError> {
-    if response
-        .content_length()
-        .is_some_and(|len| len > MAX_BODY_BYTES as u64)
-    {
-        return Err(BodyError::TooLarge);
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(BodyError::Transport)? {
-        if body.len() + chunk.len() > MAX_BODY_BYTES {
-            return Err(BodyError::TooLarge);
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
-}
 
 fn api_error(
     call: Call,

@@ -58,3 +58,30 @@ pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
     }
     one_line(&parts.join(": "))
 }
+
+pub enum BodyError {
+    TooLarge,
+    Transport(reqwest::Error),
+}
+
+/// The body, refused once it passes `max` bytes: real answers are a few KiB, and anything far
+/// larger is not the server we meant to talk to.
+pub async fn read_capped(
+    mut response: reqwest::Response,
+    max: usize,
+) -> std::result::Result<Vec<u8>, BodyError> {
+    if response
+        .content_length()
+        .is_some_and(|len| len > max as u64)
+    {
+        return Err(BodyError::TooLarge);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(BodyError::Transport)? {
+        if body.len() + chunk.len() > max {
+            return Err(BodyError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}

@@ -10,12 +10,14 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::{Error, Result, one_line};
-use crate::http::{self, error_chain};
+use crate::http::{self, BodyError, error_chain, read_capped};
 use crate::secret::Secret;
 
 /// Scopes doctl asks for: DigitalOcean's clusters read `email` and `team_role`.
 const SCOPES: &str = "openid email team_role";
-/// Bound on each request; a login's own bound is `--login-timeout`.
+/// Bound on each request, whole answer included (the client's own timeout covers only the
+/// connect): a provider that accepts and never answers must not hang kubectl under the lock.
+/// A login's own bound is `--login-timeout`.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 const MAX_BODY_BYTES: usize = 1 << 20;
 
@@ -167,6 +169,7 @@ impl Provider {
         let response = self
             .http
             .post(url)
+            .timeout(REQUEST_TIMEOUT)
             .header(reqwest::header::ACCEPT, "application/json")
             .form(form)
             .send()
@@ -197,6 +200,7 @@ async fn get_json<T: DeserializeOwned>(
 ) -> Result<T> {
     let response = http
         .get(url)
+        .timeout(REQUEST_TIMEOUT)
         .header(reqwest::header::ACCEPT, "application/json")
         .send()
         .await
@@ -221,28 +225,16 @@ async fn get_json<T: DeserializeOwned>(
     parse(&body, url, issuer)
 }
 
-async fn read_body(mut response: reqwest::Response, url: &str) -> Result<Vec<u8>> {
-    let mut body = Vec::new();
-    loop {
-        match response.chunk().await {
-            Ok(Some(chunk)) if body.len() + chunk.len() <= MAX_BODY_BYTES => {
-                body.extend_from_slice(&chunk)
-            }
-            Ok(Some(_)) => {
-                return Err(Error::SsoNetwork {
-                    url: url.to_string(),
-                    reason: "the answer is larger than 1 MiB".into(),
-                });
-            }
-            Ok(None) => return Ok(body),
-            Err(err) => {
-                return Err(Error::SsoNetwork {
-                    url: url.to_string(),
-                    reason: error_chain(&err),
-                });
-            }
-        }
-    }
+async fn read_body(response: reqwest::Response, url: &str) -> Result<Vec<u8>> {
+    read_capped(response, MAX_BODY_BYTES)
+        .await
+        .map_err(|err| Error::SsoNetwork {
+            url: url.to_string(),
+            reason: match err {
+                BodyError::TooLarge => "the answer is larger than 1 MiB".into(),
+                BodyError::Transport(err) => error_chain(&err),
+            },
+        })
 }
 
 /// The error names the field's place, never the body: a token answer holds secrets.
