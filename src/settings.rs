@@ -116,6 +116,30 @@ fn normalize_api_url(raw: &str) -> Result<String> {
     }
 }
 
+/// An issuer and client id fit to use and to write into a kubeconfig: the issuer https (http
+/// only on loopback, like `--api-url`: codes and tokens are bearer secrets), both printable
+/// ASCII. Only http is parsed, so an https issuer costs a cache hit nothing.
+pub fn check_sso(issuer: &str, client_id: &str) -> std::result::Result<(), String> {
+    let printable = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_graphic());
+    let secure = issuer
+        .strip_prefix("https://")
+        .is_some_and(|rest| !rest.is_empty())
+        || (issuer.starts_with("http://")
+            && reqwest::Url::parse(issuer).is_ok_and(|url| is_loopback(&url)));
+    if !secure || !printable(issuer) {
+        return Err(format!(
+            "--sso-issuer-url {:?}: an issuer must be an https:// URL (http:// only on this machine: 127.0.0.1, ::1, localhost)",
+            crate::error::one_line(issuer)
+        ));
+    }
+    if !printable(client_id) {
+        return Err(
+            "--sso-client-id is empty or has a space, control or non-ASCII character".into(),
+        );
+    }
+    Ok(())
+}
+
 /// 127.0.0.0/8, ::1 and `localhost`: the only hosts a token may be sent to in clear text,
 /// since the traffic never leaves the machine.
 fn is_loopback(url: &reqwest::Url) -> bool {
@@ -225,23 +249,9 @@ impl CredentialSettings {
     }
 }
 
-/// SSO mode's settings. The issuer must be https (http only on loopback, for tests), as an
-/// ID token is a bearer credential.
+/// SSO mode's settings.
 fn sso_settings(args: &SsoArgs, issuer: &str, client_id: &str) -> Result<SsoSettings> {
-    let invalid =
-        |reason: &str| Error::InvalidSsoArgs(format!("--sso-issuer-url {issuer:?}: {reason}"));
-    let url = reqwest::Url::parse(issuer).map_err(|_| invalid("not a URL"))?;
-    let loopback = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
-    match url.scheme() {
-        "https" => {}
-        "http" if loopback => {}
-        _ => return Err(invalid("an issuer must be https://")),
-    }
-    if client_id.is_empty() || client_id.chars().any(char::is_control) {
-        return Err(Error::InvalidSsoArgs(
-            "--sso-client-id is empty or has a control character".into(),
-        ));
-    }
+    check_sso(issuer, client_id).map_err(Error::InvalidSsoArgs)?;
     Ok(SsoSettings {
         issuer: issuer.to_string(),
         client_id: client_id.to_string(),
@@ -258,6 +268,29 @@ fn sso_settings(args: &SsoArgs, issuer: &str, client_id: &str) -> Result<SsoSett
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sso_issuers_must_be_https_or_loopback_and_printable() {
+        for good in [
+            "https://id.example",
+            "http://127.0.0.1:5556",
+            "http://localhost:8080/dex",
+        ] {
+            assert_eq!(check_sso(good, "client"), Ok(()), "{good}");
+        }
+        for bad in [
+            "http://id.example",
+            "https://",
+            "ftp://id.example",
+            "https://id.example/\n",
+            "id.example",
+        ] {
+            assert!(check_sso(bad, "client").is_err(), "{bad}");
+        }
+        for bad in ["", "a b", "k\u{1b}"] {
+            assert!(check_sso("https://id.example", bad).is_err(), "{bad:?}");
+        }
+    }
 
     #[test]
     fn uuids_are_accepted() {

@@ -181,16 +181,15 @@ fn sso_of(cluster: &Cluster, auth: Option<AuthKind>) -> Result<Option<(String, S
         (_, Some(sso)) => {
             let issuer = sso.issuer_url.clone().unwrap_or_default();
             let client_id = sso.client_id.clone().unwrap_or_default();
-            let printable = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_graphic());
-            if !issuer.starts_with("https://") || !printable(&issuer) || !printable(&client_id) {
-                return Err(Error::UnexpectedResponse {
+            settings::check_sso(&issuer, &client_id).map_err(|reason| {
+                Error::UnexpectedResponse {
                     url: format!(
                         "/v2/kubernetes/clusters/{}",
                         crate::error::one_line(&cluster.id)
                     ),
-                    reason: "the cluster's sso has no usable https issuer_url and client_id".into(),
-                });
-            }
+                    reason: format!("the cluster's sso settings cannot be used: {reason}"),
+                }
+            })?;
             Ok(Some((issuer, client_id)))
         }
     }
