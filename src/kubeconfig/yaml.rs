@@ -170,16 +170,11 @@ fn to_value(node: Spanned<Node>, source: &str) -> Value {
                 .byte_offset()
                 .zip(span.byte_len())
                 .and_then(|(at, len)| source.get(at as usize..(at + len) as usize));
-            match (scalar.value(), written) {
-                (Some(value), Some(text)) if is_raw(text, scalar, &value) => {
-                    Value::String(format!("{RAW}{text}"))
-                }
-                (Some(value), _) => value,
-                (None, Some(text)) if is_raw(text, scalar, &Value::Null) => {
-                    Value::String(format!("{RAW}{text}"))
-                }
+            let value = scalar.value();
+            match written.filter(|text| is_raw(text, scalar, value.as_ref())) {
+                Some(text) => Value::String(format!("{RAW}{text}")),
                 // A float JSON cannot hold, and no text to keep: null, as serde_json does.
-                (None, _) => Value::Null,
+                None => value.unwrap_or(Value::Null),
             }
         }
     }
@@ -188,9 +183,10 @@ fn to_value(node: Spanned<Node>, source: &str) -> Value {
 /// Whether `text`, the scalar as written, must be kept: it is not what writing `value` gives,
 /// and on its own it still reads as the same scalar (a tag such as `!!float 1` is not part of
 /// the text, and `1` alone would read as an integer).
-fn is_raw(text: &str, scalar: Scalar, value: &Value) -> bool {
-    let canonical = serde_saphyr::to_string(value).unwrap_or_default();
-    canonical.trim_end() != text && reads_as(text) == Some(scalar)
+/// `value` is `None` for a float JSON cannot hold (`.inf`): only its text can keep it.
+fn is_raw(text: &str, scalar: Scalar, value: Option<&Value>) -> bool {
+    let canonical = value.map(|v| serde_saphyr::to_string(v).unwrap_or_default());
+    canonical.as_deref().map(str::trim_end) != Some(text) && reads_as(text) == Some(scalar)
 }
 
 /// The non-string scalar `text` reads as on its own, if it is one line of printable ASCII

@@ -322,7 +322,10 @@ fn a_login_nobody_finishes_ends_at_the_login_timeout() {
 fn a_busy_callback_port_fails_at_once_naming_the_flag() {
     let op = Op::start(serde_json::json!({}));
     let _taken = std::net::TcpListener::bind(("127.0.0.1", op.port)).unwrap();
+    let started = Instant::now();
+    // Failing late would mean waiting out the 300 s login timeout.
     let out = run(&mut op.get_credential("login"));
+    assert!(started.elapsed() < Duration::from_secs(30));
     assert_eq!(out.code, Some(1));
     assert!(
         out.stderr.contains("--sso-local-server-port"),
@@ -377,7 +380,10 @@ fn device_code_login_prints_a_url_and_needs_no_browser_here() {
     let json: Value = serde_json::from_slice(&out.stdout).unwrap();
     let token = json["status"]["token"].as_str().unwrap();
     assert_eq!(claims(token)["aud"], CLIENT_ID);
-    assert_eq!(op.browsers(), 0);
+    assert_eq!(
+        op.token_requests("urn:ietf:params:oauth:grant-type:device_code 200"),
+        1
+    );
 }
 
 #[test]
