@@ -121,6 +121,8 @@ async fn credential(
         Refusal::Invalid(reason) => refused(reason),
     })?;
     let now = Utc::now();
+    // jsonwebtoken lets `exp` be up to its leeway in the past; kubectl must never be handed a
+    // token that has already expired.
     if verified.expires_at <= now {
         return Err(refused(
             "it has expired (if it was just issued, check this machine's clock)".into(),
