@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::api::DEFAULT_API_URL;
+use crate::digitalocean::DEFAULT_API_URL;
 use crate::exec_credential::ApiVersion;
 use crate::secret::Secret;
 
@@ -292,6 +292,21 @@ pub struct CacheClearArgs {
 
     #[command(flatten)]
     pub cache: CacheDirArg,
+}
+
+/// `--api-version`'s values. Implemented here, not derived on the type, so that clap stays
+/// inside `cli`.
+impl clap::ValueEnum for ApiVersion {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[ApiVersion::V1, ApiVersion::V1beta1]
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(match self {
+            ApiVersion::V1 => "v1",
+            ApiVersion::V1beta1 => "v1beta1",
+        }))
+    }
 }
 
 #[cfg(test)]

@@ -1,13 +1,44 @@
-//! A cluster credential as doks-auth keeps it: decoded from DigitalOcean's answer, stored in the
-//! cache, and turned into an ExecCredential. Also the rules for how long it may be handed out.
+//! The small types every step shares, so that none has to import another step for them: the
+//! cluster id, and a cluster credential as doks-auth keeps it (from DigitalOcean or from single
+//! sign-on), stored in the cache and turned into an ExecCredential. Also the rules for how long
+//! a credential may be handed out.
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
+use std::fmt;
+
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::api::ApiCredentials;
+use crate::error::{Error, Result};
 use crate::secret::Secret;
+
+/// A DigitalOcean cluster id, safe to put in a URL path and a file name.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ClusterId(String);
+
+impl ClusterId {
+    /// DigitalOcean ids are UUIDs. Anything outside `[A-Za-z0-9-]` could walk out of the cache
+    /// folder (`../x`, `a/b`) or change the request (`?`, `%`, `#`), so it is refused outright.
+    pub fn parse(raw: &str) -> Result<Self> {
+        let valid = !raw.is_empty()
+            && raw.len() <= 128
+            && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        if valid {
+            Ok(ClusterId(raw.to_string()))
+        } else {
+            Err(Error::InvalidClusterId(crate::error::one_line(raw)))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ClusterId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Credential {
@@ -40,47 +71,6 @@ pub struct SsoSession {
 }
 
 impl Credential {
-    /// Checks and decodes DigitalOcean's answer. The error is a reason for an "unexpected
-    /// response" message; it never quotes a credential.
-    pub fn from_api(answer: ApiCredentials, fetched_at: DateTime<Utc>) -> Result<Self, String> {
-        let token = answer.token.filter(|t| !t.expose().is_empty());
-        let (client_certificate, client_key) =
-            match (answer.client_certificate_data, answer.client_key_data) {
-                (Some(cert), Some(key)) => (
-                    Some(decode_pem("client_certificate_data", &cert)?),
-                    Some(decode_pem("client_key_data", &key)?),
-                ),
-                (Some(_), None) => {
-                    return Err("client_certificate_data came without client_key_data".into());
-                }
-                (None, Some(_)) => {
-                    return Err("client_key_data came without client_certificate_data".into());
-                }
-                (None, None) => (None, None),
-            };
-        if token.is_none() && client_certificate.is_none() {
-            return Err("the answer holds neither a token nor a client certificate".into());
-        }
-        let raw_expiry = answer.expires_at.ok_or("the answer has no expires_at")?;
-        // The value is not quoted back: a confused server could have put anything there.
-        let expires_at = DateTime::parse_from_rfc3339(&raw_expiry)
-            .map_err(|_| "expires_at is not an RFC 3339 timestamp".to_string())?
-            .with_timezone(&Utc);
-        if expires_at <= fetched_at {
-            return Err(format!(
-                "the credential expired at {expires_at} already, before it was issued (is this machine's clock right?)"
-            ));
-        }
-        Ok(Credential {
-            token,
-            client_certificate,
-            client_key,
-            expires_at,
-            fetched_at,
-            sso: None,
-        })
-    }
-
     /// How long before expiry to stop handing this credential out: the margin asked for, but
     /// never more than half the lifetime, so a short-lived credential is still reused.
     pub fn margin(&self, wanted: Duration) -> Duration {
@@ -103,112 +93,24 @@ impl Credential {
     }
 }
 
-fn decode_pem(field: &str, data: &Secret) -> Result<Secret, String> {
-    let bytes = STANDARD
-        .decode(data.expose().trim())
-        .map_err(|_| format!("{field} is not valid base64"))?;
-    let text =
-        String::from_utf8(bytes).map_err(|_| format!("{field} does not decode to PEM text"))?;
-    if !text.contains("-----BEGIN ") {
-        return Err(format!("{field} does not decode to PEM text"));
-    }
-    Ok(Secret::new(text))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const CERT_PEM: &str = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
-    const KEY_PEM: &str = "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n";
 
     fn now() -> DateTime<Utc> {
         "2026-11-23T12:00:00Z".parse().unwrap()
     }
 
-    fn answer() -> ApiCredentials {
-        ApiCredentials {
-            token: Some(Secret::new("k8s-token")),
-            expires_at: Some("2026-11-23T15:00:00.889080521Z".into()),
-            ..Default::default()
-        }
-    }
-
-    #[test]
-    fn token_answer_with_nanosecond_expiry() {
-        let cred = Credential::from_api(answer(), now()).unwrap();
-        assert_eq!(cred.token.unwrap().expose(), "k8s-token");
-        assert_eq!(
-            cred.expires_at.to_rfc3339(),
-            "2026-11-23T15:00:00.889080521+00:00"
-        );
-    }
-
-    #[test]
-    fn certificate_answer_is_decoded_to_pem() {
-        let mut a = answer();
-        a.token = None;
-        a.client_certificate_data = Some(Secret::new(STANDARD.encode(CERT_PEM)));
-        a.client_key_data = Some(Secret::new(STANDARD.encode(KEY_PEM)));
-        let cred = Credential::from_api(a, now()).unwrap();
-        assert_eq!(cred.client_certificate.unwrap().expose(), CERT_PEM);
-        assert_eq!(cred.client_key.unwrap().expose(), KEY_PEM);
-    }
-
-    #[test]
-    fn malformed_answers_are_rejected_without_quoting_secrets() {
-        type Change = Box<dyn Fn(&mut ApiCredentials)>;
-        let cases: Vec<(Change, &str)> = vec![
-            (Box::new(|a| a.token = None), "neither a token"),
-            (
-                Box::new(|a| a.token = Some(Secret::new(""))),
-                "neither a token",
-            ),
-            (Box::new(|a| a.expires_at = None), "no expires_at"),
-            (
-                Box::new(|a| a.expires_at = Some("tomorrow".into())),
-                "not an RFC 3339",
-            ),
-            (
-                Box::new(|a| a.expires_at = Some("2020-01-01T00:00:00Z".into())),
-                "expired",
-            ),
-            (
-                Box::new(|a| {
-                    a.client_certificate_data = Some(Secret::new(STANDARD.encode(CERT_PEM)))
-                }),
-                "without client_key_data",
-            ),
-            (
-                Box::new(|a| {
-                    a.client_certificate_data = Some(Secret::new("!!secret!!"));
-                    a.client_key_data = Some(Secret::new(STANDARD.encode(KEY_PEM)));
-                }),
-                "not valid base64",
-            ),
-            (
-                Box::new(|a| {
-                    a.client_certificate_data = Some(Secret::new(STANDARD.encode("secret junk")));
-                    a.client_key_data = Some(Secret::new(STANDARD.encode(KEY_PEM)));
-                }),
-                "does not decode to PEM",
-            ),
-        ];
-        for (change, expected) in cases {
-            let mut a = answer();
-            change(&mut a);
-            let err = Credential::from_api(a, now()).unwrap_err();
-            assert!(err.contains(expected), "{err}");
-            assert!(
-                !err.contains("secret") && !err.contains("k8s-token"),
-                "{err}"
-            );
-        }
-    }
-
     #[test]
     fn margin_is_capped_at_half_the_lifetime() {
-        let cred = Credential::from_api(answer(), now()).unwrap(); // 3 h lifetime
+        let cred = Credential {
+            token: Some(Secret::new("k8s-token")),
+            client_certificate: None,
+            client_key: None,
+            expires_at: now() + Duration::hours(3),
+            fetched_at: now(),
+            sso: None,
+        };
         assert_eq!(cred.margin(Duration::seconds(300)), Duration::seconds(300));
         let short = Credential {
             expires_at: now() + Duration::seconds(120),

@@ -4,8 +4,6 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use crate::exec_credential::SUPPORTED_VERSIONS;
-
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[derive(Debug, thiserror::Error)]
@@ -15,7 +13,7 @@ pub enum Error {
     )]
     InvalidClusterId(String),
 
-    #[error("KUBERNETES_EXEC_INFO {0} (supported: {SUPPORTED_VERSIONS})")]
+    #[error("KUBERNETES_EXEC_INFO {0}")]
     ExecInfo(String),
 
     #[error("invalid API URL {url:?}: {reason}")]

@@ -11,7 +11,7 @@ pub const SUPPORTED_VERSIONS: &str =
     "client.authentication.k8s.io/v1, client.authentication.k8s.io/v1beta1";
 
 /// The `client.authentication.k8s.io` versions kubectl accepts from a plugin.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ApiVersion {
     V1,
     V1beta1,
@@ -39,17 +39,21 @@ impl ApiVersion {
             return Ok(flag.unwrap_or(ApiVersion::V1beta1));
         };
         let info: ExecInfo = serde_json::from_str(raw)
-            .map_err(|err| Error::ExecInfo(format!("is not a valid ExecCredential: {err}")))?;
+            .map_err(|err| unsupported(format!("is not a valid ExecCredential: {err}")))?;
         match info.api_version.as_deref() {
             Some("client.authentication.k8s.io/v1") => Ok(ApiVersion::V1),
             Some("client.authentication.k8s.io/v1beta1") => Ok(ApiVersion::V1beta1),
-            Some(other) => Err(Error::ExecInfo(format!(
+            Some(other) => Err(unsupported(format!(
                 "asks for apiVersion {:?}, which doks-auth does not support; set the kubeconfig's exec apiVersion to one that is",
                 crate::error::one_line(other)
             ))),
-            None => Err(Error::ExecInfo("has no apiVersion".into())),
+            None => Err(unsupported("has no apiVersion".into())),
         }
     }
+}
+
+fn unsupported(what: String) -> Error {
+    Error::ExecInfo(format!("{what} (supported: {SUPPORTED_VERSIONS})"))
 }
 
 #[derive(Serialize)]

@@ -1,16 +1,18 @@
 //! doks-auth: a kubectl exec credential plugin for DigitalOcean Kubernetes.
 //!
 //! The flow of `get-credential`, one module per step:
-//! [`cli`] (arguments) → [`settings`] (+ [`token`]) → [`cache`] or [`api`] → [`credential`] →
-//! [`exec_credential`] → stdout. The other commands live in [`commands`]; `kubeconfig save`,
-//! `show` and `remove` edit the file through [`kubeconfig`].
+//! [`cli`] (arguments) → [`settings`] → [`serve`]: the [`cache`], or a [`source`]
+//! ([`digitalocean`] or [`sso`]) → [`credential`] → [`exec_credential`] → stdout.
+//! The other commands live in [`commands`]; `kubeconfig save`, `show` and `remove` edit the file
+//! through [`kubeconfig`]. [`credential`], [`error`] and [`secret`] are the small shared types
+//! that every step may import; nothing imports a step above it.
 
-pub mod api;
 pub mod atomic_file;
 pub mod cache;
 pub mod cli;
 pub mod commands;
 pub mod credential;
+pub mod digitalocean;
 pub mod error;
 pub mod exec_credential;
 pub mod http;
@@ -18,9 +20,10 @@ pub mod kubeconfig;
 pub mod logging;
 pub mod process;
 pub mod secret;
+pub mod serve;
 pub mod settings;
+pub mod source;
 pub mod sso;
-pub mod token;
 
 use std::process::ExitCode;
 

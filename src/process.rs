@@ -18,3 +18,9 @@ pub fn disable_core_dumps() {
         libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0)
     };
 }
+
+/// The effective user id: files and folders doks-auth trusts must belong to it.
+pub fn current_uid() -> u32 {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() }
+}

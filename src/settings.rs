@@ -1,84 +1,28 @@
 //! Validated settings: what the command line and the environment ask for, checked once, before
 //! any file is touched or any request is made. Nothing past this point sees clap's types.
 
-use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use sha2::{Digest, Sha256};
-
 use crate::cli::{AccountArgs, CacheDirArg, GetCredentialArgs, SsoArgs, SsoGrant};
+use crate::credential::ClusterId;
+use crate::digitalocean::{Account, token};
 use crate::error::{Error, Result};
 use crate::exec_credential::ApiVersion;
 use crate::secret::Secret;
+use crate::source::Source;
 use crate::sso::{Grant, SsoSettings};
-use crate::token;
 
-/// A DigitalOcean cluster id, safe to put in a URL path and a file name.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct ClusterId(String);
-
-impl ClusterId {
-    /// DigitalOcean ids are UUIDs. Anything outside `[A-Za-z0-9-]` could walk out of the cache
-    /// folder (`../x`, `a/b`) or change the request (`?`, `%`, `#`), so it is refused outright.
-    pub fn parse(raw: &str) -> Result<Self> {
-        let valid = !raw.is_empty()
-            && raw.len() <= 128
-            && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
-        if valid {
-            Ok(ClusterId(raw.to_string()))
-        } else {
-            Err(Error::InvalidClusterId(crate::error::one_line(raw)))
-        }
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for ClusterId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// Whose credentials these are: an API endpoint and a token for it.
-#[derive(Debug, Clone)]
-pub struct Account {
-    pub api_url: String,
-    pub token: Secret,
-    /// Bounds each command's API work, retries and lock waits included.
-    pub timeout: Duration,
-}
-
-impl Account {
-    /// Hex digits in a [`fingerprint`](Self::fingerprint); cache file names carry one.
-    pub const FINGERPRINT_LEN: usize = 16;
-
-    pub fn from_args(args: &AccountArgs) -> Result<Self> {
-        let api_url = normalize_api_url(&args.api_url)?;
-        let flag = args.access_token.as_ref().map(Secret::expose);
-        let token = token::resolve(flag, args.context.as_deref())?;
-        Ok(Account {
-            api_url,
-            token,
-            timeout: Duration::from_secs(args.timeout),
-        })
-    }
-
-    /// A short, one-way name for the account: it keys the cache, so two tokens or API URLs
-    /// never share an entry, and it can be shown without revealing the token.
-    pub fn fingerprint(&self) -> String {
-        let mut hash = Sha256::new();
-        hash.update(self.api_url.as_bytes());
-        hash.update([0]);
-        hash.update(self.token.expose().as_bytes());
-        hash.finalize()[..Self::FINGERPRINT_LEN / 2]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
-    }
+/// The account `--access-token`/`--context`/`--api-url` name, its token found and checked.
+pub fn account(args: &AccountArgs) -> Result<Account> {
+    let api_url = normalize_api_url(&args.api_url)?;
+    let flag = args.access_token.as_ref().map(Secret::expose);
+    let token = token::resolve(flag, args.context.as_deref())?;
+    Ok(Account {
+        api_url,
+        token,
+        timeout: Duration::from_secs(args.timeout),
+    })
 }
 
 fn normalize_api_url(raw: &str) -> Result<String> {
@@ -179,36 +123,6 @@ pub struct CredentialSettings {
     pub cache: CacheChoice,
 }
 
-/// Where a credential comes from.
-#[derive(Debug)]
-pub enum Source {
-    /// DigitalOcean's credentials endpoint, with the account's token.
-    DigitalOcean {
-        account: Account,
-        expiry_seconds: u64,
-    },
-    /// An ID token from the cluster's OpenID provider.
-    Sso(SsoSettings),
-}
-
-impl Source {
-    /// Names the cache entry (see [`Account::fingerprint`], [`SsoSettings::fingerprint`]).
-    pub fn fingerprint(&self) -> String {
-        match self {
-            Source::DigitalOcean { account, .. } => account.fingerprint(),
-            Source::Sso(sso) => sso.fingerprint(),
-        }
-    }
-
-    /// How long a process may wait for another's refresh: a login takes a person's time.
-    pub fn wait_bound(&self) -> Duration {
-        match self {
-            Source::DigitalOcean { account, .. } => account.timeout,
-            Source::Sso(sso) => sso.login_timeout + Duration::from_secs(30),
-        }
-    }
-}
-
 /// Where `get-credential` keeps its credential, if anywhere.
 #[derive(Debug)]
 pub enum CacheChoice {
@@ -235,7 +149,7 @@ impl CredentialSettings {
                 Source::Sso(sso_settings(&args.sso, issuer, client_id)?)
             }
             _ => Source::DigitalOcean {
-                account: Account::from_args(&args.account)?,
+                account: account(&args.account)?,
                 expiry_seconds: args.expiry_seconds,
             },
         };

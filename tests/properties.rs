@@ -2,13 +2,12 @@
 //! answers, cluster ids, and the kubeconfig merge.
 
 use chrono::{Duration, Utc};
-use doks_auth::api::ApiCredentials;
 use doks_auth::cache::Cache;
-use doks_auth::credential::Credential;
+use doks_auth::credential::{ClusterId, Credential};
+use doks_auth::digitalocean::answer::ApiCredentials;
 use doks_auth::exec_credential::{self, ApiVersion};
 use doks_auth::kubeconfig::{self, Entries, Names};
 use doks_auth::secret::Secret;
-use doks_auth::settings::ClusterId;
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
@@ -137,7 +136,7 @@ proptest! {
     fn any_api_answer_is_an_error_or_a_valid_exec_credential(doc in arb_json()) {
         let now: chrono::DateTime<Utc> = "2026-11-23T12:00:00Z".parse().unwrap();
         let Ok(answer) = serde_json::from_value::<ApiCredentials>(doc) else { return Ok(()) };
-        match Credential::from_api(answer, now) {
+        match answer.into_credential(now) {
             Err(reason) => {
                 prop_assert!(!reason.is_empty());
                 prop_assert!(!reason.contains('\n'));
@@ -168,7 +167,7 @@ proptest! {
         doc[name] = value;
         let now: chrono::DateTime<Utc> = "2026-11-23T12:00:00Z".parse().unwrap();
         if let Ok(answer) = serde_json::from_value::<ApiCredentials>(doc) {
-            let _ = Credential::from_api(answer, now);
+            let _ = answer.into_credential(now);
         }
     }
 

@@ -11,16 +11,13 @@ use std::time::{Duration, SystemTime};
 use log::debug;
 
 use super::{Entry, TEMP_PREFIX};
+use crate::credential::ClusterId;
+use crate::digitalocean::Account;
 use crate::error::{Error, Result};
-use crate::settings::{Account, ClusterId};
+use crate::process::current_uid;
 
 /// A temporary file younger than this may belong to a write in progress, so `clear` leaves it.
 const TEMP_FILE_GRACE: Duration = Duration::from_secs(60);
-
-pub(crate) fn current_uid() -> u32 {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    unsafe { libc::geteuid() }
-}
 
 /// Whether an existing folder may hold credentials: a directory of this user's that no one else
 /// can write to (else they could swap or delete entries, or plant files). A missing folder is

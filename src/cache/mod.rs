@@ -19,10 +19,10 @@ use serde::{Deserialize, Serialize};
 pub use folder::{check as check_folder, entry_files, remove_entries};
 
 use crate::atomic_file;
+use crate::credential::ClusterId;
 use crate::credential::Credential;
 use crate::error::{Error, Result};
-use crate::settings::ClusterId;
-pub(crate) use folder::current_uid;
+use crate::process::current_uid;
 
 /// Bumped whenever the entry's layout changes; other values are treated as a miss.
 const FORMAT: u32 = 1;

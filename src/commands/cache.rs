@@ -7,8 +7,9 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::cache::{self, Entry};
 use crate::cli::{CacheClearArgs, CacheCommand, CacheListArgs};
+use crate::credential::ClusterId;
 use crate::credential::SsoSession;
-use crate::settings::{self, ClusterId};
+use crate::settings;
 
 pub fn run(command: &CacheCommand) -> anyhow::Result<()> {
     match command {

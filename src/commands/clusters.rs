@@ -4,10 +4,10 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::api::{self, Cluster};
 use crate::cli::{ClustersArgs, OutputFormat};
+use crate::digitalocean::api::{self, Cluster};
 use crate::http;
-use crate::settings::Account;
+use crate::settings;
 
 /// One cluster as `-o json` prints it: flat, with the state as `status`.
 #[derive(Debug, Serialize, PartialEq, Eq)]
@@ -35,7 +35,7 @@ impl<'a> From<&'a Cluster> for Row<'a> {
 
 pub fn run(args: &ClustersArgs) -> anyhow::Result<()> {
     let started = Instant::now();
-    let account = Account::from_args(&args.account)?;
+    let account = settings::account(&args.account)?;
     let client = api::Client::new(&account, started)?;
     let clusters = http::block_on(client.clusters())?;
     let rows: Vec<Row> = clusters.iter().map(Row::from).collect();
@@ -82,7 +82,7 @@ fn render_table(rows: &[Row]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::ClusterStatus;
+    use crate::digitalocean::api::ClusterStatus;
 
     fn cluster(name: &str, state: Option<&str>, endpoint: Option<&str>) -> Cluster {
         Cluster {

@@ -1,179 +1,19 @@
-//! `doks-auth get-credential`: what kubectl runs. Settings → cache (or API) → ExecCredential →
-//! stdout, and nothing else on stdout.
+//! `doks-auth get-credential`: what kubectl runs. Settings → [`serve`](crate::serve) → stdout,
+//! and nothing else on stdout.
 
 use std::time::Instant;
 
-use chrono::Utc;
-use log::{debug, warn};
+use log::debug;
 
-use crate::api;
-use crate::cache::{self, Cache};
 use crate::cli::GetCredentialArgs;
-use crate::credential::Credential;
-use crate::error::{Error, Result};
-use crate::exec_credential;
-use crate::http;
-use crate::settings::{CacheChoice, CredentialSettings, Source};
-use crate::sso;
-
-/// A credential handed back after a failed refresh is reported as expiring this soon, so
-/// long-running clients (k9s, controllers) try the refresh again shortly.
-const STALE_RETRY: chrono::Duration = chrono::Duration::seconds(60);
+use crate::serve;
+use crate::settings::CredentialSettings;
 
 pub fn run(args: &GetCredentialArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let settings = CredentialSettings::from_args(args)?;
-    let line = credential_line(&settings, started)?;
+    let line = serve::credential_line(&settings, started)?;
     super::print_stdout(&line)?;
     debug!("done in {:.2} ms", started.elapsed().as_secs_f64() * 1e3);
     Ok(())
-}
-
-/// The ExecCredential line: from the cache while it is fresh, else from DigitalOcean.
-fn credential_line(settings: &CredentialSettings, started: Instant) -> Result<String> {
-    let dir = match &settings.cache {
-        CacheChoice::Folder(dir) => match cache::check_folder(dir) {
-            Ok(()) => dir,
-            Err(err) => return uncached(settings, started, Some(&err)),
-        },
-        CacheChoice::Unavailable(err) => return uncached(settings, started, Some(err)),
-        CacheChoice::Off => {
-            debug!("cache: disabled by --no-cache");
-            return uncached(settings, started, None);
-        }
-    };
-    let cache = Cache::new(
-        dir.clone(),
-        &settings.cluster_id,
-        &settings.source.fingerprint(),
-    );
-    if let Some(credential) = cache.load() {
-        if credential.is_fresh(settings.refresh_margin, Utc::now()) {
-            debug!(
-                "cache hit: {} (refresh at {})",
-                cache.path().display(),
-                refresh_at(settings, &credential)
-            );
-            return Ok(render(settings, &credential));
-        }
-        debug!(
-            "cache stale: {} (refresh was due at {})",
-            cache.path().display(),
-            refresh_at(settings, &credential)
-        );
-    }
-    refresh(settings, &cache, started)
-}
-
-/// Without a cache the credential is still served: a home-less CI job or an untrusted folder
-/// must not stop kubectl. `why` is worth one warning; `--no-cache` is not.
-fn uncached(
-    settings: &CredentialSettings,
-    started: Instant,
-    why: Option<&Error>,
-) -> Result<String> {
-    let credential = fetch(settings, None, started)?;
-    if let Some(err) = why {
-        warn!("{err}: the credential was not cached");
-    }
-    Ok(render(settings, &credential))
-}
-
-/// The miss path: one process at a time per entry, so a herd of kubectl processes makes one
-/// request (or one SSO login), and the rest find its result when they get the lock.
-fn refresh(settings: &CredentialSettings, cache: &Cache, started: Instant) -> Result<String> {
-    let timeout = settings.source.wait_bound();
-    let _lock = match cache.lock(started + timeout, timeout) {
-        Ok(lock) => lock,
-        Err(err) => return serve_stale(settings, cache.load(), err),
-    };
-    let cached = cache.load();
-    if let Some(credential) = cached
-        .as_ref()
-        .filter(|c| c.is_fresh(settings.refresh_margin, Utc::now()))
-    {
-        debug!(
-            "cache hit: another process refreshed {} meanwhile",
-            cache.path().display()
-        );
-        return Ok(render(settings, credential));
-    }
-    match fetch(settings, cached.as_ref(), started) {
-        Ok(credential) => {
-            if let Err(err) = cache.store(&credential) {
-                warn!("{err}: the credential was not cached (use --no-cache to skip the cache)");
-            }
-            Ok(render(settings, &credential))
-        }
-        Err(err) if err.is_access_denied() => {
-            // Access was revoked (or the cluster is gone): a cached credential must not outlive it.
-            if let Err(remove_err) = cache.remove() {
-                warn!("{remove_err}");
-            }
-            Err(err)
-        }
-        Err(err) => serve_stale(settings, cached, err),
-    }
-}
-
-/// A DigitalOcean blip must not stop kubectl: when the refresh failed for a passing reason and the
-/// cached credential still works, hand it back with one warning.
-fn serve_stale(
-    settings: &CredentialSettings,
-    cached: Option<Credential>,
-    err: Error,
-) -> Result<String> {
-    let now = Utc::now();
-    match cached {
-        Some(credential) if err.is_transient() && !credential.has_expired(now) => {
-            warn!(
-                "{err}; using the cached credential, valid until {}",
-                credential.expires_at.format("%Y-%m-%d %H:%M:%S UTC")
-            );
-            let expiration = credential.expires_at.min(now + STALE_RETRY);
-            Ok(exec_credential::render(
-                settings.version,
-                &credential,
-                expiration,
-            ))
-        }
-        _ => Err(err),
-    }
-}
-
-/// A new credential from the source; `previous` is the stale cached one (its SSO refresh token
-/// renews it without a login).
-fn fetch(
-    settings: &CredentialSettings,
-    previous: Option<&Credential>,
-    started: Instant,
-) -> Result<Credential> {
-    let (account, expiry_seconds) = match &settings.source {
-        Source::DigitalOcean {
-            account,
-            expiry_seconds,
-        } => (account, *expiry_seconds),
-        Source::Sso(sso) => return http::block_on(sso::obtain(sso, previous)),
-    };
-    let client = api::Client::new(account, started)?;
-    let answer = http::block_on(client.credentials(&settings.cluster_id, expiry_seconds))?;
-    Credential::from_api(answer, Utc::now()).map_err(|reason| Error::UnexpectedResponse {
-        url: format!(
-            "{}/v2/kubernetes/clusters/{}/credentials",
-            account.api_url, settings.cluster_id
-        ),
-        reason,
-    })
-}
-
-fn refresh_at(settings: &CredentialSettings, credential: &Credential) -> chrono::DateTime<Utc> {
-    credential.refresh_at(settings.refresh_margin)
-}
-
-fn render(settings: &CredentialSettings, credential: &Credential) -> String {
-    exec_credential::render(
-        settings.version,
-        credential,
-        refresh_at(settings, credential),
-    )
 }

@@ -256,7 +256,7 @@ mod tests {
         let real = tmp.path().join("real-config");
         fs::write(&real, "apiVersion: v1\n").unwrap();
         fs::set_permissions(&real, fs::Permissions::from_mode(0o644)).unwrap();
-        let as_root = crate::cache::current_uid() == 0;
+        let as_root = crate::process::current_uid() == 0;
         if as_root {
             std::os::unix::fs::chown(&real, Some(4242), Some(4343)).unwrap();
         }

@@ -667,9 +667,9 @@ fn fault_matrix_keeps_or_removes_the_cached_entry() {
 fn store_due_entry(env: &TestEnv, api_url: &str) -> std::path::PathBuf {
     use doks_auth::{
         cache::Cache,
-        credential::Credential,
+        credential::{ClusterId, Credential},
+        digitalocean::Account,
         secret::Secret,
-        settings::{Account, ClusterId},
     };
     let account = Account {
         api_url: api_url.to_string(),

@@ -8,14 +8,17 @@ use anyhow::Context;
 use chrono::Utc;
 use log::warn;
 
-use crate::api::{self, ApiCredentials, Cluster, DEFAULT_API_URL};
 use crate::cache::Cache;
 use crate::cli::{AuthKind, KubeconfigArgs, SsoGrant, StanzaArgs};
+use crate::credential::ClusterId;
 use crate::credential::Credential;
+use crate::digitalocean::answer::ApiCredentials;
+use crate::digitalocean::api::{self, Cluster};
+use crate::digitalocean::{Account, DEFAULT_API_URL};
 use crate::error::{Error, Result};
 use crate::http;
 use crate::kubeconfig::{Entries, Names};
-use crate::settings::{self, Account, ClusterId};
+use crate::settings;
 
 /// get-credential's own default, asked for when `--expiry-seconds` is not given.
 const DEFAULT_EXPIRY_SECONDS: u64 = 10800;
@@ -58,7 +61,7 @@ pub(super) struct Fetched {
 }
 
 pub(super) fn connect(args: &KubeconfigArgs, started: Instant) -> Result<(Account, api::Client)> {
-    let account = Account::from_args(&args.account)?;
+    let account = settings::account(&args.account)?;
     let client = api::Client::new(&account, started)?;
     Ok((account, client))
 }
@@ -117,12 +120,7 @@ pub(super) fn fetch(
     let (server, certificate_authority_data, credential, interactive) = match answer {
         Answer::Token(answer) => {
             let (server, ca, answer) = endpoint(answer, &url("credentials"))?;
-            (
-                server,
-                ca,
-                Some(Credential::from_api(answer, Utc::now())),
-                false,
-            )
+            (server, ca, Some(answer.into_credential(Utc::now())), false)
         }
         Answer::Sso((issuer, client_id), yaml) => {
             let (server, ca) = sso_endpoint(&yaml, &url("kubeconfig?type=sso"))?;

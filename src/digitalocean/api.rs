@@ -12,12 +12,12 @@ use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use super::Account;
+use super::answer::ApiCredentials;
+use crate::credential::ClusterId;
 use crate::error::{ApiError, Call, Error, Result, one_line};
 use crate::http::{self, BodyError, error_chain, is_tls_failure, read_capped};
 use crate::secret::Secret;
-use crate::settings::{Account, ClusterId};
-
-pub const DEFAULT_API_URL: &str = "https://api.digitalocean.com";
 
 /// godo's default is 4 retries; four attempts in all keep a kubectl command from hanging.
 const MAX_ATTEMPTS: u32 = 4;
@@ -27,18 +27,6 @@ const BACKOFF_FIRST: Duration = Duration::from_millis(250);
 const BACKOFF_MAX: Duration = Duration::from_secs(4);
 /// Real answers are a few KiB; anything far larger is not DigitalOcean talking.
 const MAX_BODY_BYTES: usize = 4 << 20;
-
-/// `GET /v2/kubernetes/clusters/{id}/credentials`, as sent. No field is required by the spec.
-/// Secrets are wrapped, so `Debug` shows no credential.
-#[derive(Debug, Default, Deserialize)]
-pub struct ApiCredentials {
-    pub server: Option<String>,
-    pub certificate_authority_data: Option<String>,
-    pub client_certificate_data: Option<Secret>,
-    pub client_key_data: Option<Secret>,
-    pub token: Option<Secret>,
-    pub expires_at: Option<String>,
-}
 
 /// The parts of a cluster object (`models/cluster_read.yml`) that doks-auth uses.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]

@@ -1,0 +1,170 @@
+//! DigitalOcean's answer to `GET /v2/kubernetes/clusters/{id}/credentials`, checked and decoded
+//! into the [`Credential`] that the cache and kubectl share.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+use crate::credential::Credential;
+use crate::secret::Secret;
+
+/// `GET /v2/kubernetes/clusters/{id}/credentials`, as sent. No field is required by the spec.
+/// Secrets are wrapped, so `Debug` shows no credential.
+#[derive(Debug, Default, Deserialize)]
+pub struct ApiCredentials {
+    pub server: Option<String>,
+    pub certificate_authority_data: Option<String>,
+    pub client_certificate_data: Option<Secret>,
+    pub client_key_data: Option<Secret>,
+    pub token: Option<Secret>,
+    pub expires_at: Option<String>,
+}
+
+impl ApiCredentials {
+    /// Checks and decodes DigitalOcean's answer. The error is a reason for an "unexpected
+    /// response" message; it never quotes a credential.
+    pub fn into_credential(self, fetched_at: DateTime<Utc>) -> Result<Credential, String> {
+        let answer = self;
+        let token = answer.token.filter(|t| !t.expose().is_empty());
+        let (client_certificate, client_key) =
+            match (answer.client_certificate_data, answer.client_key_data) {
+                (Some(cert), Some(key)) => (
+                    Some(decode_pem("client_certificate_data", &cert)?),
+                    Some(decode_pem("client_key_data", &key)?),
+                ),
+                (Some(_), None) => {
+                    return Err("client_certificate_data came without client_key_data".into());
+                }
+                (None, Some(_)) => {
+                    return Err("client_key_data came without client_certificate_data".into());
+                }
+                (None, None) => (None, None),
+            };
+        if token.is_none() && client_certificate.is_none() {
+            return Err("the answer holds neither a token nor a client certificate".into());
+        }
+        let raw_expiry = answer.expires_at.ok_or("the answer has no expires_at")?;
+        // The value is not quoted back: a confused server could have put anything there.
+        let expires_at = DateTime::parse_from_rfc3339(&raw_expiry)
+            .map_err(|_| "expires_at is not an RFC 3339 timestamp".to_string())?
+            .with_timezone(&Utc);
+        if expires_at <= fetched_at {
+            return Err(format!(
+                "the credential expired at {expires_at} already, before it was issued (is this machine's clock right?)"
+            ));
+        }
+        Ok(Credential {
+            token,
+            client_certificate,
+            client_key,
+            expires_at,
+            fetched_at,
+            sso: None,
+        })
+    }
+}
+
+fn decode_pem(field: &str, data: &Secret) -> Result<Secret, String> {
+    let bytes = STANDARD
+        .decode(data.expose().trim())
+        .map_err(|_| format!("{field} is not valid base64"))?;
+    let text =
+        String::from_utf8(bytes).map_err(|_| format!("{field} does not decode to PEM text"))?;
+    if !text.contains("-----BEGIN ") {
+        return Err(format!("{field} does not decode to PEM text"));
+    }
+    Ok(Secret::new(text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CERT_PEM: &str = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    const KEY_PEM: &str = "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n";
+
+    fn now() -> DateTime<Utc> {
+        "2026-11-23T12:00:00Z".parse().unwrap()
+    }
+
+    fn answer() -> ApiCredentials {
+        ApiCredentials {
+            token: Some(Secret::new("k8s-token")),
+            expires_at: Some("2026-11-23T15:00:00.889080521Z".into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn token_answer_with_nanosecond_expiry() {
+        let cred = answer().into_credential(now()).unwrap();
+        assert_eq!(cred.token.unwrap().expose(), "k8s-token");
+        assert_eq!(
+            cred.expires_at.to_rfc3339(),
+            "2026-11-23T15:00:00.889080521+00:00"
+        );
+    }
+
+    #[test]
+    fn certificate_answer_is_decoded_to_pem() {
+        let mut a = answer();
+        a.token = None;
+        a.client_certificate_data = Some(Secret::new(STANDARD.encode(CERT_PEM)));
+        a.client_key_data = Some(Secret::new(STANDARD.encode(KEY_PEM)));
+        let cred = a.into_credential(now()).unwrap();
+        assert_eq!(cred.client_certificate.unwrap().expose(), CERT_PEM);
+        assert_eq!(cred.client_key.unwrap().expose(), KEY_PEM);
+    }
+
+    #[test]
+    fn malformed_answers_are_rejected_without_quoting_secrets() {
+        type Change = Box<dyn Fn(&mut ApiCredentials)>;
+        let cases: Vec<(Change, &str)> = vec![
+            (Box::new(|a| a.token = None), "neither a token"),
+            (
+                Box::new(|a| a.token = Some(Secret::new(""))),
+                "neither a token",
+            ),
+            (Box::new(|a| a.expires_at = None), "no expires_at"),
+            (
+                Box::new(|a| a.expires_at = Some("tomorrow".into())),
+                "not an RFC 3339",
+            ),
+            (
+                Box::new(|a| a.expires_at = Some("2020-01-01T00:00:00Z".into())),
+                "expired",
+            ),
+            (
+                Box::new(|a| {
+                    a.client_certificate_data = Some(Secret::new(STANDARD.encode(CERT_PEM)))
+                }),
+                "without client_key_data",
+            ),
+            (
+                Box::new(|a| {
+                    a.client_certificate_data = Some(Secret::new("!!secret!!"));
+                    a.client_key_data = Some(Secret::new(STANDARD.encode(KEY_PEM)));
+                }),
+                "not valid base64",
+            ),
+            (
+                Box::new(|a| {
+                    a.client_certificate_data = Some(Secret::new(STANDARD.encode("secret junk")));
+                    a.client_key_data = Some(Secret::new(STANDARD.encode(KEY_PEM)));
+                }),
+                "does not decode to PEM",
+            ),
+        ];
+        for (change, expected) in cases {
+            let mut a = answer();
+            change(&mut a);
+            let err = a.into_credential(now()).unwrap_err();
+            assert!(err.contains(expected), "{err}");
+            assert!(
+                !err.contains("secret") && !err.contains("k8s-token"),
+                "{err}"
+            );
+        }
+    }
+}

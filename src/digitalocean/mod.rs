@@ -1,0 +1,66 @@
+//! The DigitalOcean source of a cluster credential: the API client ([`api`]), its answer
+//! ([`answer`]) and where the user's token comes from ([`token`]).
+
+pub mod answer;
+pub mod api;
+pub mod token;
+
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use sha2::{Digest, Sha256};
+
+use crate::credential::{ClusterId, Credential};
+use crate::error::{Error, Result};
+use crate::http;
+use crate::secret::Secret;
+
+pub const DEFAULT_API_URL: &str = "https://api.digitalocean.com";
+
+/// Whose credentials these are: an API endpoint and a token for it.
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub api_url: String,
+    pub token: Secret,
+    /// Bounds each command's API work, retries and lock waits included.
+    pub timeout: Duration,
+}
+
+impl Account {
+    /// Hex digits in a [`fingerprint`](Self::fingerprint); cache file names carry one.
+    pub const FINGERPRINT_LEN: usize = 16;
+
+    /// A short, one-way name for the account: it keys the cache, so two tokens or API URLs
+    /// never share an entry, and it can be shown without revealing the token.
+    pub fn fingerprint(&self) -> String {
+        let mut hash = Sha256::new();
+        hash.update(self.api_url.as_bytes());
+        hash.update([0]);
+        hash.update(self.token.expose().as_bytes());
+        hash.finalize()[..Self::FINGERPRINT_LEN / 2]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}
+
+/// A new credential for `cluster`, valid for `expiry_seconds`, from DigitalOcean's credentials
+/// endpoint.
+pub fn credential(
+    account: &Account,
+    cluster: &ClusterId,
+    expiry_seconds: u64,
+    started: Instant,
+) -> Result<Credential> {
+    let client = api::Client::new(account, started)?;
+    let answer = http::block_on(client.credentials(cluster, expiry_seconds))?;
+    answer
+        .into_credential(Utc::now())
+        .map_err(|reason| Error::UnexpectedResponse {
+            url: format!(
+                "{}/v2/kubernetes/clusters/{cluster}/credentials",
+                account.api_url
+            ),
+            reason,
+        })
+}

@@ -1,0 +1,57 @@
+//! The two sources of a cluster credential behind one step: DigitalOcean's credentials endpoint
+//! with the user's token, or an ID token from the cluster's OpenID provider.
+
+use std::time::{Duration, Instant};
+
+use crate::credential::{ClusterId, Credential};
+use crate::digitalocean::{self, Account};
+use crate::error::Result;
+use crate::http;
+use crate::sso::{self, SsoSettings};
+
+/// Where a credential comes from.
+#[derive(Debug)]
+pub enum Source {
+    /// DigitalOcean's credentials endpoint, with the account's token.
+    DigitalOcean {
+        account: Account,
+        expiry_seconds: u64,
+    },
+    /// An ID token from the cluster's OpenID provider.
+    Sso(SsoSettings),
+}
+
+impl Source {
+    /// Names the cache entry (see [`Account::fingerprint`], [`SsoSettings::fingerprint`]).
+    pub fn fingerprint(&self) -> String {
+        match self {
+            Source::DigitalOcean { account, .. } => account.fingerprint(),
+            Source::Sso(sso) => sso.fingerprint(),
+        }
+    }
+
+    /// How long a process may wait for another's refresh: a login takes a person's time.
+    pub fn wait_bound(&self) -> Duration {
+        match self {
+            Source::DigitalOcean { account, .. } => account.timeout,
+            Source::Sso(sso) => sso.login_timeout + Duration::from_secs(30),
+        }
+    }
+}
+
+/// A new credential for `cluster`. `previous` is the stale cached one: its SSO refresh token
+/// renews it without a login.
+pub fn fetch(
+    source: &Source,
+    cluster: &ClusterId,
+    previous: Option<&Credential>,
+    started: Instant,
+) -> Result<Credential> {
+    match source {
+        Source::DigitalOcean {
+            account,
+            expiry_seconds,
+        } => digitalocean::credential(account, cluster, *expiry_seconds, started),
+        Source::Sso(settings) => http::block_on(sso::obtain(settings, previous)),
+    }
+}
