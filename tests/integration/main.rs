@@ -14,9 +14,14 @@ mod failures;
 mod get_credential;
 mod kubeconfig;
 mod kubeconfig_files;
+mod kubeconfig_names;
+mod kubeconfig_save;
+mod kubeconfig_show_remove;
 mod kubectl;
+mod network_faults;
 mod secrets;
 mod sso;
+mod sso_failures;
 mod sso_kubectl;
 mod stress;
 mod tokens;
@@ -41,7 +46,7 @@ fn every_test_file_is_compiled() {
             missing.push(path.display().to_string());
         }
     }
-    // Other folders under tests/ hold shared code only (tests/support/mod.rs), or, in tests/sso,
+    // Other folders under tests/ hold shared code only (tests/support), or, in tests/sso,
     // the node programs the SSO tests run.
     for entry in std::fs::read_dir(&tests).unwrap() {
         let path = entry.unwrap().path();
@@ -53,15 +58,14 @@ fn every_test_file_is_compiled() {
             ));
         }
     }
-    let support: Vec<_> = std::fs::read_dir(tests.join("support"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".rs") && n != "mod.rs")
-        .collect();
-    assert!(
-        support.is_empty(),
-        "tests/support holds only mod.rs: {support:?}"
-    );
+    let support = include_str!("../support/mod.rs");
+    for entry in std::fs::read_dir(tests.join("support")).unwrap() {
+        let path = entry.unwrap().path();
+        let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+        if stem != "mod" && !support.contains(&format!("\nmod {stem};")) {
+            missing.push(format!("{} (not declared in mod.rs)", path.display()));
+        }
+    }
     assert!(
         missing.is_empty(),
         "test files that are not compiled: {missing:?}"

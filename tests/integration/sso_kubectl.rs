@@ -6,7 +6,6 @@ use serde_json::{Value, json};
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, ResponseTemplate};
 
-use crate::sso::{CLIENT_ID, Op};
 use crate::support::*;
 
 /// An SSO cluster in the DigitalOcean stand-in, with the kubeconfig DigitalOcean writes for it.

@@ -1,0 +1,204 @@
+use super::*;
+use crate::secret::Secret;
+use std::os::unix::fs::PermissionsExt;
+
+pub(super) const ACCOUNT: &str = "0123456789abcdef";
+
+pub(super) fn credential() -> Credential {
+    let now = chrono::Utc::now();
+    Credential {
+        token: Some(Secret::new("tok")),
+        client_certificate: None,
+        client_key: None,
+        expires_at: now + chrono::Duration::hours(1),
+        fetched_at: now,
+        sso: None,
+    }
+}
+
+pub(super) fn cache(dir: &Path, cluster: &str, account: &str) -> Cache {
+    Cache::new(
+        dir.join("doks-auth"),
+        &ClusterId::parse(cluster).unwrap(),
+        account,
+    )
+}
+
+#[test]
+fn round_trip_with_private_permissions() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = cache(tmp.path(), "c1", ACCOUNT);
+    assert!(cache.load().is_none());
+    let stored = credential();
+    cache.store(&stored).unwrap();
+    assert_eq!(cache.load().unwrap(), stored);
+    let mode = |p: &Path| fs::metadata(p).unwrap().mode() & 0o777;
+    assert_eq!(mode(cache.path()), 0o600);
+    assert_eq!(mode(&tmp.path().join("doks-auth")), 0o700);
+    cache.remove().unwrap();
+    assert!(cache.load().is_none());
+    cache.remove().unwrap();
+}
+
+#[test]
+fn untrusted_files_are_misses() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = cache(tmp.path(), "c1", ACCOUNT);
+    cache.store(&credential()).unwrap();
+
+    fs::set_permissions(cache.path(), fs::Permissions::from_mode(0o644)).unwrap();
+    assert!(cache.load().is_none(), "world-readable entry was trusted");
+    fs::set_permissions(cache.path(), fs::Permissions::from_mode(0o600)).unwrap();
+    assert!(cache.load().is_some());
+
+    // Another user's file, mode 0600 and otherwise perfect (chown needs root, as CI is).
+    if current_uid() == 0 {
+        std::os::unix::fs::chown(cache.path(), Some(4242), None).unwrap();
+        assert!(cache.load().is_none(), "another user's entry was trusted");
+        std::os::unix::fs::chown(cache.path(), Some(0), None).unwrap();
+        assert!(cache.load().is_some());
+    }
+
+    let other = self::cache(tmp.path(), "c1", "fedcba9876543210");
+    fs::copy(cache.path(), other.path()).unwrap();
+    fs::set_permissions(other.path(), fs::Permissions::from_mode(0o600)).unwrap();
+    assert!(other.load().is_none(), "another account's entry was served");
+    let renamed = self::cache(tmp.path(), "c2", ACCOUNT);
+    fs::copy(cache.path(), renamed.path()).unwrap();
+    assert!(
+        renamed.load().is_none(),
+        "another cluster's entry was served"
+    );
+
+    fs::write(cache.path(), b"{\"format\":1,").unwrap();
+    assert!(cache.load().is_none());
+}
+
+#[test]
+fn entries_up_to_64_kib_are_read_and_larger_files_are_not() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = cache(tmp.path(), "c1", ACCOUNT);
+    // A client-certificate credential: a few KiB of PEM.
+    let mut big = credential();
+    big.client_certificate = Some(Secret::new("C".repeat(3000)));
+    big.client_key = Some(Secret::new("K".repeat(3000)));
+    cache.store(&big).unwrap();
+    assert_eq!(cache.load(), Some(big.clone()));
+    big.client_key = Some(Secret::new("K".repeat(70 * 1024)));
+    cache.store(&big).unwrap();
+    assert_eq!(cache.load(), None, "a file over 64 KiB was read");
+}
+
+#[test]
+fn removing_reports_what_it_cannot_remove() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = cache(tmp.path(), "c1", ACCOUNT);
+    cache.remove().unwrap(); // nothing there: fine
+    fs::create_dir_all(cache.path().join("inside")).unwrap();
+    assert!(
+        cache.remove().is_err(),
+        "a folder in the entry's place was called removed"
+    );
+}
+
+#[test]
+fn a_fifo_in_place_of_an_entry_is_a_miss_not_a_hang() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = cache(tmp.path(), "c1", ACCOUNT);
+    cache.store(&credential()).unwrap();
+    fs::remove_file(cache.path()).unwrap();
+    let path = std::ffi::CString::new(cache.path().as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o600) }, 0);
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let reader = Cache::new(cache.dir.clone(), &ClusterId::parse("c1").unwrap(), ACCOUNT);
+    std::thread::spawn(move || sender.send(reader.load().is_none()).unwrap());
+    let answer = receiver.recv_timeout(Duration::from_secs(5));
+    if answer.is_err() {
+        // Unblock the reader before failing, so the test process can end.
+        let _ = OpenOptions::new().write(true).open(cache.path());
+    }
+    assert_eq!(answer, Ok(true), "opening a FIFO entry hung or was served");
+}
+
+#[test]
+fn symlinks_are_neither_read_nor_written_through() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = cache(tmp.path(), "c1", ACCOUNT);
+    let elsewhere = tmp.path().join("elsewhere.json");
+    cache.store(&credential()).unwrap();
+    fs::rename(cache.path(), &elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, cache.path()).unwrap();
+    assert!(cache.load().is_none());
+    let before = fs::read(&elsewhere).unwrap();
+    cache.store(&credential()).unwrap();
+    assert_eq!(
+        fs::read(&elsewhere).unwrap(),
+        before,
+        "wrote through the symlink"
+    );
+    assert!(
+        !fs::symlink_metadata(cache.path())
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+}
+
+#[test]
+fn a_symlink_at_the_lock_is_not_followed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = cache(tmp.path(), "c1", ACCOUNT);
+    fs::create_dir(&cache.dir).unwrap();
+    fs::set_permissions(&cache.dir, fs::Permissions::from_mode(0o700)).unwrap();
+    let victim = tmp.path().join("victim");
+    std::os::unix::fs::symlink(&victim, &cache.lock).unwrap();
+    let lock = cache.lock(Instant::now(), Duration::ZERO).unwrap();
+    assert!(lock.is_none(), "a lock was taken through the symlink");
+    assert!(!victim.exists(), "the symlink's target was created");
+}
+
+#[test]
+fn lock_is_exclusive_and_times_out() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = cache(tmp.path(), "c1", ACCOUNT);
+    let held = cache.lock(Instant::now(), Duration::ZERO).unwrap().unwrap();
+    let second = self::cache(tmp.path(), "c1", ACCOUNT);
+    let deadline = Instant::now() + Duration::from_millis(50);
+    let err = second.lock(deadline, Duration::from_secs(7)).err().unwrap();
+    assert!(
+        matches!(err, Error::LockTimeout { seconds: 7, .. }),
+        "{err}"
+    );
+    assert!(err.is_transient(), "a busy lock is a passing condition");
+    drop(held);
+    assert!(
+        second
+            .lock(Instant::now(), Duration::ZERO)
+            .unwrap()
+            .is_some()
+    );
+}
+
+#[test]
+fn a_lock_on_a_file_no_longer_in_the_folder_does_not_count() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = cache(tmp.path(), "c1", ACCOUNT);
+    fs::create_dir(&cache.dir).unwrap();
+    // Opened, then unlinked by `cache clear` before we lock it.
+    let file = cache.open_lock_file().unwrap();
+    fs::remove_file(&cache.lock).unwrap();
+    assert!(matches!(cache.attempt(file), Attempt::Unlinked));
+    // Opened, then replaced by another file of the same name.
+    let file = cache.open_lock_file().unwrap();
+    fs::remove_file(&cache.lock).unwrap();
+    let _newer = cache.open_lock_file().unwrap();
+    assert!(matches!(cache.attempt(file), Attempt::Unlinked));
+    // The file in the folder.
+    let file = cache.open_lock_file().unwrap();
+    let taken = cache.attempt(file);
+    assert!(matches!(taken, Attempt::Taken(_)));
+    let held = cache.lock(Instant::now(), Duration::ZERO);
+    assert!(matches!(held, Err(Error::LockTimeout { .. })));
+    drop(taken);
+}

@@ -1,0 +1,184 @@
+use super::*;
+use crate::cli::{AccountArgs, CacheDirArg};
+use crate::secret::Secret;
+
+const ID: &str = "bd5f5959-5e1e-4205-a714-a914373942af";
+
+fn args() -> KubeconfigArgs {
+    KubeconfigArgs {
+        cluster: "prod".into(),
+        alias: None,
+        cache: CacheDirArg { cache_dir: None },
+        account: AccountArgs {
+            access_token: Some(Secret::new("dop_v1_secret")),
+            context: None,
+            api_url: DEFAULT_API_URL.into(),
+            timeout: 30,
+        },
+    }
+}
+
+fn cluster(id: &str, name: &str) -> Cluster {
+    Cluster {
+        id: id.into(),
+        name: name.into(),
+        region: "nyc1".into(),
+        version: String::new(),
+        endpoint: None,
+        status: None,
+        sso: None,
+    }
+}
+
+#[test]
+fn uuids_are_ids_and_the_rest_names() {
+    assert!(is_uuid(ID));
+    assert!(is_uuid(&ID.to_uppercase()));
+    for name in [
+        "prod",
+        "bd5f5959-5e1e-4205-a714",
+        "bd5f5959-5e1e-4205-a714-a914373942ag",
+        "bd5f5959-5e1e-4205-a714-a914373942af-x",
+        "",
+    ] {
+        assert!(!is_uuid(name), "{name}");
+    }
+    assert_eq!(
+        ClusterRef::parse(ID).unwrap(),
+        ClusterRef::Id(ClusterId::parse(ID).unwrap())
+    );
+    assert_eq!(
+        ClusterRef::parse("my cluster").unwrap(),
+        ClusterRef::Name("my cluster".into())
+    );
+}
+
+#[test]
+fn names_resolve_to_exactly_one_cluster() {
+    let all = || {
+        vec![
+            cluster("1", "prod"),
+            cluster("2", "staging"),
+            cluster("3", "dup"),
+            cluster("4", "dup"),
+        ]
+    };
+    assert_eq!(pick_by_name(all(), "prod").unwrap().id, "1");
+    let err = pick_by_name(all(), "nope").unwrap_err().to_string();
+    assert!(err.contains("dup, prod, staging"), "{err}");
+    let err = pick_by_name(Vec::new(), "nope").unwrap_err().to_string();
+    assert!(err.contains("(clusters: none)"), "{err}");
+    let err = pick_by_name(all(), "dup").unwrap_err().to_string();
+    assert!(err.contains("2 clusters") && err.contains("3, 4"), "{err}");
+    let many: Vec<Cluster> = (0..25).map(|i| cluster("x", &format!("c{i:02}"))).collect();
+    let err = pick_by_name(many, "nope").unwrap_err().to_string();
+    assert!(err.contains("and 5 more"), "{err}");
+}
+
+#[test]
+fn exec_args_carry_only_what_was_asked_for() {
+    let id = ClusterId::parse(ID).unwrap();
+    let mut stanza = StanzaArgs {
+        exec_command: None,
+        expiry_seconds: None,
+        auth: None,
+        sso_local_server_port: None,
+        sso_grant: None,
+    };
+    assert_eq!(
+        exec_args(&id, &args(), &stanza, DEFAULT_API_URL, None),
+        ["get-credential", "--cluster-id", ID]
+    );
+    let mut a = args();
+    a.account.context = Some("work".into());
+    stanza.expiry_seconds = Some(3600);
+    let got = exec_args(&id, &a, &stanza, "http://127.0.0.1:8080", Some("/c".into()));
+    assert_eq!(
+        got,
+        [
+            "get-credential",
+            "--cluster-id",
+            ID,
+            "--context",
+            "work",
+            "--expiry-seconds",
+            "3600",
+            "--api-url",
+            "http://127.0.0.1:8080",
+            "--cache-dir",
+            "/c"
+        ]
+    );
+    assert!(!got.concat().contains("dop_v1"));
+}
+
+#[test]
+fn the_path_is_the_one_invoked_with_symlinks_kept() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let real = tmp.path().join("versions/1.2.3/doks-auth");
+    std::fs::create_dir_all(real.parent().unwrap()).unwrap();
+    std::fs::write(&real, b"#!/bin/sh\n").unwrap();
+    std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let bin = tmp.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    std::os::unix::fs::symlink(&real, bin.join("doks-auth")).unwrap();
+    let os = |s: &std::path::Path| Some(s.as_os_str().to_owned());
+    let path = std::env::join_paths([tmp.path().join("empty"), bin.clone()]).unwrap();
+    // Found through PATH, as a shell or kubectl runs it.
+    assert_eq!(
+        invoked_as(Some("doks-auth".into()), Some(path.clone()), None),
+        Some(bin.join("doks-auth"))
+    );
+    // Relative to the working folder, tidied but not resolved.
+    assert_eq!(
+        invoked_as(
+            Some("./bin/../bin/doks-auth".into()),
+            None,
+            Some(tmp.path().into())
+        ),
+        // `./` dropped, `..` kept, the link not resolved.
+        Some(tmp.path().join("bin/../bin/doks-auth"))
+    );
+    assert_eq!(
+        invoked_as(os(&bin.join("doks-auth")), None, None),
+        Some(bin.join("doks-auth"))
+    );
+    // Nothing usable: the caller falls back to the executable's own path.
+    assert_eq!(
+        invoked_as(Some("doks-auth".into()), Some("/nonexistent".into()), None),
+        None
+    );
+    assert_eq!(invoked_as(None, Some(path), None), None);
+    assert_eq!(
+        invoked_as(os(&bin), None, None),
+        None,
+        "a folder is not a program"
+    );
+}
+
+#[test]
+fn server_and_ca_are_required() {
+    let answer = |server: Option<&str>, ca: Option<&str>| ApiCredentials {
+        server: server.map(str::to_string),
+        certificate_authority_data: ca.map(str::to_string),
+        ..Default::default()
+    };
+    let (server, ca, _) = endpoint(answer(Some("https://s"), Some("Q0E=")), "u").unwrap();
+    assert_eq!((server.as_str(), ca.as_str()), ("https://s", "Q0E="));
+    for (s, c, field) in [
+        (None, Some("Q0E="), "no server"),
+        (Some("https://s"), None, "no certificate_authority_data"),
+        (
+            Some("https://s"),
+            Some(" "),
+            "no certificate_authority_data",
+        ),
+    ] {
+        let err = endpoint(answer(s, c), "u").unwrap_err();
+        assert!(
+            matches!(&err, Error::UnexpectedResponse { reason, .. } if reason.contains(field)),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,107 @@
+//! Single sign-on that goes wrong: a denied login, one nobody finishes, a busy port, a forged
+//! callback, and ID tokens from a hostile provider that fail a check. Nothing is cached.
+
+use std::time::{Duration, Instant};
+
+use crate::support::*;
+
+#[test]
+fn a_denied_login_is_a_clear_error_and_nothing_is_cached() {
+    let op = Op::start(serde_json::json!({}));
+    let out = run(&mut op.get_credential("deny"));
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    assert_eq!(out.stdout, "");
+    let error = out
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("doks-auth: error:"))
+        .unwrap();
+    assert!(
+        error.contains("the login was refused: access_denied"),
+        "{error}"
+    );
+    assert!(
+        op.env
+            .cache_dir()
+            .read_dir()
+            .unwrap()
+            .all(|e| { !e.unwrap().file_name().to_string_lossy().ends_with(".json") })
+    );
+}
+
+#[test]
+fn a_login_nobody_finishes_ends_at_the_login_timeout() {
+    let op = Op::start(serde_json::json!({}));
+    let started = Instant::now();
+    let out = run(op
+        .get_credential_with("login", "true")
+        .args(["--login-timeout", "2"]));
+    assert_eq!(out.code, Some(1));
+    assert!(started.elapsed() < Duration::from_secs(20));
+    assert!(
+        out.stderr.contains("no login within 2 s (--login-timeout)"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_busy_callback_port_fails_at_once_naming_the_flag() {
+    let op = Op::start(serde_json::json!({}));
+    let _taken = std::net::TcpListener::bind(("127.0.0.1", op.port)).unwrap();
+    let started = Instant::now();
+    // Failing late would mean waiting out the 300 s login timeout.
+    let out = run(&mut op.get_credential("login"));
+    assert!(started.elapsed() < Duration::from_secs(30));
+    assert_eq!(out.code, Some(1));
+    assert!(
+        out.stderr.contains("--sso-local-server-port"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(op.browsers(), 0);
+}
+
+#[test]
+fn a_forged_callback_with_another_state_is_refused_and_the_login_goes_on() {
+    let op = Op::start(serde_json::json!({}));
+    let out = run_ok(&mut op.get_credential("forge"));
+    assert!(
+        out.stderr.contains("browser: forged callback answered 400"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(claims(&id_token(&out))["aud"], CLIENT_ID);
+}
+
+#[test]
+fn id_tokens_that_fail_a_check_are_refused_and_never_cached() {
+    for (defect, reason) in [
+        (
+            "signature",
+            "its signature does not match the provider's keys",
+        ),
+        ("audience", "it is meant for another client (aud)"),
+        ("expired", "it has expired"),
+        ("nonce", "its nonce is not the one doks-auth sent"),
+        ("none", "it is not a signed JWT"),
+        ("issuer", "its discovery document names another issuer"),
+    ] {
+        let op = Op::start_script("hostile.mjs", serde_json::json!({ "defect": defect }));
+        let out = run(&mut op.get_credential("login"));
+        assert_eq!(out.code, Some(1), "{defect}: {}", out.stderr);
+        assert_eq!(out.stdout, "", "{defect}");
+        let error = out
+            .stderr
+            .lines()
+            .find(|l| l.starts_with("doks-auth: error:"))
+            .unwrap_or_else(|| panic!("{defect}: {}", out.stderr));
+        assert!(error.contains(reason), "{defect}: {error}");
+        assert!(!error.contains("eyJ"), "{defect}: a token in {error}");
+        let dir = op.env.cache_dir();
+        assert!(
+            !dir.exists() || cache_entry_names(&dir).is_empty(),
+            "{defect}: cached"
+        );
+    }
+}

@@ -1,0 +1,171 @@
+//! A real OpenID provider that this project did not write: panva's oidc-provider (OpenID
+//! Certified), run by node over HTTPS with the tests' CA, and a scripted browser that logs in as a
+//! person would (both in tests/sso/; `.ci/run` installs them).
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+
+use super::*;
+
+pub const CLIENT_ID: &str = "doks-test";
+
+pub fn sso_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sso")
+}
+
+/// A DER certificate or key as PEM, for node.
+pub fn pem(label: &str, der: &[u8]) -> String {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let lines: Vec<&str> = b64
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    format!(
+        "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
+        lines.join("\n")
+    )
+}
+
+/// A free loopback port, for a callback the provider has registered.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A running provider, its issuer URL, and a world (HOME, CA file) for doks-auth and the browser.
+pub struct Op {
+    child: Child,
+    pub issuer: String,
+    pub port: u16,
+    pub env: TestEnv,
+    pub ca: PathBuf,
+    pub browser_log: PathBuf,
+}
+
+impl Drop for Op {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Op {
+    /// `config` adds to the provider's OP_CONFIG (idTokenTtl, refresh, deviceFlow).
+    pub fn start(config: Value) -> Op {
+        Op::start_script("provider.mjs", config)
+    }
+
+    pub fn start_script(script: &str, mut config: Value) -> Op {
+        assert!(
+            sso_dir().join("node_modules/oidc-provider").exists(),
+            "the test OpenID provider is not installed: run `npm ci --prefix tests/sso` (.ci/run does)"
+        );
+        let env = TestEnv::new();
+        let pki = Pki::new();
+        let ca = pki.write_ca(env.home());
+        let (cert, key) = (env.home().join("op.crt"), env.home().join("op.key"));
+        std::fs::write(&cert, pem("CERTIFICATE", &pki.server_cert_der)).unwrap();
+        std::fs::write(&key, pem("PRIVATE KEY", &pki.server_key_der)).unwrap();
+        let port = free_port();
+        config["cert"] = cert.to_str().unwrap().into();
+        config["key"] = key.to_str().unwrap().into();
+        config["redirectUris"] = serde_json::json!([format!("http://localhost:{port}/callback")]);
+        let mut child = Command::new("node")
+            .arg(sso_dir().join(script))
+            .env("OP_CONFIG", config.to_string())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("node runs the test OpenID provider");
+        let mut line = String::new();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        stdout.read_line(&mut line).unwrap();
+        // Drained to the end: a closed pipe would kill the provider at its next line.
+        std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+        let issuer = line
+            .strip_prefix("issuer ")
+            .unwrap_or_else(|| panic!("the provider did not start: {line:?}"))
+            .trim()
+            .to_string();
+        let browser_log = env.home().join("browser.log");
+        Op {
+            child,
+            issuer,
+            port,
+            env,
+            ca,
+            browser_log,
+        }
+    }
+
+    /// `get-credential` in SSO mode, with the scripted browser (`mode`: login, deny, forge).
+    pub fn get_credential(&self, mode: &str) -> Command {
+        let browser = format!("node {}", sso_dir().join("browser.mjs").display());
+        self.get_credential_with(mode, &browser)
+    }
+
+    pub fn get_credential_with(&self, mode: &str, browser: &str) -> Command {
+        let mut cmd = self.env.doks_auth();
+        cmd.args(["get-credential", "--cluster-id", CLUSTER_ID])
+            .args([
+                "--sso-issuer-url",
+                &self.issuer,
+                "--sso-client-id",
+                CLIENT_ID,
+            ])
+            .args(["--sso-local-server-port", &self.port.to_string()])
+            .args(["--browser-command", browser])
+            .env("SSL_CERT_FILE", &self.ca)
+            .env("NODE_EXTRA_CA_CERTS", &self.ca)
+            .env("BOT_LOG", &self.browser_log)
+            .env("BOT_MODE", mode)
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    /// How many times a browser was started.
+    pub fn browsers(&self) -> usize {
+        std::fs::read_to_string(&self.browser_log)
+            .map(|s| s.lines().count())
+            .unwrap_or(0)
+    }
+
+    /// Token requests the provider answered, by "<grant_type> <status>".
+    pub fn token_requests(&self, key: &str) -> u64 {
+        let out = run_ok(
+            Command::new("curl")
+                .args(["-sS", "--cacert"])
+                .arg(&self.ca)
+                .arg(format!("{}/test/stats", self.issuer)),
+        );
+        let stats: Value = serde_json::from_str(&out.stdout).unwrap();
+        stats[key].as_u64().unwrap_or(0)
+    }
+
+    pub fn entry(&self) -> Value {
+        let path = self.env.only_cache_entry();
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    }
+}
+
+pub fn id_token(out: &Outcome) -> String {
+    out.json()["status"]["token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no token: {}", out.stdout))
+        .to_string()
+}
+
+/// The ID token's claims, read without checking (kubectl's API server stand-in checks).
+pub fn claims(token: &str) -> Value {
+    use base64::Engine;
+    let payload = token.split('.').nth(1).unwrap();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
