@@ -16,6 +16,8 @@ use crate::secret::Secret;
 const MAX_REQUEST_BYTES: usize = 16 * 1024;
 /// A browser sends its request at once; a connection that does not is dropped.
 const READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// Pause after a failed accept before the next.
+const ACCEPT_RETRY: Duration = Duration::from_millis(50);
 
 pub struct Loopback {
     listener: TcpListener,
@@ -59,8 +61,14 @@ impl Loopback {
     /// `iss` when the provider sends one.
     pub async fn wait(&self, state: &str, issuer: &str) -> Result<Callback> {
         loop {
-            let Ok((stream, _)) = self.listener.accept().await else {
-                continue;
+            let stream = match self.listener.accept().await {
+                Ok((stream, _)) => stream,
+                Err(err) => {
+                    // Out of file descriptors, say: it passes, but retrying at once would spin.
+                    debug!("sso: loopback accept failed: {err}");
+                    tokio::time::sleep(ACCEPT_RETRY).await;
+                    continue;
+                }
             };
             if let Some(done) = serve(stream, state, issuer).await? {
                 return Ok(done);

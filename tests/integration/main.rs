@@ -21,6 +21,7 @@ mod kubectl;
 mod network_faults;
 mod secrets;
 mod sso;
+mod sso_edges;
 mod sso_failures;
 mod sso_kubectl;
 mod stress;

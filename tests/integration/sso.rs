@@ -118,7 +118,7 @@ fn twenty_processes_on_an_empty_cache_make_one_login() {
 fn device_code_login_prints_a_url_and_needs_no_browser_here() {
     let op = Op::start(serde_json::json!({}));
     let mut child = op
-        .get_credential_with("login", "false")
+        .get_credential_with("login", Some("false"))
         .args(["--sso-grant", "device-code"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

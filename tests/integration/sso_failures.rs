@@ -34,7 +34,7 @@ fn a_login_nobody_finishes_ends_at_the_login_timeout() {
     let op = Op::start(serde_json::json!({}));
     let started = Instant::now();
     let out = run(op
-        .get_credential_with("login", "true")
+        .get_credential_with("login", Some("true"))
         .args(["--login-timeout", "2"]));
     assert_eq!(out.code, Some(1));
     assert!(started.elapsed() < Duration::from_secs(20));

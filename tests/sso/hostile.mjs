@@ -1,8 +1,11 @@
 // doks-auth's own hostile OpenID provider, for what a real one never sends. OP_CONFIG as for
 // provider.mjs, plus "defect": signature (signed by a key it does not publish, under a
 // published kid), audience (for another client), expired, nonce (not the one sent), issuer
-// (the discovery document names another issuer), none (alg "none").
-// Logs in at once: /authorize redirects straight back with a code.
+// (the discovery document names another issuer), none (alg "none"), rotated (the first JWKS
+// fetch answers only an older key: the signing key appears on the next), unknown-kid (the
+// signing key is never published).
+// Logs in at once: /authorize redirects straight back with a code. GET /test/stats answers
+// {"jwks": <fetches>}.
 import fs from 'node:fs';
 import https from 'node:https';
 import { SignJWT, exportJWK, generateKeyPair, base64url } from 'jose';
@@ -11,7 +14,9 @@ const cfg = JSON.parse(process.env.OP_CONFIG);
 const published = await generateKeyPair('RS256');
 const other = await generateKeyPair('RS256');
 const jwk = { ...(await exportJWK(published.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
+const older = { ...(await exportJWK(other.publicKey)), kid: 'k0', alg: 'RS256', use: 'sig' };
 let nonce = '';
+let jwksFetches = 0;
 
 const server = https.createServer({ cert: fs.readFileSync(cfg.cert), key: fs.readFileSync(cfg.key) });
 server.listen(0, '127.0.0.1', () => {
@@ -30,7 +35,12 @@ server.listen(0, '127.0.0.1', () => {
         jwks_uri: `${issuer}/jwks`,
       });
     }
-    if (url.pathname === '/jwks') return json({ keys: [jwk] });
+    if (url.pathname === '/test/stats') return json({ jwks: jwksFetches });
+    if (url.pathname === '/jwks') {
+      jwksFetches += 1;
+      const stale = cfg.defect === 'unknown-kid' || (cfg.defect === 'rotated' && jwksFetches === 1);
+      return json({ keys: [stale ? older : jwk] });
+    }
     if (url.pathname === '/authorize') {
       nonce = url.searchParams.get('nonce');
       const back = new URL(url.searchParams.get('redirect_uri'));

@@ -5,8 +5,9 @@
 //   idTokenTtl       ID token lifetime in seconds (default 3600)
 //   refresh          whether the client may use refresh tokens (default true)
 //   deviceFlow       whether the device grant is on (default true)
+//   rotateRefresh    whether a refresh token is replaced at each use (default true)
 // Prints "issuer <url>" on stdout once it listens. GET /test/stats answers the number of token
-// requests by grant type; POST /test/rotate-keys replaces the signing key.
+// requests by grant type and status.
 import fs from 'node:fs';
 import https from 'node:https';
 import crypto from 'node:crypto';
@@ -60,7 +61,7 @@ server.listen(0, '127.0.0.1', () => {
       Session: 86400,
       Grant: 86400,
     },
-    rotateRefreshToken: true,
+    rotateRefreshToken: cfg.rotateRefresh ?? true,
     jwks: { keys: [signingKey('k1')] },
     cookies: { keys: ['doks-auth-test-cookie-key'] },
   });

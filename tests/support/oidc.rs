@@ -49,8 +49,7 @@ pub struct Op {
 
 impl Drop for Op {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.stop();
     }
 }
 
@@ -106,10 +105,11 @@ impl Op {
     /// `get-credential` in SSO mode, with the scripted browser (`mode`: login, deny, forge).
     pub fn get_credential(&self, mode: &str) -> Command {
         let browser = format!("node {}", sso_dir().join("browser.mjs").display());
-        self.get_credential_with(mode, &browser)
+        self.get_credential_with(mode, Some(&browser))
     }
 
-    pub fn get_credential_with(&self, mode: &str, browser: &str) -> Command {
+    /// As [`get_credential`](Self::get_credential) with another `--browser-command`, or none.
+    pub fn get_credential_with(&self, mode: &str, browser: Option<&str>) -> Command {
         let mut cmd = self.env.doks_auth();
         cmd.args(["get-credential", "--cluster-id", CLUSTER_ID])
             .args([
@@ -119,13 +119,21 @@ impl Op {
                 CLIENT_ID,
             ])
             .args(["--sso-local-server-port", &self.port.to_string()])
-            .args(["--browser-command", browser])
             .env("SSL_CERT_FILE", &self.ca)
             .env("NODE_EXTRA_CA_CERTS", &self.ca)
             .env("BOT_LOG", &self.browser_log)
             .env("BOT_MODE", mode)
             .stdin(Stdio::null());
+        if let Some(browser) = browser {
+            cmd.args(["--browser-command", browser]);
+        }
         cmd
+    }
+
+    /// Stops the provider: it is unreachable from then on.
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 
     /// How many times a browser was started.

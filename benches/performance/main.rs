@@ -13,215 +13,21 @@
 //!
 //! Set BENCH_RUNS to change the number of rounds (default 300 for the fast cases).
 
-#[path = "../tests/support/mod.rs"]
+#[path = "../../tests/support/mod.rs"]
 mod support;
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
 
 use support::*;
 
-/// What the kernel says about one finished child.
-#[derive(Clone, Copy)]
-struct Sample {
-    wall: Duration,
-    cpu: Duration,
-    max_rss_kib: i64,
-}
+mod measure;
+mod peers;
+mod sso;
 
-fn tv(t: libc::timeval) -> Duration {
-    Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
-}
-
-/// Runs a command to completion, output discarded, and measures it.
-#[allow(clippy::zombie_processes)] // reaped by wait4, which std's Child::wait cannot replace
-fn measure(cmd: &mut Command) -> Sample {
-    let started = Instant::now();
-    let child = cmd
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn");
-    let (status, usage) = wait4(child.id() as i32);
-    let wall = started.elapsed();
-    assert!(
-        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
-        "{cmd:?} failed"
-    );
-    Sample {
-        wall,
-        cpu: tv(usage.ru_utime) + tv(usage.ru_stime),
-        max_rss_kib: usage.ru_maxrss,
-    }
-}
-
-const LAUNCH: &str = "DOKS_BENCH_LAUNCH";
-/// Launcher runs per contender for its peak RSS (the largest is reported).
-const RSS_ROUNDS: usize = 10;
-
-/// Launcher mode: spawn argv[1..] with output discarded, wait, print its peak RSS in KiB.
-fn launch() -> ! {
-    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
-    let child = Command::new(&args[0])
-        .args(&args[1..])
-        .env_remove(LAUNCH)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn");
-    let (status, usage) = wait4(child.id() as i32);
-    let ok = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
-    println!("{} {}", usage.ru_maxrss, if ok { "ok" } else { "failed" });
-    std::process::exit(0)
-}
-
-/// Peak RSS of `cmd` in KiB, through the launcher; the largest of `rounds` runs.
-fn peak_rss_kib(cmd: &Command, rounds: usize) -> i64 {
-    (0..rounds)
-        .map(|_| {
-            let mut launcher = Command::new(std::env::current_exe().unwrap());
-            launcher.env_clear();
-            for (key, value) in cmd.get_envs() {
-                if let Some(value) = value {
-                    launcher.env(key, value);
-                }
-            }
-            if let Some(dir) = cmd.get_current_dir() {
-                launcher.current_dir(dir);
-            }
-            let out = launcher
-                .env(LAUNCH, "1")
-                .arg(cmd.get_program())
-                .args(cmd.get_args())
-                .output()
-                .expect("launcher");
-            let text = String::from_utf8_lossy(&out.stdout);
-            let (kib, outcome) = text.trim().split_once(' ').expect("launcher output");
-            assert_eq!(outcome, "ok", "{cmd:?} failed under the launcher");
-            kib.parse::<i64>().unwrap()
-        })
-        .max()
-        .unwrap()
-}
-
-fn wait4(pid: i32) -> (i32, libc::rusage) {
-    let mut status = 0;
-    // SAFETY: rusage is plain data; wait4 fills it in for a child of ours.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let got = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    assert!(got > 0, "wait4 failed");
-    (status, usage)
-}
-
-fn median(mut values: Vec<Duration>) -> Duration {
-    values.sort();
-    values[values.len() / 2]
-}
-
-fn percentile(values: &[Duration], p: f64) -> Duration {
-    let mut v = values.to_vec();
-    v.sort();
-    v[((v.len() as f64 - 1.0) * p).round() as usize]
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.2} ms", d.as_secs_f64() * 1e3)
-}
-
-struct Row {
-    name: String,
-    wall: Duration,
-    cpu: Duration,
-    rss_kib: i64,
-}
-
-/// Runs each contender `runs` times, interleaved, and summarises them.
-fn compare(runs: usize, contenders: &mut [(&str, &mut dyn FnMut() -> Command)]) -> Vec<Row> {
-    let mut samples: Vec<Vec<Sample>> = vec![Vec::new(); contenders.len()];
-    for _ in 0..runs {
-        for (i, (_, make)) in contenders.iter_mut().enumerate() {
-            samples[i].push(measure(&mut make()));
-        }
-    }
-    contenders
-        .iter_mut()
-        .zip(samples)
-        .map(|((name, make), s)| Row {
-            name: name.to_string(),
-            wall: median(s.iter().map(|x| x.wall).collect()),
-            cpu: median(s.iter().map(|x| x.cpu).collect()),
-            rss_kib: peak_rss_kib(&make(), RSS_ROUNDS),
-        })
-        .collect()
-}
-
-fn print_rows(title: &str, rows: &[Row]) {
-    println!("\n## {title}\n");
-    println!(
-        "| command | median wall | median CPU (user+sys) | peak RSS (launcher) | wall vs first | CPU vs first |"
-    );
-    println!("|---|---|---|---|---|---|");
-    let base = &rows[0];
-    for row in rows {
-        println!(
-            "| {} | {} | {} | {:.1} MiB | {:.2}x | {:.2}x |",
-            row.name,
-            ms(row.wall),
-            ms(row.cpu),
-            row.rss_kib as f64 / 1024.0,
-            row.wall.as_secs_f64() / base.wall.as_secs_f64(),
-            row.cpu.as_secs_f64() / base.cpu.as_secs_f64().max(1e-9),
-        );
-    }
-}
-
-fn runs(default: usize) -> usize {
-    std::env::var("BENCH_RUNS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-/// The "limit": a minimal Rust program that reads one file and prints it, built like ours.
-fn build_minimal_reader(dir: &Path) -> PathBuf {
-    let src = dir.join("read_file.rs");
-    std::fs::write(
-        &src,
-        "use std::io::Write;\nfn main() {\n    let path = std::env::args_os().nth(1).unwrap();\n    let bytes = std::fs::read(path).unwrap();\n    std::io::stdout().lock().write_all(&bytes).unwrap();\n}\n",
-    )
-    .unwrap();
-    let out = dir.join("read_file");
-    let status = Command::new(std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into()))
-        .args([
-            "--edition",
-            "2021",
-            "-C",
-            "opt-level=3",
-            "-C",
-            "panic=abort",
-            "-C",
-            "lto",
-            "-C",
-            "codegen-units=1",
-            "-C",
-            "strip=symbols",
-            "-o",
-        ])
-        .arg(&out)
-        .arg(&src)
-        .status()
-        .expect("rustc");
-    assert!(status.success());
-    out
-}
-
-fn which(program: &str) -> Option<PathBuf> {
-    std::env::split_paths(&std::env::var_os("PATH")?)
-        .map(|d| d.join(program))
-        .find(|p| p.is_file())
-}
+use measure::*;
+use peers::*;
 
 fn main() {
     if std::env::var_os(LAUNCH).is_some() {
@@ -454,70 +260,7 @@ fn main() {
     } else {
         println!("\n## 5. End to end\n\nskipped: kubectl is not installed");
     }
-}
 
-/// Starts `n` processes at once and returns each one's start-to-exit latency.
-#[allow(clippy::zombie_processes)] // reaped by waitpid(-1), which reports them as they finish
-fn herd(n: usize, mut make: impl FnMut() -> Command) -> Vec<Duration> {
-    let mut started: HashMap<i32, Instant> = HashMap::new();
-    let mut children = Vec::new();
-    for _ in 0..n {
-        let t = Instant::now();
-        let child = make()
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn");
-        started.insert(child.id() as i32, t);
-        children.push(child);
-    }
-    let mut latencies = Vec::new();
-    while !started.is_empty() {
-        let (pid, status) = {
-            let mut status = 0;
-            // SAFETY: waits for any child of ours; all are in `started`.
-            let pid = unsafe { libc::waitpid(-1, &mut status, 0) };
-            (pid, status)
-        };
-        assert!(pid > 0, "waitpid failed");
-        assert!(
-            libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
-            "a herd member failed"
-        );
-        if let Some(t) = started.remove(&pid) {
-            latencies.push(t.elapsed());
-        }
-    }
-    drop(children);
-    latencies
-}
-
-/// `aws` from PATH, or from a virtualenv this benchmark makes under target/ (PyPI is reachable).
-fn aws_cli(scratch: &Path) -> Option<PathBuf> {
-    if let Some(aws) = which("aws") {
-        return Some(aws);
-    }
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-awscli");
-    let aws = venv.join("bin/aws");
-    if !aws.is_file() {
-        eprintln!(
-            "installing awscli into {} for the peer comparison…",
-            venv.display()
-        );
-        let ok = Command::new("python3")
-            .arg("-m")
-            .arg("venv")
-            .arg(&venv)
-            .status()
-            .is_ok_and(|s| s.success())
-            && Command::new(venv.join("bin/pip"))
-                .args(["install", "--quiet", "awscli"])
-                .current_dir(scratch)
-                .status()
-                .is_ok_and(|s| s.success());
-        if !ok {
-            return None;
-        }
-    }
-    aws.is_file().then_some(aws)
+    // 6-8. Single sign-on.
+    sso::run(&mut || env.get_credential(&api.url(), CLUSTER_ID));
 }
