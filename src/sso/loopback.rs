@@ -199,3 +199,6 @@ async fn respond(stream: &mut TcpStream, status: u16, message: &str) {
     let _ = stream.write_all(answer.as_bytes()).await;
     let _ = stream.shutdown().await;
 }
+
+#[cfg(test)]
+mod tests;
