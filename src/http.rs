@@ -10,11 +10,15 @@ use crate::error::{Error, Result, one_line};
 /// Runs the refresh path's async code on a single-threaded runtime built just for it. Building
 /// one needs file descriptors (epoll, an eventfd): with none left it is an error, not a panic.
 pub fn block_on<T>(future: impl Future<Output = Result<T>>) -> Result<T> {
-    tokio::runtime::Builder::new_current_thread()
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|err| Error::Runtime(err.to_string()))?
-        .block_on(future)
+        .map_err(|err| Error::Runtime(err.to_string()))?;
+    let result = runtime.block_on(future);
+    // Dropping the runtime would wait for its blocking threads, and a DNS look-up that never
+    // answers sits in one: the deadline the future kept would not bound the command.
+    runtime.shutdown_background();
+    result
 }
 
 /// A client that follows no redirect: neither DigitalOcean's API nor a token endpoint sends one,
@@ -84,4 +88,28 @@ pub async fn read_capped(
         body.extend_from_slice(&chunk);
     }
     Ok(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A DNS look-up that never answers runs on a blocking thread; the command must not wait for
+    /// it once the future has given up.
+    #[test]
+    fn a_stuck_blocking_thread_does_not_hold_the_command_past_its_deadline() {
+        let started = std::time::Instant::now();
+        let outcome = block_on(async {
+            let stuck = tokio::task::spawn_blocking(|| std::thread::sleep(Duration::from_secs(20)));
+            match tokio::time::timeout(Duration::from_millis(100), stuck).await {
+                Ok(_) => Ok("finished"),
+                Err(_) => Ok("gave up"),
+            }
+        });
+        assert_eq!(outcome.unwrap(), "gave up");
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "waited for the thread"
+        );
+    }
 }

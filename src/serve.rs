@@ -73,6 +73,8 @@ fn refresh(settings: &CredentialSettings, cache: &Cache, started: Instant) -> Re
     let timeout = settings.source.wait_bound();
     let _lock = match cache.lock(started + timeout, timeout) {
         Ok(lock) => lock,
+        // Not a lock file at the lock's name: the entry is left alone and nothing is cached.
+        Err(err @ Error::Cache { .. }) => return uncached(settings, started, Some(&err)),
         Err(err) => return serve_stale(settings, cache.load(), err),
     };
     let cached = cache.load();

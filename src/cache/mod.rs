@@ -131,6 +131,13 @@ impl Cache {
         loop {
             let file = match self.open_lock_file() {
                 Ok(file) => file,
+                // Something planted at the lock's name: this entry cannot be used safely.
+                Err(err) if err.kind() == std::io::ErrorKind::Other => {
+                    return Err(Error::Cache {
+                        path: self.lock.clone(),
+                        cause: err,
+                    });
+                }
                 Err(err) => {
                     debug!(
                         "cache: refreshing without a lock: {}: {err}",
@@ -173,15 +180,25 @@ impl Cache {
     }
 
     /// O_NOFOLLOW: a symlink planted at the lock's name is never followed to create or lock
-    /// another file.
+    /// another file. O_NONBLOCK: a FIFO there would block the open until someone read it; it
+    /// and anything else that is not a regular file are refused.
     fn open_lock_file(&self) -> std::io::Result<File> {
-        OpenOptions::new()
+        let file = OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
             .mode(0o600)
-            .custom_flags(libc::O_NOFOLLOW)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
             .open(&self.lock)
+            .map_err(|err| match err.raw_os_error() {
+                // What a non-blocking open for writing says of a FIFO nobody reads.
+                Some(libc::ENXIO) => std::io::Error::other("not a regular file"),
+                _ => err,
+            })?;
+        if !file.metadata()?.is_file() {
+            return Err(std::io::Error::other("not a regular file"));
+        }
+        Ok(file)
     }
 
     fn is_current_lock_file(&self, file: &File) -> bool {

@@ -1,7 +1,7 @@
 //! The disk side of the cache: folders that cannot be used, planted symlinks, leftover locks and
 //! junk. The credential still reaches kubectl; nothing outside the cache folder is written.
 
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::path::Path;
 use std::time::{Duration as StdDuration, Instant};
 
@@ -247,4 +247,31 @@ fn a_user_without_a_home_gets_the_credential_uncached() {
     let out = run(&mut cmd);
     served_with_one_warning(&out);
     assert!(out.stderr.contains("no home directory"), "{}", out.stderr);
+}
+
+#[test]
+fn a_fifo_at_the_lock_name_does_not_hang_the_command() {
+    let (env, api) = serving_a_token();
+    run_ok(&mut env.get_credential(&api.url(), CLUSTER_ID));
+    let entry = env.only_cache_entry();
+    let lock = entry.with_extension("lock");
+    std::fs::remove_file(&entry).unwrap();
+    std::fs::remove_file(&lock).unwrap();
+    let fifo = std::ffi::CString::new(lock.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+    let started = Instant::now();
+    let out = run(env
+        .get_credential(&api.url(), CLUSTER_ID)
+        .args(["--timeout", "5"]));
+    served_with_one_warning(&out);
+    assert!(out.stderr.contains("not a regular file"), "{}", out.stderr);
+    assert!(started.elapsed() < StdDuration::from_secs(5));
+    assert!(
+        std::fs::symlink_metadata(&lock)
+            .unwrap()
+            .file_type()
+            .is_fifo()
+    );
+    assert!(!entry.exists(), "nothing cached without a lock");
 }
