@@ -3,10 +3,10 @@
 
 use std::time::Instant;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use log::{debug, warn};
 
-use crate::cache::{self, Cache};
+use crate::cache::{self, Cache, Failure};
 use crate::credential::Credential;
 use crate::error::{Error, Result};
 use crate::exec_credential;
@@ -16,6 +16,10 @@ use crate::source;
 /// A credential handed back after a failed refresh is reported as expiring this soon, so
 /// long-running clients (k9s, controllers) try the refresh again shortly.
 const STALE_RETRY: chrono::Duration = chrono::Duration::seconds(60);
+/// After a failed refresh, how long the cached credential is served without trying again.
+const FAILURE_MEMORY: chrono::Duration = chrono::Duration::seconds(60);
+/// How long a refresh may take when a still-valid credential is cached to fall back on.
+const BOUND_WITH_FALLBACK: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The ExecCredential line: from the cache while it is fresh, else from DigitalOcean.
 pub fn credential_line(settings: &CredentialSettings, started: Instant) -> Result<String> {
@@ -60,7 +64,7 @@ fn uncached(
     started: Instant,
     why: Option<&Error>,
 ) -> Result<String> {
-    let credential = source::fetch(&settings.source, &settings.cluster_id, None, started)?;
+    let credential = source::fetch(&settings.source, &settings.cluster_id, None, started, None)?;
     if let Some(err) = why {
         warn!("{err}: the credential was not cached");
     }
@@ -77,22 +81,38 @@ fn refresh(settings: &CredentialSettings, cache: &Cache, started: Instant) -> Re
         Err(err @ Error::Cache { .. }) => return uncached(settings, started, Some(&err)),
         Err(err) => return serve_stale(settings, cache.load(), err),
     };
-    let cached = cache.load();
-    if let Some(credential) = cached
-        .as_ref()
-        .filter(|c| c.is_fresh(settings.refresh_margin, Utc::now()))
-    {
+    let entry = cache.load_entry();
+    let cached = entry.as_ref().map(|entry| &entry.credential);
+    let now = Utc::now();
+    if let Some(credential) = cached.filter(|c| c.is_fresh(settings.refresh_margin, now)) {
         debug!(
             "cache hit: another process refreshed {} meanwhile",
             cache.path().display()
         );
         return Ok(render(settings, credential));
     }
+    let usable = cached.filter(|c| !c.has_expired(now));
+    if let (Some(credential), Some(failure)) = (
+        usable,
+        entry.as_ref().and_then(|e| e.refresh_failed.as_ref()),
+    ) && now < failure.at + FAILURE_MEMORY
+    {
+        warn!(
+            "{} (at {}; next try after {}); using the cached credential, valid until {}",
+            failure.reason,
+            failure.at.format("%H:%M:%S UTC"),
+            (failure.at + FAILURE_MEMORY).format("%H:%M:%S UTC"),
+            credential.expires_at.format("%Y-%m-%d %H:%M:%S UTC")
+        );
+        return Ok(stale(settings, credential, now));
+    }
+    let bound = usable.map(|_| BOUND_WITH_FALLBACK);
     match source::fetch(
         &settings.source,
         &settings.cluster_id,
-        cached.as_ref(),
+        cached,
         started,
+        bound,
     ) {
         Ok(credential) => {
             if let Err(err) = cache.store(&credential) {
@@ -107,7 +127,18 @@ fn refresh(settings: &CredentialSettings, cache: &Cache, started: Instant) -> Re
             }
             Err(err)
         }
-        Err(err) => serve_stale(settings, cached, err),
+        Err(err) => {
+            if let Some(credential) = usable.filter(|_| err.is_transient()) {
+                let failure = Failure {
+                    at: now,
+                    reason: err.to_string(),
+                };
+                if let Err(store_err) = cache.remember_failure(credential, failure) {
+                    debug!("cache: the failure was not remembered: {store_err}");
+                }
+            }
+            serve_stale(settings, cached.cloned(), err)
+        }
     }
 }
 
@@ -125,15 +156,17 @@ fn serve_stale(
                 "{err}; using the cached credential, valid until {}",
                 credential.expires_at.format("%Y-%m-%d %H:%M:%S UTC")
             );
-            let expiration = credential.expires_at.min(now + STALE_RETRY);
-            Ok(exec_credential::render(
-                settings.version,
-                &credential,
-                expiration,
-            ))
+            Ok(stale(settings, &credential, now))
         }
         _ => Err(err),
     }
+}
+
+/// A credential handed back after a failed refresh, reported as expiring soon so that
+/// long-running clients come back to try again.
+fn stale(settings: &CredentialSettings, credential: &Credential, now: DateTime<Utc>) -> String {
+    let expiration = credential.expires_at.min(now + STALE_RETRY);
+    exec_credential::render(settings.version, credential, expiration)
 }
 
 fn refresh_at(settings: &CredentialSettings, credential: &Credential) -> chrono::DateTime<Utc> {

@@ -40,18 +40,34 @@ impl Source {
 }
 
 /// A new credential for `cluster`. `previous` is the stale cached one: its SSO refresh token
-/// renews it without a login.
+/// renews it without a login. `bound`, when a still-valid credential is cached to fall back on,
+/// cuts DigitalOcean's attempt short: waiting out the whole `--timeout` would freeze the client
+/// on every call while DigitalOcean is down. (An SSO refresh has its own per-request bound.)
 pub fn fetch(
     source: &Source,
     cluster: &ClusterId,
     previous: Option<&Credential>,
     started: Instant,
+    bound: Option<Duration>,
 ) -> Result<Credential> {
     match source {
         Source::DigitalOcean {
             account,
             expiry_seconds,
-        } => digitalocean::credential(account, cluster, *expiry_seconds, started),
+        } => {
+            let bounded;
+            let account = match bound {
+                Some(bound) if started.elapsed() + bound < account.timeout => {
+                    bounded = Account {
+                        timeout: started.elapsed() + bound,
+                        ..account.clone()
+                    };
+                    &bounded
+                }
+                _ => account,
+            };
+            digitalocean::credential(account, cluster, *expiry_seconds, started)
+        }
         Source::Sso(settings) => http::block_on(sso::obtain(settings, previous)),
     }
 }

@@ -13,6 +13,7 @@ use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, Utc};
 use log::debug;
 use serde::{Deserialize, Serialize};
 
@@ -41,6 +42,18 @@ pub struct Entry {
     pub account: String,
     #[serde(flatten)]
     pub credential: Credential,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_failed: Option<Failure>,
+}
+
+/// A refresh that failed for a passing reason while the entry still worked. Remembered with the
+/// entry, so that for a while the calls that follow serve it at once instead of each waiting on
+/// a source that is down.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Failure {
+    pub at: DateTime<Utc>,
+    /// The error's one line (errors never carry a secret).
+    pub reason: String,
 }
 
 pub struct Cache {
@@ -82,6 +95,11 @@ impl Cache {
     /// The cached credential, or `None` for anything that cannot be trusted or read: no file,
     /// a symlink, a file others could read or write, junk, or another cluster's or account's.
     pub fn load(&self) -> Option<Credential> {
+        self.load_entry().map(|entry| entry.credential)
+    }
+
+    /// [`load`](Self::load), with what the entry remembers of a failed refresh.
+    pub fn load_entry(&self) -> Option<Entry> {
         let entry = read_entry(&self.entry)
             .map_err(|why| debug!("cache miss: {}: {why}", self.entry.display()))
             .ok()?;
@@ -92,16 +110,27 @@ impl Cache {
             );
             return None;
         }
-        Some(entry.credential)
+        Some(entry)
     }
 
-    /// Replaces the entry atomically (see [`atomic_file::replace`]).
+    /// Replaces the entry atomically (see [`atomic_file::replace`]); a new credential forgets any
+    /// failed refresh.
     pub fn store(&self, credential: &Credential) -> Result<()> {
+        self.write(credential, None)
+    }
+
+    /// Keeps `credential` and notes that refreshing it failed.
+    pub fn remember_failure(&self, credential: &Credential, failure: Failure) -> Result<()> {
+        self.write(credential, Some(failure))
+    }
+
+    fn write(&self, credential: &Credential, refresh_failed: Option<Failure>) -> Result<()> {
         let entry = Entry {
             format: FORMAT,
             cluster_id: self.cluster_id.clone(),
             account: self.account.clone(),
             credential: credential.clone(),
+            refresh_failed,
         };
         folder::ensure(&self.dir)?;
         let json = serde_json::to_vec(&entry).expect("a cache entry always serialises");

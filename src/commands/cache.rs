@@ -162,6 +162,7 @@ mod tests {
                 fetched_at: now - Duration::hours(3),
                 sso: None,
             },
+            refresh_failed: None,
         };
         let token_row = row(&entry, Duration::seconds(300), now);
         assert_eq!(

@@ -187,7 +187,7 @@ fn passing_api_failures_hand_back_an_unexpired_credential_with_one_warning() {
     let entry = env.only_cache_entry();
     let now = Utc::now();
     age_entry(&entry, now - Duration::hours(3), now + Duration::minutes(2));
-    let before = std::fs::read(&entry).unwrap();
+    let before = entry_credential(&entry);
 
     api.reset();
     api.serve_credentials(
@@ -216,7 +216,7 @@ fn passing_api_failures_hand_back_an_unexpired_credential_with_one_warning() {
         "stale credential reported as lasting until {reported}"
     );
     assert_eq!(
-        std::fs::read(&entry).unwrap(),
+        entry_credential(&entry),
         before,
         "the entry must survive a failed refresh"
     );

@@ -19,6 +19,7 @@ mod kubeconfig_save;
 mod kubeconfig_show_remove;
 mod kubectl;
 mod network_faults;
+mod outage;
 mod secrets;
 mod sso;
 mod sso_edges;

@@ -13,7 +13,7 @@ use crate::support::*;
 
 /// A bare TCP server on loopback for faults wiremock cannot produce. Each connection gets
 /// `behaviour`; the server lives as long as the test process.
-fn raw_server(behaviour: fn(std::net::TcpStream)) -> String {
+pub(crate) fn raw_server(behaviour: fn(std::net::TcpStream)) -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     std::thread::spawn(move || {
@@ -70,7 +70,7 @@ fn socket_linger_zero(stream: &std::net::TcpStream) -> std::io::Result<()> {
 }
 
 /// Reads the request and never answers.
-fn never_answers(mut stream: std::net::TcpStream) {
+pub(crate) fn never_answers(mut stream: std::net::TcpStream) {
     read_request(&mut stream);
     std::thread::sleep(StdDuration::from_secs(60));
 }
@@ -223,6 +223,7 @@ fn fault_matrix_keeps_or_removes_the_cached_entry() {
         };
         let entry = store_due_entry(&env, &url);
         let before = std::fs::read(&entry).unwrap();
+        let credential = entry_credential(&entry);
         let out = run(env
             .get_credential(&url, CLUSTER_ID)
             .args(["--timeout", "3"]));
@@ -241,8 +242,8 @@ fn fault_matrix_keeps_or_removes_the_cached_entry() {
                     out.stderr
                 );
                 assert_eq!(
-                    std::fs::read(&entry).unwrap(),
-                    before,
+                    entry_credential(&entry),
+                    credential,
                     "{name}: entry changed"
                 );
             }

@@ -102,5 +102,5 @@ fn a_provider_that_is_down_leaves_the_still_valid_id_token_served_with_one_warni
         "kubectl comes back soon"
     );
     assert_eq!(op.browsers(), 1, "no login while the provider is down");
-    assert_eq!(std::fs::read_to_string(&path).unwrap(), entry.to_string());
+    assert_eq!(entry_credential(&path), entry);
 }

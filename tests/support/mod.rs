@@ -309,3 +309,10 @@ pub fn assert_every_line_is_ours(stderr: &str) {
         );
     }
 }
+
+/// A cache entry without what it remembers of a failed refresh: what must survive one.
+pub fn entry_credential(path: &Path) -> Value {
+    let mut entry: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    entry.as_object_mut().unwrap().remove("refresh_failed");
+    entry
+}
