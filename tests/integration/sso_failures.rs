@@ -105,3 +105,42 @@ fn id_tokens_that_fail_a_check_are_refused_and_never_cached() {
         );
     }
 }
+
+fn device_login(answers: &[&str]) -> (Op, Outcome) {
+    let op = Op::start_script("hostile.mjs", serde_json::json!({ "device": answers }));
+    let out = run(op.get_credential("login").args([
+        "--sso-grant",
+        "device-code",
+        "--login-timeout",
+        "20",
+    ]));
+    (op, out)
+}
+
+#[test]
+fn device_polling_waits_through_pending_and_slow_down() {
+    let (op, out) = device_login(&["authorization_pending", "slow_down", "ok"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(claims(&id_token(&out))["sub"], "mallory");
+    assert_eq!(op.token_requests("polls"), 3);
+    assert_eq!(op.browsers(), 0);
+}
+
+#[test]
+fn an_expired_or_denied_device_login_is_a_clear_error() {
+    for (answers, says) in [
+        (&["authorization_pending", "expired_token"][..], "expired"),
+        (&["access_denied"][..], "access_denied"),
+    ] {
+        let (op, out) = device_login(answers);
+        assert_eq!(out.code, Some(1), "{}", out.stderr);
+        let last = out.stderr.lines().last().unwrap_or_default();
+        assert!(
+            last.starts_with("doks-auth: error:") && last.contains(says),
+            "{}",
+            out.stderr
+        );
+        assert_eq!(op.token_requests("polls"), answers.len() as u64);
+        assert!(cache_entries(&op.env.cache_dir()).is_empty());
+    }
+}

@@ -4,8 +4,10 @@
 // (the discovery document names another issuer), none (alg "none"), rotated (the first JWKS
 // fetch answers only an older key: the signing key appears on the next), unknown-kid (the
 // signing key is never published).
+// "device": the answers, in order, to the device grant's polls ("ok" gives the tokens; the last
+// answer repeats).
 // Logs in at once: /authorize redirects straight back with a code. GET /test/stats answers
-// {"jwks": <fetches>}.
+// {"jwks": <fetches>, "polls": <device polls>}.
 import fs from 'node:fs';
 import https from 'node:https';
 import { SignJWT, exportJWK, generateKeyPair, base64url } from 'jose';
@@ -17,6 +19,7 @@ const jwk = { ...(await exportJWK(published.publicKey)), kid: 'k1', alg: 'RS256'
 const older = { ...(await exportJWK(other.publicKey)), kid: 'k0', alg: 'RS256', use: 'sig' };
 let nonce = '';
 let jwksFetches = 0;
+let polls = 0;
 
 const server = https.createServer({ cert: fs.readFileSync(cfg.cert), key: fs.readFileSync(cfg.key) });
 server.listen(0, '127.0.0.1', () => {
@@ -33,9 +36,24 @@ server.listen(0, '127.0.0.1', () => {
         authorization_endpoint: `${issuer}/authorize`,
         token_endpoint: `${issuer}/token`,
         jwks_uri: `${issuer}/jwks`,
+        ...(cfg.device ? { device_authorization_endpoint: `${issuer}/device` } : {}),
       });
     }
-    if (url.pathname === '/test/stats') return json({ jwks: jwksFetches });
+    if (url.pathname === '/test/stats') return json({ jwks: jwksFetches, polls });
+    if (url.pathname === '/device' && cfg.device) {
+      return json({
+        device_code: 'hostile-device-code', user_code: 'WDJB-MJHT',
+        verification_uri: `${issuer}/activate`, expires_in: 600, interval: 1,
+      });
+    }
+    if (url.pathname === '/token' && cfg.device) {
+      const answer = cfg.device[Math.min(polls, cfg.device.length - 1)];
+      polls += 1;
+      if (answer !== 'ok') {
+        res.writeHead(400, { 'content-type': 'application/json' });
+        return res.end(JSON.stringify({ error: answer }));
+      }
+    }
     if (url.pathname === '/jwks') {
       jwksFetches += 1;
       const stale = cfg.defect === 'unknown-kid' || (cfg.defect === 'rotated' && jwksFetches === 1);
