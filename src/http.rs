@@ -5,6 +5,8 @@
 use std::future::Future;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+
 use crate::error::{Error, Result, one_line};
 
 /// Runs the refresh path's async code on a single-threaded runtime built just for it. Building
@@ -23,6 +25,8 @@ pub fn block_on<T>(future: impl Future<Output = Result<T>>) -> Result<T> {
 
 /// A client that follows no redirect: neither DigitalOcean's API nor a token endpoint sends one,
 /// and following one could carry a token or a code to another host.
+const POOL_IDLE: Duration = Duration::from_secs(2);
+
 pub fn client(timeout: Duration) -> reqwest::Result<reqwest::Client> {
     // reqwest takes the process-wide provider; an Err means one is installed already.
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -30,6 +34,10 @@ pub fn client(timeout: Duration) -> reqwest::Result<reqwest::Client> {
         .user_agent(concat!("doks-auth/", env!("CARGO_PKG_VERSION")))
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(timeout.min(Duration::from_secs(10)))
+        // A connection idle longer than the server keeps it (5 s for node and Apache) may be
+        // closed under a request: a device login polling every 5 s lost its token request that
+        // way. Requests that follow each other at once still share their connection.
+        .pool_idle_timeout(POOL_IDLE)
         .build()
 }
 
@@ -88,6 +96,15 @@ pub async fn read_capped(
         body.extend_from_slice(&chunk);
     }
     Ok(body)
+}
+
+/// A response's `Date` header: when the server answered, by its own clock (RFC 9110's
+/// IMF-fixdate, which RFC 2822 parsing reads).
+pub fn date_header(headers: &reqwest::header::HeaderMap) -> Option<DateTime<Utc>> {
+    let text = headers.get(reqwest::header::DATE)?.to_str().ok()?;
+    DateTime::parse_from_rfc2822(text)
+        .ok()
+        .map(|date| date.with_timezone(&Utc))
 }
 
 #[cfg(test)]

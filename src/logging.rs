@@ -31,3 +31,10 @@ pub fn init(verbose: bool) {
         .target(env_logger::Target::Stderr)
         .init();
 }
+
+/// One line on stderr, `doks-auth: ` first, written in one piece: a browser doks-auth started
+/// writes to the same stderr, and its output must not land in the middle of our line.
+pub fn say(message: std::fmt::Arguments) {
+    let line = format!("doks-auth: {message}\n");
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
+}

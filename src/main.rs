@@ -11,7 +11,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             // One line: the error and its causes, joined with ": ".
-            eprintln!("doks-auth: error: {err:#}");
+            doks_auth::logging::say(format_args!("error: {err:#}"));
             doks_auth::exit_code(&err)
         }
     }

@@ -136,7 +136,7 @@ proptest! {
     fn any_api_answer_is_an_error_or_a_valid_exec_credential(doc in arb_json()) {
         let now: chrono::DateTime<Utc> = "2026-11-23T12:00:00Z".parse().unwrap();
         let Ok(answer) = serde_json::from_value::<ApiCredentials>(doc) else { return Ok(()) };
-        match answer.into_credential(now) {
+        match answer.into_credential(now, 10800) {
             Err(reason) => {
                 prop_assert!(!reason.is_empty());
                 prop_assert!(!reason.contains('\n'));
@@ -167,7 +167,7 @@ proptest! {
         doc[name] = value;
         let now: chrono::DateTime<Utc> = "2026-11-23T12:00:00Z".parse().unwrap();
         if let Ok(answer) = serde_json::from_value::<ApiCredentials>(doc) {
-            let _ = answer.into_credential(now);
+            let _ = answer.into_credential(now, 10800);
         }
     }
 

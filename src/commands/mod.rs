@@ -23,7 +23,7 @@ pub(crate) fn print_stdout(text: &str) -> anyhow::Result<()> {
 /// One line on stderr, in doks-auth's voice: every line doks-auth itself prints starts
 /// `doks-auth:`, so users (and kubectl, which passes our stderr through) can tell whose it is.
 pub(crate) fn say(message: &str) {
-    eprintln!("doks-auth: {message}");
+    crate::logging::say(format_args!("{message}"));
 }
 
 /// Columns padded to their widest cell, two spaces apart, no trailing blanks (like kubectl get).

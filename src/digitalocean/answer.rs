@@ -3,11 +3,14 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 
 use crate::credential::Credential;
 use crate::secret::Secret;
+
+/// DigitalOcean's longest lifetime is 7 days; this only keeps date arithmetic in range.
+const MAX_LIFETIME_SECONDS: u64 = 10 * 365 * 86400;
 
 /// `GET /v2/kubernetes/clusters/{id}/credentials`, as sent. No field is required by the spec.
 /// Secrets are wrapped, so `Debug` shows no credential.
@@ -19,12 +22,24 @@ pub struct ApiCredentials {
     pub client_key_data: Option<Secret>,
     pub token: Option<Secret>,
     pub expires_at: Option<String>,
+    /// When DigitalOcean answered, by its own clock: the response's `Date` header.
+    #[serde(skip)]
+    pub server_date: Option<DateTime<Utc>>,
 }
 
 impl ApiCredentials {
-    /// Checks and decodes DigitalOcean's answer. The error is a reason for an "unexpected
+    /// Checks and decodes DigitalOcean's answer, received at `fetched_at` by this machine's
+    /// clock, for a request of `expiry_seconds`. The error is a reason for an "unexpected
     /// response" message; it never quotes a credential.
-    pub fn into_credential(self, fetched_at: DateTime<Utc>) -> Result<Credential, String> {
+    ///
+    /// The lifetime is judged by DigitalOcean's clock (`expires_at` against the `Date` header,
+    /// else the lifetime asked for), then counted from `fetched_at`: a machine whose clock is
+    /// hours off still gets a credential it can use, and stops using it when the server does.
+    pub fn into_credential(
+        self,
+        fetched_at: DateTime<Utc>,
+        expiry_seconds: u64,
+    ) -> Result<Credential, String> {
         let answer = self;
         let token = answer.token.filter(|t| !t.expose().is_empty());
         let (client_certificate, client_key) =
@@ -49,16 +64,24 @@ impl ApiCredentials {
         let expires_at = DateTime::parse_from_rfc3339(&raw_expiry)
             .map_err(|_| "expires_at is not an RFC 3339 timestamp".to_string())?
             .with_timezone(&Utc);
-        if expires_at <= fetched_at {
+        let lifetime = match (answer.server_date, expiry_seconds) {
+            // The Date header counts whole seconds, rounded down: a second less, to be safe.
+            (Some(server_date), _) => expires_at - server_date - Duration::seconds(1),
+            (None, 1..) => Duration::seconds(expiry_seconds.min(MAX_LIFETIME_SECONDS) as i64),
+            (None, 0) => expires_at - fetched_at,
+        };
+        if lifetime <= Duration::zero() {
             return Err(format!(
-                "the credential expired at {expires_at} already, before it was issued (is this machine's clock right?)"
+                "the credential expired at {expires_at} already, before it was issued"
             ));
         }
         Ok(Credential {
             token,
             client_certificate,
             client_key,
-            expires_at,
+            expires_at: fetched_at
+                .checked_add_signed(lifetime)
+                .ok_or("expires_at is out of range")?,
             fetched_at,
             sso: None,
         })
@@ -92,18 +115,57 @@ mod tests {
         ApiCredentials {
             token: Some(Secret::new("k8s-token")),
             expires_at: Some("2026-11-23T15:00:00.889080521Z".into()),
+            server_date: Some(now()),
             ..Default::default()
         }
     }
 
     #[test]
     fn token_answer_with_nanosecond_expiry() {
-        let cred = answer().into_credential(now()).unwrap();
+        let cred = answer().into_credential(now(), 10800).unwrap();
         assert_eq!(cred.token.unwrap().expose(), "k8s-token");
         assert_eq!(
             cred.expires_at.to_rfc3339(),
-            "2026-11-23T15:00:00.889080521+00:00"
+            "2026-11-23T14:59:59.889080521+00:00",
+            "three hours by DigitalOcean's clock, less a second for the Date header's rounding"
         );
+    }
+
+    #[test]
+    fn the_lifetime_is_judged_by_digitaloceans_clock_and_counted_from_ours() {
+        for skew in [Duration::hours(4), Duration::hours(-4), Duration::zero()] {
+            let local = now() + skew;
+            let cred = answer().into_credential(local, 10800).unwrap();
+            assert_eq!(cred.fetched_at, local);
+            assert_eq!(
+                cred.expires_at,
+                local + Duration::hours(3) + Duration::nanoseconds(889_080_521)
+                    - Duration::seconds(1),
+                "skew {skew}"
+            );
+        }
+    }
+
+    #[test]
+    fn without_a_date_header_the_lifetime_asked_for_counts() {
+        let mut a = answer();
+        a.server_date = None;
+        let local = now() + Duration::hours(4);
+        let cred = a.into_credential(local, 3600).unwrap();
+        assert_eq!(cred.expires_at, local + Duration::hours(1));
+        let mut a = answer();
+        a.server_date = None;
+        // DigitalOcean's default lifetime (0): only our clock is left to judge by.
+        let cred = a.into_credential(now(), 0).unwrap();
+        assert_eq!(
+            cred.expires_at,
+            "2026-11-23T15:00:00.889080521Z"
+                .parse::<DateTime<Utc>>()
+                .unwrap()
+        );
+        let mut a = answer();
+        a.server_date = None;
+        assert!(a.into_credential(now(), u64::MAX).is_ok());
     }
 
     #[test]
@@ -112,7 +174,7 @@ mod tests {
         a.token = None;
         a.client_certificate_data = Some(Secret::new(STANDARD.encode(CERT_PEM)));
         a.client_key_data = Some(Secret::new(STANDARD.encode(KEY_PEM)));
-        let cred = a.into_credential(now()).unwrap();
+        let cred = a.into_credential(now(), 10800).unwrap();
         assert_eq!(cred.client_certificate.unwrap().expose(), CERT_PEM);
         assert_eq!(cred.client_key.unwrap().expose(), KEY_PEM);
     }
@@ -159,7 +221,7 @@ mod tests {
         for (change, expected) in cases {
             let mut a = answer();
             change(&mut a);
-            let err = a.into_credential(now()).unwrap_err();
+            let err = a.into_credential(now(), 10800).unwrap_err();
             assert!(err.contains(expected), "{err}");
             assert!(
                 !err.contains("secret") && !err.contains("k8s-token"),

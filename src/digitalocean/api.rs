@@ -7,6 +7,7 @@
 
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, Utc};
 use log::debug;
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
@@ -129,7 +130,14 @@ impl Client {
             "{}/v2/kubernetes/clusters/{cluster}/credentials?expiry_seconds={expiry_seconds}",
             self.base_url
         );
-        self.get(&url, Call::Credentials).await
+        // The Date header goes with the answer: credential lifetimes are judged by DigitalOcean's
+        // clock, not this machine's.
+        self.get_parsed(&url, Call::Credentials, |body, date| {
+            let mut answer: ApiCredentials = parse_json(body)?;
+            answer.server_date = date;
+            Ok(answer)
+        })
+        .await
     }
 
     pub async fn cluster(&self, cluster: &ClusterId) -> Result<Cluster> {
@@ -174,7 +182,7 @@ impl Client {
             "{}/v2/kubernetes/clusters/{cluster}/kubeconfig?type=sso",
             self.base_url
         );
-        self.get_parsed(&url, Call::Cluster, |body| {
+        self.get_parsed(&url, Call::Cluster, |body, _| {
             String::from_utf8(body.to_vec()).map_err(|_| "the kubeconfig is not UTF-8 text".into())
         })
         .await
@@ -182,15 +190,7 @@ impl Client {
 
     /// One GET of JSON with retries, bounded by the deadline.
     async fn get<T: DeserializeOwned>(&self, url: &str, call: Call) -> Result<T> {
-        self.get_parsed(url, call, |body| {
-            serde_json::from_slice(body).map_err(|err| {
-                format!(
-                    "a body that is not the expected JSON ({})",
-                    describe_json_error(&err)
-                )
-            })
-        })
-        .await
+        self.get_parsed(url, call, |body, _| parse_json(body)).await
     }
 
     async fn get_parsed<T>(&self, url: &str, call: Call, parse: Parse<T>) -> Result<T> {
@@ -273,6 +273,7 @@ impl Client {
             });
         }
         let retry_after = retry_after_secs(response.headers());
+        let date = http::date_header(response.headers());
         let content_type = response
             .headers()
             .get(reqwest::header::CONTENT_TYPE)
@@ -294,16 +295,25 @@ impl Client {
         if !status.is_success() {
             return Err(api_error(call, status, &body, retry_after, attempt).into());
         }
-        parse(&body).map_err(|what| Error::UnexpectedResponse {
+        parse(&body, date).map_err(|what| Error::UnexpectedResponse {
             url: url.to_string(),
             reason: format!("HTTP {status} with {what} ({})", one_line(&content_type)),
         })
     }
 }
 
-/// Turns a successful answer's body into the value wanted; the error says what was wrong
-/// without quoting the body.
-type Parse<T> = fn(&[u8]) -> std::result::Result<T, String>;
+/// Turns a successful answer's body (and its `Date` header) into the value wanted; the error
+/// says what was wrong without quoting the body.
+type Parse<T> = fn(&[u8], Option<DateTime<Utc>>) -> std::result::Result<T, String>;
+
+fn parse_json<T: DeserializeOwned>(body: &[u8]) -> std::result::Result<T, String> {
+    serde_json::from_slice(body).map_err(|err| {
+        format!(
+            "a body that is not the expected JSON ({})",
+            describe_json_error(&err)
+        )
+    })
+}
 
 fn api_error(
     call: Call,

@@ -8,6 +8,7 @@ pub mod token;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use log::debug;
 use sha2::{Digest, Sha256};
 
 use crate::credential::{ClusterId, Credential};
@@ -54,8 +55,22 @@ pub fn credential(
 ) -> Result<Credential> {
     let client = api::Client::new(account, started)?;
     let answer = http::block_on(client.credentials(cluster, expiry_seconds))?;
+    let now = Utc::now();
+    if let Some(skew) = answer.server_date.map(|date| now - date)
+        && skew.num_seconds().abs() > 60
+    {
+        debug!(
+            "this machine's clock is {} s {} DigitalOcean's: the credential's lifetime is judged by DigitalOcean's clock",
+            skew.num_seconds().abs(),
+            if skew > chrono::Duration::zero() {
+                "ahead of"
+            } else {
+                "behind"
+            }
+        );
+    }
     answer
-        .into_credential(Utc::now())
+        .into_credential(now, expiry_seconds)
         .map_err(|reason| Error::UnexpectedResponse {
             url: format!(
                 "{}/v2/kubernetes/clusters/{cluster}/credentials",

@@ -12,6 +12,7 @@ use super::loopback::{Callback, Loopback};
 use super::provider::{OAuthError, Provider, TokenAnswer};
 use super::{Grant, SsoSettings, browser};
 use crate::error::{Error, Result, one_line};
+use crate::logging;
 use crate::secret::Secret;
 
 const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
@@ -89,7 +90,10 @@ async fn auth_code(provider: &Provider, settings: &SsoSettings) -> Result<Login>
     } else {
         "open this URL in a browser and log in"
     };
-    eprintln!("doks-auth: to log in to {}, {what}: {url}", provider.issuer);
+    logging::say(format_args!(
+        "to log in to {}, {what}: {url}",
+        provider.issuer
+    ));
     let code = match loopback.wait(&state, &provider.issuer).await? {
         Callback::Code(code) => code,
         Callback::Refused(said) => {
@@ -126,18 +130,18 @@ async fn device_code(provider: &Provider, settings: &SsoSettings) -> Result<Logi
     };
     // Entra never sends verification_uri_complete: then the URI and the code.
     match &device.verification_uri_complete {
-        Some(uri) => eprintln!(
-            "doks-auth: to log in to {}, open {} on any device and confirm the code {}",
+        Some(uri) => logging::say(format_args!(
+            "to log in to {}, open {} on any device and confirm the code {}",
             provider.issuer,
             one_line(uri),
             one_line(&device.user_code)
-        ),
-        None => eprintln!(
-            "doks-auth: to log in to {}, open {} on any device and enter the code {}",
+        )),
+        None => logging::say(format_args!(
+            "to log in to {}, open {} on any device and enter the code {}",
             provider.issuer,
             one_line(&device.verification_uri),
             one_line(&device.user_code)
-        ),
+        )),
     }
     let mut interval = Duration::from_secs(device.interval.unwrap_or(5).clamp(1, 60));
     let ends = tokio::time::Instant::now() + Duration::from_secs(device.expires_in);

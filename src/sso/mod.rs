@@ -101,6 +101,15 @@ async fn credential(
     let id_token = answer.id_token.ok_or_else(|| {
         refused("the token answer has no id_token (is `openid` an allowed scope?)".into())
     })?;
+    let now = Utc::now();
+    // The provider's clock, when it says: the ID token's times are in its terms.
+    let provider_now = answer.server_date.unwrap_or(now);
+    if (now - provider_now).num_seconds().abs() > 60 {
+        debug!(
+            "sso: this machine's clock is {} s off the provider's: the ID token's lifetime is judged by the provider's clock",
+            (now - provider_now).num_seconds()
+        );
+    }
     let check = |keys: &_| {
         verify::verify(
             id_token.expose(),
@@ -108,6 +117,7 @@ async fn credential(
             &settings.issuer,
             &settings.client_id,
             nonce.as_deref(),
+            provider_now,
         )
     };
     let verified = match check(&provider.jwks().await?) {
@@ -120,19 +130,13 @@ async fn credential(
         }
         Refusal::Invalid(reason) => refused(reason),
     })?;
-    let now = Utc::now();
-    // jsonwebtoken lets `exp` be up to its leeway in the past; kubectl must never be handed a
-    // token that has already expired.
-    if verified.expires_at <= now {
-        return Err(refused(
-            "it has expired (if it was just issued, check this machine's clock)".into(),
-        ));
-    }
     Ok(Credential {
         token: Some(id_token),
         client_certificate: None,
         client_key: None,
-        expires_at: verified.expires_at,
+        // The lifetime left by the provider's clock, counted from ours (the Date header rounds
+        // down to the second: a second less, to be safe).
+        expires_at: now + (verified.expires_at - provider_now) - chrono::Duration::seconds(1),
         fetched_at: now,
         sso: Some(SsoSession {
             issuer: settings.issuer.clone(),

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use jsonwebtoken::jwk::JwkSet;
 use log::debug;
 use serde::Deserialize;
@@ -40,6 +41,10 @@ pub struct Discovery {
 pub struct TokenAnswer {
     pub id_token: Option<Secret>,
     pub refresh_token: Option<Secret>,
+    /// When the provider answered, by its own clock (the `Date` header): the ID token's times
+    /// are judged by it.
+    #[serde(skip)]
+    pub server_date: Option<DateTime<Utc>>,
 }
 
 /// An OAuth error answer (RFC 6749 §5.2, RFC 8628 §3.5).
@@ -133,7 +138,11 @@ impl Provider {
         &self,
         form: &[(&str, &str)],
     ) -> Result<std::result::Result<TokenAnswer, OAuthError>> {
-        self.post_form(&self.doc.token_endpoint, form).await
+        let (answer, date) = self.post_form(&self.doc.token_endpoint, form).await?;
+        Ok(answer.map(|answer| TokenAnswer {
+            server_date: date,
+            ..answer
+        }))
     }
 
     pub async fn device_authorization(
@@ -146,8 +155,10 @@ impl Provider {
             ));
         };
         let scope = self.scopes();
-        self.post_form(url, &[("client_id", client_id), ("scope", &scope)])
-            .await
+        let (answer, _) = self
+            .post_form(url, &[("client_id", client_id), ("scope", &scope)])
+            .await?;
+        Ok(answer)
     }
 
     pub fn error(&self, reason: impl Into<String>) -> Error {
@@ -157,11 +168,12 @@ impl Provider {
         }
     }
 
+    /// With the answer, its `Date` header.
     async fn post_form<T: DeserializeOwned>(
         &self,
         url: &str,
         form: &[(&str, &str)],
-    ) -> Result<std::result::Result<T, OAuthError>> {
+    ) -> Result<(std::result::Result<T, OAuthError>, Option<DateTime<Utc>>)> {
         let network = |err: reqwest::Error| Error::SsoNetwork {
             url: url.to_string(),
             reason: error_chain(&err),
@@ -176,9 +188,10 @@ impl Provider {
             .await
             .map_err(network)?;
         let status = response.status();
+        let date = http::date_header(response.headers());
         let body = read_body(response, url).await?;
         if status.is_success() {
-            return parse(&body, url, &self.issuer).map(Ok);
+            return parse(&body, url, &self.issuer).map(|answer| (Ok(answer), date));
         }
         if status.is_server_error() {
             return Err(Error::SsoNetwork {
@@ -187,7 +200,7 @@ impl Provider {
             });
         }
         match serde_json::from_slice::<OAuthError>(&body) {
-            Ok(err) => Ok(Err(err)),
+            Ok(err) => Ok((Err(err), date)),
             Err(_) => Err(self.error(format!("{url} answered {status}"))),
         }
     }

@@ -120,7 +120,12 @@ pub(super) fn fetch(
     let (server, certificate_authority_data, credential, interactive) = match answer {
         Answer::Token(answer) => {
             let (server, ca, answer) = endpoint(answer, &url("credentials"))?;
-            (server, ca, Some(answer.into_credential(Utc::now())), false)
+            (
+                server,
+                ca,
+                Some(answer.into_credential(Utc::now(), expiry_seconds)),
+                false,
+            )
         }
         Answer::Sso((issuer, client_id), yaml) => {
             let (server, ca) = sso_endpoint(&yaml, &url("kubeconfig?type=sso"))?;
