@@ -7,6 +7,7 @@ mod support;
 
 mod cache_behaviour;
 mod cache_commands;
+mod clock;
 mod clusters;
 mod completions;
 mod disk;

@@ -316,3 +316,16 @@ pub fn entry_credential(path: &Path) -> Value {
     entry.as_object_mut().unwrap().remove("refresh_failed");
     entry
 }
+
+/// libfaketime's preload library (Debian's `faketime` package; `.ci/run` installs it).
+pub fn libfaketime() -> PathBuf {
+    [
+        "/usr/lib/x86_64-linux-gnu/faketime",
+        "/usr/lib/aarch64-linux-gnu/faketime",
+        "/usr/lib/faketime",
+    ]
+    .iter()
+    .map(|dir| Path::new(dir).join("libfaketime.so.1"))
+    .find(|lib| lib.exists())
+    .expect("libfaketime is not installed: `apt-get install faketime` (.ci/run does)")
+}

@@ -1,0 +1,86 @@
+//! A machine whose clock is hours off (libfaketime moves it for doks-auth only): lifetimes are
+//! judged by DigitalOcean's clock (its `Date` header) and counted from the local one, which is
+//! the clock kubectl compares `expirationTimestamp` with.
+
+use std::process::Command;
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::support::*;
+
+/// `cmd` with its clock moved by `offset` (libfaketime's syntax: "+4h", "-4h").
+fn with_clock<'a>(cmd: &'a mut Command, offset: &str) -> &'a mut Command {
+    cmd.env("LD_PRELOAD", libfaketime())
+        .env("FAKETIME", offset)
+        .env("FAKETIME_DONT_FAKE_MONOTONIC", "1")
+}
+
+fn expiration(out: &Outcome) -> DateTime<Utc> {
+    out.json()["status"]["expirationTimestamp"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn a_clock_hours_off_gets_a_credential_that_lasts_as_long_as_the_servers_says() {
+    for (offset, skew) in [("+4h", Duration::hours(4)), ("-4h", Duration::hours(-4))] {
+        let env = TestEnv::new();
+        let api = DoApi::start();
+        api.serve_token(CLUSTER_ID, K8S_TOKEN, Duration::hours(1));
+        let out = run_ok(with_clock(
+            env.get_credential(&api.url(), CLUSTER_ID).arg("-v"),
+            offset,
+        ));
+        assert_eq!(out.json()["status"]["token"], K8S_TOKEN, "{offset}");
+        // One hour by DigitalOcean's clock, less the 5-minute margin, from the local clock.
+        let wanted = Utc::now() + skew + Duration::minutes(55);
+        let got = expiration(&out);
+        assert!(
+            (got - wanted).num_seconds().abs() < 30,
+            "{offset}: expires {got}, wanted about {wanted}"
+        );
+        assert!(
+            out.stderr.contains("this machine's clock is"),
+            "{offset}: -v says nothing of the skew: {}",
+            out.stderr
+        );
+        // Cached, and a hit by the same wrong clock.
+        let again = run_ok(with_clock(
+            &mut env.get_credential(&api.url(), CLUSTER_ID),
+            offset,
+        ));
+        assert_eq!(again.stderr, "", "{offset}");
+        assert_eq!(expiration(&again), got, "{offset}");
+        assert_eq!(api.credential_requests(CLUSTER_ID), 1, "{offset}");
+    }
+}
+
+#[test]
+fn a_right_clock_says_nothing_of_skew() {
+    let (env, api) = serving_a_token();
+    let out = run_ok(env.get_credential(&api.url(), CLUSTER_ID).arg("-v"));
+    assert!(!out.stderr.contains("clock is"), "{}", out.stderr);
+}
+
+#[test]
+fn an_sso_login_on_a_clock_hours_off_is_judged_by_the_providers_clock() {
+    for (offset, skew) in [("+4h", Duration::hours(4)), ("-4h", Duration::hours(-4))] {
+        let op = Op::start(serde_json::json!({"idTokenTtl": 3600}));
+        let out = run_ok(with_clock(&mut op.get_credential("login"), offset));
+        let wanted = Utc::now() + skew + Duration::minutes(55);
+        let got = expiration(&out);
+        assert!(
+            (got - wanted).num_seconds().abs() < 30,
+            "{offset}: expires {got}, wanted about {wanted}"
+        );
+        let again = run_ok(with_clock(&mut op.get_credential("login"), offset));
+        assert_eq!(
+            id_token(&again),
+            id_token(&out),
+            "{offset}: not a cache hit"
+        );
+        assert_eq!(op.browsers(), 1, "{offset}");
+    }
+}
