@@ -24,3 +24,28 @@ pub fn current_uid() -> u32 {
     // SAFETY: geteuid has no preconditions and cannot fail.
     unsafe { libc::geteuid() }
 }
+
+/// A process, told apart from a later one that reuses its pid by its start time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Process {
+    pub pid: u32,
+    /// Clock ticks after boot (field 22 of `/proc/<pid>/stat`).
+    pub start: u64,
+}
+
+impl Process {
+    /// The process that ran this one (kubectl, k9s, Lens, ...); `None` without `/proc`.
+    pub fn parent() -> Option<Process> {
+        let pid = std::os::unix::process::parent_id();
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // The command name (field 2) may hold spaces and parentheses: count from the last ')'.
+        let start = stat
+            .rsplit_once(')')?
+            .1
+            .split_whitespace()
+            .nth(19)?
+            .parse()
+            .ok()?;
+        Some(Process { pid, start })
+    }
+}

@@ -10,6 +10,7 @@ use crate::cache::{self, Cache, Failure};
 use crate::credential::Credential;
 use crate::error::{Error, Result};
 use crate::exec_credential;
+use crate::process::Process;
 use crate::settings::{CacheChoice, CredentialSettings};
 use crate::source;
 
@@ -18,6 +19,12 @@ use crate::source;
 const STALE_RETRY: chrono::Duration = chrono::Duration::seconds(60);
 /// After a failed refresh, how long the cached credential is served without trying again.
 const FAILURE_MEMORY: chrono::Duration = chrono::Duration::seconds(60);
+/// How many times a client-go client runs the plugin as it starts, before any request: kubectl
+/// (1.32) has two authenticators and runs it twice. The call after those, from the same
+/// process, is client-go's retry after a 401.
+const CALLS_AT_START: usize = 2;
+/// At most one refresh for a refused credential in this long, per entry.
+const FORCED_REFRESH_INTERVAL: chrono::Duration = chrono::Duration::seconds(10);
 /// How long a refresh may take when a still-valid credential is cached to fall back on.
 const BOUND_WITH_FALLBACK: std::time::Duration = std::time::Duration::from_secs(5);
 
@@ -40,7 +47,17 @@ pub fn credential_line(settings: &CredentialSettings, started: Instant) -> Resul
         &settings.source.fingerprint(),
     );
     if let Some(credential) = cache.load() {
-        if credential.is_fresh(settings.refresh_margin, Utc::now()) {
+        let now = Utc::now();
+        if credential.is_fresh(settings.refresh_margin, now) {
+            if let Some(client) = refused_by_server(settings, &cache, &credential, now) {
+                debug!(
+                    "cache: this client was given {} already and asks again long before it is due: the API server refused it; refreshing",
+                    cache.path().display()
+                );
+                let line = refresh(settings, &cache, started, Some(&credential));
+                cache.times_given(client);
+                return line;
+            }
             debug!(
                 "cache hit: {} (refresh at {})",
                 cache.path().display(),
@@ -54,7 +71,30 @@ pub fn credential_line(settings: &CredentialSettings, started: Instant) -> Resul
             refresh_at(settings, &credential)
         );
     }
-    refresh(settings, &cache, started)
+    let line = refresh(settings, &cache, started, None);
+    if let Some(client) = Process::parent().filter(|_| settings.run_by_client) {
+        cache.times_given(client);
+    }
+    line
+}
+
+/// The client that runs us, when it asks for this credential more often than it does as it
+/// starts: client-go asks again in the same process only when the API server answered 401. Only
+/// for client-go's calls (a script calling us in a loop has one parent too), and not for a
+/// credential fetched in the last [`FORCED_REFRESH_INTERVAL`]: a client stuck on 401s must not
+/// run through DigitalOcean's rate limit.
+fn refused_by_server(
+    settings: &CredentialSettings,
+    cache: &Cache,
+    credential: &Credential,
+    now: DateTime<Utc>,
+) -> Option<Process> {
+    if !settings.run_by_client {
+        return None;
+    }
+    let client = Process::parent()?;
+    let again = cache.times_given(client) >= CALLS_AT_START;
+    (again && now - credential.fetched_at >= FORCED_REFRESH_INTERVAL).then_some(client)
 }
 
 /// Without a cache the credential is still served: a home-less CI job or an untrusted folder
@@ -72,8 +112,14 @@ fn uncached(
 }
 
 /// The miss path: one process at a time per entry, so a herd of kubectl processes makes one
-/// request (or one SSO login), and the rest find its result when they get the lock.
-fn refresh(settings: &CredentialSettings, cache: &Cache, started: Instant) -> Result<String> {
+/// request (or one SSO login), and the rest find its result when they get the lock. `refused`
+/// is a fresh credential the API server turned away: it is replaced even though it is fresh.
+fn refresh(
+    settings: &CredentialSettings,
+    cache: &Cache,
+    started: Instant,
+    refused: Option<&Credential>,
+) -> Result<String> {
     let timeout = settings.source.wait_bound();
     let _lock = match cache.lock(started + timeout, timeout) {
         Ok(lock) => lock,
@@ -84,7 +130,10 @@ fn refresh(settings: &CredentialSettings, cache: &Cache, started: Instant) -> Re
     let entry = cache.load_entry();
     let cached = entry.as_ref().map(|entry| &entry.credential);
     let now = Utc::now();
-    if let Some(credential) = cached.filter(|c| c.is_fresh(settings.refresh_margin, now)) {
+    if let Some(credential) = cached
+        .filter(|c| c.is_fresh(settings.refresh_margin, now))
+        .filter(|c| Some(*c) != refused)
+    {
         debug!(
             "cache hit: another process refreshed {} meanwhile",
             cache.path().display()

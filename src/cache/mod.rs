@@ -7,6 +7,7 @@
 //! folder can be trusted and finds doks-auth's own files in it.
 
 mod folder;
+mod given;
 
 use std::fs::{self, File, OpenOptions};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
@@ -23,7 +24,7 @@ use crate::atomic_file;
 use crate::credential::ClusterId;
 use crate::credential::Credential;
 use crate::error::{Error, Result};
-use crate::process::current_uid;
+use crate::process::{Process, current_uid};
 
 /// Bumped whenever the entry's layout changes; other values are treated as a miss.
 const FORMAT: u32 = 1;
@@ -125,6 +126,7 @@ impl Cache {
     }
 
     fn write(&self, credential: &Credential, refresh_failed: Option<Failure>) -> Result<()> {
+        let new_credential = refresh_failed.is_none();
         let entry = Entry {
             format: FORMAT,
             cluster_id: self.cluster_id.clone(),
@@ -138,8 +140,18 @@ impl Cache {
             path: self.entry.clone(),
             cause,
         })?;
+        if new_credential {
+            // A new credential: no client has been given it yet.
+            given::forget(&self.lock);
+        }
         debug!("cache: stored {}", self.entry.display());
         Ok(())
+    }
+
+    /// Notes that `client` is being given the cached credential, and says how many times it was
+    /// given it before (see [`given`]).
+    pub fn times_given(&self, client: Process) -> usize {
+        given::record(&self.lock, client)
     }
 
     pub fn remove(&self) -> Result<()> {

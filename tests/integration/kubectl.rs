@@ -6,16 +6,16 @@ use wiremock::ResponseTemplate;
 
 use crate::support::*;
 
-const V1: &str = "client.authentication.k8s.io/v1";
+pub(crate) const V1: &str = "client.authentication.k8s.io/v1";
 const V1BETA1: &str = "client.authentication.k8s.io/v1beta1";
 
 /// A DigitalOcean stand-in, a Kubernetes API stand-in, and a kubeconfig whose user runs
 /// doks-auth against the first to reach the second.
-struct Bed {
-    env: TestEnv,
-    pki: Pki,
-    api: DoApi,
-    kube: KubeApi,
+pub(crate) struct Bed {
+    pub env: TestEnv,
+    pub pki: Pki,
+    pub api: DoApi,
+    pub kube: KubeApi,
 }
 
 impl Bed {
@@ -30,12 +30,12 @@ impl Bed {
         }
     }
 
-    fn accepting_the_token() -> Bed {
+    pub fn accepting_the_token() -> Bed {
         Bed::new(|_| KubeAuth::Token(K8S_TOKEN.into()))
     }
 
     /// `kubectl get --raw /version` with an exec stanza of `exec_api_version`.
-    fn kubectl_version(&self, exec_api_version: &str) -> Outcome {
+    pub fn kubectl_version(&self, exec_api_version: &str) -> Outcome {
         let url = self.api.url();
         let args = [
             "get-credential",

@@ -21,6 +21,7 @@ mod kubeconfig_show_remove;
 mod kubectl;
 mod network_faults;
 mod outage;
+mod revocation;
 mod secrets;
 mod sso;
 mod sso_edges;

@@ -48,6 +48,7 @@ fn id_token_checks_out(header: Option<&hyper::header::HeaderValue>, auth: &KubeA
 
 pub struct KubeApi {
     pub url: String,
+    auth: Arc<std::sync::Mutex<KubeAuth>>,
     accepted: Arc<AtomicUsize>,
     rejected: Arc<AtomicUsize>,
 }
@@ -62,6 +63,8 @@ impl KubeApi {
         let accepted = Arc::new(AtomicUsize::new(0));
         let rejected = Arc::new(AtomicUsize::new(0));
         let (acc, rej) = (accepted.clone(), rejected.clone());
+        let auth = Arc::new(std::sync::Mutex::new(auth));
+        let shared_auth = auth.clone();
         runtime().spawn(async move {
             while let Ok((tcp, _)) = listener.accept().await {
                 let (acceptor, auth, acc, rej) = (acceptor.clone(), auth.clone(), acc.clone(), rej.clone());
@@ -69,6 +72,7 @@ impl KubeApi {
                     let Ok(tls) = acceptor.accept(tcp).await else { return };
                     let peer = tls.get_ref().1.peer_certificates().and_then(|c| c.first()).map(|c| c.to_vec());
                     let service = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
+                        let auth = auth.lock().unwrap().clone();
                         let allowed = match &auth {
                             KubeAuth::Token(token) => req
                                 .headers()
@@ -102,9 +106,15 @@ impl KubeApi {
         });
         KubeApi {
             url,
+            auth: shared_auth,
             accepted,
             rejected,
         }
+    }
+
+    /// From now on accept only `auth`: what was accepted before is revoked.
+    pub fn accept(&self, auth: KubeAuth) {
+        *self.auth.lock().unwrap() = auth;
     }
 
     /// Requests that carried the expected credential.

@@ -1,0 +1,115 @@
+//! How many times each client process was handed the cached credential. client-go runs the
+//! plugin again, in the same process, when the API server answers 401; counting the calls of
+//! each process tells that retry apart from the calls it makes as it starts (see
+//! `serve::CALLS_AT_START`).
+//!
+//! The records are lines `<pid> <start>`, one per call, in the entry's lock file, whose content
+//! nothing else uses; a new credential empties it. Any trouble reading or writing them reads as
+//! "never given", which only leaves things as they were without this count.
+
+use std::fs::OpenOptions;
+use std::io::{Read, Write};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::path::Path;
+
+use crate::process::{Process, current_uid};
+
+/// Past this the records start again: a few hundred clients.
+const MAX_BYTES: u64 = 8 * 1024;
+
+/// Records a call of `client` and says how many it made before.
+pub fn record(lock: &Path, client: Process) -> usize {
+    let Ok(mut file) = OpenOptions::new()
+        .read(true)
+        .append(true)
+        .create(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(lock)
+    else {
+        return 0;
+    };
+    let Ok(meta) = file.metadata() else {
+        return 0;
+    };
+    if !meta.is_file() || meta.uid() != current_uid() || meta.mode() & 0o077 != 0 {
+        return 0;
+    }
+    let line = format!("{} {}\n", client.pid, client.start);
+    let mut seen = String::new();
+    if meta.len() > MAX_BYTES {
+        let _ = file.set_len(0);
+    } else if file.read_to_string(&mut seen).is_err() {
+        return 0;
+    }
+    // One write of a short line with O_APPEND: concurrent clients never interleave.
+    let _ = file.write_all(line.as_bytes());
+    seen.lines().filter(|l| *l == line.trim_end()).count()
+}
+
+/// Empties the records: nobody has been given a new credential yet.
+pub fn forget(lock: &Path) {
+    let opened = OpenOptions::new()
+        .write(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(lock);
+    if let Ok(file) = opened
+        && file.metadata().is_ok_and(|m| m.is_file() && m.len() > 0)
+    {
+        let _ = file.set_len(0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_clients_calls_are_counted_until_forgotten() {
+        let dir = tempfile::tempdir().unwrap();
+        let lock = dir.path().join("c-0123456789abcdef.lock");
+        let (a, b) = (Process { pid: 10, start: 5 }, Process { pid: 10, start: 6 });
+        assert_eq!(record(&lock, a), 0);
+        assert_eq!(record(&lock, a), 1);
+        assert_eq!(
+            record(&lock, b),
+            0,
+            "the same pid started later is another process"
+        );
+        assert_eq!(record(&lock, a), 2);
+        forget(&lock);
+        assert_eq!(record(&lock, a), 0);
+        assert_eq!(std::fs::read_to_string(&lock).unwrap(), "10 5\n");
+    }
+
+    #[test]
+    fn a_lock_file_others_could_write_is_not_trusted() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let lock = dir.path().join("c-0123456789abcdef.lock");
+        std::fs::write(&lock, "10 5\n").unwrap();
+        std::fs::set_permissions(&lock, std::fs::Permissions::from_mode(0o666)).unwrap();
+        assert_eq!(record(&lock, Process { pid: 10, start: 5 }), 0);
+        assert_eq!(
+            std::fs::read_to_string(&lock).unwrap(),
+            "10 5\n",
+            "left as it was"
+        );
+    }
+
+    #[test]
+    fn records_start_again_past_the_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let lock = dir.path().join("c-0123456789abcdef.lock");
+        assert_eq!(record(&lock, Process { pid: 1, start: 1 }), 0);
+        let filler = "9 9\n".repeat((MAX_BYTES / 4 + 1) as usize);
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&lock)
+            .unwrap()
+            .write_all(filler.as_bytes())
+            .unwrap();
+        assert_eq!(record(&lock, Process { pid: 1, start: 1 }), 0);
+        assert_eq!(std::fs::read_to_string(&lock).unwrap(), "1 1\n");
+    }
+}

@@ -1,0 +1,96 @@
+//! A cached credential the API server refuses (revoked or rotated at DigitalOcean): client-go
+//! runs the plugin again in the same process after a 401, and doks-auth takes that second call
+//! as the refusal it is. At most one kubectl command fails; nothing changes without a refusal.
+
+use std::path::Path;
+
+use chrono::{Duration, SecondsFormat, Utc};
+use serde_json::Value;
+
+use crate::kubectl::{Bed, V1};
+use crate::support::*;
+
+const ROTATED: &str = "k8s-token-rotated-9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a";
+
+/// Moves the entry's fetch time an hour back (its expiry stays): past the 10 s guard against
+/// forced refreshes in a row.
+fn fetched_an_hour_ago(path: &Path) {
+    let mut entry: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    entry["fetched_at"] = (Utc::now() - Duration::hours(1))
+        .to_rfc3339_opts(SecondsFormat::Secs, true)
+        .into();
+    std::fs::write(path, entry.to_string()).unwrap();
+}
+
+#[test]
+fn after_a_revocation_at_most_one_kubectl_command_fails() {
+    if !kubectl_available() {
+        return;
+    }
+    let bed = Bed::accepting_the_token();
+    bed.api
+        .serve_token(CLUSTER_ID, K8S_TOKEN, Duration::hours(3));
+    let first = bed.kubectl_version(V1);
+    assert_eq!(first.code, Some(0), "{}", first.stderr);
+    fetched_an_hour_ago(&bed.env.only_cache_entry());
+
+    // Revoked at DigitalOcean: the cluster takes only the new token, which DigitalOcean issues.
+    bed.kube.accept(KubeAuth::Token(ROTATED.into()));
+    bed.api.reset();
+    bed.api.serve_token(CLUSTER_ID, ROTATED, Duration::hours(3));
+    let after: Vec<Outcome> = (0..3).map(|_| bed.kubectl_version(V1)).collect();
+    let failed = after.iter().filter(|out| out.code != Some(0)).count();
+    assert!(
+        failed <= 1,
+        "{failed} kubectl commands failed after the revocation"
+    );
+    assert_eq!(after[1].code, Some(0), "{}", after[1].stderr);
+    assert_eq!(after[2].code, Some(0), "{}", after[2].stderr);
+    assert_eq!(
+        bed.api.credential_requests(CLUSTER_ID),
+        1,
+        "one new credential, then the cache"
+    );
+}
+
+#[test]
+fn ten_kubectl_commands_without_a_revocation_make_one_request() {
+    if !kubectl_available() {
+        return;
+    }
+    let bed = Bed::accepting_the_token();
+    bed.api
+        .serve_token(CLUSTER_ID, K8S_TOKEN, Duration::hours(3));
+    for i in 0..10 {
+        let out = bed.kubectl_version(V1);
+        assert_eq!(out.code, Some(0), "command {i}: {}", out.stderr);
+        if i == 0 {
+            fetched_an_hour_ago(&bed.env.only_cache_entry());
+        }
+    }
+    assert_eq!(bed.api.credential_requests(CLUSTER_ID), 1);
+    assert_eq!(bed.kube.rejected(), 0);
+}
+
+#[test]
+fn only_client_go_asking_more_often_than_at_start_refreshes_and_not_twice_in_10_s() {
+    let (env, api) = serving_a_token();
+    let exec_info = r#"{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","spec":{"interactive":false}}"#;
+    run_ok(&mut env.get_credential(&api.url(), CLUSTER_ID));
+    fetched_an_hour_ago(&env.only_cache_entry());
+    // A script calling get-credential again and again (one parent, no KUBERNETES_EXEC_INFO).
+    for _ in 0..3 {
+        run_ok(&mut env.get_credential(&api.url(), CLUSTER_ID));
+    }
+    assert_eq!(api.credential_requests(CLUSTER_ID), 1);
+    // client-go: kubectl's two calls as it starts are hits, the third is the retry after a 401;
+    // two more ask again within 10 s of the refresh the third made.
+    for _ in 0..5 {
+        run_ok(
+            env.get_credential(&api.url(), CLUSTER_ID)
+                .env("KUBERNETES_EXEC_INFO", exec_info),
+        );
+    }
+    assert_eq!(api.credential_requests(CLUSTER_ID), 2);
+}
+
