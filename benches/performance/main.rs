@@ -96,6 +96,25 @@ fn main() {
         "the cache-hit runs called the API"
     );
 
+    // 1b. What counting a client's calls (the refused-credential check) adds to a hit. Each run
+    // under valgrind has its own parent, as each kubectl command has.
+    let exec_info = r#"{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","spec":{"interactive":false}}"#;
+    let plain = instructions(&env.get_credential(&api.url(), CLUSTER_ID));
+    let counted = instructions(
+        env.get_credential(&api.url(), CLUSTER_ID)
+            .env("KUBERNETES_EXEC_INFO", exec_info),
+    );
+    match (plain, counted) {
+        (Some(plain), Some(counted)) => println!(
+            "\n## 1b. The refused-credential check on a cache hit\n\ninstructions (callgrind): without KUBERNETES_EXEC_INFO {plain}, with it (the parent's start time read, its call counted) {counted}: +{} ({:+.1}%)",
+            counted as i64 - plain as i64,
+            (counted as f64 / plain as f64 - 1.0) * 100.0
+        ),
+        _ => {
+            println!("\n## 1b. The refused-credential check\n\nskipped: valgrind is not installed")
+        }
+    }
+
     // 2. Cold fetch over loopback HTTPS against curl.
     let front = TlsFront::start(&pki, api.address());
     let ca = pki.write_ca(env.home());

@@ -136,3 +136,6 @@ fn describe(kind: &ErrorKind) -> String {
         _ => "it is malformed".into(),
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -93,4 +93,3 @@ fn only_client_go_asking_more_often_than_at_start_refreshes_and_not_twice_in_10_
     }
     assert_eq!(api.credential_requests(CLUSTER_ID), 2);
 }
-
