@@ -297,3 +297,47 @@ pub(crate) fn store_due_entry(env: &TestEnv, api_url: &str) -> std::path::PathBu
         .unwrap();
     cache.path().to_path_buf()
 }
+
+/// A resolver that never answers, in a network and mount namespace of the test's own (only
+/// loopback; /etc/resolv.conf names a UDP socket there that reads and never replies): no look-up
+/// leaves the namespace. `--timeout 2` must end the command in about 2 s, not after glibc's
+/// 2 × 5 s of retries, which the runtime's blocking DNS thread would otherwise wait out.
+#[test]
+fn a_resolver_that_never_answers_does_not_outlast_the_timeout() {
+    let env = TestEnv::new();
+    let resolv = env.home().join("resolv.conf");
+    std::fs::write(
+        &resolv,
+        "nameserver 127.0.0.1\noptions timeout:5 attempts:2\n",
+    )
+    .unwrap();
+    let script = r#"
+        ip link set lo up && mount --bind "$RESOLV" /etc/resolv.conf || exit 97
+        python3 -c 'import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 53)); time.sleep(15)' \
+            </dev/null >/dev/null 2>&1 &
+        sleep 0.5
+        exec "$BIN" get-credential --cluster-id "$ID" --api-url https://api.stuck.test --timeout 2
+    "#;
+    let started = Instant::now();
+    let out = run(env
+        .command("unshare")
+        .args(["-rmn", "sh", "-c", script])
+        .env("RESOLV", &resolv)
+        .env("BIN", doks_auth_bin())
+        .env("ID", CLUSTER_ID)
+        .env("DIGITALOCEAN_ACCESS_TOKEN", DO_TOKEN));
+    let took = started.elapsed();
+    if out.code == Some(97) || out.stderr.contains("unshare:") {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must be able to make namespaces: {}",
+            out.stderr
+        );
+        eprintln!("skipped: no namespaces here: {}", out.stderr);
+        return;
+    }
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    assert!(out.stderr.contains("2 s"), "{}", out.stderr);
+    assert!(took < StdDuration::from_secs(6), "took {took:?}");
+}
