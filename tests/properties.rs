@@ -253,12 +253,10 @@ fn entries() -> Entries {
         server: "https://bd5f5959.k8s.ondigitalocean.com".into(),
         certificate_authority_data: "LS0tLS1CRUdJTg==".into(),
         command: "/usr/local/bin/doks-auth".into(),
-        args: vec![
-            "get-credential".into(),
-            "--cluster-id".into(),
-            "bd5f5959-5e1e-4205-a714-a914373942af".into(),
-        ],
-        interactive: false,
+        stanza: kubeconfig::Stanza {
+            cluster_id: "bd5f5959-5e1e-4205-a714-a914373942af".into(),
+            ..Default::default()
+        },
     }
 }
 

@@ -6,25 +6,18 @@
 //! users) survives a save untouched. Keys come out sorted, as `kubectl config` itself writes
 //! them, so saving twice gives the same bytes.
 
+mod convert;
 pub mod files;
 mod remove;
+pub mod stanza;
 pub mod yaml;
 
 use serde_json::{Map, Value, json};
 
 pub use remove::{Removed, remove};
+pub use stanza::{EXEC_API_VERSION, INSTALL_HINT, SsoStanza, Stanza};
 pub use yaml::{parse, to_yaml};
 
-/// The exec API version written into the user entry; v1 needs `interactiveMode`.
-pub const EXEC_API_VERSION: &str = "client.authentication.k8s.io/v1";
-
-/// Shown by kubectl when the exec command cannot be found.
-pub const INSTALL_HINT: &str =
-    "doks-auth is needed to get credentials for this DigitalOcean Kubernetes cluster.
-Install doks-auth (see its README: cargo install --locked --path . from a checkout) and make
-sure it is on PATH, then run `doks-auth kubeconfig save <cluster>` again so the kubeconfig
-points at it.
-";
 /// The names of one cluster's three entries.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Names {
@@ -53,11 +46,9 @@ pub struct Entries {
     pub server: String,
     /// Base64 PEM, as DigitalOcean sends it and kubeconfig wants it.
     pub certificate_authority_data: String,
-    /// The exec stanza's `command` and `args`.
+    /// The exec stanza: the command it runs, and what it asks `get-credential` for.
     pub command: String,
-    pub args: Vec<String>,
-    /// Whether the command may log in (SSO): then kubectl is told it may use the terminal.
-    pub interactive: bool,
+    pub stanza: Stanza,
 }
 
 impl Entries {
@@ -69,18 +60,7 @@ impl Entries {
     }
 
     fn user(&self) -> Value {
-        json!({
-            "exec": {
-                "apiVersion": EXEC_API_VERSION,
-                "command": self.command,
-                "args": self.args,
-                "installHint": INSTALL_HINT,
-                // v1 requires the field. A token never prompts. An SSO login needs no stdin
-                // (a browser or a device code), so IfAvailable: `Always` would make kubectl
-                // refuse to run it without a terminal (Lens, k9s, CI).
-                "interactiveMode": if self.interactive { "IfAvailable" } else { "Never" },
-            }
-        })
+        self.stanza.user(&self.command, None)
     }
 }
 

@@ -8,8 +8,10 @@ fn entries(alias: Option<&str>) -> Entries {
         server: "https://bd5f.k8s.ondigitalocean.com".into(),
         certificate_authority_data: "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t".repeat(8),
         command: "/usr/local/bin/doks-auth".into(),
-        args: vec!["get-credential".into(), "--cluster-id".into(), ID.into()],
-        interactive: false,
+        stanza: Stanza {
+            cluster_id: ID.into(),
+            ..Stanza::default()
+        },
     }
 }
 

@@ -17,7 +17,7 @@ use crate::digitalocean::api::{self, Cluster};
 use crate::digitalocean::{Account, DEFAULT_API_URL};
 use crate::error::{Error, Result};
 use crate::http;
-use crate::kubeconfig::{Entries, Names};
+use crate::kubeconfig::{Entries, Names, SsoStanza, Stanza};
 use crate::settings;
 
 /// get-credential's own default, asked for when `--expiry-seconds` is not given.
@@ -116,33 +116,31 @@ pub(super) fn fetch(
             account.api_url
         )
     };
-    let mut exec = exec_args(&cluster_id, args, stanza, &account.api_url, cache_dir);
-    let (server, certificate_authority_data, credential, interactive) = match answer {
+    let mut exec = Stanza {
+        cluster_id: cluster_id.to_string(),
+        context: args.account.context.clone(),
+        expiry_seconds: stanza.expiry_seconds,
+        api_url: (account.api_url != DEFAULT_API_URL).then(|| account.api_url.clone()),
+        cache_dir,
+        sso: None,
+        extra: Vec::new(),
+    };
+    let (server, certificate_authority_data, credential) = match answer {
         Answer::Token(answer) => {
             let (server, ca, answer) = endpoint(answer, &url("credentials"))?;
-            (
-                server,
-                ca,
-                Some(answer.into_credential(Utc::now(), expiry_seconds)),
-                false,
-            )
+            let credential = answer.into_credential(Utc::now(), expiry_seconds);
+            (server, ca, Some(credential))
         }
         Answer::Sso((issuer, client_id), yaml) => {
             let (server, ca) = sso_endpoint(&yaml, &url("kubeconfig?type=sso"))?;
-            exec.extend([
-                "--sso-issuer-url".into(),
+            exec.sso = Some(SsoStanza {
                 issuer,
-                "--sso-client-id".into(),
                 client_id,
-            ]);
-            if let Some(port) = stanza.sso_local_server_port {
-                exec.extend(["--sso-local-server-port".into(), port.to_string()]);
-            }
-            if stanza.sso_grant == Some(SsoGrant::DeviceCode) {
-                exec.extend(["--sso-grant".into(), "device-code".into()]);
-            }
+                port: stanza.sso_local_server_port,
+                device_code: stanza.sso_grant == Some(SsoGrant::DeviceCode),
+            });
             // No credential to seed: the first kubectl command logs in.
-            (server, ca, None, true)
+            (server, ca, None)
         }
     };
     let entries = Entries {
@@ -150,8 +148,7 @@ pub(super) fn fetch(
         server,
         certificate_authority_data,
         command,
-        args: exec,
-        interactive,
+        stanza: exec,
     };
     Ok(Fetched {
         credential,
@@ -293,42 +290,11 @@ pub(super) fn names(cluster: &Cluster, args: &KubeconfigArgs) -> Names {
     Names::new(&cluster.region, &cluster.name, args.alias.as_deref())
 }
 
-/// The stanza's args: the cluster, plus only what the user asked `save` for explicitly, so the
-/// plugin otherwise follows its own defaults (and their improvements) over time. Never a token.
-fn exec_args(
-    cluster_id: &ClusterId,
-    args: &KubeconfigArgs,
-    stanza: &StanzaArgs,
-    api_url: &str,
-    cache_dir: Option<String>,
-) -> Vec<String> {
-    let mut out = vec![
-        "get-credential".to_string(),
-        "--cluster-id".to_string(),
-        cluster_id.to_string(),
-    ];
-    if let Some(context) = args.account.context.as_deref().map(str::trim)
-        && !context.is_empty()
-    {
-        out.extend(["--context".to_string(), context.to_string()]);
-    }
-    if let Some(expiry) = stanza.expiry_seconds {
-        out.extend(["--expiry-seconds".to_string(), expiry.to_string()]);
-    }
-    if api_url != DEFAULT_API_URL {
-        out.extend(["--api-url".to_string(), api_url.to_string()]);
-    }
-    if let Some(dir) = cache_dir {
-        out.extend(["--cache-dir".to_string(), dir]);
-    }
-    out
-}
-
 /// The absolute path this doks-auth was run as, symlinks kept: `~/.local/bin/doks-auth`, not
 /// the versioned folder a package manager (Homebrew, mise, asdf) links it to, so an upgrade that
 /// moves the link keeps every saved context working. kubectl (and GUI clients without the
 /// shell's PATH) then find it wherever they run.
-fn this_executable() -> anyhow::Result<String> {
+pub(super) fn this_executable() -> anyhow::Result<String> {
     let exe = invoked_as(
         std::env::args_os().next(),
         std::env::var_os("PATH"),

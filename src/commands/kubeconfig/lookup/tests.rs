@@ -1,22 +1,6 @@
 use super::*;
-use crate::cli::{AccountArgs, CacheDirArg};
-use crate::secret::Secret;
 
 const ID: &str = "bd5f5959-5e1e-4205-a714-a914373942af";
-
-fn args() -> KubeconfigArgs {
-    KubeconfigArgs {
-        cluster: "prod".into(),
-        alias: None,
-        cache: CacheDirArg { cache_dir: None },
-        account: AccountArgs {
-            access_token: Some(Secret::new("dop_v1_secret")),
-            context: None,
-            api_url: DEFAULT_API_URL.into(),
-            timeout: 30,
-        },
-    }
-}
 
 fn cluster(id: &str, name: &str) -> Cluster {
     Cluster {
@@ -73,43 +57,6 @@ fn names_resolve_to_exactly_one_cluster() {
     let many: Vec<Cluster> = (0..25).map(|i| cluster("x", &format!("c{i:02}"))).collect();
     let err = pick_by_name(many, "nope").unwrap_err().to_string();
     assert!(err.contains("and 5 more"), "{err}");
-}
-
-#[test]
-fn exec_args_carry_only_what_was_asked_for() {
-    let id = ClusterId::parse(ID).unwrap();
-    let mut stanza = StanzaArgs {
-        exec_command: None,
-        expiry_seconds: None,
-        auth: None,
-        sso_local_server_port: None,
-        sso_grant: None,
-    };
-    assert_eq!(
-        exec_args(&id, &args(), &stanza, DEFAULT_API_URL, None),
-        ["get-credential", "--cluster-id", ID]
-    );
-    let mut a = args();
-    a.account.context = Some("work".into());
-    stanza.expiry_seconds = Some(3600);
-    let got = exec_args(&id, &a, &stanza, "http://127.0.0.1:8080", Some("/c".into()));
-    assert_eq!(
-        got,
-        [
-            "get-credential",
-            "--cluster-id",
-            ID,
-            "--context",
-            "work",
-            "--expiry-seconds",
-            "3600",
-            "--api-url",
-            "http://127.0.0.1:8080",
-            "--cache-dir",
-            "/c"
-        ]
-    );
-    assert!(!got.concat().contains("dop_v1"));
 }
 
 #[test]

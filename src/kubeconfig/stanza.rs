@@ -1,0 +1,163 @@
+//! doks-auth's exec stanza, the one `kubeconfig save` writes and `kubeconfig convert` writes in
+//! place of doctl's or a static token: built here once, for both.
+
+use serde_json::{Map, Value, json};
+
+/// The exec API version written into the user entry; v1 needs `interactiveMode`.
+pub const EXEC_API_VERSION: &str = "client.authentication.k8s.io/v1";
+
+/// Shown by kubectl when the exec command cannot be found.
+pub const INSTALL_HINT: &str =
+    "doks-auth is needed to get credentials for this DigitalOcean Kubernetes cluster.
+Install doks-auth (see its README: cargo install --locked --path . from a checkout) and make
+sure it is on PATH, then run `doks-auth kubeconfig save <cluster>` again so the kubeconfig
+points at it.
+";
+
+/// What `get-credential` is asked for: the cluster, plus only what was asked for explicitly, so
+/// the plugin otherwise follows its own defaults (and their improvements) over time. Never a
+/// DigitalOcean token of doks-auth's choosing.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stanza {
+    pub cluster_id: String,
+    pub context: Option<String>,
+    pub expiry_seconds: Option<u64>,
+    /// Only when it is not DigitalOcean's own.
+    pub api_url: Option<String>,
+    pub cache_dir: Option<String>,
+    pub sso: Option<SsoStanza>,
+    /// Arguments carried over as they were (from a converted doctl stanza).
+    pub extra: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SsoStanza {
+    pub issuer: String,
+    pub client_id: String,
+    pub port: Option<u16>,
+    pub device_code: bool,
+}
+
+impl Stanza {
+    pub fn args(&self) -> Vec<String> {
+        let mut out = vec![
+            "get-credential".into(),
+            "--cluster-id".into(),
+            self.cluster_id.clone(),
+        ];
+        let mut flag = |name: &str, value: String| out.extend([name.to_string(), value]);
+        if let Some(context) = self
+            .context
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+        {
+            flag("--context", context.to_string());
+        }
+        if let Some(expiry) = self.expiry_seconds {
+            flag("--expiry-seconds", expiry.to_string());
+        }
+        if let Some(url) = &self.api_url {
+            flag("--api-url", url.clone());
+        }
+        if let Some(dir) = &self.cache_dir {
+            flag("--cache-dir", dir.clone());
+        }
+        if let Some(sso) = &self.sso {
+            flag("--sso-issuer-url", sso.issuer.clone());
+            flag("--sso-client-id", sso.client_id.clone());
+            if let Some(port) = sso.port {
+                flag("--sso-local-server-port", port.to_string());
+            }
+            if sso.device_code {
+                flag("--sso-grant", "device-code".into());
+            }
+        }
+        out.extend(self.extra.iter().cloned());
+        out
+    }
+
+    /// The user entry's `user` mapping: the exec stanza running `command` with these args, and
+    /// `env` when the stanza it replaces had one.
+    pub fn user(&self, command: &str, env: Option<&Value>) -> Value {
+        let mut exec = Map::new();
+        exec.insert("apiVersion".into(), EXEC_API_VERSION.into());
+        exec.insert("command".into(), command.into());
+        exec.insert("args".into(), json!(self.args()));
+        exec.insert("installHint".into(), INSTALL_HINT.into());
+        // v1 requires the field. A token never prompts. An SSO login needs no stdin (a browser
+        // or a device code), so IfAvailable: `Always` would make kubectl refuse to run it
+        // without a terminal (Lens, k9s, CI).
+        let mode = if self.sso.is_some() {
+            "IfAvailable"
+        } else {
+            "Never"
+        };
+        exec.insert("interactiveMode".into(), mode.into());
+        if let Some(env) = env.filter(|env| !env.is_null()) {
+            exec.insert("env".into(), env.clone());
+        }
+        json!({ "exec": exec })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ID: &str = "bd5f5959-5e1e-4205-a714-a914373942af";
+
+    #[test]
+    fn args_carry_only_what_was_asked_for() {
+        let mut stanza = Stanza {
+            cluster_id: ID.into(),
+            ..Stanza::default()
+        };
+        assert_eq!(stanza.args(), ["get-credential", "--cluster-id", ID]);
+        stanza.context = Some(" ".into());
+        assert_eq!(stanza.args(), ["get-credential", "--cluster-id", ID]);
+        stanza.context = Some("work".into());
+        stanza.expiry_seconds = Some(3600);
+        stanza.api_url = Some("http://127.0.0.1:8080".into());
+        stanza.cache_dir = Some("/c".into());
+        stanza.sso = Some(SsoStanza {
+            issuer: "https://id.example".into(),
+            client_id: "doks".into(),
+            port: Some(9000),
+            device_code: true,
+        });
+        assert_eq!(
+            stanza.args(),
+            [
+                "get-credential",
+                "--cluster-id",
+                ID,
+                "--context",
+                "work",
+                "--expiry-seconds",
+                "3600",
+                "--api-url",
+                "http://127.0.0.1:8080",
+                "--cache-dir",
+                "/c",
+                "--sso-issuer-url",
+                "https://id.example",
+                "--sso-client-id",
+                "doks",
+                "--sso-local-server-port",
+                "9000",
+                "--sso-grant",
+                "device-code"
+            ]
+        );
+        let user = stanza.user("/bin/doks-auth", None);
+        assert_eq!(user["exec"]["interactiveMode"], "IfAvailable");
+        assert_eq!(user["exec"]["apiVersion"], EXEC_API_VERSION);
+        assert!(user["exec"].get("env").is_none());
+        stanza.sso = None;
+        let env = json!([{"name": "A", "value": "b"}]);
+        let user = stanza.user("/bin/doks-auth", Some(&env));
+        assert_eq!(user["exec"]["interactiveMode"], "Never");
+        assert_eq!(user["exec"]["env"], env);
+    }
+}
