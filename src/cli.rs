@@ -171,6 +171,9 @@ pub enum KubeconfigCommand {
     Show(KubeconfigShowArgs),
     /// Remove the cluster's cluster, user and context entries (and its cached credentials).
     Remove(KubeconfigArgs),
+    /// Switch the kubeconfig's DigitalOcean users to doks-auth, offline: those that run doctl's
+    /// exec-credential, and static tokens for DigitalOcean clusters. Nothing else changes.
+    Convert(KubeconfigConvertArgs),
 }
 
 /// Which cluster, under which context name, for which account.
@@ -221,6 +224,18 @@ pub struct StanzaArgs {
 pub enum AuthKind {
     Token,
     Sso,
+}
+
+#[derive(Debug, Args)]
+pub struct KubeconfigConvertArgs {
+    /// Print what would be converted; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Command the exec stanzas run [default: this doks-auth, by the absolute path it was run
+    /// as]
+    #[arg(long, value_name = "PATH")]
+    pub exec_command: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -51,7 +51,11 @@ fn resolve_from(
         debug!("token: from --access-token");
         return checked(&token, || "--access-token".into());
     }
-    if let Some(name) = nonempty(context.map(str::to_string)) {
+    let context = nonempty(context.map(str::to_string));
+    // doctl's `default` context is its access token, which DIGITALOCEAN_ACCESS_TOKEN overrides
+    // as for no context at all; any other context is read from the config file alone.
+    let default_context = context.as_deref() == Some("default");
+    if let Some(name) = context.filter(|_| !default_context) {
         let path = config_path.ok_or(Error::NoToken)?;
         let config = read_config(path)?.ok_or_else(|| Error::DoctlConfig {
             path: path.to_path_buf(),
@@ -71,7 +75,11 @@ fn resolve_from(
     let Some(config) = read_config(path)? else {
         return Err(Error::NoToken);
     };
-    match config.context.as_deref().filter(|c| !c.is_empty()) {
+    match config
+        .context
+        .as_deref()
+        .filter(|c| !c.is_empty() && !default_context)
+    {
         Some(name) => token_for_context(&config, name, path),
         None => token_for_context(&config, "default", path),
     }
@@ -194,8 +202,14 @@ mod tests {
             "flag"
         );
         assert_eq!(resolve(None, Some("home"), &env, p).unwrap(), "dop_v1_home");
+        // doctl's default context is its access token, which the environment overrides; the
+        // config file's current context (`work`) does not count then.
         assert_eq!(
             resolve(None, Some("default"), &env, p).unwrap(),
+            "env_access"
+        );
+        assert_eq!(
+            resolve(None, Some("default"), &[], p).unwrap(),
             "dop_v1_default"
         );
         assert_eq!(resolve(None, None, &env, p).unwrap(), "env_access");

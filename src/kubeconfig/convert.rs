@@ -1,1 +1,226 @@
+//! `kubeconfig convert`: users that run doctl's `exec-credential`, or hold a static token for a
+//! DigitalOcean cluster (a control-panel download), rewritten in place as doks-auth's exec
+//! stanza. Offline: everything needed is in the file. Every other user, and everything else in
+//! the document, is left exactly as it was.
 
+use std::path::Path;
+
+use serde_json::Value;
+
+use super::stanza::{SsoStanza, Stanza};
+use super::{entries, entry_name};
+use crate::credential::ClusterId;
+
+/// What a converted user ran before.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Before {
+    Doctl,
+    DoctlSso,
+    StaticToken,
+}
+
+impl Before {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Before::Doctl => "doctl exec-credential",
+            Before::DoctlSso => "doctl exec-credential (SSO)",
+            Before::StaticToken => "static token",
+        }
+    }
+}
+
+/// What `convert` did, or would do, with each user.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Conversion {
+    pub converted: Vec<(String, Before)>,
+    /// Users left alone, and why (for `-v`).
+    pub skipped: Vec<(String, String)>,
+}
+
+/// Converts the users of `doc` that are DigitalOcean's, with `command` as the stanza's command.
+pub fn convert(doc: &mut Value, command: &str) -> Conversion {
+    let mut outcome = Conversion::default();
+    let servers = user_servers(doc);
+    let Some(users) = doc.get_mut("users").and_then(Value::as_array_mut) else {
+        return outcome;
+    };
+    for entry in users {
+        let Some(name) = entry_name(entry).map(str::to_string) else {
+            continue;
+        };
+        let user = &entry["user"];
+        let found = if user.get("exec").is_some_and(|e| !e.is_null()) {
+            from_doctl(&user["exec"])
+        } else if user
+            .get("token")
+            .and_then(Value::as_str)
+            .is_some_and(|t| !t.is_empty())
+        {
+            from_token(
+                servers
+                    .iter()
+                    .filter(|(u, _)| *u == name)
+                    .map(|(_, s)| s.as_str()),
+            )
+        } else {
+            Err("neither an exec stanza nor a token".into())
+        };
+        match found {
+            Ok((stanza, before)) => {
+                let env = user.get("exec").and_then(|exec| exec.get("env")).cloned();
+                entry["user"] = stanza.user(command, env.as_ref());
+                outcome.converted.push((name, before));
+            }
+            Err(why) => outcome.skipped.push((name, why)),
+        }
+    }
+    outcome
+}
+
+/// doctl's stanza: `kubernetes cluster kubeconfig exec-credential [flags] <cluster-id>`, run by a
+/// command whose file name is `doctl`, wherever it lives.
+fn from_doctl(exec: &Value) -> Result<(Stanza, Before), String> {
+    let command = exec
+        .get("command")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if Path::new(command)
+        .file_name()
+        .is_none_or(|name| name != "doctl")
+    {
+        return Err(format!("an exec stanza running {command:?}, not doctl"));
+    }
+    let args: Vec<&str> = exec
+        .get("args")
+        .and_then(Value::as_array)
+        .map(|args| args.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let Some(at) = args.iter().position(|a| *a == "exec-credential") else {
+        return Err("doctl, but not its exec-credential".into());
+    };
+    let mut stanza = Stanza::default();
+    let (mut issuer, mut client_id, mut port) = (None, None, None);
+    let mut ids = Vec::new();
+    let mut rest = args[at + 1..].iter();
+    while let Some(arg) = rest.next() {
+        let Some(flag) = arg.strip_prefix("--").or_else(|| arg.strip_prefix('-')) else {
+            ids.push(*arg);
+            continue;
+        };
+        let (name, inline) = match flag.split_once('=') {
+            Some((name, value)) => (name, Some(value.to_string())),
+            None => (flag, None),
+        };
+        let mut value = || {
+            inline
+                .clone()
+                .or_else(|| rest.next().map(|v| v.to_string()))
+                .ok_or_else(|| format!("doctl's --{name} has no value"))
+        };
+        match name {
+            "version" => {
+                value()?;
+            }
+            "context" => stanza.context = Some(value()?),
+            "sso-issuer-url" => issuer = Some(value()?),
+            "sso-client-id" => client_id = Some(value()?),
+            "sso-local-server-port" => {
+                let raw = value()?;
+                port = Some(raw.parse::<u16>().map_err(|_| {
+                    format!("doctl's --sso-local-server-port {raw:?} is not a port")
+                })?);
+            }
+            "u" | "api-url" => stanza.api_url = Some(value()?),
+            // The user's own choice, carried over as it was: the same token source.
+            "t" | "access-token" => stanza
+                .extra
+                .extend(["--access-token".to_string(), value()?]),
+            other => {
+                return Err(format!(
+                    "doctl's --{other}, which doks-auth has no counterpart for"
+                ));
+            }
+        }
+    }
+    let [id] = ids[..] else {
+        return Err(format!(
+            "{} cluster ids in doctl's arguments, not one",
+            ids.len()
+        ));
+    };
+    stanza.cluster_id = ClusterId::parse(id)
+        .map_err(|_| "doctl's cluster id is not one".to_string())?
+        .to_string();
+    let before = match (issuer, client_id) {
+        (Some(issuer), Some(client_id)) => {
+            crate::settings::check_sso(&issuer, &client_id)?;
+            stanza.sso = Some(SsoStanza {
+                issuer,
+                client_id,
+                port,
+                device_code: false,
+            });
+            Before::DoctlSso
+        }
+        (None, None) => Before::Doctl,
+        _ => {
+            return Err(
+                "doctl's SSO flags, but not both --sso-issuer-url and --sso-client-id".into(),
+            );
+        }
+    };
+    Ok((stanza, before))
+}
+
+/// A static token is DigitalOcean's when every cluster its contexts reach is one DigitalOcean
+/// cluster: `https://<uuid>.k8s.ondigitalocean.com`.
+fn from_token<'a>(servers: impl Iterator<Item = &'a str>) -> Result<(Stanza, Before), String> {
+    let mut ids: Vec<String> = Vec::new();
+    for server in servers {
+        let Some(id) = digitalocean_cluster(server) else {
+            return Err(format!("a token for {server}, not a DigitalOcean cluster"));
+        };
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    match &ids[..] {
+        [id] => Ok((
+            Stanza {
+                cluster_id: id.clone(),
+                ..Stanza::default()
+            },
+            Before::StaticToken,
+        )),
+        [] => Err("a token no context uses, so its cluster is unknown".into()),
+        _ => Err("a token used for several clusters".into()),
+    }
+}
+
+fn digitalocean_cluster(server: &str) -> Option<String> {
+    let host = server.strip_prefix("https://")?.trim_end_matches('/');
+    let host = host.strip_suffix(":443").unwrap_or(host);
+    let id = host.strip_suffix(".k8s.ondigitalocean.com")?;
+    let uuid_shaped = id.len() == 36 && id.split('-').map(str::len).eq([8, 4, 4, 4, 12]);
+    (uuid_shaped && ClusterId::parse(id).is_ok()).then(|| id.to_ascii_lowercase())
+}
+
+/// (user, server) for every context whose user and cluster are both named.
+fn user_servers(doc: &Value) -> Vec<(String, String)> {
+    let server = |cluster: &str| {
+        entries(doc, "clusters")
+            .iter()
+            .find(|c| entry_name(c) == Some(cluster))
+            .and_then(|c| c.pointer("/cluster/server"))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    entries(doc, "contexts")
+        .iter()
+        .filter_map(|context| {
+            let user = context.pointer("/context/user")?.as_str()?;
+            let cluster = context.pointer("/context/cluster")?.as_str()?;
+            Some((user.to_string(), server(cluster).unwrap_or_default()))
+        })
+        .collect()
+}

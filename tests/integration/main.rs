@@ -14,6 +14,7 @@ mod disk;
 mod failures;
 mod get_credential;
 mod kubeconfig;
+mod kubeconfig_convert;
 mod kubeconfig_files;
 mod kubeconfig_names;
 mod kubeconfig_save;

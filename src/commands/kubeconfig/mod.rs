@@ -2,6 +2,7 @@
 //! an exec stanza that runs this doks-auth's `get-credential`. With several files in
 //! `KUBECONFIG`, kubectl's rules decide which file each entry is read from and written to.
 
+mod convert;
 mod lookup;
 
 use std::time::Instant;
@@ -24,6 +25,7 @@ pub fn run(command: &KubeconfigCommand) -> anyhow::Result<()> {
         KubeconfigCommand::Save(args) => save(args),
         KubeconfigCommand::Show(args) => show(args),
         KubeconfigCommand::Remove(args) => remove(args),
+        KubeconfigCommand::Convert(args) => convert::run(args),
     }
 }
 
