@@ -224,3 +224,6 @@ fn user_servers(doc: &Value) -> Vec<(String, String)> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,162 @@
+use serde_json::json;
+
+use super::*;
+
+const ID: &str = "bd5f5959-5e1e-4205-a714-a914373942af";
+const OTHER: &str = "3f8a2b1c-0d4e-4f5a-9b6c-7d8e9f0a1b2c";
+
+fn doctl(command: &str, args: &[&str]) -> Value {
+    json!({"command": command, "args": args, "env": null})
+}
+
+fn exec_credential<'a>(rest: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["kubernetes", "cluster", "kubeconfig", "exec-credential"];
+    args.extend_from_slice(rest);
+    args
+}
+
+fn stanza(result: Result<(Stanza, Before), String>) -> Vec<String> {
+    result.unwrap().0.args()
+}
+
+#[test]
+fn doctl_flags_in_either_form_carry_over() {
+    let with = exec_credential;
+    assert_eq!(
+        stanza(from_doctl(&doctl(
+            "/usr/bin/doctl",
+            &with(&["--context", "work", "-t", "dop_v1_x", ID])
+        ))),
+        [
+            "get-credential",
+            "--cluster-id",
+            ID,
+            "--context",
+            "work",
+            "--access-token",
+            "dop_v1_x"
+        ]
+    );
+    assert_eq!(
+        stanza(from_doctl(&doctl(
+            "doctl",
+            &with(&["--api-url=http://127.0.0.1:1", "--version", "v1beta1", ID])
+        ))),
+        [
+            "get-credential",
+            "--cluster-id",
+            ID,
+            "--api-url",
+            "http://127.0.0.1:1"
+        ]
+    );
+    let sso = from_doctl(&doctl(
+        "doctl",
+        &with(&[
+            "--sso-issuer-url",
+            "https://id.example",
+            "--sso-client-id=c",
+            ID,
+        ]),
+    ))
+    .unwrap();
+    assert_eq!(sso.1, Before::DoctlSso);
+    assert_eq!(sso.0.sso.unwrap().port, None);
+}
+
+#[test]
+fn what_cannot_be_carried_over_is_left_alone_with_a_reason() {
+    let with = exec_credential;
+    let why = |exec: Value| from_doctl(&exec).unwrap_err();
+    assert!(why(doctl("aws", &with(&[ID]))).contains("not doctl"));
+    assert!(why(doctl("/opt/doctl-wrapper", &with(&[ID]))).contains("not doctl"));
+    assert!(
+        why(doctl("doctl", &["compute", "droplet", "list"])).contains("not its exec-credential")
+    );
+    assert!(why(doctl("doctl", &with(&["--config", "/x", ID]))).contains("--config"));
+    assert!(why(doctl("doctl", &with(&[ID, OTHER]))).contains("2 cluster ids"));
+    assert!(why(doctl("doctl", &with(&[]))).contains("0 cluster ids"));
+    assert!(why(doctl("doctl", &with(&["../x"]))).contains("not one"));
+    assert!(why(doctl("doctl", &with(&["--context"]))).contains("no value"));
+    assert!(why(doctl("doctl", &with(&["--sso-client-id=c", ID]))).contains("not both"));
+    assert!(why(doctl("doctl", &with(&["--sso-local-server-port=x", ID]))).contains("not a port"));
+    let http = why(doctl(
+        "doctl",
+        &with(&[
+            "--sso-issuer-url=http://id.example",
+            "--sso-client-id=c",
+            ID,
+        ]),
+    ));
+    assert!(!http.is_empty());
+}
+
+#[test]
+fn a_static_token_must_reach_exactly_one_digitalocean_cluster() {
+    let server = |id: &str| format!("https://{id}.k8s.ondigitalocean.com");
+    let one = server(ID);
+    assert_eq!(
+        stanza(from_token([one.as_str(), one.as_str()].into_iter())),
+        ["get-credential", "--cluster-id", ID]
+    );
+    assert_eq!(
+        digitalocean_cluster(&format!("{one}:443/")).as_deref(),
+        Some(ID)
+    );
+    assert_eq!(
+        digitalocean_cluster(&server(&ID.to_uppercase())).as_deref(),
+        Some(ID)
+    );
+    let two = server(OTHER);
+    assert!(
+        from_token([one.as_str(), two.as_str()].into_iter())
+            .unwrap_err()
+            .contains("several")
+    );
+    assert!(
+        from_token(std::iter::empty())
+            .unwrap_err()
+            .contains("no context")
+    );
+    for not_ours in [
+        "http://x.k8s.ondigitalocean.com".to_string(),
+        format!("http://{ID}.k8s.ondigitalocean.com"),
+        format!("https://{ID}.k8s.ondigitalocean.com.evil.example"),
+        "https://abc.k8s.ondigitalocean.com".to_string(),
+        format!("https://{ID}x.k8s.ondigitalocean.com"),
+    ] {
+        assert_eq!(digitalocean_cluster(&not_ours), None, "{not_ours}");
+    }
+}
+
+#[test]
+fn convert_rewrites_only_digitaloceans_users() {
+    let mut doc = json!({
+        "clusters": [{"name": "c", "cluster": {"server": format!("https://{ID}.k8s.ondigitalocean.com")}}],
+        "contexts": [{"name": "x", "context": {"cluster": "c", "user": "t"}}],
+        "users": [
+            {"name": "t", "user": {"token": "secret"}},
+            {"name": "d", "user": {"exec": doctl("doctl", &["kubernetes", "cluster", "kubeconfig", "exec-credential", OTHER])}},
+            {"name": "cert", "user": {"client-certificate-data": "x"}},
+            {"user": {"token": "nameless"}},
+        ],
+    });
+    let before_cert = doc["users"][2].clone();
+    let outcome = convert(&mut doc, "/bin/doks-auth");
+    assert_eq!(
+        outcome.converted,
+        [
+            ("t".to_string(), Before::StaticToken),
+            ("d".to_string(), Before::Doctl)
+        ]
+    );
+    assert_eq!(outcome.skipped.len(), 1);
+    assert_eq!(
+        doc["users"][0]["user"]["exec"]["args"],
+        json!(["get-credential", "--cluster-id", ID])
+    );
+    assert!(doc["users"][0]["user"].get("token").is_none());
+    assert_eq!(doc["users"][2], before_cert);
+    assert_eq!(doc["users"][3]["user"]["token"], "nameless");
+    assert_eq!(convert(&mut doc, "/bin/doks-auth").converted, []);
+}
