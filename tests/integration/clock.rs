@@ -62,13 +62,21 @@ fn a_right_clock_says_nothing_of_skew() {
     let (env, api) = serving_a_token();
     let out = run_ok(env.get_credential(&api.url(), CLUSTER_ID).arg("-v"));
     assert!(!out.stderr.contains("clock is"), "{}", out.stderr);
+    let op = Op::start(serde_json::json!({}));
+    let out = run_ok(op.get_credential("login").arg("-v"));
+    assert!(!out.stderr.contains("clock is"), "{}", out.stderr);
 }
 
 #[test]
 fn an_sso_login_on_a_clock_hours_off_is_judged_by_the_providers_clock() {
     for (offset, skew) in [("+4h", Duration::hours(4)), ("-4h", Duration::hours(-4))] {
         let op = Op::start(serde_json::json!({"idTokenTtl": 3600}));
-        let out = run_ok(with_clock(&mut op.get_credential("login"), offset));
+        let out = run_ok(with_clock(op.get_credential("login").arg("-v"), offset));
+        assert!(
+            out.stderr.contains("this machine's clock is"),
+            "{offset}: -v says nothing of the skew: {}",
+            out.stderr
+        );
         let wanted = Utc::now() + skew + Duration::minutes(55);
         let got = expiration(&out);
         assert!(
