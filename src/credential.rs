@@ -32,6 +32,16 @@ impl ClusterId {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// Whether `raw` has a UUID's shape, as DigitalOcean's cluster ids do (8-4-4-4-12 hex).
+    pub fn is_uuid(raw: &str) -> bool {
+        let groups: Vec<&str> = raw.split('-').collect();
+        groups.len() == 5
+            && groups
+                .iter()
+                .zip([8, 4, 4, 4, 12])
+                .all(|(g, len)| g.len() == len && g.bytes().all(|b| b.is_ascii_hexdigit()))
+    }
 }
 
 impl fmt::Display for ClusterId {

@@ -3,6 +3,7 @@
 
 pub mod answer;
 pub mod api;
+pub mod clusters;
 pub mod token;
 
 use std::time::{Duration, Instant};

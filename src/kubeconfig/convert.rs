@@ -201,8 +201,7 @@ fn digitalocean_cluster(server: &str) -> Option<String> {
     let host = server.strip_prefix("https://")?.trim_end_matches('/');
     let host = host.strip_suffix(":443").unwrap_or(host);
     let id = host.strip_suffix(".k8s.ondigitalocean.com")?;
-    let uuid_shaped = id.len() == 36 && id.split('-').map(str::len).eq([8, 4, 4, 4, 12]);
-    (uuid_shaped && ClusterId::parse(id).is_ok()).then(|| id.to_ascii_lowercase())
+    ClusterId::is_uuid(id).then(|| id.to_ascii_lowercase())
 }
 
 /// (user, server) for every context whose user and cluster are both named.

@@ -13,12 +13,12 @@ use serde_json::Value;
 
 use crate::cache;
 use crate::cli::{KubeconfigArgs, KubeconfigCommand, KubeconfigSaveArgs, KubeconfigShowArgs};
+use crate::digitalocean::clusters::{self, ClusterRef};
 use crate::error::{Error, Result};
 use crate::http;
 use crate::kubeconfig::files::{self, FileLock, Files, Loaded};
 use crate::kubeconfig::{self, Removed};
 use crate::settings;
-use lookup::ClusterRef;
 
 pub fn run(command: &KubeconfigCommand) -> anyhow::Result<()> {
     match command {
@@ -159,7 +159,7 @@ fn remove(args: &KubeconfigArgs) -> anyhow::Result<()> {
     let (cluster_id, names, lookup_error) = match reference {
         ClusterRef::Name(name) => {
             let (_, client) = lookup::connect(args, started)?;
-            let (id, cluster) = http::block_on(lookup::by_name(&client, &name))?;
+            let (id, cluster) = http::block_on(clusters::by_name(&client, &name))?;
             (id, Some(lookup::names(&cluster, args)), None)
         }
         ClusterRef::Id(id) => match lookup::lookup(args, &id, started) {
