@@ -4,7 +4,7 @@
 
 use std::process::Command;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{Duration, Utc};
 
 use crate::support::*;
 
@@ -13,14 +13,6 @@ fn with_clock<'a>(cmd: &'a mut Command, offset: &str) -> &'a mut Command {
     cmd.env("LD_PRELOAD", libfaketime())
         .env("FAKETIME", offset)
         .env("FAKETIME_DONT_FAKE_MONOTONIC", "1")
-}
-
-fn expiration(out: &Outcome) -> DateTime<Utc> {
-    out.json()["status"]["expirationTimestamp"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap()
 }
 
 #[test]
@@ -36,7 +28,7 @@ fn a_clock_hours_off_gets_a_credential_that_lasts_as_long_as_the_servers_says() 
         assert_eq!(out.json()["status"]["token"], K8S_TOKEN, "{offset}");
         // One hour by DigitalOcean's clock, less the 5-minute margin, from the local clock.
         let wanted = Utc::now() + skew + Duration::minutes(55);
-        let got = expiration(&out);
+        let got = out.expiration();
         assert!(
             (got - wanted).num_seconds().abs() < 30,
             "{offset}: expires {got}, wanted about {wanted}"
@@ -52,7 +44,7 @@ fn a_clock_hours_off_gets_a_credential_that_lasts_as_long_as_the_servers_says() 
             offset,
         ));
         assert_eq!(again.stderr, "", "{offset}");
-        assert_eq!(expiration(&again), got, "{offset}");
+        assert_eq!(again.expiration(), got, "{offset}");
         assert_eq!(api.credential_requests(CLUSTER_ID), 1, "{offset}");
     }
 }
@@ -78,7 +70,7 @@ fn an_sso_login_on_a_clock_hours_off_is_judged_by_the_providers_clock() {
             out.stderr
         );
         let wanted = Utc::now() + skew + Duration::minutes(55);
-        let got = expiration(&out);
+        let got = out.expiration();
         assert!(
             (got - wanted).num_seconds().abs() < 30,
             "{offset}: expires {got}, wanted about {wanted}"

@@ -1,17 +1,9 @@
 //! The happy paths of `get-credential`: what it prints, what it asks DigitalOcean, and versions.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{Duration, Utc};
 use wiremock::ResponseTemplate;
 
 use crate::support::*;
-
-fn expiry(out: &Outcome) -> DateTime<Utc> {
-    out.json()["status"]["expirationTimestamp"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap()
-}
 
 #[test]
 fn token_cluster_prints_a_v1beta1_exec_credential_and_nothing_else() {
@@ -44,7 +36,7 @@ fn token_cluster_prints_a_v1beta1_exec_credential_and_nothing_else() {
     assert_eq!(doc["status"]["token"], K8S_TOKEN);
     assert!(doc["status"].get("clientCertificateData").is_none());
     // Reported expiry = real expiry minus the 300 s refresh margin, to the second.
-    let reported = expiry(&out);
+    let reported = out.expiration();
     let wanted = expires_at - Duration::seconds(300);
     assert!(
         (reported - wanted).num_seconds().abs() <= 1,

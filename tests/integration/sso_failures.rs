@@ -129,7 +129,10 @@ fn device_polling_waits_through_pending_and_slow_down() {
 #[test]
 fn an_expired_or_denied_device_login_is_a_clear_error() {
     for (answers, says) in [
-        (&["authorization_pending", "expired_token"][..], "code expired"),
+        (
+            &["authorization_pending", "expired_token"][..],
+            "code expired",
+        ),
         (&["access_denied"][..], "access_denied"),
     ] {
         let (op, out) = device_login(answers);

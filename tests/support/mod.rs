@@ -215,6 +215,14 @@ impl Outcome {
             )
         })
     }
+
+    /// The ExecCredential's `status.expirationTimestamp`.
+    pub fn expiration(&self) -> DateTime<Utc> {
+        let json = self.json();
+        let raw = json["status"]["expirationTimestamp"].as_str();
+        raw.and_then(|r| r.parse().ok())
+            .unwrap_or_else(|| panic!("no expirationTimestamp: {}", self.stdout))
+    }
 }
 
 pub fn run(cmd: &mut Command) -> Outcome {
