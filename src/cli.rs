@@ -36,7 +36,7 @@ pub struct Cli {
 pub enum Command {
     /// Print an ExecCredential for a cluster on stdout (what kubectl runs).
     GetCredential(GetCredentialArgs),
-    /// Write, show or remove a cluster's entries in your kubeconfig.
+    /// Write, show or remove a cluster's entries in your kubeconfig, or convert doctl's.
     Kubeconfig {
         #[command(subcommand)]
         command: KubeconfigCommand,
