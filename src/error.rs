@@ -65,6 +65,12 @@ pub enum Error {
     )]
     Timeout { seconds: u64 },
 
+    /// A refresh cut short because a cached credential still works (see `serve`).
+    #[error(
+        "no answer from the DigitalOcean API within {seconds} s, and a cached credential still works, so doks-auth did not wait out --timeout"
+    )]
+    TimeoutWithFallback { seconds: u64 },
+
     #[error(
         "another doks-auth process is refreshing this credential and did not finish within {seconds} s (--timeout); lock file {path}"
     )]
@@ -128,6 +134,7 @@ impl Error {
         match self {
             Error::Network { .. }
             | Error::Timeout { .. }
+            | Error::TimeoutWithFallback { .. }
             | Error::LockTimeout { .. }
             | Error::SsoNetwork { .. } => true,
             Error::Api(api) => api.is_transient(),

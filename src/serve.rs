@@ -177,6 +177,12 @@ fn refresh(
             Err(err)
         }
         Err(err) => {
+            let err = match err {
+                Error::Timeout { seconds } if bound.is_some() => {
+                    Error::TimeoutWithFallback { seconds }
+                }
+                other => other,
+            };
             if let Some(credential) = usable.filter(|_| err.is_transient()) {
                 let failure = Failure {
                     at: now,
