@@ -98,10 +98,35 @@ mod tests {
     }
 
     #[test]
+    fn a_symlink_at_the_lock_name_is_not_followed() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("elsewhere");
+        std::fs::write(&target, "10 5\n10 5\n").unwrap();
+        // Private and ours: only the symlink itself may stop the records being used.
+        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let lock = dir.path().join("c-0123456789abcdef.lock");
+        std::os::unix::fs::symlink(&target, &lock).unwrap();
+        assert_eq!(record(&lock, Process { pid: 10, start: 5 }), 0);
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "10 5\n10 5\n");
+        forget(&lock);
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "10 5\n10 5\n");
+    }
+
+    #[test]
     fn records_start_again_past_the_limit() {
         let dir = tempfile::tempdir().unwrap();
         let lock = dir.path().join("c-0123456789abcdef.lock");
         assert_eq!(record(&lock, Process { pid: 1, start: 1 }), 0);
+        // Well under the limit, the count survives other clients' records.
+        let some = "9 9\n".repeat(500);
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&lock)
+            .unwrap()
+            .write_all(some.as_bytes())
+            .unwrap();
+        assert_eq!(record(&lock, Process { pid: 1, start: 1 }), 1);
         let filler = "9 9\n".repeat((MAX_BYTES / 4 + 1) as usize);
         std::fs::OpenOptions::new()
             .append(true)
@@ -110,6 +135,10 @@ mod tests {
             .write_all(filler.as_bytes())
             .unwrap();
         assert_eq!(record(&lock, Process { pid: 1, start: 1 }), 0);
-        assert_eq!(std::fs::read_to_string(&lock).unwrap(), "1 1\n");
+        assert_eq!(
+            std::fs::read_to_string(&lock).unwrap(),
+            "1 1\n",
+            "started again"
+        );
     }
 }
