@@ -95,6 +95,12 @@ mod tests {
             "10 5\n",
             "left as it was"
         );
+        // Private, but another user's (only root can make one).
+        if current_uid() == 0 {
+            std::fs::set_permissions(&lock, std::fs::Permissions::from_mode(0o600)).unwrap();
+            std::os::unix::fs::chown(&lock, Some(12345), None).unwrap();
+            assert_eq!(record(&lock, Process { pid: 10, start: 5 }), 0);
+        }
     }
 
     #[test]
