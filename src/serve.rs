@@ -46,18 +46,25 @@ pub fn credential_line(settings: &CredentialSettings, started: Instant) -> Resul
         &settings.cluster_id,
         &settings.source.fingerprint(),
     );
+    // The client that runs us, when client-go does: each of its calls is counted (see
+    // `refused_by_server`), and a new credential is noted as given to it.
+    let client = Process::parent().filter(|_| settings.run_by_client);
+    let mut refused = None;
     if let Some(credential) = cache.load() {
         let now = Utc::now();
-        if credential.is_fresh(settings.refresh_margin, now) {
-            if let Some(client) = refused_by_server(settings, &cache, &credential, now) {
-                debug!(
-                    "cache: this client was given {} already and asks again long before it is due: the API server refused it; refreshing",
-                    cache.path().display()
-                );
-                let line = refresh(settings, &cache, started, Some(&credential));
-                cache.times_given(client);
-                return line;
-            }
+        if !credential.is_fresh(settings.refresh_margin, now) {
+            debug!(
+                "cache stale: {} (refresh was due at {})",
+                cache.path().display(),
+                refresh_at(settings, &credential)
+            );
+        } else if refused_by_server(&cache, client, &credential, now) {
+            debug!(
+                "cache: this client was given {} already and asks again long before it is due: the API server refused it; refreshing",
+                cache.path().display()
+            );
+            refused = Some(credential);
+        } else {
             debug!(
                 "cache hit: {} (refresh at {})",
                 cache.path().display(),
@@ -65,36 +72,27 @@ pub fn credential_line(settings: &CredentialSettings, started: Instant) -> Resul
             );
             return Ok(render(settings, &credential));
         }
-        debug!(
-            "cache stale: {} (refresh was due at {})",
-            cache.path().display(),
-            refresh_at(settings, &credential)
-        );
     }
-    let line = refresh(settings, &cache, started, None);
-    if let Some(client) = Process::parent().filter(|_| settings.run_by_client) {
+    let line = refresh(settings, &cache, started, refused.as_ref());
+    if let Some(client) = client {
         cache.times_given(client);
     }
     line
 }
 
-/// The client that runs us, when it asks for this credential more often than it does as it
-/// starts: client-go asks again in the same process only when the API server answered 401. Only
-/// for client-go's calls (a script calling us in a loop has one parent too), and not for a
-/// credential fetched in the last [`FORCED_REFRESH_INTERVAL`]: a client stuck on 401s must not
-/// run through DigitalOcean's rate limit.
+/// Whether `client` asks for this credential more often than it does as it starts: client-go
+/// asks again in the same process only when the API server answered 401. Only for client-go's
+/// calls (a script calling us in a loop has one parent too), and not for a credential fetched in
+/// the last [`FORCED_REFRESH_INTERVAL`]: a client stuck on 401s must not run through
+/// DigitalOcean's rate limit.
 fn refused_by_server(
-    settings: &CredentialSettings,
     cache: &Cache,
+    client: Option<Process>,
     credential: &Credential,
     now: DateTime<Utc>,
-) -> Option<Process> {
-    if !settings.run_by_client {
-        return None;
-    }
-    let client = Process::parent()?;
-    let again = cache.times_given(client) >= CALLS_AT_START;
-    (again && now - credential.fetched_at >= FORCED_REFRESH_INTERVAL).then_some(client)
+) -> bool {
+    client.is_some_and(|client| cache.times_given(client) >= CALLS_AT_START)
+        && now - credential.fetched_at >= FORCED_REFRESH_INTERVAL
 }
 
 /// Without a cache the credential is still served: a home-less CI job or an untrusted folder
@@ -177,12 +175,6 @@ fn refresh(
             Err(err)
         }
         Err(err) => {
-            let err = match err {
-                Error::Timeout { seconds } if bound.is_some() => {
-                    Error::TimeoutWithFallback { seconds }
-                }
-                other => other,
-            };
             if let Some(credential) = usable.filter(|_| err.is_transient()) {
                 let failure = Failure {
                     at: now,

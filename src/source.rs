@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use crate::credential::{ClusterId, Credential};
 use crate::digitalocean::{self, Account};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::http;
 use crate::sso::{self, SsoSettings};
 
@@ -55,18 +55,22 @@ pub fn fetch(
             account,
             expiry_seconds,
         } => {
-            let bounded;
-            let account = match bound {
-                Some(bound) if started.elapsed() + bound < account.timeout => {
-                    bounded = Account {
-                        timeout: started.elapsed() + bound,
-                        ..account.clone()
-                    };
-                    &bounded
-                }
-                _ => account,
+            let timeout = bound.map_or(account.timeout, |bound| {
+                account.timeout.min(started.elapsed() + bound)
+            });
+            let cut_short = timeout < account.timeout;
+            let account = Account {
+                timeout,
+                ..account.clone()
             };
-            digitalocean::credential(account, cluster, *expiry_seconds, started)
+            digitalocean::credential(&account, cluster, *expiry_seconds, started).map_err(|err| {
+                match err {
+                    Error::Timeout { seconds } if cut_short => {
+                        Error::TimeoutWithFallback { seconds }
+                    }
+                    other => other,
+                }
+            })
         }
         Source::Sso(settings) => http::block_on(sso::obtain(settings, previous)),
     }

@@ -9,10 +9,10 @@
 
 use std::fs::OpenOptions;
 use std::io::{Read, Write};
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
-use crate::process::{Process, current_uid};
+use crate::process::Process;
 
 /// Past this the records start again: a few hundred clients.
 const MAX_BYTES: u64 = 8 * 1024;
@@ -32,7 +32,7 @@ pub fn record(lock: &Path, client: Process) -> usize {
     let Ok(meta) = file.metadata() else {
         return 0;
     };
-    if !meta.is_file() || meta.uid() != current_uid() || meta.mode() & 0o077 != 0 {
+    if !meta.is_file() || !super::is_private(&meta) {
         return 0;
     }
     let line = format!("{} {}\n", client.pid, client.start);
@@ -96,7 +96,7 @@ mod tests {
             "left as it was"
         );
         // Private, but another user's (only root can make one).
-        if current_uid() == 0 {
+        if crate::process::current_uid() == 0 {
             std::fs::set_permissions(&lock, std::fs::Permissions::from_mode(0o600)).unwrap();
             std::os::unix::fs::chown(&lock, Some(12345), None).unwrap();
             assert_eq!(record(&lock, Process { pid: 10, start: 5 }), 0);

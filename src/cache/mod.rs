@@ -171,12 +171,12 @@ impl Cache {
         let started = Instant::now();
         loop {
             let file = match self.open_lock_file() {
-                Ok(file) => file,
+                Ok(Some(file)) => file,
                 // Something planted at the lock's name: this entry cannot be used safely.
-                Err(err) if err.kind() == std::io::ErrorKind::Other => {
+                Ok(None) => {
                     return Err(Error::Cache {
                         path: self.lock.clone(),
-                        cause: err,
+                        cause: std::io::Error::other("not a regular file"),
                     });
                 }
                 Err(err) => {
@@ -223,23 +223,21 @@ impl Cache {
     /// O_NOFOLLOW: a symlink planted at the lock's name is never followed to create or lock
     /// another file. O_NONBLOCK: a FIFO there would block the open until someone read it; it
     /// and anything else that is not a regular file are refused.
-    fn open_lock_file(&self) -> std::io::Result<File> {
-        let file = OpenOptions::new()
+    /// `Ok(None)`: something that is not a regular file sits at the lock's name.
+    fn open_lock_file(&self) -> std::io::Result<Option<File>> {
+        let opened = OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
             .mode(0o600)
             .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-            .open(&self.lock)
-            .map_err(|err| match err.raw_os_error() {
-                // What a non-blocking open for writing says of a FIFO nobody reads.
-                Some(libc::ENXIO) => std::io::Error::other("not a regular file"),
-                _ => err,
-            })?;
-        if !file.metadata()?.is_file() {
-            return Err(std::io::Error::other("not a regular file"));
+            .open(&self.lock);
+        match opened {
+            Ok(file) => Ok(file.metadata()?.is_file().then_some(file)),
+            // What a non-blocking open for writing says of a FIFO nobody reads.
+            Err(err) if err.raw_os_error() == Some(libc::ENXIO) => Ok(None),
+            Err(err) => Err(err),
         }
-        Ok(file)
     }
 
     fn is_current_lock_file(&self, file: &File) -> bool {
@@ -250,10 +248,15 @@ impl Cache {
     }
 }
 
+/// Ours alone: this user's, and no one else may read or write it.
+fn is_private(meta: &fs::Metadata) -> bool {
+    meta.uid() == current_uid() && meta.mode() & 0o077 == 0
+}
+
 /// Reads and checks one cache file; the error says why it is not used.
 pub fn read_entry(path: &Path) -> std::result::Result<Entry, String> {
     let (meta, bytes) = folder::read_small_file(path)?;
-    if meta.uid() != current_uid() || meta.mode() & 0o077 != 0 {
+    if !is_private(&meta) {
         return Err(format!(
             "not trusted: owner {} mode {:o}, expected this user and 0600",
             meta.uid(),

@@ -186,16 +186,16 @@ fn a_lock_on_a_file_no_longer_in_the_folder_does_not_count() {
     let cache = cache(tmp.path(), "c1", ACCOUNT);
     fs::create_dir(&cache.dir).unwrap();
     // Opened, then unlinked by `cache clear` before we lock it.
-    let file = cache.open_lock_file().unwrap();
+    let file = cache.open_lock_file().unwrap().unwrap();
     fs::remove_file(&cache.lock).unwrap();
     assert!(matches!(cache.attempt(file), Attempt::Unlinked));
     // Opened, then replaced by another file of the same name.
-    let file = cache.open_lock_file().unwrap();
+    let file = cache.open_lock_file().unwrap().unwrap();
     fs::remove_file(&cache.lock).unwrap();
-    let _newer = cache.open_lock_file().unwrap();
+    let _newer = cache.open_lock_file().unwrap().unwrap();
     assert!(matches!(cache.attempt(file), Attempt::Unlinked));
     // The file in the folder.
-    let file = cache.open_lock_file().unwrap();
+    let file = cache.open_lock_file().unwrap().unwrap();
     let taken = cache.attempt(file);
     assert!(matches!(taken, Attempt::Taken(_)));
     let held = cache.lock(Instant::now(), Duration::ZERO);

@@ -132,9 +132,7 @@ fn from_doctl(exec: &Value) -> Result<(Stanza, Before), String> {
             }
             "u" | "api-url" => stanza.api_url = Some(value()?),
             // The user's own choice, carried over as it was: the same token source.
-            "t" | "access-token" => stanza
-                .extra
-                .extend(["--access-token".to_string(), value()?]),
+            "t" | "access-token" => stanza.access_token = Some(value()?),
             other => {
                 return Err(format!(
                     "doctl's --{other}, which doks-auth has no counterpart for"

@@ -26,8 +26,9 @@ pub struct Stanza {
     pub api_url: Option<String>,
     pub cache_dir: Option<String>,
     pub sso: Option<SsoStanza>,
-    /// Arguments carried over as they were (from a converted doctl stanza).
-    pub extra: Vec<String>,
+    /// Only when the stanza it replaces had one (a converted doctl `-t`): `save` never writes a
+    /// DigitalOcean token into the kubeconfig.
+    pub access_token: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -73,7 +74,9 @@ impl Stanza {
                 flag("--sso-grant", "device-code".into());
             }
         }
-        out.extend(self.extra.iter().cloned());
+        if let Some(token) = &self.access_token {
+            flag("--access-token", token.clone());
+        }
         out
     }
 

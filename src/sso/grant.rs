@@ -129,20 +129,16 @@ async fn device_code(provider: &Provider, settings: &SsoSettings) -> Result<Logi
         }
     };
     // Entra never sends verification_uri_complete: then the URI and the code.
-    match &device.verification_uri_complete {
-        Some(uri) => logging::say(format_args!(
-            "to log in to {}, open {} on any device and confirm the code {}",
-            provider.issuer,
-            one_line(uri),
-            one_line(&device.user_code)
-        )),
-        None => logging::say(format_args!(
-            "to log in to {}, open {} on any device and enter the code {}",
-            provider.issuer,
-            one_line(&device.verification_uri),
-            one_line(&device.user_code)
-        )),
-    }
+    let (uri, act) = match &device.verification_uri_complete {
+        Some(uri) => (uri, "confirm"),
+        None => (&device.verification_uri, "enter"),
+    };
+    logging::say(format_args!(
+        "to log in to {}, open {} on any device and {act} the code {}",
+        provider.issuer,
+        one_line(uri),
+        one_line(&device.user_code)
+    ));
     let mut interval = Duration::from_secs(device.interval.unwrap_or(5).clamp(1, 60));
     let ends = tokio::time::Instant::now() + Duration::from_secs(device.expires_in);
     let form = [

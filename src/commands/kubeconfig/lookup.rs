@@ -97,7 +97,7 @@ pub(super) fn fetch(
         api_url: (account.api_url != DEFAULT_API_URL).then(|| account.api_url.clone()),
         cache_dir,
         sso: None,
-        extra: Vec::new(),
+        access_token: None,
     };
     let (server, certificate_authority_data, credential) = match answer {
         Answer::Token(answer) => {
