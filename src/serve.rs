@@ -19,10 +19,11 @@ use crate::source;
 const STALE_RETRY: chrono::Duration = chrono::Duration::seconds(60);
 /// After a failed refresh, how long the cached credential is served without trying again.
 const FAILURE_MEMORY: chrono::Duration = chrono::Duration::seconds(60);
-/// How many times a client-go client runs the plugin as it starts, before any request: kubectl
-/// (1.32) has two authenticators and runs it twice. The call after those, from the same
-/// process, is client-go's retry after a 401.
-const CALLS_AT_START: usize = 2;
+/// How many times a client-go client runs the plugin as it starts, before any request: once
+/// (kubectl 1.27 to 1.33). The call after that, from the same process, is client-go's retry
+/// after a 401. The Google Cloud SDK's kubectl dispatcher runs the plugin, then execs a
+/// versioned kubectl in the same pid that runs it again: [`Process`] tells the two apart by name.
+const CALLS_AT_START: usize = 1;
 /// At most one refresh for a refused credential in this long, per entry.
 const FORCED_REFRESH_INTERVAL: chrono::Duration = chrono::Duration::seconds(10);
 /// How long a refresh may take when a still-valid credential is cached to fall back on.
@@ -47,8 +48,12 @@ pub fn credential_line(settings: &CredentialSettings, started: Instant) -> Resul
         &settings.source.fingerprint(),
     );
     // The client that runs us, when client-go does: each of its calls is counted (see
-    // `refused_by_server`), and a new credential is noted as given to it.
-    let client = Process::parent().filter(|_| settings.run_by_client);
+    // `refused_by_server`), and a new credential is noted as given to it. Only then is /proc read.
+    let client = if settings.run_by_client {
+        Process::parent()
+    } else {
+        None
+    };
     let mut refused = None;
     if let Some(credential) = cache.load() {
         let now = Utc::now();
@@ -58,7 +63,7 @@ pub fn credential_line(settings: &CredentialSettings, started: Instant) -> Resul
                 cache.path().display(),
                 refresh_at(settings, &credential)
             );
-        } else if refused_by_server(&cache, client, &credential, now) {
+        } else if refused_by_server(&cache, client.as_ref(), &credential, now) {
             debug!(
                 "cache: this client was given {} already and asks again long before it is due: the API server refused it; refreshing",
                 cache.path().display()
@@ -74,7 +79,7 @@ pub fn credential_line(settings: &CredentialSettings, started: Instant) -> Resul
         }
     }
     let line = refresh(settings, &cache, started, refused.as_ref());
-    if let Some(client) = client {
+    if let Some(client) = &client {
         cache.times_given(client);
     }
     line
@@ -87,7 +92,7 @@ pub fn credential_line(settings: &CredentialSettings, started: Instant) -> Resul
 /// DigitalOcean's rate limit.
 fn refused_by_server(
     cache: &Cache,
-    client: Option<Process>,
+    client: Option<&Process>,
     credential: &Credential,
     now: DateTime<Utc>,
 ) -> bool {

@@ -3,7 +3,7 @@
 //! each process tells that retry apart from the calls it makes as it starts (see
 //! `serve::CALLS_AT_START`).
 //!
-//! The records are lines `<pid> <start>`, one per call, in the entry's lock file, whose content
+//! The records are lines `<pid> <start> <name>`, one per call, in the entry's lock file, whose content
 //! nothing else uses; a new credential empties it. Any trouble reading or writing them reads as
 //! "never given", which only leaves things as they were without this count.
 
@@ -19,7 +19,7 @@ use crate::process::Process;
 const MAX_BYTES: u64 = 2 * 1024;
 
 /// Records a call of `client` and says how many it made before.
-pub fn record(lock: &Path, client: Process) -> usize {
+pub fn record(lock: &Path, client: &Process) -> usize {
     let Ok(mut file) = OpenOptions::new()
         .read(true)
         .append(true)
@@ -36,7 +36,7 @@ pub fn record(lock: &Path, client: Process) -> usize {
     if !meta.is_file() || !super::is_private(&meta) {
         return 0;
     }
-    let line = format!("{} {}\n", client.pid, client.start);
+    let line = format!("{} {} {}\n", client.pid, client.start, client.name);
     let mut seen = Vec::new();
     if meta.len() > MAX_BYTES {
         let _ = file.set_len(0);
@@ -66,22 +66,36 @@ pub fn forget(lock: &Path) {
 mod tests {
     use super::*;
 
+    fn client(pid: u32, start: u64, name: &str) -> Process {
+        Process {
+            pid,
+            start,
+            name: name.into(),
+        }
+    }
+
     #[test]
     fn each_clients_calls_are_counted_until_forgotten() {
         let dir = tempfile::tempdir().unwrap();
         let lock = dir.path().join("c-0123456789abcdef.lock");
-        let (a, b) = (Process { pid: 10, start: 5 }, Process { pid: 10, start: 6 });
-        assert_eq!(record(&lock, a), 0);
-        assert_eq!(record(&lock, a), 1);
+        let a = client(10, 5, "kubectl");
+        let (b, c) = (client(10, 6, "kubectl"), client(10, 5, "kubectl.1.32"));
+        assert_eq!(record(&lock, &a), 0);
+        assert_eq!(record(&lock, &a), 1);
         assert_eq!(
-            record(&lock, b),
+            record(&lock, &b),
             0,
             "the same pid started later is another process"
         );
-        assert_eq!(record(&lock, a), 2);
+        assert_eq!(
+            record(&lock, &c),
+            0,
+            "the program a process execs (same pid and start) is another client"
+        );
+        assert_eq!(record(&lock, &a), 2);
         forget(&lock);
-        assert_eq!(record(&lock, a), 0);
-        assert_eq!(std::fs::read_to_string(&lock).unwrap(), "10 5\n");
+        assert_eq!(record(&lock, &a), 0);
+        assert_eq!(std::fs::read_to_string(&lock).unwrap(), "10 5 kubectl\n");
     }
 
     #[test]
@@ -89,19 +103,19 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let lock = dir.path().join("c-0123456789abcdef.lock");
-        std::fs::write(&lock, "10 5\n").unwrap();
+        std::fs::write(&lock, "10 5 k\n").unwrap();
         std::fs::set_permissions(&lock, std::fs::Permissions::from_mode(0o666)).unwrap();
-        assert_eq!(record(&lock, Process { pid: 10, start: 5 }), 0);
+        assert_eq!(record(&lock, &client(10, 5, "k")), 0);
         assert_eq!(
             std::fs::read_to_string(&lock).unwrap(),
-            "10 5\n",
+            "10 5 k\n",
             "left as it was"
         );
         // Private, but another user's (only root can make one).
         if crate::process::current_uid() == 0 {
             std::fs::set_permissions(&lock, std::fs::Permissions::from_mode(0o600)).unwrap();
             std::os::unix::fs::chown(&lock, Some(12345), None).unwrap();
-            assert_eq!(record(&lock, Process { pid: 10, start: 5 }), 0);
+            assert_eq!(record(&lock, &client(10, 5, "k")), 0);
         }
     }
 
@@ -110,42 +124,48 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("elsewhere");
-        std::fs::write(&target, "10 5\n10 5\n").unwrap();
+        std::fs::write(&target, "10 5 k\n10 5 k\n").unwrap();
         // Private and ours: only the symlink itself may stop the records being used.
         std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600)).unwrap();
         let lock = dir.path().join("c-0123456789abcdef.lock");
         std::os::unix::fs::symlink(&target, &lock).unwrap();
-        assert_eq!(record(&lock, Process { pid: 10, start: 5 }), 0);
-        assert_eq!(std::fs::read_to_string(&target).unwrap(), "10 5\n10 5\n");
+        assert_eq!(record(&lock, &client(10, 5, "k")), 0);
+        assert_eq!(
+            std::fs::read_to_string(&target).unwrap(),
+            "10 5 k\n10 5 k\n"
+        );
         forget(&lock);
-        assert_eq!(std::fs::read_to_string(&target).unwrap(), "10 5\n10 5\n");
+        assert_eq!(
+            std::fs::read_to_string(&target).unwrap(),
+            "10 5 k\n10 5 k\n"
+        );
     }
 
     #[test]
     fn records_start_again_past_the_limit() {
         let dir = tempfile::tempdir().unwrap();
         let lock = dir.path().join("c-0123456789abcdef.lock");
-        assert_eq!(record(&lock, Process { pid: 1, start: 1 }), 0);
+        assert_eq!(record(&lock, &client(1, 1, "k")), 0);
         // Well under the limit, the count survives other clients' records.
-        let some = "9 9\n".repeat(300);
+        let some = "9 9 k\n".repeat(200);
         std::fs::OpenOptions::new()
             .append(true)
             .open(&lock)
             .unwrap()
             .write_all(some.as_bytes())
             .unwrap();
-        assert_eq!(record(&lock, Process { pid: 1, start: 1 }), 1);
-        let filler = "9 9\n".repeat((MAX_BYTES / 4 + 1) as usize);
+        assert_eq!(record(&lock, &client(1, 1, "k")), 1);
+        let filler = "9 9 k\n".repeat((MAX_BYTES / 6 + 1) as usize);
         std::fs::OpenOptions::new()
             .append(true)
             .open(&lock)
             .unwrap()
             .write_all(filler.as_bytes())
             .unwrap();
-        assert_eq!(record(&lock, Process { pid: 1, start: 1 }), 0);
+        assert_eq!(record(&lock, &client(1, 1, "k")), 0);
         assert_eq!(
             std::fs::read_to_string(&lock).unwrap(),
-            "1 1\n",
+            "1 1 k\n",
             "started again"
         );
     }

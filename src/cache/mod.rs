@@ -150,7 +150,7 @@ impl Cache {
 
     /// Notes that `client` is being given the cached credential, and says how many times it was
     /// given it before (see [`given`]).
-    pub fn times_given(&self, client: Process) -> usize {
+    pub fn times_given(&self, client: &Process) -> usize {
         given::record(&self.lock, client)
     }
 

@@ -1,6 +1,8 @@
 //! End to end: real kubectl runs doks-auth through an exec stanza and reaches a TLS Kubernetes
 //! API stand-in that accepts only the credential DigitalOcean (the stand-in) issued.
 
+use std::path::Path;
+
 use chrono::{Duration, Utc};
 use wiremock::ResponseTemplate;
 
@@ -36,6 +38,11 @@ impl Bed {
 
     /// `kubectl get --raw /version` with an exec stanza of `exec_api_version`.
     pub fn kubectl_version(&self, exec_api_version: &str) -> Outcome {
+        self.kubectl_version_with(Path::new("kubectl"), exec_api_version)
+    }
+
+    /// The same, with a kubectl of choice (see [`kubectls`]).
+    pub fn kubectl_version_with(&self, kubectl: &Path, exec_api_version: &str) -> Outcome {
         let url = self.api.url();
         let args = [
             "get-credential",
@@ -55,7 +62,7 @@ impl Bed {
         std::fs::write(&path, config).unwrap();
         run(self
             .env
-            .command("kubectl")
+            .command(kubectl)
             .args(["get", "--raw", "/version"])
             .env("KUBECONFIG", &path))
     }

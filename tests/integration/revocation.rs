@@ -1,6 +1,8 @@
 //! A cached credential the API server refuses (revoked or rotated at DigitalOcean): client-go
 //! runs the plugin again in the same process after a 401, and doks-auth takes that second call
 //! as the refusal it is. At most one kubectl command fails; nothing changes without a refusal.
+//! Both with plain kubectl (one call per process as it starts) and with the Google Cloud SDK's
+//! dispatcher (one call, then the versioned kubectl it execs in the same pid calls again).
 
 use std::path::Path;
 
@@ -22,54 +24,86 @@ fn fetched_an_hour_ago(path: &Path) {
     std::fs::write(path, entry.to_string()).unwrap();
 }
 
-#[test]
-fn after_a_revocation_at_most_one_kubectl_command_fails() {
-    if !kubectl_available() {
-        return;
-    }
-    let bed = Bed::accepting_the_token();
-    bed.api
-        .serve_token(CLUSTER_ID, K8S_TOKEN, Duration::hours(3));
-    let first = bed.kubectl_version(V1);
-    assert_eq!(first.code, Some(0), "{}", first.stderr);
-    fetched_an_hour_ago(&bed.env.only_cache_entry());
-
-    // Revoked at DigitalOcean: the cluster takes only the new token, which DigitalOcean issues.
-    bed.kube.accept(KubeAuth::Token(ROTATED.into()));
-    bed.api.reset();
-    bed.api.serve_token(CLUSTER_ID, ROTATED, Duration::hours(3));
-    let after: Vec<Outcome> = (0..3).map(|_| bed.kubectl_version(V1)).collect();
-    let failed = after.iter().filter(|out| out.code != Some(0)).count();
-    assert!(
-        failed <= 1,
-        "{failed} kubectl commands failed after the revocation"
-    );
-    assert_eq!(after[1].code, Some(0), "{}", after[1].stderr);
-    assert_eq!(after[2].code, Some(0), "{}", after[2].stderr);
-    assert_eq!(
-        bed.api.credential_requests(CLUSTER_ID),
-        1,
-        "one new credential, then the cache"
-    );
+/// The kubectl's name, for messages.
+fn name(kubectl: &Path) -> String {
+    kubectl.display().to_string()
 }
 
 #[test]
-fn ten_kubectl_commands_without_a_revocation_make_one_request() {
-    if !kubectl_available() {
-        return;
+fn after_a_revocation_at_most_one_command_fails_with_every_kubectl() {
+    for kubectl in kubectls() {
+        let bed = Bed::accepting_the_token();
+        bed.api
+            .serve_token(CLUSTER_ID, K8S_TOKEN, Duration::hours(3));
+        let first = bed.kubectl_version_with(&kubectl, V1);
+        assert_eq!(first.code, Some(0), "{}: {}", name(&kubectl), first.stderr);
+        fetched_an_hour_ago(&bed.env.only_cache_entry());
+
+        // Revoked at DigitalOcean: the cluster takes only the new token, which DigitalOcean
+        // issues.
+        bed.kube.accept(KubeAuth::Token(ROTATED.into()));
+        bed.api.reset();
+        bed.api.serve_token(CLUSTER_ID, ROTATED, Duration::hours(3));
+        let after: Vec<Outcome> = (0..3)
+            .map(|_| bed.kubectl_version_with(&kubectl, V1))
+            .collect();
+        let failed = after.iter().filter(|out| out.code != Some(0)).count();
+        assert!(
+            failed <= 1,
+            "{}: {failed} kubectl commands failed after the revocation: {}",
+            name(&kubectl),
+            after[2].stderr
+        );
+        assert_eq!(
+            after[1].code,
+            Some(0),
+            "{}: {}",
+            name(&kubectl),
+            after[1].stderr
+        );
+        assert_eq!(
+            after[2].code,
+            Some(0),
+            "{}: {}",
+            name(&kubectl),
+            after[2].stderr
+        );
+        assert_eq!(
+            bed.api.credential_requests(CLUSTER_ID),
+            1,
+            "{}: one new credential, then the cache",
+            name(&kubectl)
+        );
     }
-    let bed = Bed::accepting_the_token();
-    bed.api
-        .serve_token(CLUSTER_ID, K8S_TOKEN, Duration::hours(3));
-    for i in 0..10 {
-        let out = bed.kubectl_version(V1);
-        assert_eq!(out.code, Some(0), "command {i}: {}", out.stderr);
-        if i == 0 {
-            fetched_an_hour_ago(&bed.env.only_cache_entry());
+}
+
+#[test]
+fn ten_commands_without_a_revocation_make_one_request_with_every_kubectl() {
+    for kubectl in kubectls() {
+        let bed = Bed::accepting_the_token();
+        bed.api
+            .serve_token(CLUSTER_ID, K8S_TOKEN, Duration::hours(3));
+        for i in 0..10 {
+            let out = bed.kubectl_version_with(&kubectl, V1);
+            assert_eq!(
+                out.code,
+                Some(0),
+                "{} command {i}: {}",
+                name(&kubectl),
+                out.stderr
+            );
+            if i == 0 {
+                fetched_an_hour_ago(&bed.env.only_cache_entry());
+            }
         }
+        assert_eq!(
+            bed.api.credential_requests(CLUSTER_ID),
+            1,
+            "{}",
+            name(&kubectl)
+        );
+        assert_eq!(bed.kube.rejected(), 0, "{}", name(&kubectl));
     }
-    assert_eq!(bed.api.credential_requests(CLUSTER_ID), 1);
-    assert_eq!(bed.kube.rejected(), 0);
 }
 
 #[test]
@@ -83,13 +117,73 @@ fn only_client_go_asking_more_often_than_at_start_refreshes_and_not_twice_in_10_
         run_ok(&mut env.get_credential(&api.url(), CLUSTER_ID));
     }
     assert_eq!(api.credential_requests(CLUSTER_ID), 1);
-    // client-go: kubectl's two calls as it starts are hits, the third is the retry after a 401;
-    // two more ask again within 10 s of the refresh the third made.
-    for _ in 0..5 {
+    // client-go: kubectl's call as it starts is a hit, the second is the retry after a 401;
+    // two more ask again within 10 s of the refresh the second made.
+    for _ in 0..2 {
         run_ok(
             env.get_credential(&api.url(), CLUSTER_ID)
                 .env("KUBERNETES_EXEC_INFO", exec_info),
         );
     }
-    assert_eq!(api.credential_requests(CLUSTER_ID), 2);
+    assert_eq!(
+        api.credential_requests(CLUSTER_ID),
+        2,
+        "the retry refreshes"
+    );
+    for _ in 0..2 {
+        run_ok(
+            env.get_credential(&api.url(), CLUSTER_ID)
+                .env("KUBERNETES_EXEC_INFO", exec_info),
+        );
+    }
+    assert_eq!(api.credential_requests(CLUSTER_ID), 2, "not twice in 10 s");
+}
+
+/// The files a cache hit opens, by strace; `None` (loudly, and a failure under CI) without strace.
+fn files_a_hit_opens(env: &TestEnv, api: &DoApi, exec_info: Option<&str>) -> Option<String> {
+    let found = std::process::Command::new("strace")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "strace is missing: CI must run this test"
+        );
+        eprintln!("\n\n!!!!! strace is not installed: the /proc test did NOT run !!!!!\n\n");
+        return None;
+    }
+    let log = env.home().join("strace.log");
+    let mut cmd = env.command("strace");
+    cmd.args(["-f", "-e", "trace=open,openat,openat2", "-o"])
+        .arg(&log)
+        .arg(doks_auth_bin())
+        .args(["get-credential", "--cluster-id", CLUSTER_ID, "--api-url"])
+        .arg(api.url())
+        .env("DIGITALOCEAN_ACCESS_TOKEN", DO_TOKEN);
+    if let Some(info) = exec_info {
+        cmd.env("KUBERNETES_EXEC_INFO", info);
+    }
+    run_ok(&mut cmd);
+    Some(std::fs::read_to_string(log).unwrap())
+}
+
+#[test]
+fn the_client_process_is_looked_up_only_for_client_go() {
+    let (env, api) = serving_a_token();
+    run_ok(&mut env.get_credential(&api.url(), CLUSTER_ID));
+    let Some(script) = files_a_hit_opens(&env, &api, None) else {
+        return;
+    };
+    assert!(
+        !script.contains("/stat\""),
+        "a hit without KUBERNETES_EXEC_INFO read /proc:\n{script}"
+    );
+    let exec_info = r#"{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","spec":{"interactive":false}}"#;
+    let client_go = files_a_hit_opens(&env, &api, Some(exec_info)).unwrap();
+    assert!(
+        client_go.contains("/stat\""),
+        "client-go's call is counted:\n{client_go}"
+    );
+    assert_eq!(api.credential_requests(CLUSTER_ID), 1);
 }

@@ -72,6 +72,53 @@ pub fn kubectl_available() -> bool {
     found
 }
 
+/// Every kubectl to test client behaviour against: `kubectl` from PATH (on these machines the
+/// Google Cloud SDK's dispatcher, which runs the plugin and then execs a versioned kubectl in the
+/// same pid) and the plain `kubectl.1.NN` binaries found beside it, which run it once, as the
+/// kubectl users install does. Plain binaries missing: CI fails, a developer is told loudly.
+pub fn kubectls() -> Vec<PathBuf> {
+    if !kubectl_available() {
+        return Vec::new();
+    }
+    let mut found = vec![PathBuf::from("kubectl")];
+    let dispatcher = std::env::var_os("PATH")
+        .iter()
+        .flat_map(std::env::split_paths)
+        .map(|dir| dir.join("kubectl"))
+        .find(|path| path.is_file())
+        .and_then(|path| std::fs::canonicalize(path).ok());
+    let mut plain: Vec<PathBuf> = dispatcher
+        .as_deref()
+        .and_then(Path::parent)
+        .and_then(|dir| std::fs::read_dir(dir).ok())
+        .into_iter()
+        .flatten()
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| {
+            path.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("kubectl.1."))
+        })
+        .collect();
+    plain.sort_by_key(|path| {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        name.rsplit('.')
+            .next()
+            .and_then(|minor| minor.parse::<u32>().ok())
+    });
+    if plain.is_empty() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "no plain kubectl.1.NN beside the kubectl on PATH: CI must test them"
+        );
+        eprintln!(
+            "\n\n!!!!! no plain kubectl.1.NN binaries beside kubectl: only the dispatcher was tested !!!!!\n\n"
+        );
+    }
+    found.extend(plain);
+    found
+}
+
 /// The `doks-auth` binary under test.
 pub fn doks_auth_bin() -> PathBuf {
     if let Some(path) = option_env!("CARGO_BIN_EXE_doks-auth") {
