@@ -25,10 +25,11 @@ mod do_api;
 mod kube_api;
 mod oidc;
 mod pki;
+mod setup;
 
 // Each user of this module needs a different part of it.
 #[allow(unused_imports)]
-pub use {do_api::*, kube_api::*, oidc::*, pki::*};
+pub use {do_api::*, kube_api::*, oidc::*, pki::*, setup::*};
 
 /// One runtime, shared by every stand-in, running on its own threads while the test thread
 /// waits on real `doks-auth` and `kubectl` processes.
@@ -370,17 +371,4 @@ pub fn entry_credential(path: &Path) -> Value {
     let mut entry: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
     entry.as_object_mut().unwrap().remove("refresh_failed");
     entry
-}
-
-/// libfaketime's preload library (Debian's `faketime` package; `.ci/run` installs it).
-pub fn libfaketime() -> PathBuf {
-    [
-        "/usr/lib/x86_64-linux-gnu/faketime",
-        "/usr/lib/aarch64-linux-gnu/faketime",
-        "/usr/lib/faketime",
-    ]
-    .iter()
-    .map(|dir| Path::new(dir).join("libfaketime.so.1"))
-    .find(|lib| lib.exists())
-    .expect("libfaketime is not installed: `apt-get install faketime` (.ci/run does)")
 }

@@ -9,10 +9,6 @@ use super::*;
 
 pub const CLIENT_ID: &str = "doks-test";
 
-pub fn sso_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sso")
-}
-
 /// A DER certificate or key as PEM, for node.
 pub fn pem(label: &str, der: &[u8]) -> String {
     use base64::Engine;
@@ -60,10 +56,7 @@ impl Op {
     }
 
     pub fn start_script(script: &str, mut config: Value) -> Op {
-        assert!(
-            sso_dir().join("node_modules/oidc-provider").exists(),
-            "the test OpenID provider is not installed: run `npm ci --prefix tests/sso` (.ci/run does)"
-        );
+        provider_installed();
         let env = TestEnv::new();
         let pki = Pki::new();
         let ca = pki.write_ca(env.home());

@@ -1,0 +1,117 @@
+//! What the tests need beyond cargo, brought by the tests themselves, so the README's test
+//! command passes on a fresh clone: the test OpenID provider's npm packages, and libfaketime.
+//! Each is installed once, under a file lock (the test binaries and the benchmark may run at
+//! once), and only when missing or out of date.
+
+use std::fs::File;
+use std::os::fd::AsRawFd;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+use std::time::SystemTime;
+
+/// `tests/sso`, the test OpenID provider and scripted browser.
+pub fn sso_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sso")
+}
+
+/// Holds an exclusive lock on `path` until dropped.
+struct Exclusive(File);
+
+impl Exclusive {
+    fn take(path: &Path) -> Exclusive {
+        let file = File::create(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        // SAFETY: a valid descriptor, owned by `file` for as long as the lock is held.
+        let taken = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) };
+        assert_eq!(
+            taken,
+            0,
+            "{}: {}",
+            path.display(),
+            std::io::Error::last_os_error()
+        );
+        Exclusive(file)
+    }
+}
+
+fn modified(path: &Path) -> Option<SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+/// `npm ci` in tests/sso when its node_modules is missing or older than its lock file (npm
+/// writes `node_modules/.package-lock.json` last). Panics with what to do when npm is missing.
+pub fn provider_installed() {
+    static DONE: OnceLock<()> = OnceLock::new();
+    DONE.get_or_init(|| {
+        let dir = sso_dir();
+        let _lock = Exclusive::take(&dir.join(".install.lock"));
+        let installed = modified(&dir.join("node_modules/.package-lock.json"));
+        let wanted = modified(&dir.join("package-lock.json"));
+        if installed.is_some() && installed >= wanted {
+            return;
+        }
+        eprintln!("installing the test OpenID provider: npm ci --prefix tests/sso");
+        let out = Command::new("npm")
+            .args([
+                "ci",
+                "--no-audit",
+                "--no-fund",
+                "--loglevel=error",
+                "--prefix",
+            ])
+            .arg(&dir)
+            .output()
+            .unwrap_or_else(|e| {
+                panic!("npm: {e}: the SSO tests need node and npm (apt-get install nodejs npm)")
+            });
+        assert!(
+            out.status.success(),
+            "npm ci --prefix tests/sso failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    });
+}
+
+/// libfaketime's library, installed with apt-get (as root) when missing.
+pub fn libfaketime() -> PathBuf {
+    static FOUND: OnceLock<PathBuf> = OnceLock::new();
+    FOUND
+        .get_or_init(|| {
+            if let Some(lib) = find_libfaketime() {
+                return lib;
+            }
+            let _lock = Exclusive::take(&std::env::temp_dir().join("doks-auth-tests-apt.lock"));
+            if let Some(lib) = find_libfaketime() {
+                return lib;
+            }
+            eprintln!("installing libfaketime for the clock tests: apt-get install faketime");
+            let installed = Command::new("apt-get")
+                .args(["install", "-y", "-qq", "faketime"])
+                .env("DEBIAN_FRONTEND", "noninteractive")
+                .output()
+                .is_ok_and(|o| o.status.success());
+            if !installed {
+                // The package lists of a fresh machine may be empty.
+                let _ = Command::new("apt-get").args(["update", "-qq"]).output();
+                let _ = Command::new("apt-get")
+                    .args(["install", "-y", "-qq", "faketime"])
+                    .env("DEBIAN_FRONTEND", "noninteractive")
+                    .output();
+            }
+            find_libfaketime().expect(
+                "libfaketime is not installed and apt-get could not install it: `apt-get install faketime` as root",
+            )
+        })
+        .clone()
+}
+
+fn find_libfaketime() -> Option<PathBuf> {
+    [
+        "/usr/lib/x86_64-linux-gnu/faketime",
+        "/usr/lib/aarch64-linux-gnu/faketime",
+        "/usr/lib/faketime",
+    ]
+    .iter()
+    .map(|dir| Path::new(dir).join("libfaketime.so.1"))
+    .find(|lib| lib.exists())
+}
