@@ -4,13 +4,18 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, Duration, Utc};
+use log::debug;
 use serde::Deserialize;
 
 use crate::credential::Credential;
 use crate::secret::Secret;
 
-/// DigitalOcean's longest lifetime is 7 days; this only keeps date arithmetic in range.
+/// Asked for more, the lifetime is still bounded by this: it keeps date arithmetic in range.
 const MAX_LIFETIME_SECONDS: u64 = 10 * 365 * 86400;
+/// What DigitalOcean gives when asked for `expiry_seconds=0`: its default, and longest, lifetime.
+const DEFAULT_LIFETIME_SECONDS: u64 = 7 * 86400;
+/// How far DigitalOcean's clock may put the lifetime past what was asked before it is doubted.
+const SLACK: Duration = Duration::seconds(60);
 
 /// `GET /v2/kubernetes/clusters/{id}/credentials`, as sent. No field is required by the spec.
 /// Secrets are wrapped, so `Debug` shows no credential.
@@ -64,17 +69,7 @@ impl ApiCredentials {
         let expires_at = DateTime::parse_from_rfc3339(&raw_expiry)
             .map_err(|_| "expires_at is not an RFC 3339 timestamp".to_string())?
             .with_timezone(&Utc);
-        let lifetime = match (answer.server_date, expiry_seconds) {
-            // The Date header counts whole seconds, rounded down: a second less, to be safe.
-            (Some(server_date), _) => expires_at - server_date - Duration::seconds(1),
-            (None, 1..) => Duration::seconds(expiry_seconds.min(MAX_LIFETIME_SECONDS) as i64),
-            (None, 0) => expires_at - fetched_at,
-        };
-        if lifetime <= Duration::zero() {
-            return Err(format!(
-                "the credential expired at {expires_at} already, before it was issued"
-            ));
-        }
+        let lifetime = lifetime(expires_at, answer.server_date, fetched_at, expiry_seconds)?;
         Ok(Credential {
             token,
             client_certificate,
@@ -86,6 +81,48 @@ impl ApiCredentials {
             sso: None,
         })
     }
+}
+
+/// How long the credential lasts, counted from this machine's clock. By DigitalOcean's clock
+/// (`expires_at` against its `Date` header) when that clock agrees with what was asked for;
+/// never more than was asked (`expiry_seconds`, 7 days for 0). A `Date` from another decade is
+/// ignored (said under `-v`) rather than making a credential last for decades or fail at once.
+fn lifetime(
+    expires_at: DateTime<Utc>,
+    server_date: Option<DateTime<Utc>>,
+    fetched_at: DateTime<Utc>,
+    expiry_seconds: u64,
+) -> Result<Duration, String> {
+    let asked = match expiry_seconds {
+        0 => DEFAULT_LIFETIME_SECONDS,
+        asked => asked.min(MAX_LIFETIME_SECONDS),
+    };
+    let ceiling = Duration::seconds(asked as i64);
+    let expired =
+        || format!("the credential expired at {expires_at} already, before it was issued");
+    if let Some(server_date) = server_date {
+        // The Date header counts whole seconds, rounded down: a second less, to be safe.
+        let by_server = expires_at - server_date - Duration::seconds(1);
+        if by_server > Duration::zero() && by_server <= ceiling + SLACK {
+            return Ok(by_server.min(ceiling));
+        }
+        if by_server <= Duration::zero() && expires_at <= fetched_at {
+            // Both clocks say it is over.
+            return Err(expired());
+        }
+        debug!(
+            "DigitalOcean's Date header ({}) does not fit expires_at ({expires_at}) and the {asked} s asked for: ignored",
+            server_date.format("%Y-%m-%d %H:%M:%S UTC")
+        );
+    }
+    let lifetime = match expiry_seconds {
+        0 => (expires_at - fetched_at).min(ceiling),
+        _ => ceiling,
+    };
+    if lifetime <= Duration::zero() {
+        return Err(expired());
+    }
+    Ok(lifetime)
 }
 
 fn decode_pem(field: &str, data: &Secret) -> Result<Secret, String> {
@@ -166,6 +203,60 @@ mod tests {
         let mut a = answer();
         a.server_date = None;
         assert!(a.into_credential(now(), u64::MAX).is_ok());
+    }
+
+    #[test]
+    fn a_date_from_another_decade_is_ignored_and_the_lifetime_never_exceeds_what_was_asked() {
+        for date in [
+            "2001-01-01T00:00:00Z",
+            "2050-01-01T00:00:00Z",
+            "1970-01-01T00:00:00Z",
+        ] {
+            let mut a = answer();
+            a.server_date = Some(date.parse().unwrap());
+            let cred = a.into_credential(now(), 10800).unwrap();
+            assert_eq!(cred.expires_at, now() + Duration::hours(3), "Date {date}");
+        }
+        // Asked for DigitalOcean's default (0): 7 days at most, whatever the clocks say.
+        let mut a = answer();
+        a.server_date = Some("2001-01-01T00:00:00Z".parse().unwrap());
+        a.expires_at = Some("2026-12-23T12:00:00Z".into());
+        let cred = a.into_credential(now(), 0).unwrap();
+        assert_eq!(cred.expires_at, now() + Duration::days(7));
+        // A Date in the future, expires_at still ahead of our clock: by our clock.
+        let mut a = answer();
+        a.server_date = Some("2050-01-01T00:00:00Z".parse().unwrap());
+        let cred = a.into_credential(now(), 0).unwrap();
+        assert_eq!(
+            cred.expires_at,
+            now() + Duration::hours(3) + Duration::nanoseconds(889_080_521)
+        );
+        // A few seconds past the request, as a Date rounded the other way gives: bounded.
+        let mut a = answer();
+        a.expires_at = Some("2026-11-23T15:00:30Z".into());
+        let cred = a.into_credential(now(), 10800).unwrap();
+        assert_eq!(cred.expires_at, now() + Duration::hours(3));
+    }
+
+    #[test]
+    fn the_extreme_dates_a_server_can_send_give_no_panic() {
+        for (expires, date) in [
+            ("9999-12-31T23:59:59Z", "0001-01-01T00:00:00Z"),
+            ("0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z"),
+            ("9999-12-31T23:59:59.999999999Z", "9999-12-31T23:59:59Z"),
+        ] {
+            for asked in [0, 1, 10800, u64::MAX] {
+                let mut a = answer();
+                a.expires_at = Some(expires.into());
+                a.server_date = Some(date.parse().unwrap());
+                if let Ok(cred) = a.into_credential(now(), asked) {
+                    assert!(
+                        cred.expires_at <= now() + Duration::days(3651),
+                        "{expires} {date}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

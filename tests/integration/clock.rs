@@ -84,3 +84,45 @@ fn an_sso_login_on_a_clock_hours_off_is_judged_by_the_providers_clock() {
         assert_eq!(op.browsers(), 1, "{offset}");
     }
 }
+
+#[test]
+fn a_digitalocean_date_from_another_decade_changes_no_lifetime() {
+    for date in [
+        "Mon, 01 Jan 2001 00:00:00 GMT",
+        "Sat, 01 Jan 2050 00:00:00 GMT",
+    ] {
+        let env = TestEnv::new();
+        let api = DoApi::start();
+        let body = credentials_json(
+            "https://127.0.0.1:6443",
+            "",
+            Some(K8S_TOKEN),
+            None,
+            Utc::now() + Duration::hours(3),
+        );
+        api.serve_credentials(
+            CLUSTER_ID,
+            wiremock::ResponseTemplate::new(200)
+                .set_body_json(body)
+                .insert_header("Date", date),
+        );
+        let out = run_ok(env.get_credential(&api.url(), CLUSTER_ID).arg("-v"));
+        assert_eq!(out.json()["status"]["token"], K8S_TOKEN, "{date}");
+        // Three hours asked for (the default), less the 5-minute margin.
+        let wanted = Utc::now() + Duration::minutes(175);
+        assert!(
+            (out.expiration() - wanted).num_seconds().abs() < 30,
+            "Date {date}: expiration {}",
+            out.expiration()
+        );
+        assert!(
+            out.stderr.contains("Date header"),
+            "{date}: -v says so: {}",
+            out.stderr
+        );
+        // And the cache agrees: a hit, with the same expiration.
+        let hit = run_ok(&mut env.get_credential(&api.url(), CLUSTER_ID));
+        assert_eq!(hit.expiration(), out.expiration(), "{date}");
+        assert_eq!(api.credential_requests(CLUSTER_ID), 1);
+    }
+}
