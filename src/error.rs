@@ -72,9 +72,14 @@ pub enum Error {
     TimeoutWithFallback { seconds: u64 },
 
     #[error(
-        "another doks-auth process is refreshing this credential and did not finish within {seconds} s (--timeout); lock file {path}"
+        "another doks-auth process is refreshing this credential and did not finish within {seconds} s ({flag}); lock file {path}"
     )]
-    LockTimeout { seconds: u64, path: PathBuf },
+    LockTimeout {
+        seconds: u64,
+        /// The flag that sets the bound: `--timeout`, or `--login-timeout` for SSO.
+        flag: &'static str,
+        path: PathBuf,
+    },
 
     #[error(
         "no cluster named {name:?} in this account (clusters: {known}); see `doks-auth clusters`"
@@ -97,6 +102,35 @@ pub enum Error {
         "cannot reach the OpenID provider at {url}: {reason}; check the network, any proxy (HTTPS_PROXY) and --sso-issuer-url"
     )]
     SsoNetwork { url: String, reason: String },
+
+    /// 429 or a 5xx: a passing trouble, as on the DigitalOcean path.
+    #[error("the OpenID provider at {url} answered {status}: it is busy or down; try again {}", match retry_after {
+        Some(secs) => format!("in {secs} s"),
+        None => "shortly".to_string(),
+    })]
+    SsoBusy {
+        url: String,
+        status: u16,
+        retry_after: Option<u64>,
+    },
+
+    #[error(
+        "no answer from the OpenID provider {issuer} within {seconds} s (--timeout); check the network or raise --timeout"
+    )]
+    SsoTimeout { issuer: String, seconds: u64 },
+
+    /// A renewal cut short because the cached ID token still works (see `serve`).
+    #[error(
+        "no answer from the OpenID provider {issuer} within {seconds} s, and the cached ID token still works, so doks-auth did not wait out --timeout"
+    )]
+    SsoTimeoutWithFallback { issuer: String, seconds: u64 },
+
+    /// A refresh answer without an ID token (OpenID Connect Core §12.2 allows it), while the
+    /// cached one still works: it is served, and a login follows once it has expired.
+    #[error(
+        "single sign-on with {issuer}: the provider renewed the login but sent no new ID token; the cached one is used until it expires, then you will be asked to log in"
+    )]
+    SsoNoNewIdToken { issuer: String },
 
     /// The provider answered, but not as it should; `reason` says what to do.
     #[error("single sign-on with {issuer}: {reason}")]
@@ -136,9 +170,22 @@ impl Error {
             | Error::Timeout { .. }
             | Error::TimeoutWithFallback { .. }
             | Error::LockTimeout { .. }
-            | Error::SsoNetwork { .. } => true,
+            | Error::SsoNetwork { .. }
+            | Error::SsoBusy { .. }
+            | Error::SsoTimeout { .. }
+            | Error::SsoTimeoutWithFallback { .. }
+            | Error::SsoNoNewIdToken { .. } => true,
             Error::Api(api) => api.is_transient(),
             _ => false,
+        }
+    }
+
+    /// How long the server asked to be left alone (`Retry-After`, already bounded).
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Error::Api(api) => api.retry_after,
+            Error::SsoBusy { retry_after, .. } => *retry_after,
+            _ => None,
         }
     }
 

@@ -23,6 +23,28 @@ pub fn block_on<T>(future: impl Future<Output = Result<T>>) -> Result<T> {
     result
 }
 
+/// Past this a server's `Retry-After` is taken as this: a day is longer than any credential
+/// waits, and the number then stays far from any overflow in time arithmetic.
+const MAX_RETRY_AFTER_SECS: u64 = 86_400;
+
+/// `Retry-After` as whole seconds from now (delay-seconds or an HTTP-date), at most a day.
+pub fn retry_after_secs(headers: &reqwest::header::HeaderMap) -> Option<u64> {
+    let value = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    let secs = match value.parse::<u64>() {
+        Ok(secs) => secs,
+        Err(_) => {
+            let when = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+            // Both timestamps lie within chrono's years ±262,143: no overflow.
+            (when.timestamp() - Utc::now().timestamp()).max(0) as u64
+        }
+    };
+    Some(secs.min(MAX_RETRY_AFTER_SECS))
+}
+
 /// A client that follows no redirect: neither DigitalOcean's API nor a token endpoint sends one,
 /// and following one could carry a token or a code to another host.
 const POOL_IDLE: Duration = Duration::from_secs(2);

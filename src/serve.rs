@@ -17,8 +17,10 @@ use crate::source;
 /// A credential handed back after a failed refresh is reported as expiring this soon, so
 /// long-running clients (k9s, controllers) try the refresh again shortly.
 const STALE_RETRY: chrono::Duration = chrono::Duration::seconds(60);
-/// After a failed refresh, how long the cached credential is served without trying again.
+/// After a failed refresh, how long the cached credential is served without trying again...
 const FAILURE_MEMORY: chrono::Duration = chrono::Duration::seconds(60);
+/// ... or longer, when the server asks for it (`Retry-After`), up to this.
+const FAILURE_MEMORY_MAX: chrono::Duration = chrono::Duration::seconds(3600);
 /// How many times a client-go client runs the plugin as it starts, before any request: once
 /// (kubectl 1.27 to 1.33). The call after that, from the same process, is client-go's retry
 /// after a 401. The Google Cloud SDK's kubectl dispatcher runs the plugin, then execs a
@@ -123,8 +125,8 @@ fn refresh(
     started: Instant,
     refused: Option<&Credential>,
 ) -> Result<String> {
-    let timeout = settings.source.wait_bound();
-    let _lock = match cache.lock(started + timeout, timeout) {
+    let (timeout, flag) = settings.source.wait_bound();
+    let _lock = match cache.lock(started + timeout, timeout, flag) {
         Ok(lock) => lock,
         // Not a lock file at the lock's name: the entry is left alone and nothing is cached.
         Err(err @ Error::Cache { .. }) => return uncached(settings, started, Some(&err)),
@@ -147,13 +149,13 @@ fn refresh(
     if let (Some(credential), Some(failure)) = (
         usable,
         entry.as_ref().and_then(|e| e.refresh_failed.as_ref()),
-    ) && now < failure.at + FAILURE_MEMORY
+    ) && now < next_try(failure)
     {
         warn!(
             "{} (at {}; next try after {}); using the cached credential, valid until {}",
             failure.reason,
             failure.at.format("%H:%M:%S UTC"),
-            (failure.at + FAILURE_MEMORY).format("%H:%M:%S UTC"),
+            next_try(failure).format("%H:%M:%S UTC"),
             credential.expires_at.format("%Y-%m-%d %H:%M:%S UTC")
         );
         return Ok(stale(settings, credential, now));
@@ -181,9 +183,14 @@ fn refresh(
         }
         Err(err) => {
             if let Some(credential) = usable.filter(|_| err.is_transient()) {
+                let wait = err.retry_after().map_or(FAILURE_MEMORY, |secs| {
+                    chrono::Duration::seconds(secs.min(86_400) as i64)
+                        .clamp(FAILURE_MEMORY, FAILURE_MEMORY_MAX)
+                });
                 let failure = Failure {
                     at: now,
                     reason: err.to_string(),
+                    next_try: Some(now + wait),
                 };
                 if let Err(store_err) = cache.remember_failure(credential, failure) {
                     debug!("cache: the failure was not remembered: {store_err}");
@@ -192,6 +199,16 @@ fn refresh(
             serve_stale(settings, cached.cloned(), err)
         }
     }
+}
+
+/// When a failed refresh may be tried again: as the server asked, within bounds (the entry is
+/// ours, but an old one has no `next_try`).
+fn next_try(failure: &Failure) -> DateTime<Utc> {
+    let after = |wait| failure.at.checked_add_signed(wait).unwrap_or(failure.at);
+    failure
+        .next_try
+        .unwrap_or(after(FAILURE_MEMORY))
+        .min(after(FAILURE_MEMORY_MAX))
 }
 
 /// A DigitalOcean blip must not stop kubectl: when the refresh failed for a passing reason and the

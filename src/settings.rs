@@ -147,9 +147,12 @@ impl CredentialSettings {
             Err(err) => CacheChoice::Unavailable(err),
         };
         let source = match (&args.sso.sso_issuer_url, &args.sso.sso_client_id) {
-            (Some(issuer), Some(client_id)) => {
-                Source::Sso(sso_settings(&args.sso, issuer, client_id)?)
-            }
+            (Some(issuer), Some(client_id)) => Source::Sso(sso_settings(
+                &args.sso,
+                issuer,
+                client_id,
+                args.account.timeout,
+            )?),
             _ => Source::DigitalOcean {
                 account: account(&args.account)?,
                 expiry_seconds: args.expiry_seconds,
@@ -167,7 +170,12 @@ impl CredentialSettings {
 }
 
 /// SSO mode's settings.
-fn sso_settings(args: &SsoArgs, issuer: &str, client_id: &str) -> Result<SsoSettings> {
+fn sso_settings(
+    args: &SsoArgs,
+    issuer: &str,
+    client_id: &str,
+    timeout: u64,
+) -> Result<SsoSettings> {
     check_sso(issuer, client_id).map_err(Error::InvalidSsoArgs)?;
     Ok(SsoSettings {
         issuer: issuer.to_string(),
@@ -179,6 +187,7 @@ fn sso_settings(args: &SsoArgs, issuer: &str, client_id: &str) -> Result<SsoSett
         },
         browser_command: args.browser_command.clone(),
         login_timeout: Duration::from_secs(args.login_timeout),
+        timeout: Duration::from_secs(timeout),
     })
 }
 

@@ -30,19 +30,24 @@ impl Source {
         }
     }
 
-    /// How long a process may wait for another's refresh: a login takes a person's time.
-    pub fn wait_bound(&self) -> Duration {
+    /// How long a process may wait for another's refresh (a login takes a person's time), and
+    /// the flag that sets it.
+    pub fn wait_bound(&self) -> (Duration, &'static str) {
         match self {
-            Source::DigitalOcean { account, .. } => account.timeout,
-            Source::Sso(sso) => sso.login_timeout + Duration::from_secs(30),
+            Source::DigitalOcean { account, .. } => (account.timeout, "--timeout"),
+            Source::Sso(sso) => (
+                sso.login_timeout + sso.timeout + Duration::from_secs(5),
+                "--login-timeout, plus --timeout",
+            ),
         }
     }
 }
 
 /// A new credential for `cluster`. `previous` is the stale cached one: its SSO refresh token
 /// renews it without a login. `bound`, when a still-valid credential is cached to fall back on,
-/// cuts DigitalOcean's attempt short: waiting out the whole `--timeout` would freeze the client
-/// on every call while DigitalOcean is down. (An SSO refresh has its own per-request bound.)
+/// cuts the source's attempt short: waiting out the whole `--timeout` would freeze the client on
+/// every call while DigitalOcean or the OpenID provider is down. (An SSO login is bounded by
+/// `--login-timeout` alone.)
 pub fn fetch(
     source: &Source,
     cluster: &ClusterId,
@@ -50,15 +55,16 @@ pub fn fetch(
     started: Instant,
     bound: Option<Duration>,
 ) -> Result<Credential> {
+    let limit = |timeout: Duration| {
+        let limited = bound.map_or(timeout, |bound| timeout.min(started.elapsed() + bound));
+        (limited, limited < timeout)
+    };
     match source {
         Source::DigitalOcean {
             account,
             expiry_seconds,
         } => {
-            let timeout = bound.map_or(account.timeout, |bound| {
-                account.timeout.min(started.elapsed() + bound)
-            });
-            let cut_short = timeout < account.timeout;
+            let (timeout, cut_short) = limit(account.timeout);
             let account = Account {
                 timeout,
                 ..account.clone()
@@ -72,6 +78,14 @@ pub fn fetch(
                 }
             })
         }
-        Source::Sso(settings) => http::block_on(sso::obtain(settings, previous)),
+        Source::Sso(settings) => {
+            let (timeout, cut_short) = limit(settings.timeout);
+            http::block_on(sso::obtain(
+                settings,
+                previous,
+                (started, timeout),
+                cut_short,
+            ))
+        }
     }
 }

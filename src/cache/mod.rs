@@ -55,6 +55,9 @@ pub struct Failure {
     pub at: DateTime<Utc>,
     /// The error's one line (errors never carry a secret).
     pub reason: String,
+    /// Not before this, when the server said so (`Retry-After`); else a minute after `at`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_try: Option<DateTime<Utc>>,
 }
 
 pub struct Cache {
@@ -163,7 +166,13 @@ impl Cache {
 
     /// Waits until this process may refresh the entry. `Ok(None)` means no lock can be had here
     /// at all (a read-only folder, say): the caller goes on without one rather than fail.
-    pub fn lock(&self, deadline: Instant, timeout: Duration) -> Result<Option<RefreshLock>> {
+    /// `flag` names the option that set `timeout`, for the error that says it ran out.
+    pub fn lock(
+        &self,
+        deadline: Instant,
+        timeout: Duration,
+        flag: &'static str,
+    ) -> Result<Option<RefreshLock>> {
         if let Err(err) = folder::ensure(&self.dir) {
             debug!("cache: refreshing without a lock: {err}");
             return Ok(None);
@@ -200,6 +209,7 @@ impl Cache {
                 Attempt::Busy => {
                     return Err(Error::LockTimeout {
                         seconds: timeout.as_secs(),
+                        flag,
                         path: self.lock.clone(),
                     });
                 }

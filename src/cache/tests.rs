@@ -153,7 +153,9 @@ fn a_symlink_at_the_lock_is_not_followed() {
     fs::set_permissions(&cache.dir, fs::Permissions::from_mode(0o700)).unwrap();
     let victim = tmp.path().join("victim");
     std::os::unix::fs::symlink(&victim, &cache.lock).unwrap();
-    let lock = cache.lock(Instant::now(), Duration::ZERO).unwrap();
+    let lock = cache
+        .lock(Instant::now(), Duration::ZERO, "--timeout")
+        .unwrap();
     assert!(lock.is_none(), "a lock was taken through the symlink");
     assert!(!victim.exists(), "the symlink's target was created");
 }
@@ -162,10 +164,16 @@ fn a_symlink_at_the_lock_is_not_followed() {
 fn lock_is_exclusive_and_times_out() {
     let tmp = tempfile::tempdir().unwrap();
     let cache = cache(tmp.path(), "c1", ACCOUNT);
-    let held = cache.lock(Instant::now(), Duration::ZERO).unwrap().unwrap();
+    let held = cache
+        .lock(Instant::now(), Duration::ZERO, "--timeout")
+        .unwrap()
+        .unwrap();
     let second = self::cache(tmp.path(), "c1", ACCOUNT);
     let deadline = Instant::now() + Duration::from_millis(50);
-    let err = second.lock(deadline, Duration::from_secs(7)).err().unwrap();
+    let err = second
+        .lock(deadline, Duration::from_secs(7), "--timeout")
+        .err()
+        .unwrap();
     assert!(
         matches!(err, Error::LockTimeout { seconds: 7, .. }),
         "{err}"
@@ -174,7 +182,7 @@ fn lock_is_exclusive_and_times_out() {
     drop(held);
     assert!(
         second
-            .lock(Instant::now(), Duration::ZERO)
+            .lock(Instant::now(), Duration::ZERO, "--timeout")
             .unwrap()
             .is_some()
     );
@@ -198,7 +206,7 @@ fn a_lock_on_a_file_no_longer_in_the_folder_does_not_count() {
     let file = cache.open_lock_file().unwrap().unwrap();
     let taken = cache.attempt(file);
     assert!(matches!(taken, Attempt::Taken(_)));
-    let held = cache.lock(Instant::now(), Duration::ZERO);
+    let held = cache.lock(Instant::now(), Duration::ZERO, "--timeout");
     assert!(matches!(held, Err(Error::LockTimeout { .. })));
     drop(taken);
 }

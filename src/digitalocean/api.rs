@@ -272,7 +272,7 @@ impl Client {
                 ),
             });
         }
-        let retry_after = retry_after_secs(response.headers());
+        let retry_after = http::retry_after_secs(response.headers());
         let date = http::date_header(response.headers());
         let content_type = response
             .headers()
@@ -346,20 +346,6 @@ fn describe_json_error(err: &serde_json::Error) -> String {
         Category::Data => "JSON of an unexpected shape",
     };
     format!("{what} at line {} column {}", err.line(), err.column())
-}
-
-/// `Retry-After` as whole seconds from now: delay-seconds or an HTTP-date.
-fn retry_after_secs(headers: &reqwest::header::HeaderMap) -> Option<u64> {
-    let value = headers
-        .get(reqwest::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(secs);
-    }
-    let when = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-    Some((when.timestamp() - chrono::Utc::now().timestamp()).max(0) as u64)
 }
 
 /// Exponential backoff with "equal jitter": half the step fixed, half random, so that many

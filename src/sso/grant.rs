@@ -49,6 +49,14 @@ pub async fn refresh(
     ];
     Ok(match provider.token(&form).await? {
         Ok(answer) => Refreshed::Done(answer),
+        // A provider that is only busy says nothing of the refresh token: not a reason to log in.
+        Err(err) if matches!(err.error.as_str(), "slow_down" | "temporarily_unavailable") => {
+            return Err(Error::SsoBusy {
+                url: one_line(&provider.doc.token_endpoint),
+                status: 400,
+                retry_after: None,
+            });
+        }
         Err(err) => Refreshed::Rejected(err.describe()),
     })
 }

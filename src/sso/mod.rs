@@ -43,6 +43,8 @@ pub struct SsoSettings {
     pub grant: Grant,
     pub browser_command: Option<String>,
     pub login_timeout: Duration,
+    /// `--timeout`: everything but the login itself (discovery, refresh, keys).
+    pub timeout: Duration,
 }
 
 impl SsoSettings {
@@ -59,30 +61,79 @@ impl SsoSettings {
     }
 }
 
+/// What renewing without a person found: a credential, or that a login is needed.
+enum Renewal {
+    Done(Credential),
+    LogIn(Provider),
+}
+
 /// A fresh, verified ID token: by refresh token when `previous` has one and the provider still
-/// takes it, else by a login bounded by `--login-timeout`.
-pub async fn obtain(settings: &SsoSettings, previous: Option<&Credential>) -> Result<Credential> {
-    let provider = Provider::discover(&settings.issuer).await?;
-    let refresh_token = previous
-        .and_then(|c| c.sso.as_ref())
-        .and_then(|s| s.refresh_token.clone());
-    if let Some(token) = &refresh_token {
-        match grant::refresh(&provider, settings, token).await? {
-            Refreshed::Done(answer) => {
-                debug!("sso: renewed by refresh token");
-                // A provider that does not rotate refresh tokens sends none back: keep ours.
-                return credential(&provider, settings, answer, None, refresh_token).await;
-            }
-            Refreshed::Rejected(said) => {
-                debug!("sso: the refresh token was refused ({said}); logging in again");
-            }
+/// takes it, else by a login bounded by `--login-timeout`. Everything before a login (discovery,
+/// the refresh, the keys) must end within `timeout` of `started`: `--timeout`, or less when the
+/// cached ID token still works (`cut_short`), as on the DigitalOcean path.
+pub async fn obtain(
+    settings: &SsoSettings,
+    previous: Option<&Credential>,
+    (started, timeout): (std::time::Instant, Duration),
+    cut_short: bool,
+) -> Result<Credential> {
+    let deadline = started + timeout;
+    let renewal = tokio::time::timeout_at(deadline.into(), renew(settings, previous)).await;
+    let provider = match renewal {
+        Ok(Ok(Renewal::Done(credential))) => return Ok(credential),
+        Ok(Ok(Renewal::LogIn(provider))) => provider,
+        Ok(Err(err)) => return Err(err),
+        Err(_) => {
+            let (issuer, seconds) = (settings.issuer.clone(), timeout.as_secs());
+            return Err(if cut_short {
+                Error::SsoTimeoutWithFallback { issuer, seconds }
+            } else {
+                Error::SsoTimeout { issuer, seconds }
+            });
         }
-    }
+    };
     let seconds = settings.login_timeout.as_secs();
     let login = tokio::time::timeout(settings.login_timeout, grant::login(&provider, settings))
         .await
         .map_err(|_| Error::LoginTimeout { seconds })??;
     credential(&provider, settings, login.answer, login.nonce, None).await
+}
+
+/// Discovery, then the refresh token if there is one.
+async fn renew(settings: &SsoSettings, previous: Option<&Credential>) -> Result<Renewal> {
+    let provider = Provider::discover(&settings.issuer).await?;
+    let refresh_token = previous
+        .and_then(|c| c.sso.as_ref())
+        .and_then(|s| s.refresh_token.clone());
+    let Some(token) = &refresh_token else {
+        return Ok(Renewal::LogIn(provider));
+    };
+    match grant::refresh(&provider, settings, token).await? {
+        Refreshed::Done(answer) if answer.id_token.is_none() => {
+            // OpenID Connect Core §12.2: a refresh answer need not carry an ID token. The cached
+            // one serves while it works (a passing trouble, see `serve`); then a login.
+            let usable = previous.is_some_and(|c| !c.has_expired(Utc::now()));
+            if usable {
+                return Err(Error::SsoNoNewIdToken {
+                    issuer: settings.issuer.clone(),
+                });
+            }
+            debug!(
+                "sso: the refresh answer has no ID token and the cached one has expired; logging in"
+            );
+            Ok(Renewal::LogIn(provider))
+        }
+        Refreshed::Done(answer) => {
+            debug!("sso: renewed by refresh token");
+            // A provider that does not rotate refresh tokens sends none back: keep ours.
+            let credential = credential(&provider, settings, answer, None, refresh_token).await?;
+            Ok(Renewal::Done(credential))
+        }
+        Refreshed::Rejected(said) => {
+            debug!("sso: the refresh token was refused ({said}); logging in again");
+            Ok(Renewal::LogIn(provider))
+        }
+    }
 }
 
 /// Verifies the answer's ID token (fetching the JWKS once more if its key is unknown, as after

@@ -189,15 +189,10 @@ impl Provider {
             .map_err(network)?;
         let status = response.status();
         let date = http::date_header(response.headers());
+        busy(&response, url)?;
         let body = read_body(response, url).await?;
         if status.is_success() {
             return parse(&body, url, &self.issuer).map(|answer| (Ok(answer), date));
-        }
-        if status.is_server_error() {
-            return Err(Error::SsoNetwork {
-                url: url.to_string(),
-                reason: format!("it answered {status}"),
-            });
         }
         match serde_json::from_slice::<OAuthError>(&body) {
             Ok(err) => Ok((Err(err), date)),
@@ -222,13 +217,8 @@ async fn get_json<T: DeserializeOwned>(
             reason: error_chain(&err),
         })?;
     let status = response.status();
+    busy(&response, url)?;
     let body = read_body(response, url).await?;
-    if status.is_server_error() {
-        return Err(Error::SsoNetwork {
-            url: url.to_string(),
-            reason: format!("it answered {status}"),
-        });
-    }
     if !status.is_success() {
         return Err(Error::Sso {
             issuer: issuer.to_string(),
@@ -236,6 +226,20 @@ async fn get_json<T: DeserializeOwned>(
         });
     }
     parse(&body, url, issuer)
+}
+
+/// 429 and 5xx are passing troubles, whatever the body says (an OAuth `slow_down` on a 429 is
+/// no verdict on the refresh token), with the server's `Retry-After`, bounded.
+fn busy(response: &reqwest::Response, url: &str) -> Result<()> {
+    let status = response.status();
+    if status == reqwest::StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
+        return Err(Error::SsoBusy {
+            url: one_line(url),
+            status: status.as_u16(),
+            retry_after: http::retry_after_secs(response.headers()),
+        });
+    }
+    Ok(())
 }
 
 async fn read_body(response: reqwest::Response, url: &str) -> Result<Vec<u8>> {

@@ -6,8 +6,11 @@
 // signing key is never published).
 // "device": the answers, in order, to the device grant's polls ("ok" gives the tokens; the last
 // answer repeats).
+// "refresh": the answers, in order, to refresh-token requests: ok, no-id-token, 429-okta (an
+// Okta-style error body), 429-slow-down (an OAuth body), 503, hang (never answers); the last
+// repeats. With it, token answers carry a refresh token. "retryAfter": a Retry-After for those.
 // Logs in at once: /authorize redirects straight back with a code. GET /test/stats answers
-// {"jwks": <fetches>, "polls": <device polls>}.
+// {"jwks": <fetches>, "polls": <device polls>, "refreshes": <refresh requests>}.
 import fs from 'node:fs';
 import https from 'node:https';
 import { SignJWT, exportJWK, generateKeyPair, base64url } from 'jose';
@@ -20,6 +23,12 @@ const older = { ...(await exportJWK(other.publicKey)), kid: 'k0', alg: 'RS256', 
 let nonce = '';
 let jwksFetches = 0;
 let polls = 0;
+let refreshes = 0;
+const formOf = (req) => new Promise((resolve) => {
+  let text = '';
+  req.on('data', (chunk) => { text += chunk; });
+  req.on('end', () => resolve(new URLSearchParams(text)));
+});
 
 const server = https.createServer({ cert: fs.readFileSync(cfg.cert), key: fs.readFileSync(cfg.key) });
 server.listen(0, '127.0.0.1', () => {
@@ -39,7 +48,28 @@ server.listen(0, '127.0.0.1', () => {
         ...(cfg.device ? { device_authorization_endpoint: `${issuer}/device` } : {}),
       });
     }
-    if (url.pathname === '/test/stats') return json({ jwks: jwksFetches, polls });
+    if (url.pathname === '/test/stats') return json({ jwks: jwksFetches, polls, refreshes });
+    const form = req.method === 'POST' ? await formOf(req) : new URLSearchParams();
+    if (url.pathname === '/token' && form.get('grant_type') === 'refresh_token' && cfg.refresh) {
+      const answer = cfg.refresh[Math.min(refreshes, cfg.refresh.length - 1)];
+      refreshes += 1;
+      const busy = (status, body) => {
+        res.writeHead(status, {
+          'content-type': 'application/json',
+          ...(cfg.retryAfter ? { 'retry-after': cfg.retryAfter } : {}),
+        });
+        return res.end(JSON.stringify(body));
+      };
+      if (answer === 'hang') return undefined;
+      if (answer === 'no-id-token') {
+        return json({ access_token: 'at', token_type: 'Bearer', expires_in: 3600, refresh_token: 'hostile-refresh' });
+      }
+      if (answer === '429-okta') {
+        return busy(429, { errorCode: 'E0000047', errorSummary: 'API call exceeded rate limit due to too many requests.' });
+      }
+      if (answer === '429-slow-down') return busy(429, { error: 'slow_down' });
+      if (answer === '503') return busy(503, { error: 'temporarily_unavailable' });
+    }
     if (url.pathname === '/device' && cfg.device) {
       return json({
         device_code: 'hostile-device-code', user_code: 'WDJB-MJHT',
@@ -90,7 +120,10 @@ server.listen(0, '127.0.0.1', () => {
           .setExpirationTime(cfg.defect === 'expired' ? now - 3600 : now + 3600)
           .sign(cfg.defect === 'signature' ? other.privateKey : published.privateKey);
       }
-      return json({ id_token: idToken, access_token: 'at', token_type: 'Bearer', expires_in: 3600 });
+      return json({
+        id_token: idToken, access_token: 'at', token_type: 'Bearer', expires_in: 3600,
+        ...(cfg.refresh ? { refresh_token: 'hostile-refresh' } : {}),
+      });
     }
     res.writeHead(404);
     res.end();

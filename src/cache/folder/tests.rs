@@ -88,7 +88,11 @@ fn listing_and_removing_touch_only_our_entries() {
     for (cluster, account) in [("abc", ACCOUNT), ("abc", other), ("abc-def", ACCOUNT)] {
         let cache = cache(tmp.path(), cluster, account);
         cache.store(&credential()).unwrap();
-        drop(cache.lock(Instant::now(), Duration::ZERO).unwrap());
+        drop(
+            cache
+                .lock(Instant::now(), Duration::ZERO, "--timeout")
+                .unwrap(),
+        );
     }
     // What else a folder given as --cache-dir by mistake may hold.
     let foreign = [
@@ -131,7 +135,10 @@ fn listing_and_removing_touch_only_our_entries() {
 
     // A lock some process holds stays: removing it would let a second refresh start.
     let busy = cache(tmp.path(), "abc-def", ACCOUNT);
-    let held = busy.lock(Instant::now(), Duration::ZERO).unwrap().unwrap();
+    let held = busy
+        .lock(Instant::now(), Duration::ZERO, "--timeout")
+        .unwrap()
+        .unwrap();
     assert_eq!(remove_entries(&dir, None).unwrap(), 1);
     let mut expected: Vec<String> = foreign.iter().map(|n| n.to_string()).collect();
     expected.push(format!("abc-def-{ACCOUNT}.lock"));
