@@ -147,3 +147,29 @@ fn an_expired_or_denied_device_login_is_a_clear_error() {
         assert!(cache_entries(&op.env.cache_dir()).is_empty());
     }
 }
+
+#[test]
+fn id_token_times_out_of_range_are_refused_without_a_crash() {
+    // 8210298412799 is chrono's last second (year 262142): it passed the old check, and the
+    // lifetime arithmetic after it overflowed.
+    for (claim, value) in [
+        ("exp", serde_json::json!(8_210_298_412_799_i64)),
+        ("exp", serde_json::json!(1e300)),
+        ("iat", serde_json::json!(-1e300)),
+        ("nbf", serde_json::json!("soon")),
+    ] {
+        let op = Op::start_script(
+            "hostile.mjs",
+            serde_json::json!({ "claims": { claim: value } }),
+        );
+        let out = run(&mut op.get_credential("login"));
+        assert_eq!(out.code, Some(1), "{claim}={value}: {}", out.stderr);
+        let error = out.stderr.lines().last().unwrap_or_default();
+        assert!(
+            error.starts_with("doks-auth: error:") && error.contains(&format!("its {claim} claim")),
+            "{claim}={value}: {}",
+            out.stderr
+        );
+        assert!(cache_entries(&op.env.cache_dir()).is_empty());
+    }
+}

@@ -4,6 +4,7 @@
 // (the discovery document names another issuer), none (alg "none"), rotated (the first JWKS
 // fetch answers only an older key: the signing key appears on the next), unknown-kid (the
 // signing key is never published).
+// "claims": ID token claims that replace the usual ones (iat, exp, email…), as JSON has them.
 // "device": the answers, in order, to the device grant's polls ("ok" gives the tokens; the last
 // answer repeats).
 // Logs in at once: /authorize redirects straight back with a code. GET /test/stats answers
@@ -73,21 +74,20 @@ server.listen(0, '127.0.0.1', () => {
         sub: 'mallory',
         email: 'mallory@example.com',
         nonce: cfg.defect === 'nonce' ? 'another-nonce' : nonce,
+        iat: cfg.defect === 'expired' ? now - 7200 : now,
+        exp: cfg.defect === 'expired' ? now - 3600 : now + 3600,
+        ...(cfg.claims ?? {}),
       };
       let idToken;
       if (cfg.defect === 'none') {
         const head = base64url.encode(JSON.stringify({ alg: 'none', typ: 'JWT' }));
-        const body = base64url.encode(JSON.stringify({
-          ...claims, iss: issuer, aud: 'doks-test', iat: now, exp: now + 3600,
-        }));
+        const body = base64url.encode(JSON.stringify({ ...claims, iss: issuer, aud: 'doks-test' }));
         idToken = `${head}.${body}.`;
       } else {
         idToken = await new SignJWT(claims)
           .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
           .setIssuer(issuer)
           .setAudience(cfg.defect === 'audience' ? 'another-client' : 'doks-test')
-          .setIssuedAt(cfg.defect === 'expired' ? now - 7200 : now)
-          .setExpirationTime(cfg.defect === 'expired' ? now - 3600 : now + 3600)
           .sign(cfg.defect === 'signature' ? other.privateKey : published.privateKey);
       }
       return json({ id_token: idToken, access_token: 'at', token_type: 'Bearer', expires_in: 3600 });
