@@ -148,6 +148,63 @@ fn an_expired_or_denied_device_login_is_a_clear_error() {
     }
 }
 
+/// No number from the provider reaches time arithmetic unbounded: each of these once aborted
+/// the process (`Instant + u64::MAX s`) or refused the whole answer.
+#[test]
+fn device_answers_with_huge_or_odd_numbers_log_in_or_fail_cleanly() {
+    const HUGE: &str = "18446744073709551615";
+    for (numbers, logs_in) in [
+        (serde_json::json!({ "expires_in": HUGE }), true),
+        // Azure AD's v1 endpoint quotes its numbers; a fraction is rounded up.
+        (
+            serde_json::json!({ "expires_in": "\"900\"", "interval": "0.5" }),
+            true,
+        ),
+        (
+            serde_json::json!({ "expires_in": "-1", "interval": "\"NaN\"" }),
+            true,
+        ),
+        (
+            serde_json::json!({ "expires_in": "1e300", "interval": "\"2\"" }),
+            true,
+        ),
+        // Polls at most a minute apart: the 3 s login timeout ends this one first.
+        (
+            serde_json::json!({ "expires_in": HUGE, "interval": HUGE }),
+            false,
+        ),
+    ] {
+        let op = Op::start_script(
+            "hostile.mjs",
+            serde_json::json!({ "device": ["ok"], "deviceNumbers": numbers }),
+        );
+        let timeout = if logs_in { "20" } else { "3" };
+        let out = run(op.get_credential("login").args([
+            "--sso-grant",
+            "device-code",
+            "--login-timeout",
+            timeout,
+        ]));
+        assert!(
+            !out.stderr.contains("panicked"),
+            "{numbers}: {}",
+            out.stderr
+        );
+        if logs_in {
+            assert_eq!(out.code, Some(0), "{numbers}: {}", out.stderr);
+            assert_eq!(claims(&id_token(&out))["sub"], "mallory");
+        } else {
+            assert_eq!(out.code, Some(1), "{numbers}: {}", out.stderr);
+            assert!(
+                out.stderr.contains("no login within 3 s"),
+                "{numbers}: {}",
+                out.stderr
+            );
+            assert_eq!(op.token_requests("polls"), 0);
+        }
+    }
+}
+
 #[test]
 fn id_token_times_out_of_range_are_refused_without_a_crash() {
     // 8210298412799 is chrono's last second (year 262142): it passed the old check, and the

@@ -6,7 +6,8 @@
 // signing key is never published).
 // "claims": ID token claims that replace the usual ones (iat, exp, email…), as JSON has them.
 // "device": the answers, in order, to the device grant's polls ("ok" gives the tokens; the last
-// answer repeats).
+// answer repeats). "deviceNumbers": the device answer's expires_in and interval as raw JSON
+// text (default "600" and "1").
 // Logs in at once: /authorize redirects straight back with a code. GET /test/stats answers
 // {"jwks": <fetches>, "polls": <device polls>}.
 import fs from 'node:fs';
@@ -42,10 +43,15 @@ server.listen(0, '127.0.0.1', () => {
     }
     if (url.pathname === '/test/stats') return json({ jwks: jwksFetches, polls });
     if (url.pathname === '/device' && cfg.device) {
-      return json({
+      // The numbers as raw JSON text, for values a JavaScript number cannot hold exactly.
+      const numbers = { expires_in: '600', interval: '1', ...(cfg.deviceNumbers ?? {}) };
+      const text = JSON.stringify({
         device_code: 'hostile-device-code', user_code: 'WDJB-MJHT',
-        verification_uri: `${issuer}/activate`, expires_in: 600, interval: 1,
+        verification_uri: `${issuer}/activate`,
       });
+      const members = Object.entries(numbers).map(([k, v]) => `,${JSON.stringify(k)}:${v}`);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return res.end(`${text.slice(0, -1)}${members.join('')}}`);
     }
     if (url.pathname === '/token' && cfg.device) {
       const answer = cfg.device[Math.min(polls, cfg.device.length - 1)];
