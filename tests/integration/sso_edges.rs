@@ -107,6 +107,26 @@ fn a_provider_that_is_down_leaves_the_still_valid_id_token_served_with_one_warni
 }
 
 #[test]
+fn idle_connections_to_the_callback_port_do_not_stall_the_login() {
+    let op = Op::start(json!({}));
+    // Served one at a time, the five idle connections held the server 10 s each: 50 s, past
+    // this timeout. Served side by side, the login takes the usual second or two.
+    let out = run(op.get_credential("idle").args(["--login-timeout", "25"]));
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("browser: opened 5 idle connections"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("browser: callback answered 200"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(claims(&id_token(&out))["aud"], CLIENT_ID);
+}
+
+#[test]
 fn fractional_times_and_an_email_that_is_not_a_string_still_log_in() {
     // RFC 7519 NumericDates may be fractional; the API server takes such a token.
     let now = Utc::now().timestamp() as f64;
