@@ -16,6 +16,15 @@ use crate::logging;
 use crate::secret::Secret;
 
 const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+/// RFC 8628 §3.2: the poll interval when the provider names none.
+const DEFAULT_INTERVAL: u64 = 5;
+/// RFC 8628 §3.5: each `slow_down` adds 5 s.
+const SLOW_DOWN: Duration = Duration::from_secs(5);
+/// A provider asking for longer between polls would leave the user waiting after confirming.
+const MAX_INTERVAL: Duration = Duration::from_secs(60);
+/// Device codes live minutes. A longer (or missing, or nonsensical) `expires_in` is taken as
+/// this: `--login-timeout` (at most an hour too) ends the wait in any case.
+const MAX_DEVICE_LIFETIME: Duration = Duration::from_secs(3600);
 
 /// The answer of a login, and the nonce its ID token must carry.
 pub struct Login {
@@ -147,8 +156,8 @@ async fn device_code(provider: &Provider, settings: &SsoSettings) -> Result<Logi
         one_line(uri),
         one_line(&device.user_code)
     ));
-    let mut interval = Duration::from_secs(device.interval.unwrap_or(5).clamp(1, 60));
-    let ends = tokio::time::Instant::now() + Duration::from_secs(device.expires_in);
+    let (mut interval, lifetime) = device_bounds(device.interval, device.expires_in);
+    let ends = tokio::time::Instant::now() + lifetime;
     let form = [
         ("grant_type", DEVICE_GRANT),
         ("device_code", device.device_code.expose()),
@@ -159,7 +168,16 @@ async fn device_code(provider: &Provider, settings: &SsoSettings) -> Result<Logi
         if tokio::time::Instant::now() >= ends {
             return Err(expired(provider));
         }
-        match provider.token(&form).await? {
+        let answer = match provider.token(&form).await {
+            // A 429 or 5xx while the person confirms: slow down, as RFC 8628 asks of slow_down,
+            // rather than lose the login.
+            Err(Error::SsoBusy { .. }) => {
+                interval = (interval + SLOW_DOWN).min(MAX_INTERVAL);
+                continue;
+            }
+            other => other?,
+        };
+        match answer {
             Ok(answer) => {
                 return Ok(Login {
                     answer,
@@ -167,9 +185,8 @@ async fn device_code(provider: &Provider, settings: &SsoSettings) -> Result<Logi
                 });
             }
             Err(OAuthError { error, .. }) if error == "authorization_pending" => {}
-            // RFC 8628 §3.5: every slow_down adds 5 s to the interval.
             Err(OAuthError { error, .. }) if error == "slow_down" => {
-                interval += Duration::from_secs(5)
+                interval = (interval + SLOW_DOWN).min(MAX_INTERVAL)
             }
             Err(OAuthError { error, .. }) if error == "expired_token" => {
                 return Err(expired(provider));
@@ -181,6 +198,21 @@ async fn device_code(provider: &Provider, settings: &SsoSettings) -> Result<Logi
             }
         }
     }
+}
+
+/// The poll interval and the device code's lifetime, from the provider's `interval` and
+/// `expires_in`. Both are the server's numbers, unbounded as sent: bounded here, before any
+/// time arithmetic (`Instant + u64::MAX s` aborts the process).
+fn device_bounds(interval: Option<u64>, expires_in: Option<u64>) -> (Duration, Duration) {
+    let interval = interval
+        .unwrap_or(DEFAULT_INTERVAL)
+        .clamp(1, MAX_INTERVAL.as_secs());
+    let lifetime = expires_in
+        .filter(|&secs| secs > 0)
+        .map_or(MAX_DEVICE_LIFETIME, |secs| {
+            Duration::from_secs(secs).min(MAX_DEVICE_LIFETIME)
+        });
+    (Duration::from_secs(interval), lifetime)
 }
 
 fn expired(provider: &Provider) -> Error {
@@ -197,3 +229,6 @@ fn random() -> String {
         .expect("the system random generator works");
     URL_SAFE_NO_PAD.encode(bytes)
 }
+
+#[cfg(test)]
+mod tests;

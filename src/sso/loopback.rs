@@ -1,14 +1,19 @@
 //! The loopback server the browser is sent back to after a login (RFC 8252 §7.3): it listens on
-//! 127.0.0.1 only, reads one small request at a time, and ends at the first callback that
+//! 127.0.0.1 only, reads each small request on its own task, and ends at the first callback that
 //! carries our `state`. Anything else gets a short page and the wait goes on.
 
+use std::collections::VecDeque;
+use std::future::poll_fn;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 use log::debug;
 use reqwest::Url;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio::task::{AbortHandle, JoinError, JoinSet};
 
 use crate::error::{Error, Result, one_line};
 use crate::secret::Secret;
@@ -18,6 +23,10 @@ const MAX_REQUEST_BYTES: usize = 16 * 1024;
 const READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// Pause after a failed accept before the next.
 const ACCEPT_RETRY: Duration = Duration::from_millis(50);
+/// Connections served at once. Browsers open spare connections that may never send anything
+/// (preconnects); beyond this many, the oldest is closed to make room, since the newest is the
+/// likeliest to be the browser's redirect.
+const MAX_CONNECTIONS: usize = 32;
 
 pub struct Loopback {
     listener: TcpListener,
@@ -58,27 +67,76 @@ impl Loopback {
     }
 
     /// Serves until a callback with `state` arrives. `issuer` is checked against RFC 9207's
-    /// `iss` when the provider sends one.
+    /// `iss` when the provider sends one. Each connection is served on its own task, so one
+    /// that is slow or sends nothing cannot hold up the browser's; the first callback that
+    /// ends the wait wins, and the others are closed when it returns.
     pub async fn wait(&self, state: &str, issuer: &str) -> Result<Callback> {
+        let expected = Arc::new(Expected {
+            state: state.to_string(),
+            issuer: issuer.to_string(),
+        });
+        let mut connections = JoinSet::new();
+        // Oldest first; finished ones are pruned before any is closed to make room.
+        let mut live: VecDeque<AbortHandle> = VecDeque::new();
         loop {
-            let stream = match self.listener.accept().await {
-                Ok((stream, _)) => stream,
-                Err(err) => {
+            match poll_fn(|cx| next_event(&self.listener, &mut connections, cx)).await {
+                Event::Accepted(Ok(stream)) => {
+                    live.retain(|task| !task.is_finished());
+                    if live.len() >= MAX_CONNECTIONS
+                        && let Some(oldest) = live.pop_front()
+                    {
+                        debug!(
+                            "sso: {MAX_CONNECTIONS} loopback connections open; closing the oldest"
+                        );
+                        oldest.abort();
+                    }
+                    live.push_back(connections.spawn(serve(stream, Arc::clone(&expected))));
+                }
+                Event::Accepted(Err(err)) => {
                     // Out of file descriptors, say: it passes, but retrying at once would spin.
                     debug!("sso: loopback accept failed: {err}");
                     tokio::time::sleep(ACCEPT_RETRY).await;
-                    continue;
                 }
-            };
-            if let Some(done) = serve(stream, state, issuer).await? {
-                return Ok(done);
+                Event::Served(Ok(Ok(Some(done)))) => return Ok(done),
+                Event::Served(Ok(Err(err))) => return Err(err),
+                Event::Served(Ok(Ok(None))) => {}
+                // Closed to make room (a panic would have aborted the process).
+                Event::Served(Err(err)) => debug!("sso: a loopback connection ended: {err}"),
             }
         }
     }
 }
 
+/// What the callback must carry, shared by the connections' tasks.
+struct Expected {
+    state: String,
+    issuer: String,
+}
+
+enum Event {
+    Accepted(std::io::Result<TcpStream>),
+    Served(std::result::Result<Result<Option<Callback>>, JoinError>),
+}
+
+/// A served connection, else a new one. Served ones come first: a callback already read ends
+/// the wait before anything else is accepted.
+fn next_event(
+    listener: &TcpListener,
+    connections: &mut JoinSet<Result<Option<Callback>>>,
+    cx: &mut std::task::Context<'_>,
+) -> Poll<Event> {
+    // Ready(None) when there are none: then only the listener can wake this.
+    if let Poll::Ready(Some(served)) = connections.poll_join_next(cx) {
+        return Poll::Ready(Event::Served(served));
+    }
+    listener
+        .poll_accept(cx)
+        .map(|accepted| Event::Accepted(accepted.map(|(stream, _)| stream)))
+}
+
 /// One connection: `Ok(None)` means keep waiting.
-async fn serve(mut stream: TcpStream, state: &str, issuer: &str) -> Result<Option<Callback>> {
+async fn serve(mut stream: TcpStream, expected: Arc<Expected>) -> Result<Option<Callback>> {
+    let (state, issuer) = (expected.state.as_str(), expected.issuer.as_str());
     let Ok(Ok(Some(target))) =
         tokio::time::timeout(READ_TIMEOUT, request_target(&mut stream)).await
     else {

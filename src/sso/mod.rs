@@ -22,7 +22,12 @@ use crate::error::{Error, Result};
 use crate::secret::Secret;
 use grant::Refreshed;
 use provider::{Provider, TokenAnswer};
-use verify::Refusal;
+use verify::{Refusal, Verified};
+
+/// Clocks closer than this agree: nothing is said, and a Date this close to `iat` fits.
+const SKEW_TOLERANCE: chrono::Duration = chrono::Duration::seconds(60);
+/// No ID token is taken to last longer than DigitalOcean's longest credential.
+const MAX_LIFETIME: chrono::Duration = chrono::Duration::days(7);
 
 /// How the user logs in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -155,39 +160,73 @@ async fn credential(
     let now = Utc::now();
     // The provider's clock, when it says: the ID token's times are in its terms.
     let provider_now = answer.server_date.unwrap_or(now);
-    if (now - provider_now).num_seconds().abs() > 60 {
-        debug!(
-            "sso: this machine's clock is {} s off the provider's: the ID token's lifetime is judged by the provider's clock",
-            (now - provider_now).num_seconds()
-        );
-    }
-    let check = |keys: &_| {
+    let skewed = (now - provider_now).abs() > SKEW_TOLERANCE;
+    let check = |keys: &_, clock| {
         verify::verify(
             id_token.expose(),
             keys,
             &settings.issuer,
             &settings.client_id,
             nonce.as_deref(),
-            provider_now,
+            clock,
         )
     };
-    let verified = match check(&provider.jwks().await?) {
-        Err(Refusal::UnknownKey) => check(&provider.jwks().await?),
-        other => other,
+    // A token just issued was issued about when the provider answered: a Date that is not
+    // between its iat and exp (from another decade, say) is ignored, and ours judges instead.
+    let date_fits = |v: &Verified| match v.issued_at {
+        Some(iat) => provider_now >= iat - SKEW_TOLERANCE && provider_now < v.expires_at,
+        None => !skewed,
+    };
+    let mut keys = provider.jwks().await?;
+    let mut checked = check(&keys, provider_now);
+    if matches!(checked, Err(Refusal::UnknownKey)) {
+        keys = provider.jwks().await?;
+        checked = check(&keys, provider_now);
     }
-    .map_err(|refusal| match refusal {
+    let refusal = |refusal| match refusal {
         Refusal::UnknownKey => {
             refused("it is signed with a key the provider does not publish".into())
         }
         Refusal::Invalid(reason) => refused(reason),
-    })?;
+    };
+    let (verified, clock) = match checked {
+        Ok(verified) if date_fits(&verified) => (verified, provider_now),
+        first => match check(&keys, now) {
+            Ok(verified) if !date_fits(&verified) => {
+                debug!(
+                    "sso: the provider's Date header ({}) does not fit the ID token's iat and exp: ignored, this machine's clock judges",
+                    provider_now.format("%Y-%m-%d %H:%M:%S UTC")
+                );
+                (verified, now)
+            }
+            by_ours => {
+                return Err(refusal(match (first, by_ours) {
+                    (Err(why), _) | (_, Err(why)) => why,
+                    _ => Refusal::Invalid("its times do not fit either clock".into()),
+                }));
+            }
+        },
+    };
+    if clock != now && skewed {
+        debug!(
+            "sso: this machine's clock is {} s off the provider's: the ID token's lifetime is judged by the provider's clock",
+            (now - provider_now).num_seconds()
+        );
+    }
+    // The lifetime left by the judging clock, counted from ours (the Date header rounds down to
+    // the second: a second less, to be safe); never more than the token's own (exp − iat), nor
+    // than DigitalOcean's longest credential.
+    let rounding = chrono::Duration::seconds(if clock == now { 0 } else { 1 });
+    let mut lifetime = verified.expires_at - clock - rounding;
+    if let Some(iat) = verified.issued_at {
+        lifetime = lifetime.min(verified.expires_at - iat);
+    }
+    let lifetime = lifetime.min(MAX_LIFETIME);
     Ok(Credential {
         token: Some(id_token),
         client_certificate: None,
         client_key: None,
-        // The lifetime left by the provider's clock, counted from ours (the Date header rounds
-        // down to the second: a second less, to be safe).
-        expires_at: now + (verified.expires_at - provider_now) - chrono::Duration::seconds(1),
+        expires_at: now + lifetime,
         fetched_at: now,
         sso: Some(SsoSession {
             issuer: settings.issuer.clone(),

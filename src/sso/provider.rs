@@ -72,9 +72,31 @@ pub struct DeviceAnswer {
     pub verification_uri: String,
     #[serde(default)]
     pub verification_uri_complete: Option<String>,
-    pub expires_in: u64,
-    #[serde(default)]
+    /// Seconds. Unbounded as sent (`u64::MAX` arrives intact): the grant bounds both before
+    /// any time arithmetic.
+    #[serde(default, deserialize_with = "seconds")]
+    pub expires_in: Option<u64>,
+    #[serde(default, deserialize_with = "seconds")]
     pub interval: Option<u64>,
+}
+
+/// A count of seconds as a provider writes it: an integer, a fraction (rounded up, so a wait is
+/// never shorter than asked), or a numeric string (Azure AD's v1 endpoint quotes its numbers).
+/// Anything else, or a negative or non-finite number, is `None`, as if absent: the login goes on
+/// with the default, bounded by `--login-timeout`.
+fn seconds<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
+    let number = match serde_json::Value::deserialize(deserializer)? {
+        serde_json::Value::Number(n) => match n.as_u64() {
+            Some(whole) => return Ok(Some(whole)),
+            None => n.as_f64(),
+        },
+        serde_json::Value::String(text) => text.trim().parse::<f64>().ok(),
+        _ => None,
+    };
+    // `as` saturates: 1e300 becomes u64::MAX, which the caller bounds like any other.
+    Ok(number
+        .filter(|n| n.is_finite() && *n >= 0.0)
+        .map(|n| n.ceil() as u64))
 }
 
 pub struct Provider {
@@ -265,3 +287,6 @@ fn parse<T: DeserializeOwned>(body: &[u8], url: &str, issuer: &str) -> Result<T>
         ),
     })
 }
+
+#[cfg(test)]
+mod tests;

@@ -8,6 +8,7 @@ use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
+use serde_json::Value;
 
 /// Public-key algorithms only: an HMAC "key" from a JWKS would let anyone who read the JWKS
 /// sign tokens, and `none` is not in jsonwebtoken's list at all.
@@ -24,11 +25,19 @@ const ALGORITHMS: [Algorithm; 9] = [
 ];
 /// How early a token may be used before its `nbf`: clocks at the provider differ a little.
 const LEEWAY_SECS: i64 = 60;
+/// The range of a time claim, in seconds since 1970: up to 9999-12-31T23:59:59Z, the last
+/// second RFC 3339 (kubectl's `expirationTimestamp`) can write. Anything outside is a provider's
+/// mistake or an attack, and would overflow the time arithmetic that follows.
+const LATEST: i64 = 253_402_300_799;
 
 /// What doks-auth needs from a verified ID token.
 #[derive(Debug)]
 pub struct Verified {
     pub expires_at: DateTime<Utc>,
+    /// The token's `iat`; `None` when it has none, or one after its `exp` (no lifetime to
+    /// bound by it).
+    pub issued_at: Option<DateTime<Utc>>,
+    /// `None` too when the claim is not a string: it is only shown, never a reason to refuse.
     pub email: Option<String>,
 }
 
@@ -40,15 +49,20 @@ pub enum Refusal {
     Invalid(String),
 }
 
+/// The claims read here. Times and `email` are taken as any JSON value and judged one by one,
+/// so that one odd claim gets its own reason (or, for `email`, none) instead of "malformed".
 #[derive(Deserialize)]
 struct Claims {
-    exp: i64,
     #[serde(default)]
-    nbf: Option<i64>,
+    exp: Value,
+    #[serde(default)]
+    nbf: Value,
+    #[serde(default)]
+    iat: Value,
     #[serde(default)]
     nonce: Option<String>,
     #[serde(default)]
-    email: Option<String>,
+    email: Value,
 }
 
 /// Checks `token` as an ID token from `issuer` for `client_id`. `nonce` is the one sent with the
@@ -85,7 +99,9 @@ pub fn verify(
     let mut validation = Validation::new(header.alg);
     validation.set_issuer(&[issuer]);
     validation.set_audience(&[client_id]);
-    validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+    // `exp` is required too, but read by check_claims: jsonwebtoken's reading takes a
+    // fractional or out-of-range one for a missing one.
+    validation.set_required_spec_claims(&["iss", "aud", "sub"]);
     // By this machine's clock these would refuse good tokens when it is fast and pass expired
     // ones when it is slow; check_claims does them by the provider's.
     validation.validate_exp = false;
@@ -111,19 +127,56 @@ fn check_claims(claims: Claims, nonce: Option<&str>, now: i64) -> Result<Verifie
             "its nonce is not the one doks-auth sent (a replayed or injected login)".into(),
         ));
     }
+    let exp = numeric_date("exp", &claims.exp)?
+        .ok_or_else(|| Refusal::Invalid("it has no exp claim".into()))?;
+    let nbf = numeric_date("nbf", &claims.nbf)?;
+    let iat = numeric_date("iat", &claims.iat)?;
     // No leeway: kubectl must never be handed a token that has already expired.
-    if claims.exp <= now {
+    if exp <= now {
         return Err(Refusal::Invalid("it has expired".into()));
     }
-    if claims.nbf.is_some_and(|nbf| nbf > now + LEEWAY_SECS) {
+    if nbf.is_some_and(|nbf| nbf > now.saturating_add(LEEWAY_SECS)) {
         return Err(Refusal::Invalid("it is not valid yet".into()));
     }
-    let expires_at = DateTime::from_timestamp(claims.exp, 0)
-        .ok_or_else(|| Refusal::Invalid("its exp is out of range".into()))?;
+    let time = |secs| {
+        DateTime::from_timestamp(secs, 0)
+            .ok_or_else(|| Refusal::Invalid("its times are out of range".into()))
+    };
     Ok(Verified {
-        expires_at,
-        email: claims.email,
+        expires_at: time(exp)?,
+        issued_at: iat.filter(|&iat| iat <= exp).map(time).transpose()?,
+        email: claims.email.as_str().map(str::to_string),
     })
+}
+
+/// A time claim (RFC 7519 NumericDate: a JSON number of seconds since 1970, fractions allowed)
+/// as whole seconds, rounded down as the Kubernetes API server reads it, so that the expiry
+/// doks-auth reports is never later than the cluster's. `null` counts as absent. A string that
+/// holds a number is read as that number, as the API server's go-oidc does (Go's json.Number);
+/// any other string or type, or a time outside 1970–9999, is refused.
+fn numeric_date(claim: &str, value: &Value) -> Result<Option<i64>, Refusal> {
+    let not_a_number = || Refusal::Invalid(format!("its {claim} claim is not a number of seconds"));
+    let number = match value {
+        Value::Null => return Ok(None),
+        Value::Number(number) => number.clone(),
+        Value::String(text) => text.parse().map_err(|_| not_a_number())?,
+        _ => return Err(not_a_number()),
+    };
+    let secs = match (number.as_i64(), number.as_f64()) {
+        (Some(whole), _) => Some(whole),
+        // serde_json's floats are finite; the range check comes before the cast, which then
+        // cannot saturate.
+        (None, Some(fraction)) if (0.0..=LATEST as f64).contains(&fraction.floor()) => {
+            Some(fraction.floor() as i64)
+        }
+        _ => None,
+    };
+    match secs {
+        Some(secs) if (0..=LATEST).contains(&secs) => Ok(Some(secs)),
+        _ => Err(Refusal::Invalid(format!(
+            "its {claim} claim ({number}) is not a time between 1970 and 9999"
+        ))),
+    }
 }
 
 fn describe(kind: &ErrorKind) -> String {
@@ -133,6 +186,12 @@ fn describe(kind: &ErrorKind) -> String {
         ErrorKind::InvalidAudience => "it is meant for another client (aud)".into(),
         ErrorKind::MissingRequiredClaim(claim) => format!("it has no {claim} claim"),
         ErrorKind::InvalidAlgorithm => "its algorithm does not fit the provider's key".into(),
+        // The header was read already: this is the claims. jsonwebtoken reads exp, nbf and sub
+        // itself, and stops at a list or object in their place.
+        ErrorKind::Json(_) => {
+            "its claims cannot be read (a claim of the wrong type, or a number beyond any float)"
+                .into()
+        }
         _ => "it is malformed".into(),
     }
 }

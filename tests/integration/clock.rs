@@ -126,3 +126,38 @@ fn a_digitalocean_date_from_another_decade_changes_no_lifetime() {
         assert_eq!(api.credential_requests(CLUSTER_ID), 1);
     }
 }
+
+#[test]
+fn a_provider_date_from_another_decade_is_ignored_for_sso_lifetimes() {
+    for date in [
+        "Mon, 01 Jan 2001 00:00:00 GMT",
+        "Sat, 01 Jan 2050 00:00:00 GMT",
+    ] {
+        // A good token (issued now, for an hour): it works, for an hour less the margin.
+        let op = Op::start_script("hostile.mjs", serde_json::json!({"date": date}));
+        let out = run_ok(op.get_credential("login").arg("-v"));
+        let wanted = Utc::now() + Duration::minutes(55);
+        assert!(
+            (out.expiration() - wanted).num_seconds().abs() < 30,
+            "Date {date}: expiration {}",
+            out.expiration()
+        );
+        assert!(out.stderr.contains("Date header"), "{date}: {}", out.stderr);
+    }
+    // A token whose exp passed an hour ago, under a Date from 2001: refused, not served for years.
+    let now = Utc::now().timestamp();
+    let op = Op::start_script(
+        "hostile.mjs",
+        serde_json::json!({
+            "date": "Mon, 01 Jan 2001 00:00:00 GMT",
+            "claims": {"iat": now - 7200, "exp": now - 3600},
+        }),
+    );
+    let out = run(&mut op.get_credential("login"));
+    assert_ne!(out.code, Some(0));
+    assert!(out.stderr.contains("expired"), "{}", out.stderr);
+    assert!(
+        cache_entries(&op.env.cache_dir()).is_empty(),
+        "nothing cached"
+    );
+}

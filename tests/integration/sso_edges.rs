@@ -105,3 +105,47 @@ fn a_provider_that_is_down_leaves_the_still_valid_id_token_served_with_one_warni
     assert_eq!(op.browsers(), 1, "no login while the provider is down");
     assert_eq!(entry_credential(&path), entry);
 }
+
+#[test]
+fn idle_connections_to_the_callback_port_do_not_stall_the_login() {
+    let op = Op::start(json!({}));
+    // Served one at a time, the five idle connections held the server 10 s each: 50 s, past
+    // this timeout. Served side by side, the login takes the usual second or two.
+    let out = run(op.get_credential("idle").args(["--login-timeout", "25"]));
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("browser: opened 5 idle connections"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("browser: callback answered 200"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(claims(&id_token(&out))["aud"], CLIENT_ID);
+}
+
+#[test]
+fn fractional_times_and_an_email_that_is_not_a_string_still_log_in() {
+    // RFC 7519 NumericDates may be fractional; the API server takes such a token.
+    let now = Utc::now().timestamp() as f64;
+    let op = Op::start_script(
+        "hostile.mjs",
+        json!({"claims": {"iat": now - 0.5, "nbf": now + 0.25, "exp": now + 3600.5,
+                          "email": {"primary": "mallory@example.com"}}}),
+    );
+    let out = run_ok(&mut op.get_credential("login"));
+    assert_eq!(claims(&id_token(&out))["exp"], now + 3600.5);
+    let entry = op.entry();
+    let expires_at = entry["expires_at"]
+        .as_str()
+        .unwrap()
+        .parse::<chrono::DateTime<Utc>>()
+        .unwrap();
+    // Whole seconds, rounded down, as the API server reads them.
+    let lifetime = expires_at.timestamp() as f64 - now;
+    assert!((3590.0..=3600.0).contains(&lifetime), "{lifetime}");
+    // Only shown by `doks-auth cache`: absent rather than a failed login.
+    assert!(entry["sso"]["email"].is_null(), "{entry}");
+}

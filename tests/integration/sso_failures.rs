@@ -127,6 +127,14 @@ fn device_polling_waits_through_pending_and_slow_down() {
 }
 
 #[test]
+fn device_polling_slows_down_through_a_busy_provider() {
+    let (op, out) = device_login(&["429", "503", "ok"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(claims(&id_token(&out))["sub"], "mallory");
+    assert_eq!(op.token_requests("polls"), 3);
+}
+
+#[test]
 fn an_expired_or_denied_device_login_is_a_clear_error() {
     for (answers, says) in [
         (
@@ -144,6 +152,89 @@ fn an_expired_or_denied_device_login_is_a_clear_error() {
             out.stderr
         );
         assert_eq!(op.token_requests("polls"), answers.len() as u64);
+        assert!(cache_entries(&op.env.cache_dir()).is_empty());
+    }
+}
+
+/// No number from the provider reaches time arithmetic unbounded: each of these once aborted
+/// the process (`Instant + u64::MAX s`) or refused the whole answer.
+#[test]
+fn device_answers_with_huge_or_odd_numbers_log_in_or_fail_cleanly() {
+    const HUGE: &str = "18446744073709551615";
+    for (numbers, logs_in) in [
+        (serde_json::json!({ "expires_in": HUGE }), true),
+        // Azure AD's v1 endpoint quotes its numbers; a fraction is rounded up.
+        (
+            serde_json::json!({ "expires_in": "\"900\"", "interval": "0.5" }),
+            true,
+        ),
+        (
+            serde_json::json!({ "expires_in": "-1", "interval": "\"NaN\"" }),
+            true,
+        ),
+        (
+            serde_json::json!({ "expires_in": "1e300", "interval": "\"2\"" }),
+            true,
+        ),
+        // Polls at most a minute apart: the 3 s login timeout ends this one first.
+        (
+            serde_json::json!({ "expires_in": HUGE, "interval": HUGE }),
+            false,
+        ),
+    ] {
+        let op = Op::start_script(
+            "hostile.mjs",
+            serde_json::json!({ "device": ["ok"], "deviceNumbers": numbers }),
+        );
+        let timeout = if logs_in { "20" } else { "3" };
+        let out = run(op.get_credential("login").args([
+            "--sso-grant",
+            "device-code",
+            "--login-timeout",
+            timeout,
+        ]));
+        assert!(
+            !out.stderr.contains("panicked"),
+            "{numbers}: {}",
+            out.stderr
+        );
+        if logs_in {
+            assert_eq!(out.code, Some(0), "{numbers}: {}", out.stderr);
+            assert_eq!(claims(&id_token(&out))["sub"], "mallory");
+        } else {
+            assert_eq!(out.code, Some(1), "{numbers}: {}", out.stderr);
+            assert!(
+                out.stderr.contains("no login within 3 s"),
+                "{numbers}: {}",
+                out.stderr
+            );
+            assert_eq!(op.token_requests("polls"), 0);
+        }
+    }
+}
+
+#[test]
+fn id_token_times_out_of_range_are_refused_without_a_crash() {
+    // 8210298412799 is chrono's last second (year 262142): it passed the old check, and the
+    // lifetime arithmetic after it overflowed.
+    for (claim, value) in [
+        ("exp", serde_json::json!(8_210_298_412_799_i64)),
+        ("exp", serde_json::json!(1e300)),
+        ("iat", serde_json::json!(-1e300)),
+        ("nbf", serde_json::json!("soon")),
+    ] {
+        let op = Op::start_script(
+            "hostile.mjs",
+            serde_json::json!({ "claims": { claim: value } }),
+        );
+        let out = run(&mut op.get_credential("login"));
+        assert_eq!(out.code, Some(1), "{claim}={value}: {}", out.stderr);
+        let error = out.stderr.lines().last().unwrap_or_default();
+        assert!(
+            error.starts_with("doks-auth: error:") && error.contains(&format!("its {claim} claim")),
+            "{claim}={value}: {}",
+            out.stderr
+        );
         assert!(cache_entries(&op.env.cache_dir()).is_empty());
     }
 }

@@ -3,9 +3,12 @@
 // Continue button on consent), until it reaches doks-auth's loopback callback. Then stops.
 //   BOT_LOG     a file that gets one line each time the browser starts
 //   BOT_MODE    "login" (default); "deny": cancels at the login page; "forge": first sends
-//               the callback a forged answer with another state, then logs in
+//               the callback a forged answer with another state, then logs in; "idle": first
+//               opens five connections to the callback's port that send nothing (as a browser's
+//               preconnects do), then logs in
 // Trusts the tests' CA through NODE_EXTRA_CA_CERTS. Writes nothing to stdout.
 import fs from 'node:fs';
+import net from 'node:net';
 
 const log = (...args) => console.error('browser:', ...args);
 const mode = process.env.BOT_MODE ?? 'login';
@@ -33,6 +36,19 @@ async function go(url, init = {}) {
   return res;
 }
 
+// Five connected sockets to the port of `url` that never send a byte, once the server has had
+// a moment to take them.
+async function idleConnections(url) {
+  const port = Number(new URL(url).port);
+  const sockets = await Promise.all([...Array(5)].map(() => new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1', () => resolve(socket));
+    socket.on('error', () => resolve(socket));
+  })));
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  log('opened', sockets.length, 'idle connections');
+  return sockets;
+}
+
 async function run(start) {
   let url = start;
   let res = await go(url);
@@ -47,9 +63,11 @@ async function run(start) {
         const answer = await go(forged.toString());
         log('forged callback answered', answer.status);
       }
+      const idle = isCallback && mode === 'idle' ? await idleConnections(url) : [];
       res = await go(url);
       if (isCallback) {
         log('callback answered', res.status);
+        for (const socket of idle) socket.destroy();
         return;
       }
       continue;

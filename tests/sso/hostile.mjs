@@ -4,8 +4,11 @@
 // (the discovery document names another issuer), none (alg "none"), rotated (the first JWKS
 // fetch answers only an older key: the signing key appears on the next), unknown-kid (the
 // signing key is never published).
+// "claims": ID token claims that replace the usual ones (iat, exp, email…), as JSON has them.
 // "device": the answers, in order, to the device grant's polls ("ok" gives the tokens; the last
-// answer repeats).
+// answer repeats; "429" and "503" answer so). "deviceNumbers": the device answer's expires_in and interval as raw JSON
+// text (default "600" and "1").
+// "date": the Date header of every JSON answer (a provider whose clock is from another decade).
 // "refresh": the answers, in order, to refresh-token requests: ok, no-id-token, 429-okta (an
 // Okta-style error body), 429-slow-down (an OAuth body), 503, hang (never answers); the last
 // repeats. With it, token answers carry a refresh token. "retryAfter": a Retry-After for those.
@@ -36,7 +39,7 @@ server.listen(0, '127.0.0.1', () => {
   server.on('request', async (req, res) => {
     const url = new URL(req.url, issuer);
     const json = (body) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
+      res.writeHead(200, { 'content-type': 'application/json', ...(cfg.date ? { date: cfg.date } : {}) });
       res.end(JSON.stringify(body));
     };
     if (url.pathname === '/.well-known/openid-configuration') {
@@ -71,17 +74,23 @@ server.listen(0, '127.0.0.1', () => {
       if (answer === '503') return busy(503, { error: 'temporarily_unavailable' });
     }
     if (url.pathname === '/device' && cfg.device) {
-      return json({
+      // The numbers as raw JSON text, for values a JavaScript number cannot hold exactly.
+      const numbers = { expires_in: '600', interval: '1', ...(cfg.deviceNumbers ?? {}) };
+      const text = JSON.stringify({
         device_code: 'hostile-device-code', user_code: 'WDJB-MJHT',
-        verification_uri: `${issuer}/activate`, expires_in: 600, interval: 1,
+        verification_uri: `${issuer}/activate`,
       });
+      const members = Object.entries(numbers).map(([k, v]) => `,${JSON.stringify(k)}:${v}`);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return res.end(`${text.slice(0, -1)}${members.join('')}}`);
     }
     if (url.pathname === '/token' && cfg.device) {
       const answer = cfg.device[Math.min(polls, cfg.device.length - 1)];
       polls += 1;
       if (answer !== 'ok') {
-        res.writeHead(400, { 'content-type': 'application/json' });
-        return res.end(JSON.stringify({ error: answer }));
+        // "429" and "503": a busy provider, with an Okta-style body.
+        res.writeHead(Number(answer) || 400, { 'content-type': 'application/json' });
+        return res.end(JSON.stringify(Number(answer) ? { errorCode: 'E0000047' } : { error: answer }));
       }
     }
     if (url.pathname === '/jwks') {
@@ -103,21 +112,20 @@ server.listen(0, '127.0.0.1', () => {
         sub: 'mallory',
         email: 'mallory@example.com',
         nonce: cfg.defect === 'nonce' ? 'another-nonce' : nonce,
+        iat: cfg.defect === 'expired' ? now - 7200 : now,
+        exp: cfg.defect === 'expired' ? now - 3600 : now + 3600,
+        ...(cfg.claims ?? {}),
       };
       let idToken;
       if (cfg.defect === 'none') {
         const head = base64url.encode(JSON.stringify({ alg: 'none', typ: 'JWT' }));
-        const body = base64url.encode(JSON.stringify({
-          ...claims, iss: issuer, aud: 'doks-test', iat: now, exp: now + 3600,
-        }));
+        const body = base64url.encode(JSON.stringify({ ...claims, iss: issuer, aud: 'doks-test' }));
         idToken = `${head}.${body}.`;
       } else {
         idToken = await new SignJWT(claims)
           .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
           .setIssuer(issuer)
           .setAudience(cfg.defect === 'audience' ? 'another-client' : 'doks-test')
-          .setIssuedAt(cfg.defect === 'expired' ? now - 7200 : now)
-          .setExpirationTime(cfg.defect === 'expired' ? now - 3600 : now + 3600)
           .sign(cfg.defect === 'signature' ? other.privateKey : published.privateKey);
       }
       return json({

@@ -159,3 +159,100 @@ fn a_port_another_program_listens_on_is_refused_naming_it() {
     })
     .unwrap();
 }
+
+/// What [`callback_after_idle_connections`] saw.
+struct AfterIdle {
+    outcome: Result<Callback>,
+    /// From sending the callback to its answer.
+    took: Duration,
+    status: String,
+    /// Whether the server had closed the first idle connection before the callback was sent.
+    first_closed: bool,
+    idle: Vec<TcpStream>,
+}
+
+/// Opens `idle` connections that send nothing (a browser's speculative preconnects, say), then
+/// sends the real callback.
+fn callback_after_idle_connections(idle: usize) -> AfterIdle {
+    crate::http::block_on(async move {
+        let loopback = Loopback::bind(0).unwrap();
+        let port = loopback.port;
+        let client = std::thread::spawn(move || {
+            let address = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+            let idle: Vec<TcpStream> = (0..idle)
+                .map(|_| TcpStream::connect_timeout(&address, Duration::from_secs(5)).unwrap())
+                .collect();
+            // One that stops halfway through its request line, too.
+            let mut half = TcpStream::connect(address).unwrap();
+            half.write_all(b"GET /callback?code=half").unwrap();
+            // Gives the server time to take them all, and tells whether it closed the first.
+            let mut byte = [0u8; 1];
+            idle[0]
+                .set_read_timeout(Some(Duration::from_secs(1)))
+                .unwrap();
+            let first_closed = matches!((&idle[0]).read(&mut byte), Ok(0));
+            let started = std::time::Instant::now();
+            let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(5)).unwrap();
+            stream
+                .set_read_timeout(Some(Duration::from_secs(15)))
+                .unwrap();
+            stream
+                .write_all(get("/callback?code=c0de&state=s-123").as_bytes())
+                .unwrap();
+            let mut answer = String::new();
+            let _ = stream.read_to_string(&mut answer);
+            let status = answer.lines().next().unwrap_or_default().to_string();
+            (started.elapsed(), status, first_closed, idle, half)
+        });
+        // Bounded well below the stall, so that a stalled wait fails here rather than later.
+        let waited = tokio::time::timeout(Duration::from_secs(5), loopback.wait(STATE, ISSUER));
+        let outcome = waited
+            .await
+            .expect("the callback ended the wait within 5 s");
+        let (took, status, first_closed, idle, _half) = client.join().unwrap();
+        Ok(AfterIdle {
+            outcome,
+            took,
+            status,
+            first_closed,
+            idle,
+        })
+    })
+    .unwrap()
+}
+
+#[test]
+fn idle_connections_do_not_delay_the_callback() {
+    let seen = callback_after_idle_connections(5);
+    assert_eq!(code(seen.outcome), "c0de");
+    assert_eq!(seen.status, "HTTP/1.1 200 OK");
+    // Each idle connection held the server for READ_TIMEOUT (10 s) when it served one at a time.
+    let took = seen.took;
+    assert!(took < Duration::from_secs(3), "the callback took {took:?}");
+    assert!(
+        !seen.first_closed,
+        "within the bound, nobody is closed early"
+    );
+    // Once the wait is over, the idle connections are closed rather than left open.
+    for mut stream in seen.idle {
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        let mut byte = [0u8; 1];
+        match stream.read(&mut byte) {
+            Ok(0) => {}
+            Err(err) if err.kind() == std::io::ErrorKind::ConnectionReset => {}
+            other => panic!("an idle connection is still open: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn more_idle_connections_than_the_bound_close_the_oldest_and_the_callback_still_wins() {
+    let seen = callback_after_idle_connections(MAX_CONNECTIONS + 8);
+    assert!(seen.first_closed, "the oldest connection makes room");
+    assert_eq!(code(seen.outcome), "c0de");
+    assert_eq!(seen.status, "HTTP/1.1 200 OK");
+    let took = seen.took;
+    assert!(took < Duration::from_secs(3), "the callback took {took:?}");
+}

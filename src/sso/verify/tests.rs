@@ -156,3 +156,179 @@ fn hmac_and_garbage_are_refused() {
     let reason = refused(verify("not.a.jwt", &s.jwks, ISSUER, CLIENT, None, now()));
     assert!(reason.contains("not a signed JWT"), "{reason}");
 }
+
+/// Signs `payload` as it is, for numbers that serde_json's `Value` cannot hold or would write
+/// another way.
+fn sign_raw(signer: &Signer, payload: &str) -> String {
+    let mut header = Header::new(Algorithm::ES256);
+    header.kid = Some("k1".into());
+    let head = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&header).unwrap());
+    let body = URL_SAFE_NO_PAD.encode(payload);
+    let message = format!("{head}.{body}");
+    let signature =
+        jsonwebtoken::crypto::sign(message.as_bytes(), &signer.key, Algorithm::ES256).unwrap();
+    format!("{message}.{signature}")
+}
+
+/// A token whose `exp` and `extra` members (each with its leading comma) are written as given.
+fn check_raw(signer: &Signer, exp: &str, extra: &str) -> Result<Verified, Refusal> {
+    let payload = format!(
+        r#"{{"iss":"{ISSUER}","aud":"{CLIENT}","sub":"alice","email":"a@example.com","exp":{exp}{extra}}}"#
+    );
+    verify(
+        &sign_raw(signer, &payload),
+        &signer.jwks,
+        ISSUER,
+        CLIENT,
+        None,
+        now(),
+    )
+}
+
+#[test]
+fn fractional_numeric_dates_are_accepted_and_count_by_their_whole_seconds() {
+    // RFC 7519 §2: a NumericDate "can represent non-integer values"; the API server reads them.
+    let s = signer("k1");
+    let t = now().timestamp();
+    let verified = check_raw(
+        &s,
+        &format!("{}.5", t + 1),
+        &format!(r#","iat":{}.25"#, t - 1),
+    );
+    // Counted down to the second, as the API server does: never later than the token's exp.
+    assert_eq!(
+        verified.unwrap().expires_at,
+        now() + chrono::Duration::seconds(1)
+    );
+    let verified = check_raw(&s, &format!("{}.999", t + 3600), "").unwrap();
+    assert_eq!(verified.expires_at, now() + chrono::Duration::hours(1));
+    let verified = check_raw(&s, "1e10", &format!(r#","nbf":{}.5"#, t + 60)).unwrap();
+    assert_eq!(verified.expires_at.timestamp(), 10_000_000_000);
+    let nbf = format!(r#","nbf":{}.5"#, t + 61);
+    let reason = refused(check_raw(&s, &format!("{}.5", t + 3600), &nbf));
+    assert!(reason.contains("not valid yet"), "{reason}");
+    // Nine tenths of a second left, but the API server reads whole seconds: expired already.
+    let reason = refused(check_raw(&s, &format!("{t}.9"), ""));
+    assert!(reason.contains("expired"), "{reason}");
+}
+
+#[test]
+fn an_email_that_is_not_a_string_is_taken_as_absent() {
+    // Only shown to the user: never a reason to fail a login.
+    let s = signer("k1");
+    for email in [
+        json!(42),
+        json!({"a": 1}),
+        json!(null),
+        json!(["a@b"]),
+        json!(true),
+    ] {
+        let mut c = claims();
+        c["email"] = email.clone();
+        let verified = check(&s, &c, Some("n0nce")).unwrap_or_else(|r| panic!("{email}: {r:?}"));
+        assert_eq!(verified.email, None, "{email}");
+    }
+}
+
+#[test]
+fn time_claims_out_of_range_or_not_numbers_are_refused_naming_the_claim() {
+    let s = signer("k1");
+    let bad = [
+        json!(u64::MAX),
+        json!(i64::MAX),
+        json!(i64::MIN),
+        json!(-1),
+        json!(-0.5),
+        json!(1e300),
+        json!(-1e300),
+        // 10000-01-01T00:00:00Z: past what RFC 3339 (kubectl's expirationTimestamp) can write.
+        json!(253_402_300_800_i64),
+        json!("NaN"),
+        json!("Infinity"),
+        json!(" 1764400000"),
+        json!("9999999999999"),
+        json!(true),
+        json!([1_764_400_000]),
+        json!({"seconds": 1_764_400_000}),
+    ];
+    for claim in ["exp", "nbf", "iat"] {
+        for value in &bad {
+            let mut c = claims();
+            c[claim] = value.clone();
+            let reason = refused(check(&s, &c, None));
+            // jsonwebtoken reads exp and nbf too, and a list or object there stops its reading
+            // of the claims as a whole.
+            let whole = value.is_array() || value.is_object();
+            let named = if whole && claim != "iat" {
+                "claims cannot be read"
+            } else {
+                claim
+            };
+            assert!(reason.contains(named), "{claim}={value}: {reason}");
+        }
+    }
+    // Numbers that serde_json cannot hold in a Value at all, written raw.
+    for raw in [
+        "18446744073709551616",
+        "1e400",
+        "-1e400",
+        "123456789012345678901234567890",
+    ] {
+        for claim in ["exp", "nbf", "iat"] {
+            let exp = (now().timestamp() + 3600).to_string();
+            let result = match claim {
+                "exp" => check_raw(&s, raw, ""),
+                _ => check_raw(&s, &exp, &format!(r#","{claim}":{raw}"#)),
+            };
+            assert!(
+                matches!(result, Err(Refusal::Invalid(_))),
+                "{claim}={raw}: {result:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_time_claim_in_a_string_of_digits_is_read_as_the_api_server_reads_it() {
+    let s = signer("k1");
+    let t = now().timestamp();
+    let mut c = claims();
+    c["exp"] = json!((t + 3600).to_string());
+    c["iat"] = json!(format!("{t}.5"));
+    let verified = check(&s, &c, None).unwrap_or_else(|r| panic!("{r:?}"));
+    assert_eq!(verified.expires_at.timestamp(), t + 3600);
+    assert_eq!(verified.issued_at.map(|i| i.timestamp()), Some(t));
+}
+
+#[test]
+fn a_null_time_claim_is_absent() {
+    let s = signer("k1");
+    let t = now().timestamp();
+    let exp = (t + 60).to_string();
+    assert!(check_raw(&s, &exp, r#","nbf":null,"iat":null"#).is_ok());
+    let reason = refused(check_raw(&s, "null", ""));
+    assert!(reason.contains("no exp claim"), "{reason}");
+}
+
+#[test]
+fn issued_at_is_the_tokens_iat_when_it_has_a_usable_one() {
+    let s = signer("k1");
+    let t = now().timestamp();
+    assert_eq!(check(&s, &claims(), None).unwrap().issued_at, Some(now()));
+    let mut c = claims();
+    c["iat"] = json!(t as f64 - 0.5);
+    let issued_at = check(&s, &c, None).unwrap().issued_at;
+    assert_eq!(issued_at, Some(now() - chrono::Duration::seconds(1)));
+    c.as_object_mut().unwrap().remove("iat");
+    assert_eq!(check(&s, &c, None).unwrap().issued_at, None);
+    // Issued after it expires: no lifetime to bound by it, but the token itself is fine.
+    c["iat"] = (t + 7200).into();
+    assert_eq!(check(&s, &c, None).unwrap().issued_at, None);
+}
+
+#[test]
+fn a_number_past_any_float_is_refused_as_unreadable_claims() {
+    let s = signer("k1");
+    let reason = refused(check_raw(&s, "1e400", ""));
+    assert!(reason.contains("claims cannot be read"), "{reason}");
+}
