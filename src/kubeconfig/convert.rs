@@ -8,6 +8,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::stanza::{SsoStanza, Stanza};
+use super::yaml::is_null;
 use super::{entries, entry_name};
 use crate::credential::ClusterId;
 
@@ -49,13 +50,9 @@ pub fn convert(doc: &mut Value, command: &str) -> Conversion {
             continue;
         };
         let user = &entry["user"];
-        let found = if user.get("exec").is_some_and(|e| !e.is_null()) {
+        let found = if user.get("exec").is_some_and(|e| !is_null(e)) {
             from_doctl(&user["exec"])
-        } else if user
-            .get("token")
-            .and_then(Value::as_str)
-            .is_some_and(|t| !t.is_empty())
-        {
+        } else if static_token(user).is_some() {
             from_token(
                 servers
                     .iter()
@@ -75,6 +72,14 @@ pub fn convert(doc: &mut Value, command: &str) -> Conversion {
         }
     }
     outcome
+}
+
+/// The user's static token as kubectl sees it: a non-empty string (`token: ~` is no token).
+fn static_token(user: &Value) -> Option<&str> {
+    user.get("token")
+        .filter(|t| !is_null(t))
+        .and_then(Value::as_str)
+        .filter(|t| !t.is_empty())
 }
 
 /// doctl's stanza: `kubernetes cluster kubeconfig exec-credential [flags] <cluster-id>`, run by a

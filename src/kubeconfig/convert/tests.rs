@@ -4,6 +4,8 @@ use super::*;
 
 const ID: &str = "bd5f5959-5e1e-4205-a714-a914373942af";
 const OTHER: &str = "3f8a2b1c-0d4e-4f5a-9b6c-7d8e9f0a1b2c";
+/// A token as DigitalOcean issues them: an API token, prefix and 64 hex digits.
+const DO_TOKEN: &str = "dop_v1_5f3c1a9e7b2d4c6f8a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f";
 
 fn doctl(command: &str, args: &[&str]) -> Value {
     json!({"command": command, "args": args, "env": null})
@@ -135,10 +137,10 @@ fn convert_rewrites_only_digitaloceans_users() {
         "clusters": [{"name": "c", "cluster": {"server": format!("https://{ID}.k8s.ondigitalocean.com")}}],
         "contexts": [{"name": "x", "context": {"cluster": "c", "user": "t"}}],
         "users": [
-            {"name": "t", "user": {"token": "secret"}},
+            {"name": "t", "user": {"token": DO_TOKEN}},
             {"name": "d", "user": {"exec": doctl("doctl", &["kubernetes", "cluster", "kubeconfig", "exec-credential", OTHER])}},
             {"name": "cert", "user": {"client-certificate-data": "x"}},
-            {"user": {"token": "nameless"}},
+            {"user": {"token": DO_TOKEN}},
         ],
     });
     let before_cert = doc["users"][2].clone();
@@ -157,6 +159,43 @@ fn convert_rewrites_only_digitaloceans_users() {
     );
     assert!(doc["users"][0]["user"].get("token").is_none());
     assert_eq!(doc["users"][2], before_cert);
-    assert_eq!(doc["users"][3]["user"]["token"], "nameless");
+    assert_eq!(doc["users"][3]["user"]["token"], DO_TOKEN);
     assert_eq!(convert(&mut doc, "/bin/doks-auth").converted, []);
+}
+
+fn do_server(id: &str) -> String {
+    format!("https://{id}.k8s.ondigitalocean.com")
+}
+
+#[test]
+fn a_null_token_in_any_spelling_is_no_token() {
+    for null in ["~", "null", "Null", "NULL", ""] {
+        let text = format!(
+            "clusters:\n- name: c\n  cluster:\n    server: {}\ncontexts:\n- name: x\n  context:\n    cluster: c\n    user: cert\nusers:\n- name: cert\n  user:\n    client-certificate: /c.crt\n    client-key: /c.key\n    token: {null}\n",
+            do_server(ID)
+        );
+        let mut doc = super::super::parse(&text).unwrap();
+        let before = doc.clone();
+        let outcome = convert(&mut doc, "/bin/doks-auth");
+        assert_eq!(outcome.converted, [], "token: {null}");
+        assert_eq!(doc, before, "token: {null}");
+        assert!(outcome.skipped[0].1.contains("neither"), "{outcome:?}");
+        // A null exec stanza is no exec stanza either: the token beside it is converted.
+        let text = text
+            .replace(
+                "    client-certificate: /c.crt\n    client-key: /c.key\n",
+                "",
+            )
+            .replace(
+                &format!("token: {null}"),
+                &format!("exec: {null}\n    token: {DO_TOKEN}"),
+            );
+        let mut doc = super::super::parse(&text).unwrap();
+        let outcome = convert(&mut doc, "/bin/doks-auth");
+        assert_eq!(
+            outcome.converted,
+            [("cert".into(), Before::StaticToken)],
+            "exec: {null}"
+        );
+    }
 }

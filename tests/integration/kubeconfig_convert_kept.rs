@@ -1,0 +1,131 @@
+//! `doks-auth kubeconfig convert` and the users it must not turn into the account's own
+//! credential: a converted user keeps everything but the credential replaced (impersonation,
+//! `exec.env`), and tokens DigitalOcean did not issue, null tokens and doctl stanzas it cannot
+//! carry over stay as they are, `-v` saying why without ever showing a token.
+
+use super::kubeconfig_convert::{STATIC_ID, STATIC_TOKEN, convert, write_fixture};
+use crate::support::*;
+
+/// A Kubernetes service-account token's shape (a JWT; the signature is not a real one).
+const SA_JWT: &str = "eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.eyJpc3MiOiJrdWJlcm5ldGVzL3NlcnZpY2VhY2NvdW50In0.c2lnbmF0dXJlLW5vdC1yZWFs";
+
+/// One DigitalOcean cluster, and a context for each user (a static token is converted only
+/// when a context says which cluster it is for).
+fn fixture() -> String {
+    let names = [
+        "limited-token",
+        "limited-doctl",
+        "ci-bot",
+        "in-cluster",
+        "cert-tilde",
+        "cert-null",
+        "doctl-attached",
+        "doctl-long",
+        "doctl-typo",
+    ];
+    let contexts: String = names
+        .iter()
+        .map(|n| format!("- context:\n    cluster: do-fra1-dev\n    user: {n}\n  name: {n}\n"))
+        .collect();
+    format!(
+        r#"apiVersion: v1
+kind: Config
+clusters:
+- cluster:
+    server: https://{STATIC_ID}.k8s.ondigitalocean.com
+  name: do-fra1-dev
+contexts:
+{contexts}current-context: limited-token
+users:
+- name: limited-token
+  user:
+    as: view-only-bot
+    as-groups:
+    - readonly
+    as-uid: "1001"
+    as-user-extra:
+      reason:
+      - audit
+    token: {STATIC_TOKEN}
+- name: limited-doctl
+  user:
+    as: view-only-bot
+    exec:
+      apiVersion: client.authentication.k8s.io/v1beta1
+      args: [kubernetes, cluster, kubeconfig, exec-credential, {STATIC_ID}]
+      command: doctl
+      env:
+      - name: HTTPS_PROXY
+        value: http://proxy.example:3128
+      interactiveMode: IfAvailable
+      provideClusterInfo: true
+- name: ci-bot
+  user:
+    token: {SA_JWT}
+- name: in-cluster
+  user:
+    token: abcdef.0123456789abcdef
+- name: cert-tilde
+  user:
+    client-certificate: /nonexistent/c.crt
+    client-key: /nonexistent/c.key
+    token: ~
+- name: cert-null
+  user:
+    client-certificate: /nonexistent/c.crt
+    client-key: /nonexistent/c.key
+    token: Null
+- name: doctl-attached
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1beta1
+      args: [kubernetes, cluster, kubeconfig, exec-credential, -t{STATIC_TOKEN}, --config, /x, {STATIC_ID}]
+      command: doctl
+- name: doctl-long
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1beta1
+      args: [kubernetes, cluster, kubeconfig, exec-credential, --access-token={STATIC_TOKEN}, --sso-local-server-port, -t{STATIC_TOKEN}, {STATIC_ID}]
+      command: doctl
+- name: doctl-typo
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1beta1
+      args: [kubernetes, cluster, kubeconfig, exec-credential, --t{STATIC_TOKEN}, {STATIC_ID}]
+      command: doctl
+"#
+    )
+}
+
+/// `convert --dry-run -v`: what it would do, and why it leaves each other user alone.
+fn dry_run_verbose() -> Outcome {
+    let env = TestEnv::new();
+    let text = fixture();
+    let path = write_fixture(&env, &text);
+    let out = convert(&env, &path, &["--dry-run", "-v"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+    out
+}
+
+fn left_alone(out: &Outcome, name: &str, why: &str) {
+    assert!(
+        out.stderr
+            .contains(&format!("doks-auth: debug: {name}: left as it is: {why}")),
+        "{name}: {}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_null_token_in_any_spelling_is_no_token() {
+    let out = dry_run_verbose();
+    for name in ["cert-tilde", "cert-null"] {
+        left_alone(&out, name, "neither an exec stanza nor a token");
+        assert!(
+            !out.stderr.contains(&format!("{name}: static token")),
+            "{}",
+            out.stderr
+        );
+    }
+}
