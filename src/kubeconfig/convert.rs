@@ -1,11 +1,12 @@
 //! `kubeconfig convert`: users that run doctl's `exec-credential`, or hold a static token for a
-//! DigitalOcean cluster (a control-panel download), rewritten in place as doks-auth's exec
-//! stanza. Offline: everything needed is in the file. Every other user, and everything else in
-//! the document, is left exactly as it was.
+//! DigitalOcean cluster (a control-panel download), switched in place to doks-auth's exec
+//! stanza. Offline: everything needed is in the file. Only the credential is
+//! replaced: the rest of a converted user (impersonation, `exec.env`, fields doks-auth does not
+//! know) stays, as does every other user and everything else in the document.
 
 use std::path::Path;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::stanza::{SsoStanza, Stanza};
 use super::yaml::is_null;
@@ -64,8 +65,7 @@ pub fn convert(doc: &mut Value, command: &str) -> Conversion {
         };
         match found {
             Ok((stanza, before)) => {
-                let env = user.get("exec").and_then(|exec| exec.get("env")).cloned();
-                entry["user"] = stanza.user(command, env.as_ref());
+                install(&mut entry["user"], stanza.exec(command));
                 outcome.converted.push((name, before));
             }
             Err(why) => outcome.skipped.push((name, why)),
@@ -80,6 +80,31 @@ fn static_token(user: &Value) -> Option<&str> {
         .filter(|t| !is_null(t))
         .and_then(Value::as_str)
         .filter(|t| !t.is_empty())
+}
+
+/// Puts doks-auth's exec stanza in place of the credential it replaces, and nothing else: a
+/// deliberately limited user (`as`, `as-groups`) must not become the account's own credential.
+fn install(user: &mut Value, ours: Map<String, Value>) {
+    // A credential was found in it, so it is a mapping.
+    let Some(user) = user.as_object_mut() else {
+        return;
+    };
+    match user.get_mut("exec").and_then(Value::as_object_mut) {
+        // doctl's stanza: what runs (and the hint about it) is ours; the rest (env,
+        // provideClusterInfo, an interactiveMode chosen) is the user's.
+        Some(theirs) => {
+            for (key, value) in ours {
+                let chosen = theirs.get(&key).is_some_and(|v| !is_null(v));
+                if key != "interactiveMode" || !chosen {
+                    theirs.insert(key, value);
+                }
+            }
+        }
+        None => {
+            user.remove("token");
+            user.insert("exec".into(), Value::Object(ours));
+        }
+    }
 }
 
 /// doctl's stanza: `kubernetes cluster kubeconfig exec-credential [flags] <cluster-id>`, run by a

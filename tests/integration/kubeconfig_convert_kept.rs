@@ -3,7 +3,11 @@
 //! `exec.env`), and tokens DigitalOcean did not issue, null tokens and doctl stanzas it cannot
 //! carry over stay as they are, `-v` saying why without ever showing a token.
 
-use super::kubeconfig_convert::{STATIC_ID, STATIC_TOKEN, convert, write_fixture};
+use serde_json::json;
+
+use super::kubeconfig_convert::{
+    EXEC, STATIC_ID, STATIC_TOKEN, args, convert, user, view, write_fixture,
+};
 use crate::support::*;
 
 /// A Kubernetes service-account token's shape (a JWT; the signature is not a real one).
@@ -115,6 +119,45 @@ fn left_alone(out: &Outcome, name: &str, why: &str) {
         "{name}: {}",
         out.stderr
     );
+}
+
+#[test]
+fn a_converted_user_keeps_its_impersonation_and_exec_settings() {
+    if !kubectl_available() {
+        return;
+    }
+    let env = TestEnv::new();
+    let path = write_fixture(&env, &fixture());
+    let out = convert(&env, &path, &[]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    for line in [
+        "limited-token: static token → doks-auth",
+        "limited-doctl: doctl exec-credential → doks-auth",
+    ] {
+        assert!(out.stderr.contains(line), "{line}: {}", out.stderr);
+    }
+    let after = view(&env, &path);
+    let token = user(&after, "limited-token");
+    assert_eq!(token["as"], "view-only-bot");
+    assert_eq!(token["as-groups"], json!(["readonly"]));
+    assert_eq!(token["as-uid"], "1001");
+    assert_eq!(token["as-user-extra"], json!({"reason": ["audit"]}));
+    assert!(token.get("token").is_none(), "{token}");
+    assert_eq!(
+        args(&after, "limited-token"),
+        ["get-credential", "--cluster-id", STATIC_ID]
+    );
+    let doctl = user(&after, "limited-doctl");
+    assert_eq!(doctl["as"], "view-only-bot");
+    let exec = &doctl["exec"];
+    assert_eq!(exec["command"], EXEC);
+    assert_eq!(exec["apiVersion"], "client.authentication.k8s.io/v1");
+    assert_eq!(
+        exec["env"],
+        json!([{"name": "HTTPS_PROXY", "value": "http://proxy.example:3128"}])
+    );
+    assert_eq!(exec["interactiveMode"], "IfAvailable");
+    assert_eq!(exec["provideClusterInfo"], true);
 }
 
 #[test]

@@ -167,6 +167,69 @@ fn do_server(id: &str) -> String {
     format!("https://{id}.k8s.ondigitalocean.com")
 }
 
+/// A document whose users all reach the DigitalOcean cluster [`ID`].
+fn on_digitalocean(users: Value) -> Value {
+    let names: Vec<Value> = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| json!({"name": u["name"], "context": {"cluster": "c", "user": u["name"]}}))
+        .collect();
+    json!({
+        "clusters": [{"name": "c", "cluster": {"server": do_server(ID)}}],
+        "contexts": names,
+        "users": users,
+    })
+}
+
+#[test]
+fn a_converted_user_keeps_everything_but_the_credential() {
+    let limited = json!({
+        "as": "view-only-bot",
+        "as-groups": ["readonly"],
+        "as-uid": "1001",
+        "as-user-extra": {"reason": ["audit"]},
+        "x-unknown": {"kept": true},
+    });
+    let mut token_user = limited.clone();
+    token_user["token"] = DO_TOKEN.into();
+    let mut doctl_user = limited.clone();
+    doctl_user["exec"] = json!({
+        "apiVersion": "client.authentication.k8s.io/v1beta1",
+        "command": "doctl",
+        "args": exec_credential(&[ID]),
+        "env": [{"name": "HTTPS_PROXY", "value": "http://proxy:3128"}],
+        "interactiveMode": "Always",
+        "provideClusterInfo": true,
+        "installHint": "install doctl",
+        "x-exec-unknown": 1,
+    });
+    let mut doc = on_digitalocean(json!([
+        {"name": "token", "user": token_user},
+        {"name": "doctl", "user": doctl_user},
+    ]));
+    let outcome = convert(&mut doc, "/bin/doks-auth");
+    assert_eq!(outcome.converted.len(), 2, "{outcome:?}");
+    for (i, name) in ["token", "doctl"].iter().enumerate() {
+        let user = &doc["users"][i]["user"];
+        for (key, value) in limited.as_object().unwrap() {
+            assert_eq!(&user[key], value, "{name}: {key}");
+        }
+        let exec = &user["exec"];
+        assert_eq!(exec["command"], "/bin/doks-auth", "{name}");
+        assert_eq!(exec["apiVersion"], super::super::EXEC_API_VERSION, "{name}");
+        assert_eq!(exec["args"], json!(["get-credential", "--cluster-id", ID]));
+        assert_eq!(exec["installHint"], super::super::INSTALL_HINT, "{name}");
+        assert!(user.get("token").is_none(), "{name}");
+    }
+    let exec = &doc["users"][1]["user"]["exec"];
+    assert_eq!(exec["env"][0]["name"], "HTTPS_PROXY");
+    assert_eq!(exec["interactiveMode"], "Always");
+    assert_eq!(exec["provideClusterInfo"], true);
+    assert_eq!(exec["x-exec-unknown"], 1);
+    assert_eq!(doc["users"][0]["user"]["exec"]["interactiveMode"], "Never");
+}
+
 #[test]
 fn a_null_token_in_any_spelling_is_no_token() {
     for null in ["~", "null", "Null", "NULL", ""] {
