@@ -1,6 +1,6 @@
-//! `kubeconfig convert`: users that run doctl's `exec-credential`, or hold a static token for a
-//! DigitalOcean cluster (a control-panel download), switched in place to doks-auth's exec
-//! stanza. Offline: everything needed is in the file. Only the credential is
+//! `kubeconfig convert`: users that run doctl's `exec-credential`, or hold a static token that
+//! DigitalOcean issued for one of its clusters (a control-panel download), switched in place to
+//! doks-auth's exec stanza. Offline: everything needed is in the file. Only the credential is
 //! replaced: the rest of a converted user (impersonation, `exec.env`, fields doks-auth does not
 //! know) stays, as does every other user and everything else in the document.
 
@@ -12,6 +12,7 @@ use super::stanza::{SsoStanza, Stanza};
 use super::yaml::is_null;
 use super::{entries, entry_name};
 use crate::credential::ClusterId;
+use crate::error::one_line;
 
 /// What a converted user ran before.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,8 +54,10 @@ pub fn convert(doc: &mut Value, command: &str) -> Conversion {
         let user = &entry["user"];
         let found = if user.get("exec").is_some_and(|e| !is_null(e)) {
             from_doctl(&user["exec"])
-        } else if static_token(user).is_some() {
-            from_token(
+        } else if let Some(token) = static_token(user) {
+            from_static(
+                user,
+                token,
                 servers
                     .iter()
                     .filter(|(u, _)| *u == name)
@@ -200,13 +203,80 @@ fn from_doctl(exec: &Value) -> Result<(Stanza, Before), String> {
     Ok((stanza, before))
 }
 
-/// A static token is DigitalOcean's when every cluster its contexts reach is one DigitalOcean
-/// cluster: `https://<uuid>.k8s.ondigitalocean.com`.
+/// Credentials kubectl uses instead of an exec stanza, when a user has one of them as well.
+/// `tokenFile` holds a token doks-auth cannot judge without reading another file.
+const PREFERRED_OVER_EXEC: [&str; 6] = [
+    "tokenFile",
+    "client-certificate",
+    "client-certificate-data",
+    "username",
+    "password",
+    "auth-provider",
+];
+
+/// A static token is converted only when DigitalOcean issued it, for one DigitalOcean cluster,
+/// and nothing kubectl would prefer to the new exec stanza is left next to it.
+fn from_static<'a>(
+    user: &Value,
+    token: &str,
+    servers: impl Iterator<Item = &'a str>,
+) -> Result<(Stanza, Before), String> {
+    let set = |field: &&&str| user.get(**field).is_some_and(|v| !is_null(v) && v != "");
+    if let Some(field) = PREFERRED_OVER_EXEC.iter().find(set) {
+        return Err(format!(
+            "a token next to a {field}, which would keep kubectl from running doks-auth"
+        ));
+    }
+    let found = from_token(servers)?;
+    issued_by_digitalocean(token)?;
+    Ok(found)
+}
+
+/// DigitalOcean's cluster tokens are DigitalOcean API tokens (each one shows in the account's
+/// token list): `dop_v1_` (personal) or `doo_v1_` (OAuth) and 64 hex digits. Anything else on
+/// a DigitalOcean cluster (a service account's JWT, a token made inside the cluster) is someone's
+/// deliberate credential, which doks-auth's would replace with the account's own.
+fn issued_by_digitalocean(token: &str) -> Result<(), String> {
+    if is_jwt(token) {
+        return Err(
+            "a JWT (such as a Kubernetes service-account token), which DigitalOcean does not issue"
+                .into(),
+        );
+    }
+    let hex = token
+        .strip_prefix("dop_v1_")
+        .or_else(|| token.strip_prefix("doo_v1_"));
+    match hex {
+        Some(hex) if hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()) => Ok(()),
+        _ => Err(
+            "a token not shaped like DigitalOcean's (dop_v1_ or doo_v1_ and 64 hex digits)".into(),
+        ),
+    }
+}
+
+/// Three base64url parts joined by dots (the last one empty when unsigned).
+fn is_jwt(text: &str) -> bool {
+    let base64url = |part: &str| {
+        part.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    let parts: Vec<&str> = text.split('.').collect();
+    parts.len() == 3
+        && !parts[0].is_empty()
+        && !parts[1].is_empty()
+        && parts.iter().all(|p| base64url(p))
+}
+
+/// The cluster a static token is for: every cluster its contexts reach must be one and the same
+/// DigitalOcean cluster, `https://<uuid>.k8s.ondigitalocean.com`.
 fn from_token<'a>(servers: impl Iterator<Item = &'a str>) -> Result<(Stanza, Before), String> {
     let mut ids: Vec<String> = Vec::new();
     for server in servers {
         let Some(id) = digitalocean_cluster(server) else {
-            return Err(format!("a token for {server}, not a DigitalOcean cluster"));
+            return Err(format!(
+                "a token for {}, not a DigitalOcean cluster",
+                one_line(server)
+            ));
         };
         if !ids.contains(&id) {
             ids.push(id);

@@ -161,6 +161,18 @@ fn a_converted_user_keeps_its_impersonation_and_exec_settings() {
 }
 
 #[test]
+fn tokens_digitalocean_did_not_issue_are_left_alone() {
+    let out = dry_run_verbose();
+    left_alone(
+        &out,
+        "ci-bot",
+        "a JWT (such as a Kubernetes service-account token)",
+    );
+    left_alone(&out, "in-cluster", "a token not shaped like DigitalOcean's");
+    assert!(!out.stderr.contains(SA_JWT), "{}", out.stderr);
+}
+
+#[test]
 fn a_null_token_in_any_spelling_is_no_token() {
     let out = dry_run_verbose();
     for name in ["cert-tilde", "cert-null"] {

@@ -6,6 +6,8 @@ const ID: &str = "bd5f5959-5e1e-4205-a714-a914373942af";
 const OTHER: &str = "3f8a2b1c-0d4e-4f5a-9b6c-7d8e9f0a1b2c";
 /// A token as DigitalOcean issues them: an API token, prefix and 64 hex digits.
 const DO_TOKEN: &str = "dop_v1_5f3c1a9e7b2d4c6f8a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f";
+/// A Kubernetes service-account token's shape: a JWT.
+const JWT: &str = "eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6ZGVmYXVsdDpjaSJ9.c2lnbmF0dXJl";
 
 fn doctl(command: &str, args: &[&str]) -> Value {
     json!({"command": command, "args": args, "env": null})
@@ -228,6 +230,62 @@ fn a_converted_user_keeps_everything_but_the_credential() {
     assert_eq!(exec["provideClusterInfo"], true);
     assert_eq!(exec["x-exec-unknown"], 1);
     assert_eq!(doc["users"][0]["user"]["exec"]["interactiveMode"], "Never");
+}
+
+#[test]
+fn only_tokens_shaped_like_digitaloceans_are_converted() {
+    let hex = &DO_TOKEN["dop_v1_".len()..];
+    assert_eq!(issued_by_digitalocean(DO_TOKEN), Ok(()));
+    assert_eq!(issued_by_digitalocean(&format!("doo_v1_{hex}")), Ok(()));
+    assert!(issued_by_digitalocean(JWT).unwrap_err().contains("JWT"));
+    assert!(issued_by_digitalocean(&format!("{JWT}.")).is_err());
+    for not_ours in [
+        format!("dor_v1_{hex}"),
+        format!("dop_v1_{}", &hex[1..]),
+        format!("dop_v1_{hex}0"),
+        format!("dop_v1_{}g", &hex[1..]),
+        hex.to_string(),
+        "abcdef.0123456789abcdef".to_string(),
+        "on-cluster-static-token".to_string(),
+        "\u{FDD0}0x1F".to_string(),
+    ] {
+        let why = issued_by_digitalocean(&not_ours).unwrap_err();
+        assert!(
+            why.contains("not shaped like DigitalOcean's"),
+            "{not_ours}: {why}"
+        );
+    }
+    let mut doc = on_digitalocean(json!([
+        {"name": "ci-bot", "user": {"token": JWT}},
+        {"name": "made-in-cluster", "user": {"token": "abcdef.0123456789abcdef"}},
+    ]));
+    let before = doc.clone();
+    let outcome = convert(&mut doc, "/bin/doks-auth");
+    assert_eq!(outcome.converted, []);
+    assert_eq!(doc, before);
+    assert!(outcome.skipped[0].1.contains("JWT"), "{outcome:?}");
+    for (_, why) in &outcome.skipped {
+        assert!(!why.contains("eyJ") && !why.contains("abcdef"), "{why}");
+    }
+}
+
+#[test]
+fn a_token_next_to_a_credential_kubectl_prefers_is_left_alone() {
+    for field in [
+        "tokenFile",
+        "client-certificate-data",
+        "username",
+        "auth-provider",
+    ] {
+        let mut doc = on_digitalocean(json!([
+            {"name": "u", "user": {"token": DO_TOKEN, field: "x"}},
+        ]));
+        let before = doc.clone();
+        let outcome = convert(&mut doc, "/bin/doks-auth");
+        assert_eq!(outcome.converted, [], "{field}");
+        assert!(outcome.skipped[0].1.contains(field), "{outcome:?}");
+        assert_eq!(doc, before, "{field}");
+    }
 }
 
 #[test]
