@@ -121,7 +121,10 @@ fn from_doctl(exec: &Value) -> Result<(Stanza, Before), String> {
         .file_name()
         .is_none_or(|name| name != "doctl")
     {
-        return Err(format!("an exec stanza running {command:?}, not doctl"));
+        return Err(format!(
+            "an exec stanza running {}, not doctl",
+            shown(command)
+        ));
     }
     let args: Vec<&str> = exec
         .get("args")
@@ -136,39 +139,53 @@ fn from_doctl(exec: &Value) -> Result<(Stanza, Before), String> {
     let mut ids = Vec::new();
     let mut rest = args[at + 1..].iter();
     while let Some(arg) = rest.next() {
-        let Some(flag) = arg.strip_prefix("--").or_else(|| arg.strip_prefix('-')) else {
+        // As doctl's flag parser (pflag) reads them: `--name value`, `--name=value`, and for a
+        // one-letter flag also `-t value`, `-t=value` and `-tvalue`.
+        let (flag, inline) = if let Some(long) = arg.strip_prefix("--") {
+            match long.split_once('=') {
+                Some((name, value)) => (format!("--{name}"), Some(value)),
+                None => (format!("--{long}"), None),
+            }
+        } else if let Some(short) = arg.strip_prefix('-').filter(|s| !s.is_empty()) {
+            let letter = short.chars().next().unwrap_or_default();
+            let attached = &short[letter.len_utf8()..];
+            let attached = attached.strip_prefix('=').unwrap_or(attached);
+            (
+                format!("-{letter}"),
+                Some(attached).filter(|a| !a.is_empty()),
+            )
+        } else {
             ids.push(*arg);
             continue;
         };
-        let (name, inline) = match flag.split_once('=') {
-            Some((name, value)) => (name, Some(value.to_string())),
-            None => (flag, None),
-        };
         let mut value = || {
             inline
-                .clone()
+                .map(str::to_string)
                 .or_else(|| rest.next().map(|v| v.to_string()))
-                .ok_or_else(|| format!("doctl's --{name} has no value"))
+                .ok_or_else(|| format!("doctl's {flag} has no value"))
         };
-        match name {
-            "version" => {
+        match flag.as_str() {
+            "--version" => {
                 value()?;
             }
-            "context" => stanza.context = Some(value()?),
-            "sso-issuer-url" => issuer = Some(value()?),
-            "sso-client-id" => client_id = Some(value()?),
-            "sso-local-server-port" => {
-                let raw = value()?;
-                port = Some(raw.parse::<u16>().map_err(|_| {
-                    format!("doctl's --sso-local-server-port {raw:?} is not a port")
-                })?);
+            "--context" => stanza.context = Some(value()?),
+            "--sso-issuer-url" => issuer = Some(value()?),
+            "--sso-client-id" => client_id = Some(value()?),
+            "--sso-local-server-port" => {
+                // Not quoted back: a value out of place may be the token that was meant to
+                // follow -t.
+                port =
+                    Some(value()?.parse::<u16>().map_err(|_| {
+                        "doctl's --sso-local-server-port is not a port".to_string()
+                    })?);
             }
-            "u" | "api-url" => stanza.api_url = Some(value()?),
+            "-u" | "--api-url" => stanza.api_url = Some(value()?),
             // The user's own choice, carried over as it was: the same token source.
-            "t" | "access-token" => stanza.access_token = Some(value()?),
+            "-t" | "--access-token" => stanza.access_token = Some(value()?),
             other => {
                 return Err(format!(
-                    "doctl's --{other}, which doks-auth has no counterpart for"
+                    "doctl's {}, which doks-auth has no counterpart for",
+                    shown(other)
                 ));
             }
         }
@@ -184,7 +201,13 @@ fn from_doctl(exec: &Value) -> Result<(Stanza, Before), String> {
         .to_string();
     let before = match (issuer, client_id) {
         (Some(issuer), Some(client_id)) => {
-            crate::settings::check_sso(&issuer, &client_id)?;
+            crate::settings::check_sso(&issuer, &client_id).map_err(|why| {
+                if may_hold_token(&issuer) {
+                    "doctl's --sso-issuer-url is not an https:// URL".to_string()
+                } else {
+                    why
+                }
+            })?;
             stanza.sso = Some(SsoStanza {
                 issuer,
                 client_id,
@@ -265,6 +288,27 @@ fn is_jwt(text: &str) -> bool {
         && !parts[0].is_empty()
         && !parts[1].is_empty()
         && parts.iter().all(|p| base64url(p))
+}
+
+/// An argument as a reason may quote it: folded, and never one that is or may carry a token.
+fn shown(arg: &str) -> String {
+    if may_hold_token(arg) {
+        "[hidden: it may hold a token]".into()
+    } else {
+        format!("{:?}", one_line(arg))
+    }
+}
+
+/// `-t…` (doctl's token flag, the token attached or not), `--access-token…`, or anything with a
+/// token's look: shown under `-v`, it would put the token on the terminal and in logs.
+fn may_hold_token(arg: &str) -> bool {
+    let lower = arg.to_ascii_lowercase();
+    (arg.starts_with("-t") && !arg.starts_with("--"))
+        || lower.contains("token")
+        || ["dop_v1_", "doo_v1_", "dor_v1_"]
+            .iter()
+            .any(|p| lower.contains(p))
+        || is_jwt(arg)
 }
 
 /// The cluster a static token is for: every cluster its contexts reach must be one and the same

@@ -184,3 +184,13 @@ fn a_null_token_in_any_spelling_is_no_token() {
         );
     }
 }
+
+#[test]
+fn verbose_never_shows_a_token_written_into_doctls_arguments() {
+    let out = dry_run_verbose();
+    for name in ["doctl-attached", "doctl-long", "doctl-typo"] {
+        left_alone(&out, name, "doctl's");
+    }
+    let hex = &STATIC_TOKEN["dop_v1_".len()..];
+    assert!(!out.stderr.contains(hex), "{}", out.stderr);
+}

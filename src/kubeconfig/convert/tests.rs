@@ -320,3 +320,46 @@ fn a_null_token_in_any_spelling_is_no_token() {
         );
     }
 }
+
+#[test]
+fn no_reason_quotes_an_argument_that_may_hold_a_token() {
+    const SECRET: &str = "dop_v1_SECRET";
+    let with = exec_credential;
+    // The attached short form is doctl's -t, carried over like the others.
+    for form in [
+        vec!["-tdop_v1_SECRET"],
+        vec!["-t=dop_v1_SECRET"],
+        vec!["--access-token=dop_v1_SECRET"],
+        vec!["--access-token", SECRET],
+    ] {
+        let mut rest = form.clone();
+        rest.push(ID);
+        let (stanza, _) = from_doctl(&doctl("doctl", &with(&rest))).unwrap();
+        assert_eq!(stanza.access_token.as_deref(), Some(SECRET), "{form:?}");
+    }
+    for rest in [
+        vec!["-tdop_v1_SECRET", "--config", "/x", ID],
+        vec!["--tdop_v1_SECRET", ID],
+        vec!["--access-tokendop_v1_SECRET", ID],
+        vec!["--sso-local-server-port", SECRET, ID],
+        vec!["--sso-local-server-port", "-tdop_v1_SECRET", ID],
+        vec![
+            "--sso-issuer-url",
+            "-tdop_v1_SECRET",
+            "--sso-client-id",
+            "c",
+            ID,
+        ],
+        vec!["-t"],
+    ] {
+        let why = from_doctl(&doctl("doctl", &with(&rest))).unwrap_err();
+        assert!(!why.contains("SECRET"), "{rest:?}: {why}");
+    }
+    let why = from_doctl(&doctl(SECRET, &with(&[ID]))).unwrap_err();
+    assert!(!why.contains("SECRET"), "{why}");
+    // Other arguments are still named, folded onto one line.
+    let why = from_doctl(&doctl("doctl", &with(&["--bogus\u{1b}[31m", ID]))).unwrap_err();
+    assert!(why.contains("--bogus") && !why.contains('\u{1b}'), "{why}");
+    let why = from_doctl(&doctl("doctl", &with(&["-c", "/x", ID]))).unwrap_err();
+    assert!(why.contains("\"-c\""), "{why}");
+}
