@@ -105,6 +105,7 @@ impl Provider {
                 ),
             });
         }
+        check_endpoints(&doc, issuer)?;
         debug!("sso: discovered {url}");
         Ok(Provider {
             http,
@@ -261,3 +262,37 @@ fn parse<T: DeserializeOwned>(body: &[u8], url: &str, issuer: &str) -> Result<T>
         ),
     })
 }
+
+/// Every endpoint the discovery document names is held to the issuer's rule (https, http only on
+/// loopback): the codes, tokens and refresh tokens sent there are bearer secrets, and the keys
+/// fetched from `jwks_uri` decide which ID tokens are trusted.
+fn check_endpoints(doc: &Discovery, issuer: &str) -> Result<()> {
+    let endpoints = [
+        ("authorization_endpoint", Some(&doc.authorization_endpoint)),
+        ("token_endpoint", Some(&doc.token_endpoint)),
+        ("jwks_uri", Some(&doc.jwks_uri)),
+        (
+            "device_authorization_endpoint",
+            doc.device_authorization_endpoint.as_ref(),
+        ),
+    ];
+    for (name, url) in endpoints {
+        let Some(url) = url else {
+            continue;
+        };
+        let refused = |reason: String| Error::Sso {
+            issuer: issuer.to_string(),
+            reason,
+        };
+        if !crate::settings::is_secure_url(url) {
+            return Err(refused(format!(
+                "its discovery document's {name} {} is not https://, and codes and tokens sent there would cross the network unencrypted; the provider must serve it over https:// (http:// only on this machine: 127.0.0.1, ::1, localhost)",
+                one_line(url)
+            )));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

@@ -147,3 +147,36 @@ fn an_expired_or_denied_device_login_is_a_clear_error() {
         assert!(cache_entries(&op.env.cache_dir()).is_empty());
     }
 }
+
+/// The one error line of a login that failed, checked to be free of control characters.
+fn error_line(op: &Op, out: &Outcome) -> String {
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    assert_eq!(out.stdout, "");
+    assert!(
+        !out.stderr.chars().any(|c| c.is_control() && c != '\n'),
+        "{:?}",
+        out.stderr
+    );
+    assert_eq!(op.browsers(), 0, "a login began: {}", out.stderr);
+    out.stderr
+        .lines()
+        .find(|l| l.starts_with("doks-auth: error:"))
+        .unwrap_or_else(|| panic!("{}", out.stderr))
+        .to_string()
+}
+
+#[test]
+fn a_plain_http_endpoint_away_from_this_machine_is_refused_before_any_login() {
+    let op = Op::start_script(
+        "hostile.mjs",
+        serde_json::json!({ "endpoints": { "token_endpoint": "http://id.example.invalid/token" } }),
+    );
+    let out = run(&mut op.get_credential("login"));
+    let error = error_line(&op, &out);
+    assert!(
+        error.contains("token_endpoint http://id.example.invalid/token is not https://")
+            && error.contains("must serve it over https://"),
+        "{error}"
+    );
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+}

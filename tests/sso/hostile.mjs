@@ -6,6 +6,8 @@
 // signing key is never published).
 // "device": the answers, in order, to the device grant's polls ("ok" gives the tokens; the last
 // answer repeats).
+// "endpoints": discovery document fields to answer instead of its own, "{issuer}" in a value
+// standing for the issuer (an endpoint that is plain http, or holds an escape sequence).
 // Logs in at once: /authorize redirects straight back with a code. GET /test/stats answers
 // {"jwks": <fetches>, "polls": <device polls>}.
 import fs from 'node:fs';
@@ -37,6 +39,8 @@ server.listen(0, '127.0.0.1', () => {
         token_endpoint: `${issuer}/token`,
         jwks_uri: `${issuer}/jwks`,
         ...(cfg.device ? { device_authorization_endpoint: `${issuer}/device` } : {}),
+        ...Object.fromEntries(Object.entries(cfg.endpoints ?? {})
+          .map(([name, value]) => [name, value.replaceAll('{issuer}', issuer)])),
       });
     }
     if (url.pathname === '/test/stats') return json({ jwks: jwksFetches, polls });
