@@ -176,7 +176,7 @@ impl Provider {
         form: &[(&str, &str)],
     ) -> Result<(std::result::Result<T, OAuthError>, Option<DateTime<Utc>>)> {
         let network = |err: reqwest::Error| Error::SsoNetwork {
-            url: url.to_string(),
+            url: one_line(url),
             reason: error_chain(&err),
         };
         let response = self
@@ -196,13 +196,13 @@ impl Provider {
         }
         if status.is_server_error() {
             return Err(Error::SsoNetwork {
-                url: url.to_string(),
+                url: one_line(url),
                 reason: format!("it answered {status}"),
             });
         }
         match serde_json::from_slice::<OAuthError>(&body) {
             Ok(err) => Ok((Err(err), date)),
-            Err(_) => Err(self.error(format!("{url} answered {status}"))),
+            Err(_) => Err(self.error(format!("{} answered {status}", one_line(url)))),
         }
     }
 }
@@ -219,21 +219,24 @@ async fn get_json<T: DeserializeOwned>(
         .send()
         .await
         .map_err(|err| Error::SsoNetwork {
-            url: url.to_string(),
+            url: one_line(url),
             reason: error_chain(&err),
         })?;
     let status = response.status();
     let body = read_body(response, url).await?;
     if status.is_server_error() {
         return Err(Error::SsoNetwork {
-            url: url.to_string(),
+            url: one_line(url),
             reason: format!("it answered {status}"),
         });
     }
     if !status.is_success() {
         return Err(Error::Sso {
             issuer: issuer.to_string(),
-            reason: format!("{url} answered {status}; check --sso-issuer-url"),
+            reason: format!(
+                "{} answered {status}; check --sso-issuer-url",
+                one_line(url)
+            ),
         });
     }
     parse(&body, url, issuer)
@@ -243,7 +246,7 @@ async fn read_body(response: reqwest::Response, url: &str) -> Result<Vec<u8>> {
     read_capped(response, MAX_BODY_BYTES)
         .await
         .map_err(|err| Error::SsoNetwork {
-            url: url.to_string(),
+            url: one_line(url),
             reason: match err {
                 BodyError::TooLarge => "the answer is larger than 1 MiB".into(),
                 BodyError::Transport(err) => error_chain(&err),
@@ -256,7 +259,8 @@ fn parse<T: DeserializeOwned>(body: &[u8], url: &str, issuer: &str) -> Result<T>
     serde_json::from_slice(body).map_err(|err| Error::Sso {
         issuer: issuer.to_string(),
         reason: format!(
-            "{url} sent an answer doks-auth cannot read (JSON error at line {} column {})",
+            "{} sent an answer doks-auth cannot read (JSON error at line {} column {})",
+            one_line(url),
             err.line(),
             err.column()
         ),
@@ -265,7 +269,8 @@ fn parse<T: DeserializeOwned>(body: &[u8], url: &str, issuer: &str) -> Result<T>
 
 /// Every endpoint the discovery document names is held to the issuer's rule (https, http only on
 /// loopback): the codes, tokens and refresh tokens sent there are bearer secrets, and the keys
-/// fetched from `jwks_uri` decide which ID tokens are trusted.
+/// fetched from `jwks_uri` decide which ID tokens are trusted. A URL with a space or a control
+/// character is no URL, and is refused before it is ever printed or requested.
 fn check_endpoints(doc: &Discovery, issuer: &str) -> Result<()> {
     let endpoints = [
         ("authorization_endpoint", Some(&doc.authorization_endpoint)),
@@ -284,6 +289,12 @@ fn check_endpoints(doc: &Discovery, issuer: &str) -> Result<()> {
             issuer: issuer.to_string(),
             reason,
         };
+        if !url.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(refused(format!(
+                "its discovery document's {name} ({}) is not a URL; the provider's setup needs fixing",
+                one_line(url)
+            )));
+        }
         if !crate::settings::is_secure_url(url) {
             return Err(refused(format!(
                 "its discovery document's {name} {} is not https://, and codes and tokens sent there would cross the network unencrypted; the provider must serve it over https:// (http:// only on this machine: 127.0.0.1, ::1, localhost)",

@@ -166,6 +166,26 @@ fn error_line(op: &Op, out: &Outcome) -> String {
 }
 
 #[test]
+fn an_endpoint_with_an_escape_sequence_never_reaches_the_terminal() {
+    for (endpoint, hostile) in [
+        ("token_endpoint", "{issuer}/token\u{1b}[31mred\u{7}"),
+        ("jwks_uri", "{issuer}/jwks\u{9b}31m\u{1b}]0;owned\u{7}"),
+        ("authorization_endpoint", "{issuer}/authorize\u{1b}[2J"),
+    ] {
+        let op = Op::start_script(
+            "hostile.mjs",
+            serde_json::json!({ "endpoints": { endpoint: hostile } }),
+        );
+        let out = run(&mut op.get_credential("login"));
+        let error = error_line(&op, &out);
+        assert!(
+            error.contains(&format!("its discovery document's {endpoint} (")),
+            "{error}"
+        );
+    }
+}
+
+#[test]
 fn a_plain_http_endpoint_away_from_this_machine_is_refused_before_any_login() {
     let op = Op::start_script(
         "hostile.mjs",

@@ -56,3 +56,23 @@ fn endpoints_must_be_https_unless_on_loopback() {
     doc.device_authorization_endpoint = None;
     assert!(check_endpoints(&doc, ISSUER).is_ok());
 }
+
+#[test]
+fn an_endpoint_with_control_characters_is_refused_and_never_printed_raw() {
+    for endpoint in ENDPOINTS {
+        for hostile in [
+            "https://id.example/t\u{1b}[31mred",
+            "https://id.example/t\u{7}",
+            "https://id.example/t\u{9b}31m",
+            "https://id.example/a b",
+            "http://id.example/\u{1b}]0;title\u{7}",
+        ] {
+            let err = check_endpoints(&discovery(endpoint, hostile), ISSUER)
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(&format!("{endpoint} (")), "{err}");
+            assert!(err.contains("is not a URL"), "{err}");
+            assert!(!err.chars().any(char::is_control), "{err:?}");
+        }
+    }
+}
