@@ -194,3 +194,42 @@ fn verbose_never_shows_a_token_written_into_doctls_arguments() {
     let hex = &STATIC_TOKEN["dop_v1_".len()..];
     assert!(!out.stderr.contains(hex), "{}", out.stderr);
 }
+
+#[test]
+fn user_names_with_escape_sequences_never_reach_the_terminal() {
+    let env = TestEnv::new();
+    let text = format!(
+        r#"clusters:
+- name: c
+  cluster: {{server: "https://{STATIC_ID}.k8s.ondigitalocean.com"}}
+contexts:
+- name: a
+  context: {{cluster: c, user: "ours\e[31m"}}
+- name: b
+  context: {{cluster: c, user: "theirs\e]0;owned\a"}}
+users:
+- name: "ours\e[31m"
+  user: {{token: {STATIC_TOKEN}}}
+- name: "theirs\e]0;owned\a"
+  user: {{token: {SA_JWT}}}
+"#
+    );
+    let path = write_fixture(&env, &text);
+    let out = convert(&env, &path, &["--dry-run", "-v"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(
+        !out.stderr.chars().any(|c| c.is_control() && c != '\n'),
+        "{:?}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("static token → doks-auth"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("left as it is: a JWT"),
+        "{}",
+        out.stderr
+    );
+}
