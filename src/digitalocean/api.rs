@@ -156,6 +156,14 @@ impl Client {
             let page: ClusterPage = self.get(&url, Call::ClusterList).await?;
             clusters.extend(page.kubernetes_clusters);
             match page.links.and_then(|l| l.pages).and_then(|p| p.next) {
+                // A URL is printable ASCII; anything else is refused here, before it could reach
+                // a request, or the terminal in a -v line or an error naming the URL.
+                Some(next) if !next.bytes().all(|b| b.is_ascii_graphic()) => {
+                    return Err(Error::UnexpectedResponse {
+                        url,
+                        reason: format!("the next page's link is not a URL ({})", one_line(&next)),
+                    });
+                }
                 Some(next) if next.starts_with(&format!("{}/", self.base_url)) => url = next,
                 Some(next) => {
                     return Err(Error::UnexpectedResponse {

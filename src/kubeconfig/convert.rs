@@ -1,15 +1,18 @@
-//! `kubeconfig convert`: users that run doctl's `exec-credential`, or hold a static token for a
-//! DigitalOcean cluster (a control-panel download), rewritten in place as doks-auth's exec
-//! stanza. Offline: everything needed is in the file. Every other user, and everything else in
-//! the document, is left exactly as it was.
+//! `kubeconfig convert`: users that run doctl's `exec-credential`, or hold a static token that
+//! DigitalOcean issued for one of its clusters (a control-panel download), switched in place to
+//! doks-auth's exec stanza. Offline: everything needed is in the file. Only the credential is
+//! replaced: the rest of a converted user (impersonation, `exec.env`, fields doks-auth does not
+//! know) stays, as does every other user and everything else in the document.
 
 use std::path::Path;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::stanza::{SsoStanza, Stanza};
+use super::yaml::is_null;
 use super::{entries, entry_name};
 use crate::credential::ClusterId;
+use crate::error::one_line;
 
 /// What a converted user ran before.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,14 +52,12 @@ pub fn convert(doc: &mut Value, command: &str) -> Conversion {
             continue;
         };
         let user = &entry["user"];
-        let found = if user.get("exec").is_some_and(|e| !e.is_null()) {
+        let found = if user.get("exec").is_some_and(|e| !is_null(e)) {
             from_doctl(&user["exec"])
-        } else if user
-            .get("token")
-            .and_then(Value::as_str)
-            .is_some_and(|t| !t.is_empty())
-        {
-            from_token(
+        } else if let Some(token) = static_token(user) {
+            from_static(
+                user,
+                token,
                 servers
                     .iter()
                     .filter(|(u, _)| *u == name)
@@ -67,14 +68,46 @@ pub fn convert(doc: &mut Value, command: &str) -> Conversion {
         };
         match found {
             Ok((stanza, before)) => {
-                let env = user.get("exec").and_then(|exec| exec.get("env")).cloned();
-                entry["user"] = stanza.user(command, env.as_ref());
+                install(&mut entry["user"], stanza.exec(command));
                 outcome.converted.push((name, before));
             }
             Err(why) => outcome.skipped.push((name, why)),
         }
     }
     outcome
+}
+
+/// The user's static token as kubectl sees it: a non-empty string (`token: ~` is no token).
+fn static_token(user: &Value) -> Option<&str> {
+    user.get("token")
+        .filter(|t| !is_null(t))
+        .and_then(Value::as_str)
+        .filter(|t| !t.is_empty())
+}
+
+/// Puts doks-auth's exec stanza in place of the credential it replaces, and nothing else: a
+/// deliberately limited user (`as`, `as-groups`) must not become the account's own credential.
+fn install(user: &mut Value, ours: Map<String, Value>) {
+    // A credential was found in it, so it is a mapping.
+    let Some(user) = user.as_object_mut() else {
+        return;
+    };
+    match user.get_mut("exec").and_then(Value::as_object_mut) {
+        // doctl's stanza: what runs (and the hint about it) is ours; the rest (env,
+        // provideClusterInfo, an interactiveMode chosen) is the user's.
+        Some(theirs) => {
+            for (key, value) in ours {
+                let chosen = theirs.get(&key).is_some_and(|v| !is_null(v));
+                if key != "interactiveMode" || !chosen {
+                    theirs.insert(key, value);
+                }
+            }
+        }
+        None => {
+            user.remove("token");
+            user.insert("exec".into(), Value::Object(ours));
+        }
+    }
 }
 
 /// doctl's stanza: `kubernetes cluster kubeconfig exec-credential [flags] <cluster-id>`, run by a
@@ -88,7 +121,10 @@ fn from_doctl(exec: &Value) -> Result<(Stanza, Before), String> {
         .file_name()
         .is_none_or(|name| name != "doctl")
     {
-        return Err(format!("an exec stanza running {command:?}, not doctl"));
+        return Err(format!(
+            "an exec stanza running {}, not doctl",
+            shown(command)
+        ));
     }
     let args: Vec<&str> = exec
         .get("args")
@@ -103,39 +139,53 @@ fn from_doctl(exec: &Value) -> Result<(Stanza, Before), String> {
     let mut ids = Vec::new();
     let mut rest = args[at + 1..].iter();
     while let Some(arg) = rest.next() {
-        let Some(flag) = arg.strip_prefix("--").or_else(|| arg.strip_prefix('-')) else {
+        // As doctl's flag parser (pflag) reads them: `--name value`, `--name=value`, and for a
+        // one-letter flag also `-t value`, `-t=value` and `-tvalue`.
+        let (flag, inline) = if let Some(long) = arg.strip_prefix("--") {
+            match long.split_once('=') {
+                Some((name, value)) => (format!("--{name}"), Some(value)),
+                None => (format!("--{long}"), None),
+            }
+        } else if let Some(short) = arg.strip_prefix('-').filter(|s| !s.is_empty()) {
+            let letter = short.chars().next().unwrap_or_default();
+            let attached = &short[letter.len_utf8()..];
+            let attached = attached.strip_prefix('=').unwrap_or(attached);
+            (
+                format!("-{letter}"),
+                Some(attached).filter(|a| !a.is_empty()),
+            )
+        } else {
             ids.push(*arg);
             continue;
         };
-        let (name, inline) = match flag.split_once('=') {
-            Some((name, value)) => (name, Some(value.to_string())),
-            None => (flag, None),
-        };
         let mut value = || {
             inline
-                .clone()
+                .map(str::to_string)
                 .or_else(|| rest.next().map(|v| v.to_string()))
-                .ok_or_else(|| format!("doctl's --{name} has no value"))
+                .ok_or_else(|| format!("doctl's {flag} has no value"))
         };
-        match name {
-            "version" => {
+        match flag.as_str() {
+            "--version" => {
                 value()?;
             }
-            "context" => stanza.context = Some(value()?),
-            "sso-issuer-url" => issuer = Some(value()?),
-            "sso-client-id" => client_id = Some(value()?),
-            "sso-local-server-port" => {
-                let raw = value()?;
-                port = Some(raw.parse::<u16>().map_err(|_| {
-                    format!("doctl's --sso-local-server-port {raw:?} is not a port")
-                })?);
+            "--context" => stanza.context = Some(value()?),
+            "--sso-issuer-url" => issuer = Some(value()?),
+            "--sso-client-id" => client_id = Some(value()?),
+            "--sso-local-server-port" => {
+                // Not quoted back: a value out of place may be the token that was meant to
+                // follow -t.
+                port =
+                    Some(value()?.parse::<u16>().map_err(|_| {
+                        "doctl's --sso-local-server-port is not a port".to_string()
+                    })?);
             }
-            "u" | "api-url" => stanza.api_url = Some(value()?),
+            "-u" | "--api-url" => stanza.api_url = Some(value()?),
             // The user's own choice, carried over as it was: the same token source.
-            "t" | "access-token" => stanza.access_token = Some(value()?),
+            "-t" | "--access-token" => stanza.access_token = Some(value()?),
             other => {
                 return Err(format!(
-                    "doctl's --{other}, which doks-auth has no counterpart for"
+                    "doctl's {}, which doks-auth has no counterpart for",
+                    shown(other)
                 ));
             }
         }
@@ -151,7 +201,13 @@ fn from_doctl(exec: &Value) -> Result<(Stanza, Before), String> {
         .to_string();
     let before = match (issuer, client_id) {
         (Some(issuer), Some(client_id)) => {
-            crate::settings::check_sso(&issuer, &client_id)?;
+            crate::settings::check_sso(&issuer, &client_id).map_err(|why| {
+                if may_hold_token(&issuer) {
+                    "doctl's --sso-issuer-url is not an https:// URL".to_string()
+                } else {
+                    why
+                }
+            })?;
             stanza.sso = Some(SsoStanza {
                 issuer,
                 client_id,
@@ -170,13 +226,101 @@ fn from_doctl(exec: &Value) -> Result<(Stanza, Before), String> {
     Ok((stanza, before))
 }
 
-/// A static token is DigitalOcean's when every cluster its contexts reach is one DigitalOcean
-/// cluster: `https://<uuid>.k8s.ondigitalocean.com`.
+/// Credentials kubectl uses instead of an exec stanza, when a user has one of them as well.
+/// `tokenFile` holds a token doks-auth cannot judge without reading another file.
+const PREFERRED_OVER_EXEC: [&str; 6] = [
+    "tokenFile",
+    "client-certificate",
+    "client-certificate-data",
+    "username",
+    "password",
+    "auth-provider",
+];
+
+/// A static token is converted only when DigitalOcean issued it, for one DigitalOcean cluster,
+/// and nothing kubectl would prefer to the new exec stanza is left next to it.
+fn from_static<'a>(
+    user: &Value,
+    token: &str,
+    servers: impl Iterator<Item = &'a str>,
+) -> Result<(Stanza, Before), String> {
+    let set = |field: &&&str| user.get(**field).is_some_and(|v| !is_null(v) && v != "");
+    if let Some(field) = PREFERRED_OVER_EXEC.iter().find(set) {
+        return Err(format!(
+            "a token next to a {field}, which would keep kubectl from running doks-auth"
+        ));
+    }
+    let found = from_token(servers)?;
+    issued_by_digitalocean(token)?;
+    Ok(found)
+}
+
+/// DigitalOcean's cluster tokens are DigitalOcean API tokens (each one shows in the account's
+/// token list): `dop_v1_` (personal) or `doo_v1_` (OAuth) and 64 hex digits. Anything else on
+/// a DigitalOcean cluster (a service account's JWT, a token made inside the cluster) is someone's
+/// deliberate credential, which doks-auth's would replace with the account's own.
+fn issued_by_digitalocean(token: &str) -> Result<(), String> {
+    if is_jwt(token) {
+        return Err(
+            "a JWT (such as a Kubernetes service-account token), which DigitalOcean does not issue"
+                .into(),
+        );
+    }
+    let hex = token
+        .strip_prefix("dop_v1_")
+        .or_else(|| token.strip_prefix("doo_v1_"));
+    match hex {
+        Some(hex) if hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()) => Ok(()),
+        _ => Err(
+            "a token not shaped like DigitalOcean's (dop_v1_ or doo_v1_ and 64 hex digits)".into(),
+        ),
+    }
+}
+
+/// Three base64url parts joined by dots (the last one empty when unsigned).
+fn is_jwt(text: &str) -> bool {
+    let base64url = |part: &str| {
+        part.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    let parts: Vec<&str> = text.split('.').collect();
+    parts.len() == 3
+        && !parts[0].is_empty()
+        && !parts[1].is_empty()
+        && parts.iter().all(|p| base64url(p))
+}
+
+/// An argument as a reason may quote it: folded, and never one that is or may carry a token.
+fn shown(arg: &str) -> String {
+    if may_hold_token(arg) {
+        "[hidden: it may hold a token]".into()
+    } else {
+        format!("{:?}", one_line(arg))
+    }
+}
+
+/// `-t…` (doctl's token flag, the token attached or not), `--access-token…`, or anything with a
+/// token's look: shown under `-v`, it would put the token on the terminal and in logs.
+fn may_hold_token(arg: &str) -> bool {
+    let lower = arg.to_ascii_lowercase();
+    (arg.starts_with("-t") && !arg.starts_with("--"))
+        || lower.contains("token")
+        || ["dop_v1_", "doo_v1_", "dor_v1_"]
+            .iter()
+            .any(|p| lower.contains(p))
+        || is_jwt(arg)
+}
+
+/// The cluster a static token is for: every cluster its contexts reach must be one and the same
+/// DigitalOcean cluster, `https://<uuid>.k8s.ondigitalocean.com`.
 fn from_token<'a>(servers: impl Iterator<Item = &'a str>) -> Result<(Stanza, Before), String> {
     let mut ids: Vec<String> = Vec::new();
     for server in servers {
         let Some(id) = digitalocean_cluster(server) else {
-            return Err(format!("a token for {server}, not a DigitalOcean cluster"));
+            return Err(format!(
+                "a token for {}, not a DigitalOcean cluster",
+                one_line(server)
+            ));
         };
         if !ids.contains(&id) {
             ids.push(id);

@@ -61,7 +61,7 @@ impl Entries {
     }
 
     fn user(&self) -> Value {
-        self.stanza.user(&self.command, None)
+        self.stanza.user(&self.command)
     }
 }
 

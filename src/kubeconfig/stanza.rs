@@ -80,9 +80,13 @@ impl Stanza {
         out
     }
 
-    /// The user entry's `user` mapping: the exec stanza running `command` with these args, and
-    /// `env` when the stanza it replaces had one.
-    pub fn user(&self, command: &str, env: Option<&Value>) -> Value {
+    /// The user entry's `user` mapping: the exec stanza running `command` with these args.
+    pub fn user(&self, command: &str) -> Value {
+        json!({ "exec": self.exec(command) })
+    }
+
+    /// The exec stanza alone, for `convert` to put in place of another one's command.
+    pub fn exec(&self, command: &str) -> Map<String, Value> {
         let mut exec = Map::new();
         exec.insert("apiVersion".into(), EXEC_API_VERSION.into());
         exec.insert("command".into(), command.into());
@@ -97,10 +101,7 @@ impl Stanza {
             "Never"
         };
         exec.insert("interactiveMode".into(), mode.into());
-        if let Some(env) = env.filter(|env| !env.is_null()) {
-            exec.insert("env".into(), env.clone());
-        }
-        json!({ "exec": exec })
+        exec
     }
 }
 
@@ -153,14 +154,11 @@ mod tests {
                 "device-code"
             ]
         );
-        let user = stanza.user("/bin/doks-auth", None);
+        let user = stanza.user("/bin/doks-auth");
         assert_eq!(user["exec"]["interactiveMode"], "IfAvailable");
         assert_eq!(user["exec"]["apiVersion"], EXEC_API_VERSION);
         assert!(user["exec"].get("env").is_none());
         stanza.sso = None;
-        let env = json!([{"name": "A", "value": "b"}]);
-        let user = stanza.user("/bin/doks-auth", Some(&env));
-        assert_eq!(user["exec"]["interactiveMode"], "Never");
-        assert_eq!(user["exec"]["env"], env);
+        assert_eq!(stanza.exec("/bin/doks-auth")["interactiveMode"], "Never");
     }
 }

@@ -70,6 +70,18 @@ pub fn to_yaml(doc: &Value) -> std::result::Result<String, String> {
     Ok(text)
 }
 
+/// Whether kubectl reads `value` as null: `null` itself, or a null written another way (`~`,
+/// `Null`, `NULL`), which the tree keeps as a raw scalar to write it back as it was.
+pub fn is_null(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::String(s) => s
+            .strip_prefix(RAW)
+            .is_some_and(|raw| !raw.starts_with(RAW) && reads_as(raw) == Some(Scalar::Null)),
+        _ => false,
+    }
+}
+
 fn options() -> serde_saphyr::Options {
     let mut options = serde_saphyr::Options::default();
     // `.inf` and `.nan` are kept (as raw scalars) rather than refused.
@@ -300,6 +312,19 @@ mod tests {
             to_yaml(&doc).unwrap(),
             "a: 1.5\nb: true\nc: 7\nd: \"1.10\"\ne: null\n"
         );
+    }
+
+    #[test]
+    fn every_spelling_of_null_is_null() {
+        let doc = parse("a: ~\nb: Null\nc: NULL\nd: null\ne:\nf: '~'\ng: 0\nh: \"\"\n").unwrap();
+        for key in ["a", "b", "c", "d", "e"] {
+            assert!(is_null(&doc[key]), "{key}: {:?}", doc[key]);
+        }
+        for key in ["f", "g", "h"] {
+            assert!(!is_null(&doc[key]), "{key}: {:?}", doc[key]);
+        }
+        // A string of the file's own that merely starts with the marker is not null.
+        assert!(!is_null(&parse("a: \"\u{FDD0}~\"\n").unwrap()["a"]));
     }
 
     #[test]

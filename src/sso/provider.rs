@@ -127,6 +127,7 @@ impl Provider {
                 ),
             });
         }
+        check_endpoints(&doc, issuer)?;
         debug!("sso: discovered {url}");
         Ok(Provider {
             http,
@@ -197,7 +198,7 @@ impl Provider {
         form: &[(&str, &str)],
     ) -> Result<(std::result::Result<T, OAuthError>, Option<DateTime<Utc>>)> {
         let network = |err: reqwest::Error| Error::SsoNetwork {
-            url: url.to_string(),
+            url: one_line(url),
             reason: error_chain(&err),
         };
         let response = self
@@ -218,7 +219,7 @@ impl Provider {
         }
         match serde_json::from_slice::<OAuthError>(&body) {
             Ok(err) => Ok((Err(err), date)),
-            Err(_) => Err(self.error(format!("{url} answered {status}"))),
+            Err(_) => Err(self.error(format!("{} answered {status}", one_line(url)))),
         }
     }
 }
@@ -235,7 +236,7 @@ async fn get_json<T: DeserializeOwned>(
         .send()
         .await
         .map_err(|err| Error::SsoNetwork {
-            url: url.to_string(),
+            url: one_line(url),
             reason: error_chain(&err),
         })?;
     let status = response.status();
@@ -244,7 +245,10 @@ async fn get_json<T: DeserializeOwned>(
     if !status.is_success() {
         return Err(Error::Sso {
             issuer: issuer.to_string(),
-            reason: format!("{url} answered {status}; check --sso-issuer-url"),
+            reason: format!(
+                "{} answered {status}; check --sso-issuer-url",
+                one_line(url)
+            ),
         });
     }
     parse(&body, url, issuer)
@@ -268,7 +272,7 @@ async fn read_body(response: reqwest::Response, url: &str) -> Result<Vec<u8>> {
     read_capped(response, MAX_BODY_BYTES)
         .await
         .map_err(|err| Error::SsoNetwork {
-            url: url.to_string(),
+            url: one_line(url),
             reason: match err {
                 BodyError::TooLarge => "the answer is larger than 1 MiB".into(),
                 BodyError::Transport(err) => error_chain(&err),
@@ -281,11 +285,50 @@ fn parse<T: DeserializeOwned>(body: &[u8], url: &str, issuer: &str) -> Result<T>
     serde_json::from_slice(body).map_err(|err| Error::Sso {
         issuer: issuer.to_string(),
         reason: format!(
-            "{url} sent an answer doks-auth cannot read (JSON error at line {} column {})",
+            "{} sent an answer doks-auth cannot read (JSON error at line {} column {})",
+            one_line(url),
             err.line(),
             err.column()
         ),
     })
+}
+
+/// Every endpoint the discovery document names is held to the issuer's rule (https, http only on
+/// loopback): the codes, tokens and refresh tokens sent there are bearer secrets, and the keys
+/// fetched from `jwks_uri` decide which ID tokens are trusted. A URL with a space or a control
+/// character is no URL, and is refused before it is ever printed or requested.
+fn check_endpoints(doc: &Discovery, issuer: &str) -> Result<()> {
+    let endpoints = [
+        ("authorization_endpoint", Some(&doc.authorization_endpoint)),
+        ("token_endpoint", Some(&doc.token_endpoint)),
+        ("jwks_uri", Some(&doc.jwks_uri)),
+        (
+            "device_authorization_endpoint",
+            doc.device_authorization_endpoint.as_ref(),
+        ),
+    ];
+    for (name, url) in endpoints {
+        let Some(url) = url else {
+            continue;
+        };
+        let refused = |reason: String| Error::Sso {
+            issuer: issuer.to_string(),
+            reason,
+        };
+        if !url.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(refused(format!(
+                "its discovery document's {name} ({}) is not a URL; the provider's setup needs fixing",
+                one_line(url)
+            )));
+        }
+        if !crate::settings::is_secure_url(url) {
+            return Err(refused(format!(
+                "its discovery document's {name} {} is not https://, and codes and tokens sent there would cross the network unencrypted; the provider must serve it over https:// (http:// only on this machine: 127.0.0.1, ::1, localhost)",
+                one_line(url)
+            )));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -187,3 +187,39 @@ fn names_from_the_server_cannot_drive_the_terminal() {
         out.stderr
     );
 }
+
+#[test]
+fn a_next_link_with_an_escape_sequence_never_reaches_the_terminal() {
+    use wiremock::matchers::{path, query_param_is_missing};
+    let env = TestEnv::new();
+    let api = DoApi::start();
+    // On the API's own server, so only its characters are wrong with it.
+    let next = format!(
+        "{}/v2/kubernetes/clusters?page=2\u{1b}[31m\u{7}\u{9b}2J",
+        api.url()
+    );
+    api.mount(
+        wiremock::Mock::given(path("/v2/kubernetes/clusters"))
+            .and(query_param_is_missing("page"))
+            .respond_with(wiremock::ResponseTemplate::new(200).set_body_json(json!({
+                "kubernetes_clusters": [three()[0]],
+                "links": {"pages": {"next": next}},
+            }))),
+    );
+    let out = run(env
+        .doks_auth()
+        .args(["clusters", "-v", "--api-url", &api.url()])
+        .env("DIGITALOCEAN_ACCESS_TOKEN", DO_TOKEN));
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    assert!(
+        !out.stderr.chars().any(|c| c.is_control() && c != '\n'),
+        "{:?}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("the next page's link is not a URL"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(api.requests().len(), 1, "the link was followed");
+}

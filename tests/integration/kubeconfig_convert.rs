@@ -10,9 +10,11 @@ use serde_json::Value;
 use crate::support::*;
 
 const SSO_ID: &str = "3f8a2b1c-0d4e-4f5a-9b6c-7d8e9f0a1b2c";
-const STATIC_ID: &str = "9e2c7a41-5b3d-4c8e-a1f0-6d2b8c4e7f13";
-const STATIC_TOKEN: &str = "dop_v1_static_download_token_5f3c1a9e7b2d4c6f";
-const EXEC: &str = "/usr/local/bin/doks-auth";
+pub(crate) const STATIC_ID: &str = "9e2c7a41-5b3d-4c8e-a1f0-6d2b8c4e7f13";
+/// A control-panel download's token: a DigitalOcean API token (prefix and 64 hex digits).
+pub(crate) const STATIC_TOKEN: &str =
+    "dop_v1_5f3c1a9e7b2d4c6f8a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f";
+pub(crate) const EXEC: &str = "/usr/local/bin/doks-auth";
 
 /// doctl's output (token and SSO users), a control-panel download, and other tools' users.
 fn fixture(server: &str, ca: &str) -> String {
@@ -123,7 +125,7 @@ users:
     )
 }
 
-fn write_fixture(env: &TestEnv, text: &str) -> std::path::PathBuf {
+pub(crate) fn write_fixture(env: &TestEnv, text: &str) -> std::path::PathBuf {
     use std::os::unix::fs::PermissionsExt;
     let path = env.home().join("kubeconfig");
     std::fs::write(&path, text).unwrap();
@@ -131,7 +133,7 @@ fn write_fixture(env: &TestEnv, text: &str) -> std::path::PathBuf {
     path
 }
 
-fn convert(env: &TestEnv, path: &Path, extra: &[&str]) -> Outcome {
+pub(crate) fn convert(env: &TestEnv, path: &Path, extra: &[&str]) -> Outcome {
     run(env
         .doks_auth()
         .args(["kubeconfig", "convert", "--exec-command", EXEC])
@@ -140,7 +142,7 @@ fn convert(env: &TestEnv, path: &Path, extra: &[&str]) -> Outcome {
 }
 
 /// The kubeconfig as kubectl reads it.
-fn view(env: &TestEnv, path: &Path) -> Value {
+pub(crate) fn view(env: &TestEnv, path: &Path) -> Value {
     let out = run_ok(
         env.command("kubectl")
             .args(["config", "view", "--raw", "-o", "json"])
@@ -149,7 +151,7 @@ fn view(env: &TestEnv, path: &Path) -> Value {
     serde_json::from_str(&out.stdout).unwrap()
 }
 
-fn user<'a>(doc: &'a Value, name: &str) -> &'a Value {
+pub(crate) fn user<'a>(doc: &'a Value, name: &str) -> &'a Value {
     &doc["users"]
         .as_array()
         .unwrap()
@@ -158,7 +160,7 @@ fn user<'a>(doc: &'a Value, name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no user {name}"))["user"]
 }
 
-fn args(doc: &Value, name: &str) -> Vec<String> {
+pub(crate) fn args(doc: &Value, name: &str) -> Vec<String> {
     user(doc, name)["exec"]["args"]
         .as_array()
         .unwrap()

@@ -150,3 +150,41 @@ fn save_by_name_finds_a_cluster_on_the_second_page() {
         .collect();
     assert_eq!(pages, [None, Some("2".to_string())]);
 }
+
+#[test]
+fn a_cluster_name_with_an_escape_sequence_never_reaches_the_terminal() {
+    let hostile = cluster_json(
+        CLUSTER_ID,
+        "evil\u{1b}]0;owned\u{7}\u{1b}[2J",
+        "nyc1\u{9b}31m",
+        "https://prod.k8s.example",
+    );
+    let (env, api) = account(&[hostile]);
+    let path = env.home().join("kubeconfig");
+    let clean = |out: &Outcome| {
+        assert!(
+            !out.stderr.chars().any(|c| c.is_control() && c != '\n'),
+            "{:?}",
+            out.stderr
+        );
+    };
+    let out = save(&env, &api, &path, &[CLUSTER_ID]);
+    clean(&out);
+    assert!(
+        out.stderr.contains("saved context do-nyc1"),
+        "{}",
+        out.stderr
+    );
+    let out = run_ok(&mut doks(
+        &env,
+        &api,
+        Some(&path),
+        &["kubeconfig", "remove", CLUSTER_ID],
+    ));
+    clean(&out);
+    assert!(
+        out.stderr.contains("removed context do-nyc1"),
+        "{}",
+        out.stderr
+    );
+}

@@ -15,6 +15,7 @@ mod failures;
 mod get_credential;
 mod kubeconfig;
 mod kubeconfig_convert;
+mod kubeconfig_convert_kept;
 mod kubeconfig_files;
 mod kubeconfig_names;
 mod kubeconfig_save;

@@ -238,3 +238,56 @@ fn id_token_times_out_of_range_are_refused_without_a_crash() {
         assert!(cache_entries(&op.env.cache_dir()).is_empty());
     }
 }
+
+/// The one error line of a login that failed, checked to be free of control characters.
+fn error_line(op: &Op, out: &Outcome) -> String {
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    assert_eq!(out.stdout, "");
+    assert!(
+        !out.stderr.chars().any(|c| c.is_control() && c != '\n'),
+        "{:?}",
+        out.stderr
+    );
+    assert_eq!(op.browsers(), 0, "a login began: {}", out.stderr);
+    out.stderr
+        .lines()
+        .find(|l| l.starts_with("doks-auth: error:"))
+        .unwrap_or_else(|| panic!("{}", out.stderr))
+        .to_string()
+}
+
+#[test]
+fn an_endpoint_with_an_escape_sequence_never_reaches_the_terminal() {
+    for (endpoint, hostile) in [
+        ("token_endpoint", "{issuer}/token\u{1b}[31mred\u{7}"),
+        ("jwks_uri", "{issuer}/jwks\u{9b}31m\u{1b}]0;owned\u{7}"),
+        ("authorization_endpoint", "{issuer}/authorize\u{1b}[2J"),
+    ] {
+        let op = Op::start_script(
+            "hostile.mjs",
+            serde_json::json!({ "endpoints": { endpoint: hostile } }),
+        );
+        let out = run(&mut op.get_credential("login"));
+        let error = error_line(&op, &out);
+        assert!(
+            error.contains(&format!("its discovery document's {endpoint} (")),
+            "{error}"
+        );
+    }
+}
+
+#[test]
+fn a_plain_http_endpoint_away_from_this_machine_is_refused_before_any_login() {
+    let op = Op::start_script(
+        "hostile.mjs",
+        serde_json::json!({ "endpoints": { "token_endpoint": "http://id.example.invalid/token" } }),
+    );
+    let out = run(&mut op.get_credential("login"));
+    let error = error_line(&op, &out);
+    assert!(
+        error.contains("token_endpoint http://id.example.invalid/token is not https://")
+            && error.contains("must serve it over https://"),
+        "{error}"
+    );
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+}

@@ -12,6 +12,8 @@
 // "refresh": the answers, in order, to refresh-token requests: ok, no-id-token, 429-okta (an
 // Okta-style error body), 429-slow-down (an OAuth body), 503, hang (never answers); the last
 // repeats. With it, token answers carry a refresh token. "retryAfter": a Retry-After for those.
+// "endpoints": discovery document fields to answer instead of its own, "{issuer}" in a value
+// standing for the issuer (an endpoint that is plain http, or holds an escape sequence).
 // Logs in at once: /authorize redirects straight back with a code. GET /test/stats answers
 // {"jwks": <fetches>, "polls": <device polls>, "refreshes": <refresh requests>}.
 import fs from 'node:fs';
@@ -49,6 +51,8 @@ server.listen(0, '127.0.0.1', () => {
         token_endpoint: `${issuer}/token`,
         jwks_uri: `${issuer}/jwks`,
         ...(cfg.device ? { device_authorization_endpoint: `${issuer}/device` } : {}),
+        ...Object.fromEntries(Object.entries(cfg.endpoints ?? {})
+          .map(([name, value]) => [name, value.replaceAll('{issuer}', issuer)])),
       });
     }
     if (url.pathname === '/test/stats') return json({ jwks: jwksFetches, polls, refreshes });

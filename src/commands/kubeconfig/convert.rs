@@ -6,6 +6,7 @@ use log::debug;
 
 use super::{Opened, lock, lookup};
 use crate::cli::KubeconfigConvertArgs;
+use crate::error::one_line;
 use crate::kubeconfig::{self, files::Files};
 
 pub(super) fn run(args: &KubeconfigConvertArgs) -> anyhow::Result<()> {
@@ -23,11 +24,16 @@ pub(super) fn run(args: &KubeconfigConvertArgs) -> anyhow::Result<()> {
     let opened = Opened::read(files)?;
     let mut docs = opened.docs();
     let outcome = kubeconfig::convert(&mut docs[default], &command);
+    // User names are the file's text, which may have come from a server (a downloaded kubeconfig).
     for (user, why) in &outcome.skipped {
-        debug!("{user}: left as it is: {why}");
+        debug!("{}: left as it is: {why}", one_line(user));
     }
     for (user, before) in &outcome.converted {
-        super::super::say(&format!("{user}: {} → doks-auth", before.describe()));
+        super::super::say(&format!(
+            "{}: {} → doks-auth",
+            one_line(user),
+            before.describe()
+        ));
     }
     let place = opened.names(&[default]);
     let count = match outcome.converted.len() {

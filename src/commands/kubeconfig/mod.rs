@@ -135,9 +135,10 @@ fn save(args: &KubeconfigSaveArgs) -> anyhow::Result<()> {
     } else {
         opened.names(&written)
     };
+    // The names are made of the cluster's name and region, which the server chose.
     super::say(&format!(
         "saved context {} in {place}{current}",
-        entries.names.context
+        crate::error::one_line(&entries.names.context)
     ));
     Ok(())
 }
@@ -233,7 +234,8 @@ fn remove(args: &KubeconfigArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// "context a, cluster b and user c".
+/// "context a, cluster b and user c", each name folded onto one line: they were made of a
+/// server's cluster name and region.
 fn describe(removed: &Removed) -> String {
     let parts = [
         ("context", &removed.contexts),
@@ -242,9 +244,12 @@ fn describe(removed: &Removed) -> String {
     ]
     .into_iter()
     .filter(|(_, names)| !names.is_empty())
-    .map(|(kind, names)| match names.as_slice() {
-        [one] => format!("{kind} {one}"),
-        _ => format!("{kind}s {}", names.join(", ")),
+    .map(|(kind, names)| {
+        let names: Vec<String> = names.iter().map(|n| crate::error::one_line(n)).collect();
+        match names.as_slice() {
+            [one] => format!("{kind} {one}"),
+            _ => format!("{kind}s {}", names.join(", ")),
+        }
     });
     and_list(parts)
 }
