@@ -275,6 +275,11 @@ pub struct ClustersArgs {
     #[arg(short, long, value_enum, default_value_t = OutputFormat::Table)]
     pub output: OutputFormat,
 
+    /// List the clusters of every doctl auth context (and of the environment's token), with a
+    /// CONTEXT column: one team per context.
+    #[arg(long, conflicts_with_all = ["access_token", "context"])]
+    pub all_contexts: bool,
+
     #[command(flatten)]
     pub account: AccountArgs,
 }

@@ -25,6 +25,24 @@ pub fn account(args: &AccountArgs) -> Result<Account> {
     })
 }
 
+/// One account per token doks-auth can find (see [`token::every_context`]), named by context;
+/// a context whose token cannot be used carries its error.
+pub fn every_account(args: &AccountArgs) -> Result<Vec<(String, Result<Account>)>> {
+    let api_url = normalize_api_url(&args.api_url)?;
+    let timeout = Duration::from_secs(args.timeout);
+    Ok(token::every_context()?
+        .into_iter()
+        .map(|(name, token)| {
+            let account = token.map(|token| Account {
+                api_url: api_url.clone(),
+                token,
+                timeout,
+            });
+            (name, account)
+        })
+        .collect())
+}
+
 fn normalize_api_url(raw: &str) -> Result<String> {
     let invalid = |reason: &str| Error::InvalidApiUrl {
         url: crate::error::one_line(raw),

@@ -34,6 +34,54 @@ pub fn resolve(flag: Option<&str>, context: Option<&str>) -> Result<Secret> {
     )
 }
 
+/// Every token there is, for `clusters --all-contexts`, each named as the user knows it: the
+/// environment's (`$DIGITALOCEAN_ACCESS_TOKEN`, else `$DIGITALOCEAN_TOKEN`), then doctl's
+/// `default` and each of its auth contexts. A token that cannot be used is that context's error,
+/// not the whole command's.
+pub fn every_context() -> Result<Vec<(String, Result<Secret>)>> {
+    every_context_from(
+        &|name| std::env::var(name).ok(),
+        doctl_config_path().as_deref(),
+    )
+}
+
+fn every_context_from(
+    env: &dyn Fn(&str) -> Option<String>,
+    config_path: Option<&Path>,
+) -> Result<Vec<(String, Result<Secret>)>> {
+    let mut found = Vec::new();
+    let from_env = ["DIGITALOCEAN_ACCESS_TOKEN", "DIGITALOCEAN_TOKEN"]
+        .into_iter()
+        .find_map(|variable| Some((variable, env(variable).filter(|v| !v.trim().is_empty())?)));
+    if let Some((variable, token)) = from_env {
+        found.push((format!("${variable}"), checked(&token, || variable.into())));
+    }
+    if let Some(path) = config_path
+        && let Some(config) = read_config(path)?
+    {
+        let mut names: Vec<&str> = config
+            .auth_contexts
+            .iter()
+            .flat_map(|c| c.keys().map(String::as_str))
+            .filter(|name| *name != "default")
+            .collect();
+        if config
+            .access_token
+            .as_deref()
+            .is_some_and(|t| !t.trim().is_empty())
+        {
+            names.insert(0, "default");
+        }
+        for name in names {
+            found.push((name.to_string(), token_for_context(&config, name, path)));
+        }
+    }
+    if found.is_empty() {
+        return Err(Error::NoToken);
+    }
+    Ok(found)
+}
+
 /// doctl keeps its config in the platform's config folder (`$XDG_CONFIG_HOME` or `~/.config`
 /// on Linux, `~/Library/Application Support` on macOS).
 pub fn doctl_config_path() -> Option<PathBuf> {
@@ -187,6 +235,25 @@ mod tests {
             .collect();
         let lookup = move |name: &str| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
         resolve_from(flag, context, &lookup, path).map(|s| s.expose().to_string())
+    }
+
+    #[test]
+    fn every_context_is_listed_once_the_environments_first() {
+        let file = config_file(CONFIG);
+        let env = |name: &str| (name == "DIGITALOCEAN_TOKEN").then(|| "dop_v1_env".to_string());
+        let found = every_context_from(&env, Some(&file)).unwrap();
+        let names: Vec<&str> = found.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["$DIGITALOCEAN_TOKEN", "default", "home", "work"]);
+        assert_eq!(found[2].1.as_ref().unwrap().expose(), "dop_v1_home");
+        // A context whose token is unusable is its own error; the others stay.
+        let file = config_file("auth-contexts:\n  bad: \"dop v1\"\n  good: dop_v1_good\n");
+        let found = every_context_from(&|_| None, Some(&file)).unwrap();
+        assert!(matches!(found[0].1, Err(Error::InvalidToken { .. })));
+        assert_eq!(found[1].1.as_ref().unwrap().expose(), "dop_v1_good");
+        assert!(matches!(
+            every_context_from(&|_| None, None),
+            Err(Error::NoToken)
+        ));
     }
 
     #[test]

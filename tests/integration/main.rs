@@ -9,6 +9,7 @@ mod cache_behaviour;
 mod cache_commands;
 mod clock;
 mod clusters;
+mod clusters_contexts;
 mod completions;
 mod disk;
 mod failures;
