@@ -149,6 +149,10 @@ pub enum Error {
     )]
     LoopbackPort { port: u16, reason: String },
 
+    /// Saving would replace or repoint an entry of another cluster's (see `kubeconfig::ownership`).
+    #[error("kubeconfig: {what}; nothing was changed: {way_out}")]
+    EntryTaken { what: String, way_out: String },
+
     /// A kubeconfig that cannot be read, parsed or written; the reason says what to do.
     #[error("kubeconfig {path}: {reason}")]
     Kubeconfig { path: PathBuf, reason: String },

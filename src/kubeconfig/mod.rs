@@ -8,6 +8,7 @@
 
 mod convert;
 pub mod files;
+pub mod ownership;
 mod remove;
 pub mod stanza;
 pub mod yaml;
@@ -15,6 +16,7 @@ pub mod yaml;
 use serde_json::{Map, Value, json};
 
 pub use convert::{Before, Conversion, convert};
+pub use ownership::own_names;
 pub use remove::{Removed, remove};
 pub use stanza::{EXEC_API_VERSION, INSTALL_HINT, SsoStanza, Stanza};
 pub use yaml::{parse, to_yaml};
@@ -36,6 +38,17 @@ impl Names {
             user: format!("{cluster}-admin"),
             context: alias.map_or_else(|| cluster.clone(), str::to_string),
             cluster,
+        }
+    }
+}
+
+impl Names {
+    /// With `--alias` when the usual names belong to another cluster: all three named after it.
+    pub fn aliased(alias: &str) -> Self {
+        Names {
+            cluster: alias.to_string(),
+            user: format!("{alias}-admin"),
+            context: alias.to_string(),
         }
     }
 }

@@ -21,6 +21,7 @@ mod kubeconfig_files;
 mod kubeconfig_names;
 mod kubeconfig_save;
 mod kubeconfig_show_remove;
+mod kubeconfig_teams;
 mod kubectl;
 mod network_faults;
 mod outage;

@@ -103,8 +103,7 @@ fn save(args: &KubeconfigSaveArgs) -> anyhow::Result<()> {
     let files = Files::from_env()?;
     // A broken kubeconfig is reported before anything is asked of DigitalOcean.
     Opened::read(files.clone())?;
-    let fetched = lookup::fetch(common, &args.stanza, started)?;
-    let entries = &fetched.entries;
+    let mut fetched = lookup::fetch(common, &args.stanza, started)?;
 
     // Lock the files that exist and the one new entries go to, then read again: they may have
     // changed during the API calls.
@@ -117,6 +116,9 @@ fn save(args: &KubeconfigSaveArgs) -> anyhow::Result<()> {
     let _locks = lock(&files, &locked)?;
     let opened = Opened::read(files)?;
     let mut docs = opened.docs();
+    fetched.entries.names =
+        kubeconfig::own_names(&docs, &fetched.entries, common.alias.as_deref())?;
+    let entries = &fetched.entries;
     kubeconfig::save(&mut docs, default, entries, args.set_current_context);
     let written = opened.write_changed(&docs)?;
     lookup::seed_cache(common, &fetched);

@@ -1,0 +1,140 @@
+use serde_json::{Value, json};
+
+use super::*;
+use crate::kubeconfig::Stanza;
+
+const A: &str = "bd5f5959-5e1e-4205-a714-a914373942af";
+const B: &str = "7c0ad6a5-31b5-4c29-9a2e-0d2bfbd0c1a7";
+
+/// Cluster `id`'s entries as `save` builds them, under doctl's names for prod in nyc1.
+fn ours(id: &str) -> Entries {
+    Entries {
+        names: Names::new("nyc1", "prod", None),
+        server: format!("https://{id}.k8s.ondigitalocean.com"),
+        certificate_authority_data: "LS0t".into(),
+        command: "/usr/local/bin/doks-auth".into(),
+        stanza: Stanza {
+            cluster_id: id.into(),
+            ..Stanza::default()
+        },
+    }
+}
+
+/// A kubeconfig holding cluster `id` saved under `names`.
+fn saved(id: &str, names: &Names) -> Value {
+    let mut doc = crate::kubeconfig::empty();
+    let mut entries = ours(id);
+    entries.names = names.clone();
+    crate::kubeconfig::merge(&mut doc, &entries, true);
+    doc
+}
+
+#[test]
+fn the_same_cluster_keeps_its_names_and_a_new_one_takes_free_ones() {
+    let usual = Names::new("nyc1", "prod", None);
+    let doc = saved(A, &usual);
+    assert_eq!(
+        own_names(std::slice::from_ref(&doc), &ours(A), None).unwrap(),
+        usual
+    );
+    assert_eq!(own_names(&[], &ours(B), None).unwrap(), usual);
+    // An alias, with the usual names free, renames only the context (as doctl's does).
+    let mut aliased = ours(A);
+    aliased.names = Names::new("nyc1", "prod", Some("p"));
+    assert_eq!(
+        own_names(&[doc], &aliased, Some("p")).unwrap(),
+        aliased.names
+    );
+}
+
+#[test]
+fn another_clusters_entries_are_never_taken_over() {
+    let doc = saved(A, &Names::new("nyc1", "prod", None));
+    let err = own_names(std::slice::from_ref(&doc), &ours(B), None)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(
+            "the cluster entry \"do-nyc1-prod\" belongs to another cluster (server https://bd5f"
+        ) && err.contains("nothing was changed")
+            && err.contains("--alias NAME"),
+        "{err}"
+    );
+    // With --alias, all three get names of their own; saving again with it finds them.
+    let names = own_names(std::slice::from_ref(&doc), &ours(B), Some("prod-b")).unwrap();
+    assert_eq!(names, Names::aliased("prod-b"));
+    assert_eq!(
+        (names.user.as_str(), names.cluster.as_str()),
+        ("prod-b-admin", "prod-b")
+    );
+    let mut both = doc;
+    let mut b = ours(B);
+    b.names = names.clone();
+    crate::kubeconfig::merge(&mut both, &b, false);
+    assert_eq!(
+        own_names(std::slice::from_ref(&both), &ours(B), Some("prod-b")).unwrap(),
+        names
+    );
+    // A third team's prod: an alias already another cluster's is refused too.
+    let c = "3f8a2b1c-0d4e-4f5a-9b6c-7d8e9f0a1b2c";
+    let err = own_names(&[both], &ours(c), Some("prod-b"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("\"prod-b\"") && err.contains("another --alias"),
+        "{err}"
+    );
+}
+
+#[test]
+fn each_kind_of_entry_is_judged_by_what_it_points_at() {
+    let usual = Names::new("nyc1", "prod", None);
+    // Only the user is another cluster's (a doctl stanza for B).
+    let mut doc = saved(A, &usual);
+    doc["clusters"] = json!([]);
+    doc["users"][0]["user"] = json!({"exec": {"command": "doctl", "args":
+        ["kubernetes", "cluster", "kubeconfig", "exec-credential", "--version=v1beta1", B]}});
+    let err = own_names(&[doc], &ours(A), None).unwrap_err().to_string();
+    assert!(
+        err.contains("user entry \"do-nyc1-prod-admin\"") && err.contains(B),
+        "{err}"
+    );
+    // Only the context: it points at a cluster entry of another server.
+    let mut doc = saved(A, &usual);
+    doc["users"] = json!([]);
+    doc["contexts"][0]["context"]["cluster"] = json!("other");
+    doc["clusters"] = json!([{"name": "other", "cluster": {"server": "https://10.0.0.1:6443"}}]);
+    let err = own_names(&[doc], &ours(A), None).unwrap_err().to_string();
+    assert!(err.contains("context entry \"do-nyc1-prod\""), "{err}");
+    // A static-token user says nothing of its cluster: it is not another's.
+    let mut doc = saved(A, &usual);
+    doc["users"][0]["user"] = json!({"token": "t"});
+    assert!(own_names(&[doc], &ours(A), None).is_ok());
+}
+
+#[test]
+fn kubectl_reads_the_first_file_that_defines_a_name() {
+    let usual = Names::new("nyc1", "prod", None);
+    let first = saved(A, &usual);
+    let second = saved(B, &usual);
+    assert!(own_names(&[first.clone(), second.clone()], &ours(A), None).is_ok());
+    assert!(own_names(&[second, first], &ours(A), None).is_err());
+}
+
+#[test]
+fn a_user_names_its_cluster_in_either_form() {
+    let user = |args: Value| json!({"name": "u", "user": {"exec": {"args": args}}});
+    assert_eq!(
+        user_cluster_id(&user(json!(["get-credential", "--cluster-id", A]))),
+        Some(A)
+    );
+    assert_eq!(
+        user_cluster_id(&user(json!([format!("--cluster-id={B}")]))),
+        Some(B)
+    );
+    assert_eq!(user_cluster_id(&user(json!(["get-credential"]))), None);
+    assert_eq!(
+        user_cluster_id(&json!({"name": "u", "user": {"token": "t"}})),
+        None
+    );
+}
