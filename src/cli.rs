@@ -179,8 +179,8 @@ pub enum KubeconfigCommand {
 /// Which cluster, under which context name, for which account.
 #[derive(Debug, Args)]
 pub struct KubeconfigArgs {
-    /// The cluster's name or UUID.
-    pub cluster: String,
+    /// The cluster's name or UUID (`save --all`: none).
+    pub cluster: Option<String>,
 
     /// Context name to use instead of do-<region>-<name>.
     #[arg(long, value_name = "NAME")]
@@ -191,6 +191,15 @@ pub struct KubeconfigArgs {
 
     #[command(flatten)]
     pub account: AccountArgs,
+}
+
+impl KubeconfigArgs {
+    /// The cluster named on the command line; only `save --all` names none.
+    pub fn cluster(&self) -> Result<&str, crate::error::Error> {
+        self.cluster
+            .as_deref()
+            .ok_or(crate::error::Error::NoCluster)
+    }
 }
 
 /// What goes into the exec stanza.
@@ -255,18 +264,30 @@ pub struct KubeconfigSaveArgs {
     #[command(flatten)]
     pub stanza: StanzaArgs,
 
-    /// Make the new context the current one (default); `--set-current-context=false` leaves
-    /// the current context as it is.
+    /// Make the new context the current one (the default for one cluster, not for --all);
+    /// `--set-current-context=false` leaves the current context as it is.
     #[arg(
         long,
         value_name = "BOOL",
-        default_value_t = true,
         num_args = 0..=1,
         require_equals = true,
         default_missing_value = "true",
         action = clap::ArgAction::Set
     )]
-    pub set_current_context: bool,
+    pub set_current_context: Option<bool>,
+
+    /// Save every cluster of the account, in one write; names another cluster owns are skipped.
+    #[arg(long, conflicts_with_all = ["cluster", "alias"])]
+    pub all: bool,
+
+    /// With --all: also remove the entries doks-auth wrote for this account (same doctl context
+    /// and API URL) whose cluster no longer exists, and their cached credentials.
+    #[arg(long, requires = "all")]
+    pub prune: bool,
+
+    /// With --all: print what would be added, updated, skipped and removed; write nothing.
+    #[arg(long, requires = "all")]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]
@@ -366,7 +387,7 @@ mod tests {
         match Cli::try_parse_from(argv)?.command {
             Command::Kubeconfig {
                 command: KubeconfigCommand::Save(save),
-            } => Ok(save.set_current_context),
+            } => Ok(save.set_current_context.unwrap_or(true)),
             _ => unreachable!(),
         }
     }

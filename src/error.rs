@@ -149,6 +149,9 @@ pub enum Error {
     )]
     LoopbackPort { port: u16, reason: String },
 
+    #[error("no cluster given: pass its name or UUID (or, to save every cluster, --all)")]
+    NoCluster,
+
     /// Saving would replace or repoint an entry of another cluster's (see `kubeconfig::ownership`).
     #[error("kubeconfig: {what}; nothing was changed: {way_out}")]
     EntryTaken { what: String, way_out: String },
@@ -203,6 +206,7 @@ impl Error {
         matches!(
             self,
             Error::InvalidClusterId(_)
+                | Error::NoCluster
                 | Error::ExecInfo(_)
                 | Error::InvalidApiUrl { .. }
                 | Error::InvalidToken { .. }

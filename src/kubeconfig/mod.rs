@@ -9,6 +9,7 @@
 mod convert;
 pub mod files;
 pub mod ownership;
+pub mod prune;
 mod remove;
 pub mod stanza;
 pub mod yaml;

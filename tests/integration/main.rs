@@ -20,6 +20,7 @@ mod kubeconfig_convert_kept;
 mod kubeconfig_files;
 mod kubeconfig_names;
 mod kubeconfig_save;
+mod kubeconfig_save_all;
 mod kubeconfig_show_remove;
 mod kubeconfig_teams;
 mod kubectl;

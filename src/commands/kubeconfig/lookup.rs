@@ -45,14 +45,20 @@ pub(super) fn lookup(args: &KubeconfigArgs, id: &ClusterId, started: Instant) ->
     http::block_on(client.cluster(id))
 }
 
-/// The cluster and a fresh credential for it, as kubeconfig entries. Everything that can be
-/// checked locally is checked before the first request.
-pub(super) fn fetch(
-    args: &KubeconfigArgs,
-    stanza: &StanzaArgs,
-    started: Instant,
-) -> anyhow::Result<Fetched> {
-    let reference = ClusterRef::parse(&args.cluster)?;
+/// What every stanza of one command shares: the command it runs and what it asks for.
+#[derive(Clone)]
+pub(super) struct Base {
+    command: String,
+    cache_dir: Option<String>,
+    context: Option<String>,
+    expiry_seconds: Option<u64>,
+    auth: Option<AuthKind>,
+    sso_local_server_port: Option<u16>,
+    sso_grant: Option<SsoGrant>,
+}
+
+/// Checks what can be checked locally, before the first request.
+pub(super) fn base(args: &KubeconfigArgs, stanza: &StanzaArgs) -> anyhow::Result<Base> {
     let command = match &stanza.exec_command {
         Some(command) => command.clone(),
         None => this_executable()?,
@@ -69,21 +75,55 @@ pub(super) fn fetch(
             })
         })
         .transpose()?;
+    Ok(Base {
+        command,
+        cache_dir,
+        context: args.account.context.clone(),
+        expiry_seconds: stanza.expiry_seconds,
+        auth: stanza.auth,
+        sso_local_server_port: stanza.sso_local_server_port,
+        sso_grant: stanza.sso_grant,
+    })
+}
+
+/// The cluster and a fresh credential for it, as kubeconfig entries. Everything that can be
+/// checked locally is checked before the first request.
+pub(super) fn fetch(
+    args: &KubeconfigArgs,
+    stanza: &StanzaArgs,
+    started: Instant,
+) -> anyhow::Result<Fetched> {
+    let reference = ClusterRef::parse(args.cluster()?)?;
+    let base = base(args, stanza)?;
     let (account, client) = connect(args, started)?;
-    let expiry_seconds = stanza.expiry_seconds.unwrap_or(DEFAULT_EXPIRY_SECONDS);
     // One runtime for every request: reqwest's pooled connections belong to the runtime that
     // opened them.
-    let (cluster_id, cluster, answer) = http::block_on(async {
+    let fetched = http::block_on(async {
         let (cluster_id, cluster) = match &reference {
             ClusterRef::Id(id) => (id.clone(), client.cluster(id).await?),
             ClusterRef::Name(name) => by_name(&client, name).await?,
         };
-        let answer = match sso_of(&cluster, stanza.auth)? {
-            None => Answer::Token(client.credentials(&cluster_id, expiry_seconds).await?),
-            Some(sso) => Answer::Sso(sso, client.sso_kubeconfig(&cluster_id).await?),
-        };
-        Ok::<_, Error>((cluster_id, cluster, answer))
+        let names = names(&cluster, args);
+        fetch_entries(&client, &account, &base, cluster_id, &cluster, names).await
     })?;
+    Ok(fetched)
+}
+
+/// One cluster's entries, under `names`: its server and CA from DigitalOcean, and a credential
+/// minted on the way (none for SSO).
+pub(super) async fn fetch_entries(
+    client: &api::Client,
+    account: &Account,
+    base: &Base,
+    cluster_id: ClusterId,
+    cluster: &Cluster,
+    names: Names,
+) -> Result<Fetched> {
+    let expiry_seconds = base.expiry_seconds.unwrap_or(DEFAULT_EXPIRY_SECONDS);
+    let answer = match sso_of(cluster, base.auth)? {
+        None => Answer::Token(client.credentials(&cluster_id, expiry_seconds).await?),
+        Some(sso) => Answer::Sso(sso, client.sso_kubeconfig(&cluster_id).await?),
+    };
     let url = |path: &str| {
         format!(
             "{}/v2/kubernetes/clusters/{cluster_id}/{path}",
@@ -92,10 +132,10 @@ pub(super) fn fetch(
     };
     let mut exec = Stanza {
         cluster_id: cluster_id.to_string(),
-        context: args.account.context.clone(),
-        expiry_seconds: stanza.expiry_seconds,
+        context: base.context.clone(),
+        expiry_seconds: base.expiry_seconds,
         api_url: (account.api_url != DEFAULT_API_URL).then(|| account.api_url.clone()),
-        cache_dir,
+        cache_dir: base.cache_dir.clone(),
         sso: None,
         access_token: None,
     };
@@ -110,23 +150,23 @@ pub(super) fn fetch(
             exec.sso = Some(SsoStanza {
                 issuer,
                 client_id,
-                port: stanza.sso_local_server_port,
-                device_code: stanza.sso_grant == Some(SsoGrant::DeviceCode),
+                port: base.sso_local_server_port,
+                device_code: base.sso_grant == Some(SsoGrant::DeviceCode),
             });
             // No credential to seed: the first kubectl command logs in.
             (server, ca, None)
         }
     };
     let entries = Entries {
-        names: names(&cluster, args),
+        names,
         server,
         certificate_authority_data,
-        command,
+        command: base.command.clone(),
         stanza: exec,
     };
     Ok(Fetched {
         credential,
-        account,
+        account: account.clone(),
         cluster_id,
         entries,
     })

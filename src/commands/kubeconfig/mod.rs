@@ -4,6 +4,7 @@
 
 mod convert;
 mod lookup;
+mod save_all;
 
 use std::time::Instant;
 
@@ -22,6 +23,7 @@ use crate::settings;
 
 pub fn run(command: &KubeconfigCommand) -> anyhow::Result<()> {
     match command {
+        KubeconfigCommand::Save(args) if args.all => save_all::run(args),
         KubeconfigCommand::Save(args) => save(args),
         KubeconfigCommand::Show(args) => show(args),
         KubeconfigCommand::Remove(args) => remove(args),
@@ -97,6 +99,17 @@ fn lock(files: &Files, indexes: &[usize]) -> Result<Vec<FileLock>> {
         .collect()
 }
 
+/// Locks the files that exist and the one new entries go to (its index is returned).
+fn lock_for_save(files: &Files) -> Result<(Vec<FileLock>, usize)> {
+    let default = files.default_index();
+    let mut locked = files.existing();
+    if !locked.contains(&default) {
+        locked.push(default);
+        locked.sort();
+    }
+    Ok((lock(files, &locked)?, default))
+}
+
 fn save(args: &KubeconfigSaveArgs) -> anyhow::Result<()> {
     let common = &args.common;
     let started = Instant::now();
@@ -105,21 +118,15 @@ fn save(args: &KubeconfigSaveArgs) -> anyhow::Result<()> {
     Opened::read(files.clone())?;
     let mut fetched = lookup::fetch(common, &args.stanza, started)?;
 
-    // Lock the files that exist and the one new entries go to, then read again: they may have
-    // changed during the API calls.
-    let default = files.default_index();
-    let mut locked = files.existing();
-    if !locked.contains(&default) {
-        locked.push(default);
-        locked.sort();
-    }
-    let _locks = lock(&files, &locked)?;
+    // Locked, then read again: the files may have changed during the API calls.
+    let (_locks, default) = lock_for_save(&files)?;
     let opened = Opened::read(files)?;
     let mut docs = opened.docs();
     fetched.entries.names =
         kubeconfig::own_names(&docs, &fetched.entries, common.alias.as_deref())?;
     let entries = &fetched.entries;
-    kubeconfig::save(&mut docs, default, entries, args.set_current_context);
+    let set_current = args.set_current_context.unwrap_or(true);
+    kubeconfig::save(&mut docs, default, entries, set_current);
     let written = opened.write_changed(&docs)?;
     lookup::seed_cache(common, &fetched);
     if common.account.access_token.is_some() {
@@ -127,7 +134,7 @@ fn save(args: &KubeconfigSaveArgs) -> anyhow::Result<()> {
             "note: the --access-token is not written to the kubeconfig; kubectl's get-credential will use DIGITALOCEAN_ACCESS_TOKEN or doctl's config",
         );
     }
-    let current = if args.set_current_context {
+    let current = if set_current {
         " (current context)"
     } else {
         ""
@@ -155,7 +162,7 @@ fn show(args: &KubeconfigShowArgs) -> anyhow::Result<()> {
 
 fn remove(args: &KubeconfigArgs) -> anyhow::Result<()> {
     let started = Instant::now();
-    let reference = ClusterRef::parse(&args.cluster)?;
+    let reference = ClusterRef::parse(args.cluster()?)?;
     let files = Files::from_env()?;
     Opened::read(files.clone())?;
 

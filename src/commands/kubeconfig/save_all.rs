@@ -1,0 +1,276 @@
+//! `kubeconfig save --all [--prune] [--dry-run]`: every cluster of the account, fetched at once
+//! (a few at a time), written in one locked, atomic write of the kubeconfig, with the names and
+//! stanza `save` uses. No credential is cached: the first kubectl command fetches as usual.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use log::warn;
+use serde_json::Value;
+
+use super::lookup::{self, Base, Fetched};
+use super::{Opened, lock_for_save};
+use crate::cache;
+use crate::cli::KubeconfigSaveArgs;
+use crate::credential::ClusterId;
+use crate::digitalocean::api::{self, Cluster};
+use crate::digitalocean::{Account, DEFAULT_API_URL};
+use crate::error::{Result, one_line};
+use crate::http;
+use crate::kubeconfig::files::Files;
+use crate::kubeconfig::{self, Names, prune};
+use crate::settings;
+
+/// Requests in flight at once: enough to hide the API's latency, few enough to stay well inside
+/// its rate limit.
+const AT_ONCE: usize = 8;
+
+pub(super) fn run(args: &KubeconfigSaveArgs) -> anyhow::Result<()> {
+    let common = &args.common;
+    let started = Instant::now();
+    let files = Files::from_env()?;
+    Opened::read(files.clone())?;
+    let base = lookup::base(common, &args.stanza)?;
+    let (account, client) = lookup::connect(common, started)?;
+    let (clusters, fetched) = http::block_on(fetch_all(client, account.clone(), base))?;
+
+    let (_locks, default) = lock_for_save(&files)?;
+    let opened = Opened::read(files)?;
+    let mut docs = opened.docs();
+    let would = if args.dry_run { "would be " } else { "" };
+    let mut counts = Counts::default();
+    let mut first_context = None;
+    for (cluster, result) in clusters.iter().zip(fetched) {
+        let label = format!(
+            "{} in {}",
+            one_line(&cluster.name),
+            one_line(&cluster.region)
+        );
+        let fetched = match result {
+            Ok(fetched) => fetched,
+            Err(err) => {
+                super::super::say(&format!("warning: {label}: {err}; {would}skipped"));
+                counts.failed += 1;
+                continue;
+            }
+        };
+        let mut entries = fetched.entries;
+        match kubeconfig::own_names(&docs, &entries, None) {
+            Ok(names) => entries.names = names,
+            Err(err) => {
+                super::super::say(&format!(
+                    "{label}: {would}skipped: {err}; save it alone with --alias NAME"
+                ));
+                counts.skipped += 1;
+                continue;
+            }
+        }
+        let before = docs.clone();
+        let existed = defines_any(&before, &entries.names);
+        kubeconfig::save(&mut docs, default, &entries, false);
+        first_context.get_or_insert_with(|| entries.names.context.clone());
+        let context = one_line(&entries.names.context);
+        if docs == before {
+            counts.unchanged += 1;
+        } else if existed {
+            super::super::say(&format!("{would}updated context {context} ({label})"));
+            counts.updated += 1;
+        } else {
+            super::super::say(&format!("{would}added context {context} ({label})"));
+            counts.added += 1;
+        }
+    }
+    if let (Some(true), Some(context)) = (args.set_current_context, &first_context) {
+        let entries_of_first = docs.clone();
+        set_current(&mut docs, default, context);
+        if docs != entries_of_first {
+            super::super::say(&format!("{would}current context: {}", one_line(context)));
+        }
+    }
+    let pruned = if args.prune {
+        prune_vanished(
+            &mut docs,
+            &account,
+            common.account.context.as_deref(),
+            &clusters,
+            would,
+        )
+    } else {
+        Vec::new()
+    };
+    counts.removed = pruned.len();
+    if !args.dry_run {
+        opened.write_changed(&docs)?;
+        remove_cached(common, &pruned);
+    }
+    super::super::say(&counts.summary(clusters.len(), args.dry_run));
+    if counts.failed > 0 {
+        anyhow::bail!(
+            "{} of {} clusters could not be fetched (see above); run the command again",
+            counts.failed,
+            clusters.len()
+        );
+    }
+    Ok(())
+}
+
+/// The account's clusters, then each one's entries, [`AT_ONCE`] at a time, in list order.
+async fn fetch_all(
+    client: api::Client,
+    account: Account,
+    base: Base,
+) -> Result<(Vec<Cluster>, Vec<Result<Fetched>>)> {
+    let clusters = client.clusters().await?;
+    let shared = Arc::new((client, account, base));
+    let mut results: Vec<Option<Result<Fetched>>> = clusters.iter().map(|_| None).collect();
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut next = 0;
+    loop {
+        while tasks.len() < AT_ONCE && next < clusters.len() {
+            let (i, cluster, shared) = (next, clusters[next].clone(), Arc::clone(&shared));
+            tasks.spawn(async move {
+                let (client, account, base) = &*shared;
+                let names = Names::new(&cluster.region, &cluster.name, None);
+                let result = match ClusterId::parse(&cluster.id) {
+                    Ok(id) => {
+                        lookup::fetch_entries(client, account, base, id, &cluster, names).await
+                    }
+                    Err(err) => Err(err),
+                };
+                (i, result)
+            });
+            next += 1;
+        }
+        match tasks.join_next().await {
+            Some(Ok((i, result))) => results[i] = Some(result),
+            // A task is never aborted, and a panic aborts the process (release builds).
+            Some(Err(_)) => {}
+            None => break,
+        }
+    }
+    let results = results
+        .into_iter()
+        .map(|r| {
+            r.unwrap_or_else(|| {
+                Err(crate::error::Error::Runtime(
+                    "a fetch did not finish".into(),
+                ))
+            })
+        })
+        .collect();
+    Ok((clusters, results))
+}
+
+fn defines_any(docs: &[Value], names: &Names) -> bool {
+    docs.iter().any(|doc| {
+        [
+            ("clusters", &names.cluster),
+            ("users", &names.user),
+            ("contexts", &names.context),
+        ]
+        .iter()
+        .any(|(list, name)| {
+            doc[*list]
+                .as_array()
+                .is_some_and(|items| items.iter().any(|e| e["name"] == name.as_str()))
+        })
+    })
+}
+
+/// As `save` sets it: in the first file that sets one, else in `default`.
+fn set_current(docs: &mut [Value], default: usize, context: &str) {
+    let index = docs
+        .iter()
+        .position(|doc| {
+            doc["current-context"]
+                .as_str()
+                .is_some_and(|c| !c.is_empty())
+        })
+        .unwrap_or(default);
+    docs[index]["current-context"] = context.into();
+}
+
+/// Removes the entries of this account's vanished clusters; returns their cluster ids.
+fn prune_vanished(
+    docs: &mut [Value],
+    account: &Account,
+    context: Option<&str>,
+    clusters: &[Cluster],
+    would: &str,
+) -> Vec<String> {
+    let live: Vec<String> = clusters.iter().map(|c| c.id.clone()).collect();
+    let api_url = (account.api_url != DEFAULT_API_URL).then_some(account.api_url.as_str());
+    let whose = prune::Account { context, api_url };
+    let mut ids = Vec::new();
+    for (names, id) in prune::vanished(docs, &whose, &live) {
+        let removed = kubeconfig::remove(docs, Some(&names), None);
+        if !removed.is_empty() {
+            super::super::say(&format!(
+                "{would}removed context {} (cluster {id} no longer exists)",
+                one_line(&names.context)
+            ));
+        }
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    ids
+}
+
+/// The pruned clusters' cached credentials go too.
+fn remove_cached(common: &crate::cli::KubeconfigArgs, ids: &[String]) {
+    if ids.is_empty() {
+        return;
+    }
+    let removed = settings::cache_dir(&common.cache).and_then(|dir| {
+        ids.iter().try_for_each(|id| {
+            let id = ClusterId::parse(id)?;
+            cache::remove_entries(&dir, Some(&id)).map(drop)
+        })
+    });
+    if let Err(err) = removed {
+        warn!("{err}: the removed clusters' cached credentials were not all removed");
+    }
+}
+
+#[derive(Default)]
+struct Counts {
+    added: usize,
+    updated: usize,
+    unchanged: usize,
+    skipped: usize,
+    failed: usize,
+    removed: usize,
+}
+
+impl Counts {
+    fn summary(&self, total: usize, dry_run: bool) -> String {
+        if self.added + self.updated + self.skipped + self.failed + self.removed == 0 {
+            return format!(
+                "nothing changed: the {total} clusters of this account are saved already"
+            );
+        }
+        let removed = if self.removed > 0 {
+            format!("; {} removed", self.removed)
+        } else {
+            String::new()
+        };
+        let dry = if dry_run {
+            " (dry run: nothing written)"
+        } else {
+            ""
+        };
+        format!(
+            "{total} clusters: {} added, {} updated, {} unchanged, {} skipped{}{removed}{dry}",
+            self.added,
+            self.updated,
+            self.unchanged,
+            self.skipped + self.failed,
+            if self.failed > 0 {
+                format!(" ({} could not be fetched)", self.failed)
+            } else {
+                String::new()
+            }
+        )
+    }
+}

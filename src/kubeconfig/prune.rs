@@ -1,0 +1,161 @@
+//! What `save --all --prune` may remove: the entries doks-auth wrote for this account whose
+//! cluster is gone. "This account" is what the stanza says of it: the same `--context` (or none)
+//! and the same `--api-url` (or none). Users another tool wrote, hand-written ones and those of
+//! another doctl context are never candidates.
+
+use serde_json::Value;
+
+use super::ownership::user_cluster_id;
+use super::{Names, entries, entry_name};
+
+/// Where a stanza's token comes from, as its args say.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Account<'a> {
+    pub context: Option<&'a str>,
+    pub api_url: Option<&'a str>,
+}
+
+/// The entries to remove for each vanished cluster: one [`Names`] per context that uses a
+/// doks-auth user of `account` whose cluster id is not in `live`, with the cluster id. A cluster
+/// entry another context still uses is not named (it is left in place).
+pub fn vanished(docs: &[Value], account: &Account, live: &[String]) -> Vec<(Names, String)> {
+    let all = |key: &'static str| docs.iter().flat_map(move |doc| entries(doc, key).iter());
+    let mut found = Vec::new();
+    for user in all("users") {
+        let (Some(user_name), Some(id)) = (entry_name(user), user_cluster_id(user)) else {
+            continue;
+        };
+        if !is_ours(user, account) || live.iter().any(|l| l.eq_ignore_ascii_case(id)) {
+            continue;
+        }
+        for context in all("contexts") {
+            let field = |f: &str| {
+                context
+                    .pointer(&format!("/context/{f}"))
+                    .and_then(Value::as_str)
+            };
+            let (Some(name), Some(cluster)) = (entry_name(context), field("cluster")) else {
+                continue;
+            };
+            if field("user") != Some(user_name) {
+                continue;
+            }
+            let shared = all("contexts").any(|other| {
+                entry_name(other) != Some(name)
+                    && other.pointer("/context/cluster").and_then(Value::as_str) == Some(cluster)
+                    && other.pointer("/context/user").and_then(Value::as_str) != Some(user_name)
+            });
+            let names = Names {
+                cluster: if shared {
+                    String::new()
+                } else {
+                    cluster.to_string()
+                },
+                user: user_name.to_string(),
+                context: name.to_string(),
+            };
+            found.push((names, id.to_string()));
+        }
+    }
+    found
+}
+
+/// A doks-auth `get-credential` stanza of `account`.
+fn is_ours(user: &Value, account: &Account) -> bool {
+    let Some(args) = user.pointer("/user/exec/args").and_then(Value::as_array) else {
+        return false;
+    };
+    let args: Vec<&str> = args.iter().filter_map(Value::as_str).collect();
+    let flag = |name: &str| {
+        args.windows(2)
+            .find(|w| w[0] == name)
+            .map(|w| w[1])
+            .or_else(|| {
+                args.iter()
+                    .find_map(|a| a.strip_prefix(name)?.strip_prefix('='))
+            })
+    };
+    args.first() == Some(&"get-credential")
+        && flag("--sso-issuer-url").is_none()
+        && flag("--context") == account.context
+        && flag("--api-url") == account.api_url
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    const GONE: &str = "bd5f5959-5e1e-4205-a714-a914373942af";
+    const LIVE: &str = "7c0ad6a5-31b5-4c29-9a2e-0d2bfbd0c1a7";
+
+    fn user(name: &str, args: &[&str]) -> Value {
+        json!({"name": name, "user": {"exec": {"command": "doks-auth", "args": args}}})
+    }
+
+    fn context(name: &str, cluster: &str, user: &str) -> Value {
+        json!({"name": name, "context": {"cluster": cluster, "user": user}})
+    }
+
+    #[test]
+    fn only_this_accounts_stanzas_for_vanished_clusters_are_named() {
+        let doc = json!({
+            "users": [
+                user("gone", &["get-credential", "--cluster-id", GONE, "--context", "team-a"]),
+                user("live", &["get-credential", "--cluster-id", LIVE, "--context", "team-a"]),
+                user("b", &["get-credential", "--cluster-id", GONE, "--context", "team-b"]),
+                user("env", &["get-credential", "--cluster-id", GONE]),
+                user("doctl", &["kubernetes", "cluster", "kubeconfig", "exec-credential", GONE]),
+                user("sso", &["get-credential", "--cluster-id", GONE, "--context", "team-a",
+                              "--sso-issuer-url", "https://id.example"]),
+            ],
+            "contexts": [
+                context("c-gone", "k-gone", "gone"),
+                context("c-live", "k-live", "live"),
+                context("c-b", "k-gone", "b"),
+                context("c-doctl", "k-x", "doctl"),
+            ],
+        });
+        let account = Account {
+            context: Some("team-a"),
+            api_url: None,
+        };
+        let found = vanished(&[doc], &account, &[LIVE.to_string()]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        let (names, id) = &found[0];
+        assert_eq!(id, GONE);
+        assert_eq!(
+            (names.context.as_str(), names.user.as_str()),
+            ("c-gone", "gone")
+        );
+        assert_eq!(
+            names.cluster, "",
+            "k-gone is still used by team B's context"
+        );
+    }
+
+    #[test]
+    fn the_api_url_and_a_missing_context_count_as_the_account() {
+        let doc = json!({
+            "users": [
+                user("env", &["get-credential", "--cluster-id", GONE]),
+                user("staging", &["get-credential", "--cluster-id", GONE, "--api-url=https://x"]),
+            ],
+            "contexts": [context("c-env", "k-env", "env"), context("c-st", "k-st", "staging")],
+        });
+        let plain = Account {
+            context: None,
+            api_url: None,
+        };
+        let found = vanished(std::slice::from_ref(&doc), &plain, &[]);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].0.cluster, "k-env");
+        let staging = Account {
+            context: None,
+            api_url: Some("https://x"),
+        };
+        let found = vanished(&[doc], &staging, &[]);
+        assert_eq!(found[0].0.context, "c-st");
+    }
+}
