@@ -24,6 +24,7 @@ use support::*;
 
 mod measure;
 mod peers;
+mod save_all;
 mod sso;
 
 use measure::*;
@@ -32,6 +33,11 @@ use peers::*;
 fn main() {
     if std::env::var_os(LAUNCH).is_some() {
         launch();
+    }
+    // BENCH_ONLY=save-all prints section 9 alone.
+    if std::env::var("BENCH_ONLY").is_ok_and(|only| only == "save-all") {
+        save_all::run();
+        return;
     }
     let env = TestEnv::new();
     let pki = Pki::new();
@@ -282,4 +288,7 @@ fn main() {
 
     // 6-8. Single sign-on.
     sso::run(&mut || env.get_credential(&api.url(), CLUSTER_ID));
+
+    // 9. save --all.
+    save_all::run();
 }

@@ -23,7 +23,7 @@ use crate::settings;
 
 /// Requests in flight at once: enough to hide the API's latency, few enough to stay well inside
 /// its rate limit.
-const AT_ONCE: usize = 8;
+const AT_ONCE: usize = 16;
 
 pub(super) fn run(args: &KubeconfigSaveArgs) -> anyhow::Result<()> {
     let common = &args.common;
