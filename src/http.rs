@@ -50,6 +50,11 @@ pub fn retry_after_secs(headers: &reqwest::header::HeaderMap) -> Option<u64> {
 const POOL_IDLE: Duration = Duration::from_secs(2);
 
 pub fn client(timeout: Duration) -> reqwest::Result<reqwest::Client> {
+    builder(timeout).build()
+}
+
+/// [`client`]'s settings, for a caller that adds its own (a cluster's CA, a client certificate).
+pub fn builder(timeout: Duration) -> reqwest::ClientBuilder {
     // reqwest takes the process-wide provider; an Err means one is installed already.
     let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
@@ -60,7 +65,6 @@ pub fn client(timeout: Duration) -> reqwest::Result<reqwest::Client> {
         // closed under a request: a device login polling every 5 s lost its token request that
         // way. Requests that follow each other at once still share their connection.
         .pool_idle_timeout(POOL_IDLE)
-        .build()
 }
 
 /// Whether a rustls error is in the chain. `io::Error::source` skips the error it wraps, so

@@ -18,6 +18,7 @@ pub mod exec_credential;
 pub mod http;
 pub mod kubeconfig;
 pub mod logging;
+pub mod probe;
 pub mod process;
 pub mod secret;
 pub mod serve;

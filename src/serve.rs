@@ -10,6 +10,7 @@ use crate::cache::{self, Cache, Failure};
 use crate::credential::Credential;
 use crate::error::{Error, Result};
 use crate::exec_credential;
+use crate::probe;
 use crate::process::Process;
 use crate::settings::{CacheChoice, CredentialSettings};
 use crate::source;
@@ -51,7 +52,7 @@ pub fn credential_line(settings: &CredentialSettings, started: Instant) -> Resul
     );
     // The client that runs us, when client-go does: each of its calls is counted (see
     // `refused_by_server`), and a new credential is noted as given to it. Only then is /proc read.
-    let client = if settings.run_by_client {
+    let client = if settings.exec_info.is_some() {
         Process::parent()
     } else {
         None
@@ -65,7 +66,9 @@ pub fn credential_line(settings: &CredentialSettings, started: Instant) -> Resul
                 cache.path().display(),
                 refresh_at(settings, &credential)
             );
-        } else if refused_by_server(&cache, client.as_ref(), &credential, now) {
+        } else if refused_by_server(&cache, client.as_ref(), &credential, now)
+            && cluster_refuses(settings, &credential)
+        {
             debug!(
                 "cache: this client was given {} already and asks again long before it is due: the API server refused it; refreshing",
                 cache.path().display()
@@ -100,6 +103,21 @@ fn refused_by_server(
 ) -> bool {
     client.is_some_and(|client| cache.times_given(client) >= CALLS_AT_START)
         && now - credential.fetched_at >= FORCED_REFRESH_INTERVAL
+}
+
+/// Whether the API server really turns the credential away: client-go asks again after a 401,
+/// but some commands ask twice without one. Only the cluster can tell; without its address (a
+/// stanza without `provideClusterInfo`) nothing is refreshed on suspicion.
+fn cluster_refuses(settings: &CredentialSettings, credential: &Credential) -> bool {
+    match settings.exec_info.as_deref().and_then(probe::cluster_of) {
+        Some(cluster) => probe::refuses(&cluster, credential),
+        None => {
+            debug!(
+                "cache: asked again, but kubectl did not say which cluster (provideClusterInfo): not refreshed"
+            );
+            false
+        }
+    }
 }
 
 /// Without a cache the credential is still served: a home-less CI job or an untrusted folder

@@ -143,8 +143,9 @@ pub struct CredentialSettings {
     pub source: Source,
     pub refresh_margin: chrono::Duration,
     pub cache: CacheChoice,
-    /// `KUBERNETES_EXEC_INFO` is set: a client-go client runs us (not a script calling us).
-    pub run_by_client: bool,
+    /// `KUBERNETES_EXEC_INFO`, when a client-go client runs us (not a script calling us): it
+    /// may describe the cluster (see [`crate::probe`]).
+    pub exec_info: Option<String>,
 }
 
 /// Where `get-credential` keeps its credential, if anywhere.
@@ -186,7 +187,7 @@ impl CredentialSettings {
             source,
             refresh_margin: chrono::Duration::seconds(args.refresh_margin as i64),
             cache,
-            run_by_client: exec_info.is_some_and(|info| !info.trim().is_empty()),
+            exec_info: exec_info.filter(|info| !info.trim().is_empty()),
         })
     }
 }

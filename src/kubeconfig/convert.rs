@@ -98,7 +98,7 @@ fn install(user: &mut Value, ours: Map<String, Value>) {
         Some(theirs) => {
             for (key, value) in ours {
                 let chosen = theirs.get(&key).is_some_and(|v| !is_null(v));
-                if key != "interactiveMode" || !chosen {
+                if !matches!(key.as_str(), "interactiveMode" | "provideClusterInfo") || !chosen {
                     theirs.insert(key, value);
                 }
             }

@@ -101,6 +101,9 @@ impl Stanza {
             "Never"
         };
         exec.insert("interactiveMode".into(), mode.into());
+        // kubectl then tells get-credential which server it talks to, so a credential the
+        // server refuses can be told from a command that merely asks twice (see `probe`).
+        exec.insert("provideClusterInfo".into(), true.into());
         exec
     }
 }

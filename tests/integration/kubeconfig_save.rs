@@ -87,6 +87,8 @@ fn save_writes_a_v1_exec_stanza_running_this_binary_for_the_cluster() {
     let exec = exec_of(&doc, "do-nyc1-prod-admin");
     assert_eq!(exec["apiVersion"], "client.authentication.k8s.io/v1");
     assert_eq!(exec["interactiveMode"], "Never");
+    // kubectl tells get-credential the server: a refused credential is then checked there.
+    assert_eq!(exec["provideClusterInfo"], true);
     assert_eq!(exec["command"], this_binary());
     assert!(Path::new(exec["command"].as_str().unwrap()).is_absolute());
     // Only what save was given: here the (loopback) API URL, never a token.
@@ -121,7 +123,8 @@ fn save_writes_a_v1_exec_stanza_running_this_binary_for_the_cluster() {
             "args",
             "command",
             "installHint",
-            "interactiveMode"
+            "interactiveMode",
+            "provideClusterInfo"
         ]
     );
 }

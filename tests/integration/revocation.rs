@@ -106,36 +106,63 @@ fn ten_commands_without_a_revocation_make_one_request_with_every_kubectl() {
     }
 }
 
+/// `KUBERNETES_EXEC_INFO` as kubectl sends it for a stanza with `provideClusterInfo: true`.
+fn exec_info_for(kube: &KubeApi, pki: &Pki) -> String {
+    serde_json::json!({
+        "apiVersion": "client.authentication.k8s.io/v1",
+        "kind": "ExecCredential",
+        "spec": {"interactive": false, "cluster": {
+            "server": kube.url, "certificate-authority-data": pki.ca_base64(), "config": null,
+        }},
+    })
+    .to_string()
+}
+
 #[test]
-fn only_client_go_asking_more_often_than_at_start_refreshes_and_not_twice_in_10_s() {
+fn only_a_credential_the_cluster_refuses_is_refreshed_and_not_twice_in_10_s() {
     let (env, api) = serving_a_token();
-    let exec_info = r#"{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","spec":{"interactive":false}}"#;
-    run_ok(&mut env.get_credential(&api.url(), CLUSTER_ID));
+    let pki = Pki::new();
+    let kube = KubeApi::start(&pki, KubeAuth::Token(K8S_TOKEN.into()));
+    let exec_info = exec_info_for(&kube, &pki);
+    let asks = |times: usize, info: Option<&str>| {
+        for _ in 0..times {
+            let mut cmd = env.get_credential(&api.url(), CLUSTER_ID);
+            if let Some(info) = info {
+                cmd.env("KUBERNETES_EXEC_INFO", info);
+            }
+            run_ok(&mut cmd);
+        }
+    };
+    asks(1, None);
     fetched_an_hour_ago(&env.only_cache_entry());
     // A script calling get-credential again and again (one parent, no KUBERNETES_EXEC_INFO).
-    for _ in 0..3 {
-        run_ok(&mut env.get_credential(&api.url(), CLUSTER_ID));
-    }
+    asks(3, None);
     assert_eq!(api.credential_requests(CLUSTER_ID), 1);
-    // client-go: kubectl's call as it starts is a hit, the second is the retry after a 401;
-    // two more ask again within 10 s of the refresh the second made.
-    for _ in 0..2 {
-        run_ok(
-            env.get_credential(&api.url(), CLUSTER_ID)
-                .env("KUBERNETES_EXEC_INFO", exec_info),
-        );
-    }
+    // client-go asking again (kubectl apply -f -, a client loading its config in a loop) while
+    // the cluster takes the credential: no refresh.
+    asks(3, Some(&exec_info));
+    assert_eq!(
+        api.credential_requests(CLUSTER_ID),
+        1,
+        "the cluster took it"
+    );
+    // Without the cluster's address (a stanza without provideClusterInfo): no refresh either.
+    asks(
+        2,
+        Some(
+            r#"{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","spec":{"interactive":false}}"#,
+        ),
+    );
+    assert_eq!(api.credential_requests(CLUSTER_ID), 1, "no cluster to ask");
+    // Revoked: the next call asking again refreshes; more within 10 s do not.
+    kube.accept(KubeAuth::Token("another-token".into()));
+    asks(1, Some(&exec_info));
     assert_eq!(
         api.credential_requests(CLUSTER_ID),
         2,
-        "the retry refreshes"
+        "the refusal refreshes"
     );
-    for _ in 0..2 {
-        run_ok(
-            env.get_credential(&api.url(), CLUSTER_ID)
-                .env("KUBERNETES_EXEC_INFO", exec_info),
-        );
-    }
+    asks(2, Some(&exec_info));
     assert_eq!(api.credential_requests(CLUSTER_ID), 2, "not twice in 10 s");
 }
 

@@ -344,6 +344,7 @@ users:
       exec:
         apiVersion: {exec_api_version}
         command: {bin:?}
+        provideClusterInfo: true
         args:{args}{env}{interactive}
 contexts:
   - name: test
