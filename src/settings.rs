@@ -8,6 +8,7 @@ use crate::cli::{AccountArgs, CacheDirArg, GetCredentialArgs, SsoArgs, SsoGrant}
 use crate::credential::ClusterId;
 use crate::digitalocean::{Account, token};
 use crate::error::{Error, Result};
+use crate::http;
 use crate::exec_credential::ApiVersion;
 use crate::secret::Secret;
 use crate::source::Source;
@@ -52,7 +53,7 @@ fn normalize_api_url(raw: &str) -> Result<String> {
     // Only plain http needs its host looked at (this runs on every cache hit, so https skips
     // the parse): the token may go unencrypted only where it never leaves the machine.
     match reqwest::Url::parse(trimmed) {
-        Ok(url) if is_loopback(&url) => Ok(trimmed.to_string()),
+        Ok(url) if http::is_loopback(&url) => Ok(trimmed.to_string()),
         Ok(url) if url.host().is_some() => Err(invalid(
             "http:// would send the token unencrypted; use https:// (http:// is only for stand-ins on this machine: 127.0.0.1, ::1, localhost)",
         )),
@@ -69,7 +70,7 @@ pub fn check_sso(issuer: &str, client_id: &str) -> std::result::Result<(), Strin
         .strip_prefix("https://")
         .is_some_and(|rest| !rest.is_empty())
         || (issuer.starts_with("http://")
-            && reqwest::Url::parse(issuer).is_ok_and(|url| is_loopback(&url)));
+            && reqwest::Url::parse(issuer).is_ok_and(|url| http::is_loopback(&url)));
     if !secure || !printable(issuer) {
         return Err(format!(
             "--sso-issuer-url {:?}: an issuer must be an https:// URL (http:// only on this machine: 127.0.0.1, ::1, localhost)",
@@ -82,19 +83,6 @@ pub fn check_sso(issuer: &str, client_id: &str) -> std::result::Result<(), Strin
         );
     }
     Ok(())
-}
-
-/// 127.0.0.0/8, ::1 and `localhost`: the only hosts a token may be sent to in clear text,
-/// since the traffic never leaves the machine.
-fn is_loopback(url: &reqwest::Url) -> bool {
-    let Some(host) = url.host_str() else {
-        return false;
-    };
-    let bare = host.trim_start_matches('[').trim_end_matches(']');
-    match bare.parse::<std::net::IpAddr>() {
-        Ok(ip) => ip.is_loopback(),
-        Err(_) => host.eq_ignore_ascii_case("localhost"),
-    }
 }
 
 /// `--cache-dir`, else `$KUBECACHEDIR/doks-auth`, else `~/.kube/cache/doks-auth`: the same root
