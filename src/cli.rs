@@ -138,11 +138,13 @@ pub struct SsoArgs {
     /// Loopback port for the login callback; the redirect URI is
     /// http://localhost:<PORT>/callback and must be registered exactly so (8080 is doctl's). 0
     /// takes any free port: only for providers that accept any loopback port (RFC 8252).
-    #[arg(long, value_name = "N", default_value_t = 8080)]
+    #[arg(long, value_name = "N", default_value_t = crate::sso::DEFAULT_PORT)]
     pub sso_local_server_port: u16,
 
     /// How to log in: auth-code opens a browser; device-code (RFC 8628) prints a URL and a code
-    /// to enter on any device, for machines without a browser (SSH, containers).
+    /// to enter on any device, for machines without a browser (SSH, containers); paste prints
+    /// the login URL and reads back, on standard input, the address the browser ends up on
+    /// (over SSH, where the provider has no device login).
     #[arg(long, value_name = "GRANT", value_enum, default_value_t = SsoGrant::AuthCode)]
     pub sso_grant: SsoGrant,
 
@@ -160,6 +162,7 @@ pub struct SsoArgs {
 pub enum SsoGrant {
     AuthCode,
     DeviceCode,
+    Paste,
 }
 
 #[derive(Debug, Subcommand)]

@@ -8,8 +8,8 @@ use crate::cli::{AccountArgs, CacheDirArg, GetCredentialArgs, SsoArgs, SsoGrant}
 use crate::credential::ClusterId;
 use crate::digitalocean::{Account, token};
 use crate::error::{Error, Result};
+use crate::exec_credential::{ApiVersion, Caller};
 use crate::http;
-use crate::exec_credential::ApiVersion;
 use crate::secret::Secret;
 use crate::source::Source;
 use crate::sso::{Grant, SsoSettings};
@@ -88,9 +88,14 @@ pub fn check_sso(issuer: &str, client_id: &str) -> std::result::Result<(), Strin
 /// `--cache-dir`, else `$KUBECACHEDIR/doks-auth`, else `~/.kube/cache/doks-auth`: the same root
 /// kubectl and other plugins use, so users find every cached credential in one place.
 pub fn cache_dir(arg: &CacheDirArg) -> Result<PathBuf> {
-    if let Some(dir) = &arg.cache_dir {
-        return Ok(dir.clone());
+    match &arg.cache_dir {
+        Some(dir) => Ok(dir.clone()),
+        None => default_cache_dir(),
     }
+}
+
+/// The cache folder without `--cache-dir`.
+pub fn default_cache_dir() -> Result<PathBuf> {
     if let Some(root) = std::env::var_os("KUBECACHEDIR").filter(|v| !v.is_empty()) {
         return Ok(PathBuf::from(root).join("doks-auth"));
     }
@@ -111,6 +116,8 @@ pub struct CredentialSettings {
     pub cache: CacheChoice,
     /// `KUBERNETES_EXEC_INFO` is set: a client-go client runs us (not a script calling us).
     pub run_by_client: bool,
+    /// Whether a person may be there to finish a login (see [`Caller::interactive`]).
+    pub interactive: bool,
 }
 
 /// Where `get-credential` keeps its credential, if anywhere.
@@ -128,7 +135,7 @@ impl CredentialSettings {
         // The order matters: the id is checked before anything else is looked at.
         let cluster_id = ClusterId::parse(&args.cluster_id)?;
         let exec_info = std::env::var("KUBERNETES_EXEC_INFO").ok();
-        let version = ApiVersion::negotiate(exec_info.as_deref(), args.api_version)?;
+        let caller = Caller::read(exec_info.as_deref(), args.api_version)?;
         let cache = match cache_dir(&args.cache) {
             _ if args.no_cache => CacheChoice::Off,
             Ok(dir) => CacheChoice::Folder(dir),
@@ -140,6 +147,7 @@ impl CredentialSettings {
                 issuer,
                 client_id,
                 args.account.timeout,
+                caller.interactive,
             )?),
             _ => Source::DigitalOcean {
                 account: account(&args.account)?,
@@ -148,11 +156,12 @@ impl CredentialSettings {
         };
         Ok(CredentialSettings {
             cluster_id,
-            version,
+            version: caller.version,
             source,
             refresh_margin: chrono::Duration::seconds(args.refresh_margin as i64),
             cache,
             run_by_client: exec_info.is_some_and(|info| !info.trim().is_empty()),
+            interactive: caller.interactive,
         })
     }
 }
@@ -163,8 +172,15 @@ fn sso_settings(
     issuer: &str,
     client_id: &str,
     timeout: u64,
+    interactive: bool,
 ) -> Result<SsoSettings> {
     check_sso(issuer, client_id).map_err(Error::InvalidSsoArgs)?;
+    if args.sso_grant == SsoGrant::Paste && args.sso_local_server_port == 0 {
+        // Nothing listens to choose a port: the pasted address must name the registered one.
+        return Err(Error::InvalidSsoArgs(
+            "--sso-grant paste needs the port registered at the identity provider: --sso-local-server-port 0 (any free port) works only where doks-auth listens for the callback".into(),
+        ));
+    }
     Ok(SsoSettings {
         issuer: issuer.to_string(),
         client_id: client_id.to_string(),
@@ -172,10 +188,12 @@ fn sso_settings(
         grant: match args.sso_grant {
             SsoGrant::AuthCode => Grant::AuthCode,
             SsoGrant::DeviceCode => Grant::DeviceCode,
+            SsoGrant::Paste => Grant::Paste,
         },
         browser_command: args.browser_command.clone(),
         login_timeout: Duration::from_secs(args.login_timeout),
         timeout: Duration::from_secs(timeout),
+        interactive,
     })
 }
 

@@ -8,6 +8,7 @@
 mod browser;
 mod grant;
 mod loopback;
+mod paste;
 mod provider;
 mod verify;
 
@@ -29,6 +30,10 @@ const SKEW_TOLERANCE: chrono::Duration = chrono::Duration::seconds(60);
 /// No ID token is taken to last longer than DigitalOcean's longest credential.
 const MAX_LIFETIME: chrono::Duration = chrono::Duration::days(7);
 
+/// The loopback callback port when none is given: doctl's, so that the redirect URI admins
+/// registered for doctl works.
+pub const DEFAULT_PORT: u16 = 8080;
+
 /// How the user logs in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Grant {
@@ -36,6 +41,8 @@ pub enum Grant {
     AuthCode,
     /// A code entered on any device (RFC 8628).
     DeviceCode,
+    /// A browser anywhere; the address it is sent back to is pasted on standard input.
+    Paste,
 }
 
 /// Everything SSO mode needs; no DigitalOcean account.
@@ -50,6 +57,9 @@ pub struct SsoSettings {
     pub login_timeout: Duration,
     /// `--timeout`: everything but the login itself (discovery, refresh, keys).
     pub timeout: Duration,
+    /// Whether a person may be there (see `exec_credential::Caller`): without one, a login
+    /// that cannot show itself (no browser, no standard input) ends at once.
+    pub interactive: bool,
 }
 
 impl SsoSettings {

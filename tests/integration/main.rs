@@ -28,6 +28,7 @@ mod sso;
 mod sso_edges;
 mod sso_failures;
 mod sso_kubectl;
+mod sso_paste;
 mod sso_refresh;
 mod stress;
 mod tokens;

@@ -112,6 +112,32 @@ impl Op {
         cmd
     }
 
+    /// Any doks-auth command in this world: it trusts the provider's CA, and a browser it
+    /// starts logs its start.
+    pub fn doks_auth(&self) -> Command {
+        let mut cmd = self.env.doks_auth();
+        cmd.env("SSL_CERT_FILE", &self.ca)
+            .env("NODE_EXTRA_CA_CERTS", &self.ca)
+            .env("BOT_LOG", &self.browser_log)
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    /// A person's browser on another machine: logs in at `url` and stops at the callback
+    /// address, which it returns (what the person copies).
+    pub fn browse_to_callback(&self, url: &str) -> String {
+        let file = self.env.home().join("callback-address");
+        run_ok(
+            Command::new("node")
+                .arg(sso_dir().join("browser.mjs"))
+                .arg(url)
+                .env("NODE_EXTRA_CA_CERTS", &self.ca)
+                .env("BOT_MODE", "stop")
+                .env("BOT_CALLBACK", &file),
+        );
+        std::fs::read_to_string(&file).expect("the browser reached the callback address")
+    }
+
     /// Stops the provider: it is unreachable from then on.
     pub fn stop(&mut self) {
         let _ = self.child.kill();
@@ -141,6 +167,17 @@ impl Op {
         let path = self.env.only_cache_entry();
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
     }
+}
+
+/// `KUBERNETES_EXEC_INFO` as kubectl sets it: `interactive` is false when kubectl has no
+/// terminal (Lens, IDE plugins, prompt helpers).
+pub fn exec_info(interactive: bool) -> String {
+    serde_json::json!({
+        "kind": "ExecCredential",
+        "apiVersion": "client.authentication.k8s.io/v1beta1",
+        "spec": {"interactive": interactive},
+    })
+    .to_string()
 }
 
 pub fn id_token(out: &Outcome) -> String {

@@ -98,6 +98,7 @@ pub(super) fn fetch(
         cache_dir,
         sso: None,
         access_token: None,
+        sso_paste: false,
     };
     let (server, certificate_authority_data, credential) = match answer {
         Answer::Token(answer) => {
@@ -113,6 +114,7 @@ pub(super) fn fetch(
                 port: stanza.sso_local_server_port,
                 device_code: stanza.sso_grant == Some(SsoGrant::DeviceCode),
             });
+            exec.sso_paste = stanza.sso_grant == Some(SsoGrant::Paste);
             // No credential to seed: the first kubectl command logs in.
             (server, ca, None)
         }
