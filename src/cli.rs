@@ -8,6 +8,9 @@ use crate::digitalocean::DEFAULT_API_URL;
 use crate::exec_credential::ApiVersion;
 use crate::secret::Secret;
 
+mod session;
+pub use session::LoginArgs;
+
 /// kubectl credential plugin for DigitalOcean Kubernetes (DOKS).
 ///
 /// kubectl runs `doks-auth get-credential` through the exec stanza that `doks-auth kubeconfig
@@ -43,6 +46,9 @@ pub enum Command {
     },
     /// List the account's Kubernetes clusters.
     Clusters(ClustersArgs),
+    /// Log in to an SSO cluster's identity provider now and cache the ID token, so that tools
+    /// without a terminal (Lens, IDE plugins, prompt helpers) find a valid login.
+    Login(LoginArgs),
     /// Inspect or clear the credential cache.
     Cache {
         #[command(subcommand)]

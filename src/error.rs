@@ -144,6 +144,24 @@ pub enum Error {
     )]
     LoginTimeout { seconds: u64 },
 
+    /// A call without a terminal needs a login, and no browser could be started for it.
+    #[error(
+        "single sign-on with {issuer}: no browser could be started for the login, and nobody is at a terminal to open its URL"
+    )]
+    NoBrowser { issuer: String },
+
+    /// A call without a terminal (`interactive: false`) needs a login nobody can finish now:
+    /// it fails at once rather than start one (see `serve`). `command` logs in from a terminal.
+    #[error(
+        "single sign-on with {issuer}: a login is needed, and {why}; calls without a terminal (Lens, IDE plugins, prompt helpers) start no login until {until}: log in by running any kubectl command for this cluster in a terminal, or `{command}`"
+    )]
+    LoginNeeded {
+        issuer: String,
+        why: String,
+        until: String,
+        command: String,
+    },
+
     #[error(
         "cannot listen on 127.0.0.1:{port} for the login callback: {reason}; free the port, or pass --sso-local-server-port with the port registered at the identity provider"
     )]
@@ -185,6 +203,16 @@ impl Error {
         match self {
             Error::Api(api) => api.retry_after,
             Error::SsoBusy { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// A login that ended with nobody finishing it, in a few words: calls without a terminal
+    /// then start no other for a while (see `serve`).
+    pub fn unfinished_login(&self) -> Option<String> {
+        match self {
+            Error::LoginTimeout { seconds } => Some(format!("no login within {seconds} s")),
+            Error::NoBrowser { .. } => Some("no browser could be started".into()),
             _ => None,
         }
     }

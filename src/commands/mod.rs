@@ -6,6 +6,7 @@ pub mod clusters;
 pub mod completions;
 pub mod get_credential;
 pub mod kubeconfig;
+pub mod login;
 
 use std::io::Write;
 

@@ -77,6 +77,13 @@ async fn auth_code(provider: &Provider, settings: &SsoSettings) -> Result<Login>
     let loopback = Loopback::bind(settings.port)?;
     let request = AuthRequest::new(provider, settings, loopback.redirect_uri())?;
     let opened = browser::open(request.url.as_str(), settings.browser_command.as_deref());
+    if !opened && !settings.interactive {
+        // Nobody is at a terminal to open the URL by hand: waiting out --login-timeout would
+        // only hold up the caller (and every call after it).
+        return Err(Error::NoBrowser {
+            issuer: provider.issuer.clone(),
+        });
+    }
     let what = if opened {
         "log in in the browser that opened, or open this URL"
     } else {

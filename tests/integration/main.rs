@@ -25,6 +25,7 @@ mod outage;
 mod revocation;
 mod secrets;
 mod sso;
+mod sso_background;
 mod sso_edges;
 mod sso_failures;
 mod sso_kubectl;

@@ -7,7 +7,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, ChildStderr, Stdio};
 use std::time::{Duration, Instant};
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::support::*;
 
@@ -186,4 +186,84 @@ fn without_standard_input_a_paste_login_fails_at_once() {
             .stdin(Stdio::piped()),
     );
     assert_eq!(op.token_requests("authorization_code 200"), 0);
+}
+
+#[test]
+fn kubeconfig_save_writes_the_paste_grant_and_login_by_context_uses_it() {
+    let op = Op::start(json!({}));
+    let api = DoApi::start();
+    let mut cluster = cluster_json(CLUSTER_ID, "prod", "nyc1", "https://127.0.0.1:1");
+    cluster["sso"] = json!({
+        "enabled": true, "required": true, "issuer_url": op.issuer, "client_id": CLIENT_ID,
+    });
+    api.serve_cluster(&cluster);
+    api.serve_clusters(&[cluster]);
+    api.mount(
+        wiremock::Mock::given(wiremock::matchers::method("GET"))
+            .and(wiremock::matchers::path(format!(
+                "/v2/kubernetes/clusters/{CLUSTER_ID}/kubeconfig"
+            )))
+            .respond_with(wiremock::ResponseTemplate::new(200).set_body_string(
+                "apiVersion: v1\nkind: Config\nclusters:\n- name: do-nyc1-prod\n  cluster:\n    \
+                 server: https://127.0.0.1:1\n    certificate-authority-data: Q0E=\n",
+            )),
+    );
+    let kubeconfig = op.env.home().join("config");
+    run_ok(
+        op.doks_auth()
+            .args(["kubeconfig", "save", "prod", "--api-url", &api.url()])
+            .args(["--sso-local-server-port", &op.port.to_string()])
+            .args(["--sso-grant", "paste"])
+            .env("KUBECONFIG", &kubeconfig)
+            .env("DIGITALOCEAN_ACCESS_TOKEN", DO_TOKEN),
+    );
+    let doc: Value =
+        serde_saphyr::from_str(&std::fs::read_to_string(&kubeconfig).unwrap()).unwrap();
+    let exec = &doc["users"][0]["user"]["exec"];
+    // kubectl passes its terminal on to the plugin, for the pasted address.
+    assert_eq!(exec["interactiveMode"], "IfAvailable");
+    let args: Vec<&str> = exec["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert!(
+        args.windows(2).any(|w| w == ["--sso-grant", "paste"]),
+        "{args:?}"
+    );
+
+    // `login --context` logs in as the stanza says: by paste.
+    let mut child = op
+        .doks_auth()
+        .args([
+            "login",
+            "--context",
+            "do-nyc1-prod",
+            "--login-timeout",
+            "60",
+        ])
+        .env("KUBECONFIG", &kubeconfig)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let url = login_url(&mut stderr);
+    let address = op.browse_to_callback(&url);
+    writeln!(child.stdin.as_mut().unwrap(), "{address}").unwrap();
+    let out = finish(child, stderr);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(out.stdout, "");
+    assert!(
+        out.stderr.starts_with(&format!(
+            "doks-auth: logged in as alice@example.com at {}; cluster {CLUSTER_ID}'s credential is cached until ",
+            op.issuer
+        )),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(op.entry()["sso"]["email"], "alice@example.com");
+    assert_eq!(op.browsers(), 0);
 }

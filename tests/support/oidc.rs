@@ -112,6 +112,23 @@ impl Op {
         cmd
     }
 
+    /// `doks-auth login` for this provider's cluster, spelled out, with the scripted browser.
+    pub fn login(&self, mode: &str) -> Command {
+        let browser = format!("node {}", sso_dir().join("browser.mjs").display());
+        let mut cmd = self.doks_auth();
+        cmd.args(["login", "--cluster-id", CLUSTER_ID])
+            .args([
+                "--sso-issuer-url",
+                &self.issuer,
+                "--sso-client-id",
+                CLIENT_ID,
+            ])
+            .args(["--sso-local-server-port", &self.port.to_string()])
+            .args(["--browser-command", &browser])
+            .env("BOT_MODE", mode);
+        cmd
+    }
+
     /// Any doks-auth command in this world: it trusts the provider's CA, and a browser it
     /// starts logs its start.
     pub fn doks_auth(&self) -> Command {
