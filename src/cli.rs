@@ -9,7 +9,7 @@ use crate::exec_credential::ApiVersion;
 use crate::secret::Secret;
 
 mod session;
-pub use session::LoginArgs;
+pub use session::{LoginArgs, LogoutArgs};
 
 /// kubectl credential plugin for DigitalOcean Kubernetes (DOKS).
 ///
@@ -49,6 +49,9 @@ pub enum Command {
     /// Log in to an SSO cluster's identity provider now and cache the ID token, so that tools
     /// without a terminal (Lens, IDE plugins, prompt helpers) find a valid login.
     Login(LoginArgs),
+    /// End SSO logins for real: revoke each refresh token at the identity provider, then remove
+    /// the cached credentials (all, or one cluster's).
+    Logout(LogoutArgs),
     /// Inspect or clear the credential cache.
     Cache {
         #[command(subcommand)]

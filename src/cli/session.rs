@@ -1,10 +1,10 @@
-//! The arguments of `login`: an SSO login begun by hand.
+//! The arguments of `login` and `logout`: an SSO login begun or ended by hand.
 
 use std::path::PathBuf;
 
 use clap::Args;
 
-use super::SsoGrant;
+use super::{CacheDirArg, SsoGrant};
 
 /// Which SSO login, from the kubeconfig (`--context`) or spelled out; the SSO options given
 /// here replace the stanza's (`--sso-grant paste` over SSH, say).
@@ -52,4 +52,18 @@ pub struct LoginArgs {
     /// ~/.kube/cache/doks-auth]
     #[arg(long, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct LogoutArgs {
+    /// Only this cluster's logins and credentials.
+    #[arg(short = 'c', long, value_name = "ID")]
+    pub cluster_id: Option<String>,
+
+    #[command(flatten)]
+    pub cache: CacheDirArg,
+
+    /// Bound on the whole command (every revocation), in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
 }

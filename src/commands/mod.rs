@@ -7,6 +7,7 @@ pub mod completions;
 pub mod get_credential;
 pub mod kubeconfig;
 pub mod login;
+pub mod logout;
 
 use std::io::Write;
 

@@ -22,6 +22,7 @@ use crate::credential::{Credential, SsoSession};
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 use grant::Refreshed;
+pub use provider::Revocation;
 use provider::{Provider, TokenAnswer};
 use verify::{Refusal, Verified};
 
@@ -112,6 +113,15 @@ pub async fn obtain(
         .await
         .map_err(|_| Error::LoginTimeout { seconds })??;
     credential(&provider, settings, login.answer, login.nonce, None).await
+}
+
+/// Ends a login at the provider for real (`logout`): its refresh token is revoked (RFC 7009)
+/// where discovery lists a revocation endpoint.
+pub async fn revoke(issuer: &str, client_id: &str, refresh_token: &Secret) -> Result<Revocation> {
+    Provider::discover(issuer)
+        .await?
+        .revoke(client_id, refresh_token)
+        .await
 }
 
 /// Discovery, then the refresh token if there is one.
@@ -240,6 +250,7 @@ async fn credential(
         fetched_at: now,
         sso: Some(SsoSession {
             issuer: settings.issuer.clone(),
+            client_id: Some(settings.client_id.clone()),
             email: verified.email,
             refresh_token: answer.refresh_token.or(kept_refresh_token),
         }),

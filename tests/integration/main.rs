@@ -29,6 +29,7 @@ mod sso_background;
 mod sso_edges;
 mod sso_failures;
 mod sso_kubectl;
+mod sso_logout;
 mod sso_paste;
 mod sso_refresh;
 mod stress;

@@ -155,6 +155,23 @@ impl Op {
         std::fs::read_to_string(&file).expect("the browser reached the callback address")
     }
 
+    /// A refresh-token grant sent straight to the provider, as any client could: its status and
+    /// answer.
+    pub fn refresh_at_provider(&self, refresh_token: &str) -> (u16, Value) {
+        let out = run_ok(
+            Command::new("curl")
+                .args(["-sS", "--cacert"])
+                .arg(&self.ca)
+                .args(["-w", "\n%{http_code}", "--data-urlencode"])
+                .arg(format!("refresh_token={refresh_token}"))
+                .args(["-d", "grant_type=refresh_token", "-d"])
+                .arg(format!("client_id={CLIENT_ID}"))
+                .arg(format!("{}/token", self.issuer)),
+        );
+        let (body, status) = out.stdout.trim_end().rsplit_once('\n').unwrap();
+        (status.parse().unwrap(), serde_json::from_str(body).unwrap())
+    }
+
     /// Stops the provider: it is unreachable from then on.
     pub fn stop(&mut self) {
         let _ = self.child.kill();
