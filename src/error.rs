@@ -140,13 +140,13 @@ pub enum Error {
     IdTokenRefused { issuer: String, reason: String },
 
     #[error(
-        "no login within {seconds} s (--login-timeout): finish the login in the browser sooner, or use --sso-grant device-code where no browser can open"
+        "no login within {seconds} s (--login-timeout): finish the login in the browser sooner, or use --sso-grant device-code or paste where no browser can open"
     )]
     LoginTimeout { seconds: u64 },
 
     /// A call without a terminal needs a login, and no browser could be started for it.
     #[error(
-        "single sign-on with {issuer}: no browser could be started for the login, and nobody is at a terminal to open its URL"
+        "single sign-on with {issuer}: no browser could be started for the login, and nobody is at a terminal to open its URL: log in from a terminal (any kubectl command for this cluster there, or `doks-auth login`)"
     )]
     NoBrowser { issuer: String },
 
