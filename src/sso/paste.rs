@@ -41,7 +41,9 @@ pub async fn login(provider: &Provider, settings: &SsoSettings) -> Result<Login>
         "to log in to {}, open this URL in a browser on any machine and log in: {}",
         provider.issuer, request.url
     ));
-    for attempt in 1..=TRIES {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
         logging::say(format_args!(
             "then paste the address the browser ends up on ({redirect_uri}?code=…, a page that does not load) and press Enter:"
         ));
@@ -71,16 +73,15 @@ pub async fn login(provider: &Provider, settings: &SsoSettings) -> Result<Login>
                 },
             },
         };
-        let left = TRIES - attempt;
-        if left == 0 {
+        if attempt >= TRIES {
             return Err(provider.error(format!(
                 "{why}, and that was the last of {TRIES} tries; run the command again"
             )));
         }
+        let left = TRIES - attempt;
         let tries = if left == 1 { "try" } else { "tries" };
         logging::say(format_args!("{why} ({left} more {tries})"));
     }
-    unreachable!("the last try returns")
 }
 
 fn not_the_callback(redirect_uri: &str) -> String {

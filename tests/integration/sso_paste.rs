@@ -13,9 +13,14 @@ use crate::support::*;
 
 /// A paste login in the background, its stdin and stderr for the test to play the person.
 fn paste_login(op: &Op) -> (Child, BufReader<ChildStderr>) {
+    paste_login_with(op, &[])
+}
+
+fn paste_login_with(op: &Op, extra: &[&str]) -> (Child, BufReader<ChildStderr>) {
     let mut child = op
         .get_credential_with("login", None)
         .args(["--sso-grant", "paste", "--login-timeout", "60"])
+        .args(extra)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -90,6 +95,34 @@ fn a_paste_login_reads_the_callback_address_from_standard_input() {
     assert_eq!(op.token_requests("authorization_code 200"), 1);
     assert_eq!(op.browsers(), 0, "no browser is started here");
     assert_eq!(op.entry()["sso"]["email"], "alice@example.com");
+}
+
+#[test]
+fn under_verbose_the_pasted_address_and_its_code_never_reach_stderr() {
+    let op = Op::start(json!({}));
+    let (mut child, mut stderr) = paste_login_with(&op, &["-v"]);
+    let mut seen = String::new();
+    let url = loop {
+        let next = line(&mut stderr);
+        assert!(!next.is_empty(), "no login URL in {seen}");
+        seen.push_str(&next);
+        if next.starts_with("doks-auth: to log in to ") {
+            break next.split_whitespace().last().unwrap().to_string();
+        }
+    };
+    let address = op.browse_to_callback(&url);
+    writeln!(child.stdin.as_mut().unwrap(), "{address}").unwrap();
+    let out = finish(child, stderr);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    seen.push_str(&out.stderr);
+    assert!(seen.contains("doks-auth: debug: "), "{seen}");
+    for secret in [
+        code_of(&address).as_str(),
+        address.as_str(),
+        &id_token(&out),
+    ] {
+        assert!(!seen.contains(secret), "{secret} in:\n{seen}");
+    }
 }
 
 #[test]
