@@ -38,17 +38,22 @@ pub(super) fn login_needed(
     if settings.interactive {
         return None;
     }
-    let login = cache.unfinished_login()?;
-    let until = login.at.checked_add_signed(UNFINISHED_LOGIN_MEMORY)?;
-    if now >= until || login.at > now + CLOCK_TOLERANCE {
-        return None;
-    }
+    let login = cache
+        .unfinished_login()
+        .filter(|login| recent(login.at, now))?;
     let why = format!(
         "the last one, at {}, was not finished ({})",
         login.at.format("%H:%M:%S UTC"),
         crate::error::one_line(&login.reason)
     );
     Some(login_needed_error(settings, sso, why, login.at))
+}
+
+/// Whether a login that ended unfinished `at` still holds calls without a terminal back: for
+/// [`UNFINISHED_LOGIN_MEMORY`], and not when `at` lies ahead (a clock that went back).
+fn recent(at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    let until = at.checked_add_signed(UNFINISHED_LOGIN_MEMORY);
+    until.is_some_and(|until| now < until) && at <= now + CLOCK_TOLERANCE
 }
 
 pub(super) fn login_needed_error(
@@ -143,11 +148,29 @@ pub(super) fn remember_unfinished(cache: &Cache, err: &Error) -> DateTime<Utc> {
         let login = Failure {
             at: now,
             reason,
-            next_try: Some(now + UNFINISHED_LOGIN_MEMORY),
+            // The window is counted from `at` (see `recent`).
+            next_try: None,
         };
         if let Err(store_err) = cache.remember_unfinished_login(login) {
             debug!("cache: the unfinished login was not remembered: {store_err}");
         }
     }
     now
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unfinished_login_holds_background_calls_back_for_ten_minutes_by_a_sane_clock() {
+        let at: DateTime<Utc> = "2026-11-23T12:00:00Z".parse().unwrap();
+        let seconds = chrono::Duration::seconds;
+        assert!(recent(at, at));
+        assert!(recent(at, at + seconds(599)));
+        assert!(!recent(at, at + seconds(600)));
+        assert!(recent(at, at - seconds(60)), "clocks a little apart");
+        assert!(!recent(at, at - seconds(61)), "a record from the future");
+        assert!(!recent(DateTime::<Utc>::MAX_UTC, at), "no overflow");
+    }
 }

@@ -53,3 +53,24 @@ fn quoted_and_fractional_seconds_are_read_and_nonsense_is_absent() {
     }
     assert_eq!(numbers(&device(json!({}))), (None, None));
 }
+
+#[test]
+fn a_refresh_token_is_sent_for_revocation_only_over_https_or_to_this_machine() {
+    for secure in [
+        "https://id.example/revoke",
+        "http://127.0.0.1:5556/revoke",
+        "http://localhost/revoke",
+        "http://[::1]:9/revoke",
+    ] {
+        assert!(is_secure(secure), "{secure}");
+    }
+    for insecure in [
+        "http://id.example/revoke",
+        "http://10.0.0.1/revoke",
+        "ftp://id.example/revoke",
+        "/revoke",
+        "",
+    ] {
+        assert!(!is_secure(insecure), "{insecure}");
+    }
+}
