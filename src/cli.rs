@@ -48,6 +48,10 @@ pub enum Command {
     Clusters(ClustersArgs),
     /// Log in to an SSO cluster's identity provider now and cache the ID token, so that tools
     /// without a terminal (Lens, IDE plugins, prompt helpers) find a valid login.
+    ///
+    /// The cluster and its SSO settings come from a kubeconfig context's exec stanza
+    /// (--context) or from the flags; SSO options given here replace the stanza's
+    /// (--sso-grant paste over SSH, say). It always logs in anew.
     Login(LoginArgs),
     /// End SSO logins for real: revoke each refresh token at the identity provider, then remove
     /// the cached credentials (all, or one cluster's).

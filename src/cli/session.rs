@@ -6,8 +6,9 @@ use clap::Args;
 
 use super::{CacheDirArg, SsoGrant};
 
-/// Which SSO login, from the kubeconfig (`--context`) or spelled out; the SSO options given
-/// here replace the stanza's (`--sso-grant paste` over SSH, say).
+// Which SSO login, from the kubeconfig (`--context`) or spelled out; the SSO options given here
+// replace the stanza's (`--sso-grant paste` over SSH, say). A plain comment: a doc comment would
+// replace the subcommand's own in `--help`.
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("login").required(true).args(["context", "cluster_id"])))]
 pub struct LoginArgs {
