@@ -8,6 +8,9 @@ use crate::digitalocean::DEFAULT_API_URL;
 use crate::exec_credential::ApiVersion;
 use crate::secret::Secret;
 
+mod session;
+pub use session::{LoginArgs, LogoutArgs};
+
 /// kubectl credential plugin for DigitalOcean Kubernetes (DOKS).
 ///
 /// kubectl runs `doks-auth get-credential` through the exec stanza that `doks-auth kubeconfig
@@ -43,6 +46,16 @@ pub enum Command {
     },
     /// List the account's Kubernetes clusters.
     Clusters(ClustersArgs),
+    /// Log in to an SSO cluster's identity provider now and cache the ID token, so that tools
+    /// without a terminal (Lens, IDE plugins, prompt helpers) find a valid login.
+    ///
+    /// The cluster and its SSO settings come from a kubeconfig context's exec stanza
+    /// (--context) or from the flags; SSO options given here replace the stanza's
+    /// (--sso-grant paste over SSH, say). It always logs in anew.
+    Login(LoginArgs),
+    /// End SSO logins for real: revoke each refresh token at the identity provider, then remove
+    /// the cached credentials (all, or one cluster's).
+    Logout(LogoutArgs),
     /// Inspect or clear the credential cache.
     Cache {
         #[command(subcommand)]
@@ -138,11 +151,13 @@ pub struct SsoArgs {
     /// Loopback port for the login callback; the redirect URI is
     /// http://localhost:<PORT>/callback and must be registered exactly so (8080 is doctl's). 0
     /// takes any free port: only for providers that accept any loopback port (RFC 8252).
-    #[arg(long, value_name = "N", default_value_t = 8080)]
+    #[arg(long, value_name = "N", default_value_t = crate::sso::DEFAULT_PORT)]
     pub sso_local_server_port: u16,
 
     /// How to log in: auth-code opens a browser; device-code (RFC 8628) prints a URL and a code
-    /// to enter on any device, for machines without a browser (SSH, containers).
+    /// to enter on any device, for machines without a browser (SSH, containers); paste prints
+    /// the login URL and reads back, on standard input, the address the browser ends up on
+    /// (over SSH, where the provider has no device login).
     #[arg(long, value_name = "GRANT", value_enum, default_value_t = SsoGrant::AuthCode)]
     pub sso_grant: SsoGrant,
 
@@ -160,6 +175,7 @@ pub struct SsoArgs {
 pub enum SsoGrant {
     AuthCode,
     DeviceCode,
+    Paste,
 }
 
 #[derive(Debug, Subcommand)]

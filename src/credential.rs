@@ -74,6 +74,10 @@ pub struct Credential {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct SsoSession {
     pub issuer: String,
+    /// The public client the tokens were issued to: `logout` names it when it revokes the
+    /// refresh token (RFC 7009 §2.1). Entries from before logout existed have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -30,25 +30,70 @@ impl ApiVersion {
     /// answer; the flag serves callers that run us by hand; v1beta1 is what every client-go
     /// since 1.11 understands.
     pub fn negotiate(exec_info: Option<&str>, flag: Option<ApiVersion>) -> Result<ApiVersion> {
+        Caller::read(exec_info, flag).map(|caller| caller.version)
+    }
+}
+
+/// What `KUBERNETES_EXEC_INFO` tells of the caller, read in one pass (it is read on every call,
+/// cache hits included).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Caller {
+    pub version: ApiVersion,
+    /// False only when the caller says `spec.interactive: false`: client-go runs us without a
+    /// terminal (Lens, IDE plugins, prompt helpers), so no person is there to finish a login.
+    /// Without `KUBERNETES_EXEC_INFO` a person or a script ran us by hand.
+    pub interactive: bool,
+}
+
+impl Caller {
+    pub fn read(exec_info: Option<&str>, flag: Option<ApiVersion>) -> Result<Caller> {
         #[derive(Deserialize)]
         struct ExecInfo {
             #[serde(rename = "apiVersion")]
             api_version: Option<String>,
+            #[serde(default)]
+            spec: Option<InfoSpec>,
+        }
+        // Whatever `spec` holds, the version is still read: an odd `spec` only leaves
+        // `interactive` unknown.
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum InfoSpec {
+            Spec {
+                #[serde(default)]
+                interactive: Option<serde_json::Value>,
+            },
+            Other(serde::de::IgnoredAny),
         }
         let Some(raw) = exec_info.filter(|raw| !raw.trim().is_empty()) else {
-            return Ok(flag.unwrap_or(ApiVersion::V1beta1));
+            return Ok(Caller {
+                version: flag.unwrap_or(ApiVersion::V1beta1),
+                interactive: true,
+            });
         };
         let info: ExecInfo = serde_json::from_str(raw)
             .map_err(|err| unsupported(format!("is not a valid ExecCredential: {err}")))?;
-        match info.api_version.as_deref() {
-            Some("client.authentication.k8s.io/v1") => Ok(ApiVersion::V1),
-            Some("client.authentication.k8s.io/v1beta1") => Ok(ApiVersion::V1beta1),
-            Some(other) => Err(unsupported(format!(
-                "asks for apiVersion {:?}, which doks-auth does not support; set the kubeconfig's exec apiVersion to one that is",
-                crate::error::one_line(other)
-            ))),
-            None => Err(unsupported("has no apiVersion".into())),
-        }
+        let interactive = match info.spec {
+            Some(InfoSpec::Spec {
+                interactive: Some(value),
+            }) => value.as_bool() != Some(false),
+            _ => true,
+        };
+        let version = match info.api_version.as_deref() {
+            Some("client.authentication.k8s.io/v1") => ApiVersion::V1,
+            Some("client.authentication.k8s.io/v1beta1") => ApiVersion::V1beta1,
+            Some(other) => {
+                return Err(unsupported(format!(
+                    "asks for apiVersion {:?}, which doks-auth does not support; set the kubeconfig's exec apiVersion to one that is",
+                    crate::error::one_line(other)
+                )));
+            }
+            None => return Err(unsupported("has no apiVersion".into())),
+        };
+        Ok(Caller {
+            version,
+            interactive,
+        })
     }
 }
 
@@ -124,6 +169,36 @@ mod tests {
         assert_eq!(
             ApiVersion::negotiate(Some(""), None).unwrap(),
             ApiVersion::V1beta1
+        );
+    }
+
+    #[test]
+    fn only_interactive_false_marks_a_caller_without_a_terminal() {
+        let info = |spec: &str| {
+            format!(
+                r#"{{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1"{spec}}}"#
+            )
+        };
+        let interactive = |raw: Option<&str>| Caller::read(raw, None).unwrap().interactive;
+        assert!(!interactive(Some(&info(
+            r#","spec":{"interactive":false}"#
+        ))));
+        assert!(interactive(Some(&info(r#","spec":{"interactive":true}"#))));
+        assert!(interactive(None), "run by hand");
+        for odd in [
+            "",
+            r#","spec":{}"#,
+            r#","spec":{"interactive":"no"}"#,
+            r#","spec":"odd""#,
+        ] {
+            assert!(interactive(Some(&info(odd))), "{odd}");
+        }
+        let cluster =
+            r#","spec":{"cluster":{"server":"https://k","config":{"a":[1]}},"interactive":false}"#;
+        let caller = Caller::read(Some(&info(cluster)), None).unwrap();
+        assert_eq!(
+            (caller.version, caller.interactive),
+            (ApiVersion::V1, false)
         );
     }
 

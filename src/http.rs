@@ -67,6 +67,19 @@ pub fn builder(timeout: Duration) -> reqwest::ClientBuilder {
         .pool_idle_timeout(POOL_IDLE)
 }
 
+/// 127.0.0.0/8, ::1 and `localhost`: the only hosts a token may be sent to in clear text,
+/// since the traffic never leaves the machine.
+pub fn is_loopback(url: &reqwest::Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    match bare.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => host.eq_ignore_ascii_case("localhost"),
+    }
+}
+
 /// Whether a rustls error is in the chain. `io::Error::source` skips the error it wraps, so
 /// wrapped io errors are opened by hand.
 pub fn is_tls_failure(err: &(dyn std::error::Error + 'static)) -> bool {

@@ -35,6 +35,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::GetCredential(args) => commands::get_credential::run(&args),
         Command::Kubeconfig { command } => commands::kubeconfig::run(&command),
         Command::Clusters(args) => commands::clusters::run(&args),
+        Command::Login(args) => commands::login::run(&args),
+        Command::Logout(args) => commands::logout::run(&args),
         Command::Cache { command } => commands::cache::run(&command),
         Command::Completions { shell } => commands::completions::run(shell),
     }

@@ -13,7 +13,7 @@ use crate::exec_credential;
 use crate::probe;
 use crate::process::Process;
 use crate::settings::{CacheChoice, CredentialSettings};
-use crate::source;
+use crate::source::{self, Source};
 
 /// A credential handed back after a failed refresh is reported as expiring this soon, so
 /// long-running clients (k9s, controllers) try the refresh again shortly.
@@ -31,6 +31,11 @@ const CALLS_AT_START: usize = 1;
 const FORCED_REFRESH_INTERVAL: chrono::Duration = chrono::Duration::seconds(10);
 /// How long a refresh may take when a still-valid credential is cached to fall back on.
 const BOUND_WITH_FALLBACK: std::time::Duration = std::time::Duration::from_secs(5);
+
+mod login;
+
+pub use login::log_in;
+use login::{login_needed, login_needed_error, remember_unfinished, unattended};
 
 /// The ExecCredential line: from the cache while it is fresh, else from DigitalOcean.
 pub fn credential_line(settings: &CredentialSettings, started: Instant) -> Result<String> {
@@ -143,6 +148,12 @@ fn refresh(
     started: Instant,
     refused: Option<&Credential>,
 ) -> Result<String> {
+    // Before the lock: after a login nobody finished, a call without a terminal does not wait
+    // for another login in progress either.
+    if let Some(err) = login_needed(settings, cache, Utc::now()) {
+        let usable = cache.load().filter(|c| !c.has_expired(Utc::now()));
+        return unattended(settings, usable.as_ref(), err);
+    }
     let (timeout, flag) = settings.source.wait_bound();
     let _lock = match cache.lock(started + timeout, timeout, flag) {
         Ok(lock) => lock,
@@ -164,6 +175,10 @@ fn refresh(
         return Ok(render(settings, credential));
     }
     let usable = cached.filter(|c| !c.has_expired(now));
+    // Many background calls may have waited for the lock while a login nobody finished held it.
+    if let Some(err) = login_needed(settings, cache, now) {
+        return unattended(settings, usable, err);
+    }
     if let (Some(credential), Some(failure)) = (
         usable,
         entry.as_ref().and_then(|e| e.refresh_failed.as_ref()),
@@ -198,6 +213,17 @@ fn refresh(
                 warn!("{remove_err}");
             }
             Err(err)
+        }
+        Err(err) if err.unfinished_login().is_some() => {
+            let now = remember_unfinished(cache, &err);
+            match (err, &settings.source) {
+                (Error::NoBrowser { .. }, Source::Sso(sso)) => {
+                    let why = "no browser could be started for it".to_string();
+                    let err = login_needed_error(settings, sso, why, now);
+                    unattended(settings, usable.filter(|c| !c.has_expired(now)), err)
+                }
+                (err, _) => Err(err),
+            }
         }
         Err(err) => {
             if let Some(credential) = usable.filter(|_| err.is_transient()) {

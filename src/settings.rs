@@ -8,7 +8,8 @@ use crate::cli::{AccountArgs, CacheDirArg, GetCredentialArgs, SsoArgs, SsoGrant}
 use crate::credential::ClusterId;
 use crate::digitalocean::{Account, token};
 use crate::error::{Error, Result};
-use crate::exec_credential::ApiVersion;
+use crate::exec_credential::{ApiVersion, Caller};
+use crate::http;
 use crate::secret::Secret;
 use crate::source::Source;
 use crate::sso::{Grant, SsoSettings};
@@ -70,7 +71,7 @@ fn normalize_api_url(raw: &str) -> Result<String> {
     // Only plain http needs its host looked at (this runs on every cache hit, so https skips
     // the parse): the token may go unencrypted only where it never leaves the machine.
     match reqwest::Url::parse(trimmed) {
-        Ok(url) if is_loopback(&url) => Ok(trimmed.to_string()),
+        Ok(url) if http::is_loopback(&url) => Ok(trimmed.to_string()),
         Ok(url) if url.host().is_some() => Err(invalid(
             "http:// would send the token unencrypted; use https:// (http:// is only for stand-ins on this machine: 127.0.0.1, ::1, localhost)",
         )),
@@ -103,28 +104,20 @@ pub fn is_secure_url(url: &str) -> bool {
     url.strip_prefix("https://")
         .is_some_and(|rest| !rest.is_empty())
         || (url.starts_with("http://")
-            && reqwest::Url::parse(url).is_ok_and(|url| is_loopback(&url)))
-}
-
-/// 127.0.0.0/8, ::1 and `localhost`: the only hosts a token may be sent to in clear text,
-/// since the traffic never leaves the machine.
-fn is_loopback(url: &reqwest::Url) -> bool {
-    let Some(host) = url.host_str() else {
-        return false;
-    };
-    let bare = host.trim_start_matches('[').trim_end_matches(']');
-    match bare.parse::<std::net::IpAddr>() {
-        Ok(ip) => ip.is_loopback(),
-        Err(_) => host.eq_ignore_ascii_case("localhost"),
-    }
+            && reqwest::Url::parse(url).is_ok_and(|url| http::is_loopback(&url)))
 }
 
 /// `--cache-dir`, else `$KUBECACHEDIR/doks-auth`, else `~/.kube/cache/doks-auth`: the same root
 /// kubectl and other plugins use, so users find every cached credential in one place.
 pub fn cache_dir(arg: &CacheDirArg) -> Result<PathBuf> {
-    if let Some(dir) = &arg.cache_dir {
-        return Ok(dir.clone());
+    match &arg.cache_dir {
+        Some(dir) => Ok(dir.clone()),
+        None => default_cache_dir(),
     }
+}
+
+/// The cache folder without `--cache-dir`.
+pub fn default_cache_dir() -> Result<PathBuf> {
     if let Some(root) = std::env::var_os("KUBECACHEDIR").filter(|v| !v.is_empty()) {
         return Ok(PathBuf::from(root).join("doks-auth"));
     }
@@ -146,6 +139,8 @@ pub struct CredentialSettings {
     /// `KUBERNETES_EXEC_INFO`, when a client-go client runs us (not a script calling us): it
     /// may describe the cluster (see [`crate::probe`]).
     pub exec_info: Option<String>,
+    /// Whether a person may be there to finish a login (see [`Caller::interactive`]).
+    pub interactive: bool,
 }
 
 /// Where `get-credential` keeps its credential, if anywhere.
@@ -163,7 +158,7 @@ impl CredentialSettings {
         // The order matters: the id is checked before anything else is looked at.
         let cluster_id = ClusterId::parse(&args.cluster_id)?;
         let exec_info = std::env::var("KUBERNETES_EXEC_INFO").ok();
-        let version = ApiVersion::negotiate(exec_info.as_deref(), args.api_version)?;
+        let caller = Caller::read(exec_info.as_deref(), args.api_version)?;
         let cache = match cache_dir(&args.cache) {
             _ if args.no_cache => CacheChoice::Off,
             Ok(dir) => CacheChoice::Folder(dir),
@@ -175,6 +170,7 @@ impl CredentialSettings {
                 issuer,
                 client_id,
                 args.account.timeout,
+                caller.interactive,
             )?),
             _ => Source::DigitalOcean {
                 account: account(&args.account)?,
@@ -183,11 +179,12 @@ impl CredentialSettings {
         };
         Ok(CredentialSettings {
             cluster_id,
-            version,
+            version: caller.version,
             source,
             refresh_margin: chrono::Duration::seconds(args.refresh_margin as i64),
             cache,
             exec_info: exec_info.filter(|info| !info.trim().is_empty()),
+            interactive: caller.interactive,
         })
     }
 }
@@ -198,8 +195,15 @@ fn sso_settings(
     issuer: &str,
     client_id: &str,
     timeout: u64,
+    interactive: bool,
 ) -> Result<SsoSettings> {
     check_sso(issuer, client_id).map_err(Error::InvalidSsoArgs)?;
+    if args.sso_grant == SsoGrant::Paste && args.sso_local_server_port == 0 {
+        // Nothing listens to choose a port: the pasted address must name the registered one.
+        return Err(Error::InvalidSsoArgs(
+            "--sso-grant paste needs the port registered at the identity provider: --sso-local-server-port 0 (any free port) works only where doks-auth listens for the callback".into(),
+        ));
+    }
     Ok(SsoSettings {
         issuer: issuer.to_string(),
         client_id: client_id.to_string(),
@@ -207,10 +211,12 @@ fn sso_settings(
         grant: match args.sso_grant {
             SsoGrant::AuthCode => Grant::AuthCode,
             SsoGrant::DeviceCode => Grant::DeviceCode,
+            SsoGrant::Paste => Grant::Paste,
         },
         browser_command: args.browser_command.clone(),
         login_timeout: Duration::from_secs(args.login_timeout),
         timeout: Duration::from_secs(timeout),
+        interactive,
     })
 }
 

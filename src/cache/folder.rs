@@ -77,9 +77,12 @@ pub fn ensure(dir: &Path) -> Result<()> {
 enum Kind {
     Entry,
     Lock,
+    /// The record of a login nobody finished.
+    Login,
 }
 
-/// `<cluster id>-<account fingerprint>.json|.lock`, the only names doks-auth gives its files.
+/// `<cluster id>-<account fingerprint>.json|.lock|.login`, the only names doks-auth gives its
+/// files.
 #[derive(Debug, PartialEq, Eq)]
 struct Name<'a> {
     cluster_id: &'a str,
@@ -88,9 +91,12 @@ struct Name<'a> {
 }
 
 fn parse_name(name: &str) -> Option<Name<'_>> {
-    let (stem, kind) = match name.strip_suffix(".json") {
-        Some(stem) => (stem, Kind::Entry),
-        None => (name.strip_suffix(".lock")?, Kind::Lock),
+    let (stem, kind) = if let Some(stem) = name.strip_suffix(".json") {
+        (stem, Kind::Entry)
+    } else if let Some(stem) = name.strip_suffix(".lock") {
+        (stem, Kind::Lock)
+    } else {
+        (name.strip_suffix(".login")?, Kind::Login)
     };
     let (cluster_id, account) = stem.rsplit_once('-')?;
     let is_account = account.len() == Account::FINGERPRINT_LEN
@@ -118,7 +124,8 @@ pub fn entry_files(dir: &Path) -> Result<Vec<PathBuf>> {
 }
 
 /// Removes cached credentials: every entry, or with `cluster` only that cluster's (for any
-/// account). Also their lock files when no process holds them, and, with no `cluster`,
+/// account). Also their lock files when no process holds them, their records of unfinished
+/// logins, and, with no `cluster`,
 /// temporary files a killed process left. A file is removed only if it is doks-auth's: its name
 /// has doks-auth's pattern and, for an entry, it holds a cache entry for that name. Returns how
 /// many entries (credentials) were removed; a missing folder has none.
@@ -137,6 +144,11 @@ pub fn remove_entries(dir: &Path, cluster: Option<&ClusterId>) -> Result<usize> 
                     }
                     Kind::Entry => remove(&path).map(|()| removed += 1),
                     Kind::Lock => remove_unused_lock(&path),
+                    // Only a regular file: anything else at the name is not doks-auth's.
+                    Kind::Login if fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) => {
+                        remove(&path)
+                    }
+                    Kind::Login => continue,
                 }
             }
             None if cluster.is_none() && is_stale_temp_file(&path, &name) => remove(&path),

@@ -60,6 +60,18 @@ pub struct Failure {
     pub next_try: Option<DateTime<Utc>>,
 }
 
+/// What `<stem>.login` holds: a login of the entry that ended with nobody finishing it (see
+/// `serve`). Kept beside the entry rather than in it: a first login has no credential to keep
+/// it with.
+#[derive(Serialize, Deserialize)]
+struct UnfinishedLogin {
+    format: u32,
+    cluster_id: String,
+    account: String,
+    #[serde(flatten)]
+    login: Failure,
+}
+
 pub struct Cache {
     dir: PathBuf,
     cluster_id: String,
@@ -128,6 +140,51 @@ impl Cache {
         self.write(credential, Some(failure))
     }
 
+    /// The last login nobody finished, if one is on record; anything untrusted or unreadable
+    /// is no record.
+    pub fn unfinished_login(&self) -> Option<Failure> {
+        let path = self.unfinished_path();
+        let (meta, bytes) = folder::read_small_file(&path).ok()?;
+        if !is_private(&meta) {
+            debug!("cache: {} is not trusted: ignored", path.display());
+            return None;
+        }
+        let record: UnfinishedLogin = serde_json::from_slice(&bytes).ok()?;
+        let ours = record.format == FORMAT
+            && record.cluster_id == self.cluster_id
+            && record.account == self.account;
+        ours.then_some(record.login)
+    }
+
+    /// Notes that a login of this entry ended unfinished; a stored credential forgets it.
+    pub fn remember_unfinished_login(&self, login: Failure) -> Result<()> {
+        let path = self.unfinished_path();
+        let record = UnfinishedLogin {
+            format: FORMAT,
+            cluster_id: self.cluster_id.clone(),
+            account: self.account.clone(),
+            login,
+        };
+        folder::ensure(&self.dir)?;
+        let json = serde_json::to_vec(&record).expect("a login record always serialises");
+        atomic_file::replace(&path, TEMP_PREFIX, &json).map_err(|cause| Error::Cache {
+            path: path.clone(),
+            cause,
+        })?;
+        debug!("cache: noted an unfinished login in {}", path.display());
+        Ok(())
+    }
+
+    pub fn forget_unfinished_login(&self) -> Result<()> {
+        let path = self.unfinished_path();
+        folder::remove(&path).map_err(|cause| Error::Cache { path, cause })
+    }
+
+    /// Named when needed only: a cache hit never looks at it.
+    fn unfinished_path(&self) -> PathBuf {
+        self.entry.with_extension("login")
+    }
+
     fn write(&self, credential: &Credential, refresh_failed: Option<Failure>) -> Result<()> {
         let new_credential = refresh_failed.is_none();
         let entry = Entry {
@@ -144,8 +201,11 @@ impl Cache {
             cause,
         })?;
         if new_credential {
-            // A new credential: no client has been given it yet.
+            // A new credential: no client has been given it yet, and nobody needs to log in.
             given::forget(&self.lock);
+            if let Err(err) = self.forget_unfinished_login() {
+                debug!("{err}");
+            }
         }
         debug!("cache: stored {}", self.entry.display());
         Ok(())

@@ -210,3 +210,43 @@ fn a_lock_on_a_file_no_longer_in_the_folder_does_not_count() {
     assert!(matches!(held, Err(Error::LockTimeout { .. })));
     drop(taken);
 }
+
+#[test]
+fn an_unfinished_login_is_remembered_until_a_credential_is_stored() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = cache(tmp.path(), "c1", ACCOUNT);
+    assert_eq!(cache.unfinished_login(), None);
+    let login = Failure {
+        at: chrono::Utc::now(),
+        reason: "no login within 300 s".into(),
+        next_try: None,
+    };
+    // The first login of an entry: there is no credential to keep the record with.
+    cache.remember_unfinished_login(login.clone()).unwrap();
+    assert!(cache.load().is_none());
+    assert_eq!(cache.unfinished_login(), Some(login.clone()));
+    let record = cache.path().with_extension("login");
+    assert_eq!(fs::metadata(&record).unwrap().mode() & 0o777, 0o600);
+    // Another cluster's or account's entry knows nothing of it.
+    let other = super::tests::cache(tmp.path(), "c2", ACCOUNT);
+    assert_eq!(other.unfinished_login(), None);
+    fs::copy(&record, other.path().with_extension("login")).unwrap();
+    assert_eq!(
+        other.unfinished_login(),
+        None,
+        "a record under another name"
+    );
+    // Untrusted: ignored.
+    fs::set_permissions(&record, fs::Permissions::from_mode(0o644)).unwrap();
+    assert_eq!(cache.unfinished_login(), None);
+    fs::set_permissions(&record, fs::Permissions::from_mode(0o600)).unwrap();
+    // A failed refresh keeps the record; a new credential ends it.
+    cache
+        .remember_failure(&credential(), login.clone())
+        .unwrap();
+    assert_eq!(cache.unfinished_login(), Some(login));
+    cache.store(&credential()).unwrap();
+    assert_eq!(cache.unfinished_login(), None);
+    assert!(!record.exists());
+    cache.forget_unfinished_login().unwrap();
+}

@@ -183,6 +183,7 @@ mod tests {
             credential: Credential {
                 sso: Some(SsoSession {
                     issuer: "https://id.example".into(),
+                    client_id: Some("doks".into()),
                     email: Some("a@example.com".into()),
                     refresh_token: Some(Secret::new("refresh-secret")),
                 }),

@@ -6,6 +6,8 @@ pub mod clusters;
 pub mod completions;
 pub mod get_credential;
 pub mod kubeconfig;
+pub mod login;
+pub mod logout;
 
 use std::io::Write;
 

@@ -29,6 +29,9 @@ pub struct Stanza {
     /// Only when the stanza it replaces had one (a converted doctl `-t`): `save` never writes a
     /// DigitalOcean token into the kubeconfig.
     pub access_token: Option<String>,
+    /// With `sso`: `--sso-grant paste` (logins over SSH). Beside [`SsoStanza`] rather than in
+    /// it, so that code building one needs no change; it wins over `device_code`.
+    pub sso_paste: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -70,7 +73,9 @@ impl Stanza {
             if let Some(port) = sso.port {
                 flag("--sso-local-server-port", port.to_string());
             }
-            if sso.device_code {
+            if self.sso_paste {
+                flag("--sso-grant", "paste".into());
+            } else if sso.device_code {
                 flag("--sso-grant", "device-code".into());
             }
         }
@@ -159,6 +164,19 @@ mod tests {
         );
         let user = stanza.user("/bin/doks-auth");
         assert_eq!(user["exec"]["interactiveMode"], "IfAvailable");
+        // A paste login reads the pasted address from the terminal kubectl passes on.
+        let paste = Stanza {
+            sso_paste: true,
+            ..stanza.clone()
+        };
+        assert_eq!(
+            paste.args()[paste.args().len() - 2..],
+            ["--sso-grant", "paste"]
+        );
+        assert_eq!(
+            paste.user("/bin/doks-auth")["exec"]["interactiveMode"],
+            "IfAvailable"
+        );
         assert_eq!(user["exec"]["apiVersion"], EXEC_API_VERSION);
         assert!(user["exec"].get("env").is_none());
         stanza.sso = None;

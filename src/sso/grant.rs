@@ -10,7 +10,7 @@ use reqwest::Url;
 
 use super::loopback::{Callback, Loopback};
 use super::provider::{OAuthError, Provider, TokenAnswer};
-use super::{Grant, SsoSettings, browser};
+use super::{Grant, SsoSettings, browser, paste};
 use crate::error::{Error, Result, one_line};
 use crate::logging;
 use crate::secret::Secret;
@@ -43,6 +43,7 @@ pub async fn login(provider: &Provider, settings: &SsoSettings) -> Result<Login>
     match settings.grant {
         Grant::AuthCode => auth_code(provider, settings).await,
         Grant::DeviceCode => device_code(provider, settings).await,
+        Grant::Paste => paste::login(provider, settings).await,
     }
 }
 
@@ -74,65 +75,106 @@ pub async fn refresh(
 /// server listens before the browser starts, so the callback cannot arrive too early.
 async fn auth_code(provider: &Provider, settings: &SsoSettings) -> Result<Login> {
     let loopback = Loopback::bind(settings.port)?;
-    let redirect_uri = loopback.redirect_uri();
-    let (state, nonce, verifier) = (random(), random(), Secret::new(random()));
-    let challenge = URL_SAFE_NO_PAD.encode(ring::digest::digest(
-        &ring::digest::SHA256,
-        verifier.expose().as_bytes(),
-    ));
-    let mut url = Url::parse(&provider.doc.authorization_endpoint).map_err(|_| {
-        provider.error("its authorization_endpoint is not a URL; check the provider's setup")
-    })?;
-    let scope = provider.scopes();
-    let mut query = url.query_pairs_mut();
-    query
-        .append_pair("response_type", "code")
-        .append_pair("client_id", &settings.client_id)
-        .append_pair("redirect_uri", &redirect_uri)
-        .append_pair("scope", &scope);
-    // OpenID Connect Core §11: offline access needs the user's consent, asked for explicitly
-    // (providers that follow it to the letter drop `offline_access` otherwise).
-    if scope.contains("offline_access") {
-        query.append_pair("prompt", "consent");
+    let request = AuthRequest::new(provider, settings, loopback.redirect_uri())?;
+    let opened = browser::open(request.url.as_str(), settings.browser_command.as_deref());
+    if !opened && !settings.interactive {
+        // Nobody is at a terminal to open the URL by hand: waiting out --login-timeout would
+        // only hold up the caller (and every call after it).
+        return Err(Error::NoBrowser {
+            issuer: provider.issuer.clone(),
+        });
     }
-    query
-        .append_pair("state", &state)
-        .append_pair("nonce", &nonce)
-        .append_pair("code_challenge", &challenge)
-        .append_pair("code_challenge_method", "S256");
-    drop(query);
-    let opened = browser::open(url.as_str(), settings.browser_command.as_deref());
     let what = if opened {
         "log in in the browser that opened, or open this URL"
     } else {
         "open this URL in a browser and log in"
     };
     logging::say(format_args!(
-        "to log in to {}, {what}: {url}",
-        provider.issuer
+        "to log in to {}, {what}: {}",
+        provider.issuer, request.url
     ));
-    let code = match loopback.wait(&state, &provider.issuer).await? {
-        Callback::Code(code) => code,
-        Callback::Refused(said) => {
-            return Err(provider.error(format!("the login was refused: {said}")));
+    let callback = loopback.wait(&request.state, &provider.issuer).await?;
+    request.finish(provider, settings, callback).await
+}
+
+/// A login through the provider's authorization endpoint: its URL, and what the answer is
+/// checked and redeemed with. The verifier is a secret: only the token endpoint sees it.
+pub struct AuthRequest {
+    pub url: Url,
+    pub state: String,
+    nonce: String,
+    verifier: Secret,
+    redirect_uri: String,
+}
+
+impl AuthRequest {
+    pub fn new(provider: &Provider, settings: &SsoSettings, redirect_uri: String) -> Result<Self> {
+        let (state, nonce, verifier) = (random(), random(), Secret::new(random()));
+        let challenge = URL_SAFE_NO_PAD.encode(ring::digest::digest(
+            &ring::digest::SHA256,
+            verifier.expose().as_bytes(),
+        ));
+        let mut url = Url::parse(&provider.doc.authorization_endpoint).map_err(|_| {
+            provider.error("its authorization_endpoint is not a URL; check the provider's setup")
+        })?;
+        let scope = provider.scopes();
+        let mut query = url.query_pairs_mut();
+        query
+            .append_pair("response_type", "code")
+            .append_pair("client_id", &settings.client_id)
+            .append_pair("redirect_uri", &redirect_uri)
+            .append_pair("scope", &scope);
+        // OpenID Connect Core §11: offline access needs the user's consent, asked for
+        // explicitly (providers that follow it to the letter drop `offline_access` otherwise).
+        if scope.contains("offline_access") {
+            query.append_pair("prompt", "consent");
         }
-    };
-    let form = [
-        ("grant_type", "authorization_code"),
-        ("code", code.expose()),
-        ("redirect_uri", redirect_uri.as_str()),
-        ("client_id", settings.client_id.as_str()),
-        ("code_verifier", verifier.expose()),
-    ];
-    match provider.token(&form).await? {
-        Ok(answer) => Ok(Login {
-            answer,
-            nonce: Some(nonce),
-        }),
-        Err(err) => Err(provider.error(format!(
-            "the token endpoint refused the login's code: {}",
-            err.describe()
-        ))),
+        query
+            .append_pair("state", &state)
+            .append_pair("nonce", &nonce)
+            .append_pair("code_challenge", &challenge)
+            .append_pair("code_challenge_method", "S256");
+        drop(query);
+        Ok(AuthRequest {
+            url,
+            state,
+            nonce,
+            verifier,
+            redirect_uri,
+        })
+    }
+
+    /// Redeems the answer's code (with the PKCE verifier and the same redirect URI), or ends
+    /// the login with the provider's refusal.
+    pub async fn finish(
+        self,
+        provider: &Provider,
+        settings: &SsoSettings,
+        callback: Callback,
+    ) -> Result<Login> {
+        let code = match callback {
+            Callback::Code(code) => code,
+            Callback::Refused(said) => {
+                return Err(provider.error(format!("the login was refused: {said}")));
+            }
+        };
+        let form = [
+            ("grant_type", "authorization_code"),
+            ("code", code.expose()),
+            ("redirect_uri", self.redirect_uri.as_str()),
+            ("client_id", settings.client_id.as_str()),
+            ("code_verifier", self.verifier.expose()),
+        ];
+        match provider.token(&form).await? {
+            Ok(answer) => Ok(Login {
+                answer,
+                nonce: Some(self.nonce),
+            }),
+            Err(err) => Err(provider.error(format!(
+                "the token endpoint refused the login's code: {}",
+                err.describe()
+            ))),
+        }
     }
 }
 

@@ -151,70 +151,101 @@ async fn serve(mut stream: TcpStream, expected: Arc<Expected>) -> Result<Option<
         .await;
         return Ok(None);
     };
+    match check_answer(&url, state, issuer) {
+        Answer::NotCallback => {
+            respond(
+                &mut stream,
+                404,
+                "Nothing here: doks-auth only waits for /callback.",
+            )
+            .await;
+            Ok(None)
+        }
+        Answer::OtherState => {
+            debug!("sso: refused a callback without this login's state");
+            respond(
+                &mut stream,
+                400,
+                "This is not the login doks-auth is waiting for. Start again from kubectl.",
+            )
+            .await;
+            Ok(None)
+        }
+        Answer::NoCode => {
+            respond(&mut stream, 400, "The login answer has no code.").await;
+            Ok(None)
+        }
+        Answer::End(Err(err)) => {
+            respond(
+                &mut stream,
+                400,
+                "The login answer came from another issuer.",
+            )
+            .await;
+            Err(err)
+        }
+        Answer::End(Ok(callback)) => {
+            let page = match callback {
+                Callback::Refused(_) => "Login failed. You can close this tab.",
+                Callback::Code(_) => {
+                    "Logged in. You can close this tab and go back to the terminal."
+                }
+            };
+            respond(&mut stream, 200, page).await;
+            Ok(Some(callback))
+        }
+    }
+}
+
+/// What a login's answer (the address the provider sends the browser back to) says.
+pub enum Answer {
+    /// Not `/callback`: no answer at all.
+    NotCallback,
+    /// Without this login's `state` (RFC 6749 §10.12): a forgery, or another login's answer.
+    OtherState,
+    /// This login's, but with neither a code nor an error.
+    NoCode,
+    /// The login's end: its code, the provider's refusal, or (an error) an answer naming
+    /// another issuer (RFC 9207), which may be a mix-up attack.
+    End(Result<Callback>),
+}
+
+/// Checks an answer as the callback server and a pasted address both must: the path, then
+/// `state`, then RFC 9207's `iss` when the provider sends one, then an error or the code. The
+/// code and state never reach the log.
+pub fn check_answer(url: &Url, state: &str, issuer: &str) -> Answer {
     if url.path() != "/callback" {
-        respond(
-            &mut stream,
-            404,
-            "Nothing here: doks-auth only waits for /callback.",
-        )
-        .await;
-        return Ok(None);
+        return Answer::NotCallback;
     }
     let param = |name: &str| {
         url.query_pairs()
             .find(|(key, _)| key == name)
             .map(|(_, value)| value.into_owned())
     };
-    // The code and state never reach the log.
     if param("state").as_deref() != Some(state) {
-        debug!("sso: refused a callback without this login's state");
-        respond(
-            &mut stream,
-            400,
-            "This is not the login doks-auth is waiting for. Start again from kubectl.",
-        )
-        .await;
-        return Ok(None);
+        return Answer::OtherState;
     }
     if let Some(iss) = param("iss")
         && iss != issuer
     {
-        respond(
-            &mut stream,
-            400,
-            "The login answer came from another issuer.",
-        )
-        .await;
-        return Err(Error::Sso {
+        return Answer::End(Err(Error::Sso {
             issuer: issuer.to_string(),
             reason: format!(
                 "the login answer names another issuer ({}), which may be an attack; try again",
                 one_line(&iss)
             ),
-        });
+        }));
     }
     if let Some(error) = param("error") {
-        respond(&mut stream, 200, "Login failed. You can close this tab.").await;
         let said = match param("error_description") {
             Some(text) => format!("{} ({})", one_line(&error), one_line(&text)),
             None => one_line(&error),
         };
-        return Ok(Some(Callback::Refused(said)));
+        return Answer::End(Ok(Callback::Refused(said)));
     }
     match param("code") {
-        Some(code) if !code.is_empty() => {
-            respond(
-                &mut stream,
-                200,
-                "Logged in. You can close this tab and go back to the terminal.",
-            )
-            .await;
-            Ok(Some(Callback::Code(Secret::new(code))))
-        }
-        _ => {
-            respond(&mut stream, 400, "The login answer has no code.").await;
-            Ok(None)
-        }
+        Some(code) if !code.is_empty() => Answer::End(Ok(Callback::Code(Secret::new(code)))),
+        _ => Answer::NoCode,
     }
 }
 

@@ -8,6 +8,7 @@
 mod browser;
 mod grant;
 mod loopback;
+mod paste;
 mod provider;
 mod verify;
 
@@ -21,6 +22,7 @@ use crate::credential::{Credential, SsoSession};
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 use grant::Refreshed;
+pub use provider::Revocation;
 use provider::{Provider, TokenAnswer};
 use verify::{Refusal, Verified};
 
@@ -29,6 +31,10 @@ const SKEW_TOLERANCE: chrono::Duration = chrono::Duration::seconds(60);
 /// No ID token is taken to last longer than DigitalOcean's longest credential.
 const MAX_LIFETIME: chrono::Duration = chrono::Duration::days(7);
 
+/// The loopback callback port when none is given: doctl's, so that the redirect URI admins
+/// registered for doctl works.
+pub const DEFAULT_PORT: u16 = 8080;
+
 /// How the user logs in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Grant {
@@ -36,6 +42,8 @@ pub enum Grant {
     AuthCode,
     /// A code entered on any device (RFC 8628).
     DeviceCode,
+    /// A browser anywhere; the address it is sent back to is pasted on standard input.
+    Paste,
 }
 
 /// Everything SSO mode needs; no DigitalOcean account.
@@ -50,6 +58,9 @@ pub struct SsoSettings {
     pub login_timeout: Duration,
     /// `--timeout`: everything but the login itself (discovery, refresh, keys).
     pub timeout: Duration,
+    /// Whether a person may be there (see `exec_credential::Caller`): without one, a login
+    /// that cannot show itself (no browser, no standard input) ends at once.
+    pub interactive: bool,
 }
 
 impl SsoSettings {
@@ -102,6 +113,15 @@ pub async fn obtain(
         .await
         .map_err(|_| Error::LoginTimeout { seconds })??;
     credential(&provider, settings, login.answer, login.nonce, None).await
+}
+
+/// Ends a login at the provider for real (`logout`): its refresh token is revoked (RFC 7009)
+/// where discovery lists a revocation endpoint.
+pub async fn revoke(issuer: &str, client_id: &str, refresh_token: &Secret) -> Result<Revocation> {
+    Provider::discover(issuer)
+        .await?
+        .revoke(client_id, refresh_token)
+        .await
 }
 
 /// Discovery, then the refresh token if there is one.
@@ -230,6 +250,7 @@ async fn credential(
         fetched_at: now,
         sso: Some(SsoSession {
             issuer: settings.issuer.clone(),
+            client_id: Some(settings.client_id.clone()),
             email: verified.email,
             refresh_token: answer.refresh_token.or(kept_refresh_token),
         }),

@@ -33,6 +33,9 @@ pub struct Discovery {
     pub device_authorization_endpoint: Option<String>,
     #[serde(default)]
     pub scopes_supported: Option<Vec<String>>,
+    /// RFC 7009 (listed per RFC 8414 §2); some providers have none.
+    #[serde(default)]
+    pub revocation_endpoint: Option<String>,
 }
 
 /// A successful token answer. Only the ID token is handed to kubectl; the access token is not
@@ -62,6 +65,17 @@ impl OAuthError {
             None => one_line(&self.error),
         }
     }
+}
+
+/// What became of a refresh token sent for revocation (RFC 7009 §2.2).
+#[derive(Debug, PartialEq, Eq)]
+pub enum Revocation {
+    /// 200: revoked, or already unknown to the provider; either way it no longer works.
+    Revoked,
+    /// The provider lists no `revocation_endpoint`.
+    NoEndpoint,
+    /// Not revoked, and why (the provider's answer, or why the token was not sent).
+    NotRevoked(String),
 }
 
 /// What the device authorization endpoint answers (RFC 8628 §3.2).
@@ -182,6 +196,52 @@ impl Provider {
             .post_form(url, &[("client_id", client_id), ("scope", &scope)])
             .await?;
         Ok(answer)
+    }
+
+    /// Revokes a refresh token (RFC 7009): `token_type_hint=refresh_token`, and `client_id` in
+    /// the body, as a public client authenticates. The answer's body is never read into a
+    /// message but through [`OAuthError`].
+    pub async fn revoke(&self, client_id: &str, refresh_token: &Secret) -> Result<Revocation> {
+        let Some(url) = &self.doc.revocation_endpoint else {
+            return Ok(Revocation::NoEndpoint);
+        };
+        if !crate::settings::is_secure_url(url) {
+            return Ok(Revocation::NotRevoked(format!(
+                "its revocation_endpoint {} is not https, so the refresh token was not sent",
+                one_line(url)
+            )));
+        }
+        let form = [
+            ("token", refresh_token.expose()),
+            ("token_type_hint", "refresh_token"),
+            ("client_id", client_id),
+        ];
+        let response = self
+            .http
+            .post(url)
+            .timeout(REQUEST_TIMEOUT)
+            .header(reqwest::header::ACCEPT, "application/json")
+            .form(&form)
+            .send()
+            .await
+            .map_err(|err| Error::SsoNetwork {
+                url: one_line(url),
+                reason: error_chain(&err),
+            })?;
+        let status = response.status();
+        busy(&response, url)?;
+        if status.is_success() {
+            return Ok(Revocation::Revoked);
+        }
+        let body = read_body(response, url).await?;
+        let said = match serde_json::from_slice::<OAuthError>(&body) {
+            Ok(err) => err.describe(),
+            Err(_) => status.to_string(),
+        };
+        Ok(Revocation::NotRevoked(format!(
+            "{} answered {said}",
+            one_line(url)
+        )))
     }
 
     pub fn error(&self, reason: impl Into<String>) -> Error {

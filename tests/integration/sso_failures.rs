@@ -229,9 +229,14 @@ fn id_token_times_out_of_range_are_refused_without_a_crash() {
         );
         let out = run(&mut op.get_credential("login"));
         assert_eq!(out.code, Some(1), "{claim}={value}: {}", out.stderr);
-        let error = out.stderr.lines().last().unwrap_or_default();
+        // The browser may still be writing its own last line after doks-auth's error.
+        let error = out
+            .stderr
+            .lines()
+            .find(|l| l.starts_with("doks-auth: error:"))
+            .unwrap_or_default();
         assert!(
-            error.starts_with("doks-auth: error:") && error.contains(&format!("its {claim} claim")),
+            error.contains(&format!("its {claim} claim")),
             "{claim}={value}: {}",
             out.stderr
         );

@@ -5,7 +5,8 @@
 //   BOT_MODE    "login" (default); "deny": cancels at the login page; "forge": first sends
 //               the callback a forged answer with another state, then logs in; "idle": first
 //               opens five connections to the callback's port that send nothing (as a browser's
-//               preconnects do), then logs in
+//               preconnects do), then logs in; "stop": logs in but stops at the callback
+//               address, as a browser on another machine would, and writes it to BOT_CALLBACK
 // Trusts the tests' CA through NODE_EXTRA_CA_CERTS. Writes nothing to stdout.
 import fs from 'node:fs';
 import net from 'node:net';
@@ -56,6 +57,11 @@ async function run(start) {
     if (res.status >= 300 && res.status < 400) {
       url = new URL(res.headers.get('location'), url).toString();
       const isCallback = new URL(url).pathname === '/callback';
+      if (isCallback && mode === 'stop') {
+        fs.writeFileSync(process.env.BOT_CALLBACK, url);
+        log('stopped at the callback address');
+        return;
+      }
       if (isCallback && mode === 'forge') {
         const forged = new URL(url);
         forged.searchParams.set('state', 'forged-state');

@@ -112,6 +112,66 @@ impl Op {
         cmd
     }
 
+    /// `doks-auth login` for this provider's cluster, spelled out, with the scripted browser.
+    pub fn login(&self, mode: &str) -> Command {
+        let browser = format!("node {}", sso_dir().join("browser.mjs").display());
+        let mut cmd = self.doks_auth();
+        cmd.args(["login", "--cluster-id", CLUSTER_ID])
+            .args([
+                "--sso-issuer-url",
+                &self.issuer,
+                "--sso-client-id",
+                CLIENT_ID,
+            ])
+            .args(["--sso-local-server-port", &self.port.to_string()])
+            .args(["--browser-command", &browser])
+            .env("BOT_MODE", mode);
+        cmd
+    }
+
+    /// Any doks-auth command in this world: it trusts the provider's CA, and a browser it
+    /// starts logs its start.
+    pub fn doks_auth(&self) -> Command {
+        let mut cmd = self.env.doks_auth();
+        cmd.env("SSL_CERT_FILE", &self.ca)
+            .env("NODE_EXTRA_CA_CERTS", &self.ca)
+            .env("BOT_LOG", &self.browser_log)
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    /// A person's browser on another machine: logs in at `url` and stops at the callback
+    /// address, which it returns (what the person copies).
+    pub fn browse_to_callback(&self, url: &str) -> String {
+        let file = self.env.home().join("callback-address");
+        run_ok(
+            Command::new("node")
+                .arg(sso_dir().join("browser.mjs"))
+                .arg(url)
+                .env("NODE_EXTRA_CA_CERTS", &self.ca)
+                .env("BOT_MODE", "stop")
+                .env("BOT_CALLBACK", &file),
+        );
+        std::fs::read_to_string(&file).expect("the browser reached the callback address")
+    }
+
+    /// A refresh-token grant sent straight to the provider, as any client could: its status and
+    /// answer.
+    pub fn refresh_at_provider(&self, refresh_token: &str) -> (u16, Value) {
+        let out = run_ok(
+            Command::new("curl")
+                .args(["-sS", "--cacert"])
+                .arg(&self.ca)
+                .args(["-w", "\n%{http_code}", "--data-urlencode"])
+                .arg(format!("refresh_token={refresh_token}"))
+                .args(["-d", "grant_type=refresh_token", "-d"])
+                .arg(format!("client_id={CLIENT_ID}"))
+                .arg(format!("{}/token", self.issuer)),
+        );
+        let (body, status) = out.stdout.trim_end().rsplit_once('\n').unwrap();
+        (status.parse().unwrap(), serde_json::from_str(body).unwrap())
+    }
+
     /// Stops the provider: it is unreachable from then on.
     pub fn stop(&mut self) {
         let _ = self.child.kill();
@@ -141,6 +201,17 @@ impl Op {
         let path = self.env.only_cache_entry();
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
     }
+}
+
+/// `KUBERNETES_EXEC_INFO` as kubectl sets it: `interactive` is false when kubectl has no
+/// terminal (Lens, IDE plugins, prompt helpers).
+pub fn exec_info(interactive: bool) -> String {
+    serde_json::json!({
+        "kind": "ExecCredential",
+        "apiVersion": "client.authentication.k8s.io/v1beta1",
+        "spec": {"interactive": interactive},
+    })
+    .to_string()
 }
 
 pub fn id_token(out: &Outcome) -> String {

@@ -28,6 +28,10 @@ fn only_doks_auth_names_are_recognised() {
         parse_name("abc-0123456789abcdef.lock").map(|n| n.kind),
         Some(Kind::Lock)
     );
+    assert_eq!(
+        parse_name("abc-0123456789abcdef.login").map(|n| n.kind),
+        Some(Kind::Login)
+    );
     for other in [
         "package.json",
         "tsconfig.json",
@@ -38,6 +42,7 @@ fn only_doks_auth_names_are_recognised() {
         "-0123456789abcdef.json",
         "a.b-0123456789abcdef.json",
         "abc-0123456789abcdef.txt",
+        "abc-0123456789abcdef.logins",
     ] {
         assert_eq!(parse_name(other), None, "{other}");
     }
@@ -118,8 +123,17 @@ fn listing_and_removing_touch_only_our_entries() {
             dir.join("zzz-0123456789abcdef.json"),
         ]
     );
+    let login = crate::cache::Failure {
+        at: chrono::Utc::now(),
+        reason: "no login within 300 s".into(),
+        next_try: None,
+    };
+    cache(tmp.path(), "abc", ACCOUNT)
+        .remember_unfinished_login(login)
+        .unwrap();
     let abc = ClusterId::parse("abc").unwrap();
     assert_eq!(remove_entries(&dir, Some(&abc)).unwrap(), 2);
+    assert!(!dir.join(format!("abc-{ACCOUNT}.login")).exists());
     assert!(
         leftover.exists(),
         "a cluster's clear removed temporary files"

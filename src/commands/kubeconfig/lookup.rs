@@ -138,6 +138,7 @@ pub(super) async fn fetch_entries(
         cache_dir: base.cache_dir.clone(),
         sso: None,
         access_token: None,
+        sso_paste: false,
     };
     let (server, certificate_authority_data, credential) = match answer {
         Answer::Token(answer) => {
@@ -153,6 +154,7 @@ pub(super) async fn fetch_entries(
                 port: base.sso_local_server_port,
                 device_code: base.sso_grant == Some(SsoGrant::DeviceCode),
             });
+            exec.sso_paste = base.sso_grant == Some(SsoGrant::Paste);
             // No credential to seed: the first kubectl command logs in.
             (server, ca, None)
         }

@@ -130,3 +130,24 @@ fn an_endpoint_with_control_characters_is_refused_and_never_printed_raw() {
         }
     }
 }
+
+#[test]
+fn a_refresh_token_is_sent_for_revocation_only_over_https_or_to_this_machine() {
+    for secure in [
+        "https://id.example/revoke",
+        "http://127.0.0.1:5556/revoke",
+        "http://localhost/revoke",
+        "http://[::1]:9/revoke",
+    ] {
+        assert!(crate::settings::is_secure_url(secure), "{secure}");
+    }
+    for insecure in [
+        "http://id.example/revoke",
+        "http://10.0.0.1/revoke",
+        "ftp://id.example/revoke",
+        "/revoke",
+        "",
+    ] {
+        assert!(!crate::settings::is_secure_url(insecure), "{insecure}");
+    }
+}
