@@ -130,7 +130,12 @@ pub enum Error {
     #[error(
         "single sign-on with {issuer}: the provider renewed the login but sent no new ID token; the cached one is used until it expires, then you will be asked to log in"
     )]
-    SsoNoNewIdToken { issuer: String },
+    SsoNoNewIdToken {
+        issuer: String,
+        /// The cached credential with the refresh token the answer did carry: a rotated one
+        /// must be kept, since replaying the old one revokes the family at some providers.
+        kept: Box<crate::credential::Credential>,
+    },
 
     /// The provider answered, but not as it should; `reason` says what to do.
     #[error("single sign-on with {issuer}: {reason}")]
@@ -199,9 +204,19 @@ impl Error {
             | Error::SsoBusy { .. }
             | Error::SsoTimeout { .. }
             | Error::SsoTimeoutWithFallback { .. }
-            | Error::SsoNoNewIdToken { .. } => true,
+            | Error::SsoNoNewIdToken { .. }
+            // A login nobody finished in time: a still-valid cached credential serves meanwhile.
+            | Error::LoginTimeout { .. } => true,
             Error::Api(api) => api.is_transient(),
             _ => false,
+        }
+    }
+
+    /// What to keep in the cache in place of the cached credential after this failure.
+    pub fn kept_credential(&self) -> Option<&crate::credential::Credential> {
+        match self {
+            Error::SsoNoNewIdToken { kept, .. } => Some(kept),
+            _ => None,
         }
     }
 

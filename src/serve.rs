@@ -222,7 +222,8 @@ fn refresh(
                     let err = login_needed_error(settings, sso, why, now);
                     unattended(settings, usable.filter(|c| !c.has_expired(now)), err)
                 }
-                (err, _) => Err(err),
+                // A login nobody finished in time: a cached credential that still works serves.
+                (err, _) => serve_stale(settings, usable.cloned(), err),
             }
         }
         Err(err) => {
@@ -236,7 +237,8 @@ fn refresh(
                     reason: err.to_string(),
                     next_try: Some(now + wait),
                 };
-                if let Err(store_err) = cache.remember_failure(credential, failure) {
+                let keep = err.kept_credential().unwrap_or(credential);
+                if let Err(store_err) = cache.remember_failure(keep, failure) {
                     debug!("cache: the failure was not remembered: {store_err}");
                 }
             }

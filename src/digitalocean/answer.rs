@@ -16,6 +16,9 @@ const MAX_LIFETIME_SECONDS: u64 = 10 * 365 * 86400;
 const DEFAULT_LIFETIME_SECONDS: u64 = 7 * 86400;
 /// How far DigitalOcean's clock may put the lifetime past what was asked before it is doubted.
 const SLACK: Duration = Duration::seconds(60);
+/// A `Date` this close to this machine's clock is believed even when the answer disagrees with
+/// it: clocks are hours off after a suspend, not years.
+const PLAUSIBLE_SKEW: Duration = Duration::days(1);
 
 /// `GET /v2/kubernetes/clusters/{id}/credentials`, as sent. No field is required by the spec.
 /// Secrets are wrapped, so `Debug` shows no credential.
@@ -83,10 +86,14 @@ impl ApiCredentials {
     }
 }
 
-/// How long the credential lasts, counted from this machine's clock. By DigitalOcean's clock
-/// (`expires_at` against its `Date` header) when that clock agrees with what was asked for;
-/// never more than was asked (`expiry_seconds`, 7 days for 0). A `Date` from another decade is
-/// ignored (said under `-v`) rather than making a credential last for decades or fail at once.
+/// How long the credential lasts, counted from this machine's clock, and never more than was
+/// asked (`expiry_seconds`, 7 days for 0):
+/// - by DigitalOcean's clock (`expires_at` against its `Date` header) when the two fit what was
+///   asked; a `Date` within a day of ours that says the credential is over is believed;
+/// - else by this machine's clock (`expires_at` against it): a `Date` from another decade is
+///   ignored (said under `-v`) rather than making a credential last for decades or fail at once;
+/// - without a `Date` and with a lifetime asked for, that lifetime: a clock hours fast must not
+///   refuse a fresh credential.
 fn lifetime(
     expires_at: DateTime<Utc>,
     server_date: Option<DateTime<Utc>>,
@@ -106,23 +113,25 @@ fn lifetime(
         if by_server > Duration::zero() && by_server <= ceiling + SLACK {
             return Ok(by_server.min(ceiling));
         }
-        if by_server <= Duration::zero() && expires_at <= fetched_at {
-            // Both clocks say it is over.
-            return Err(expired());
+        if (server_date - fetched_at).abs() <= PLAUSIBLE_SKEW {
+            if by_server <= Duration::zero() {
+                return Err(expired());
+            }
+            return Ok(ceiling);
         }
         debug!(
-            "DigitalOcean's Date header ({}) does not fit expires_at ({expires_at}) and the {asked} s asked for: ignored",
+            "DigitalOcean's Date header ({}) is more than a day off this machine's clock and does not fit expires_at ({expires_at}): ignored, this machine's clock judges",
             server_date.format("%Y-%m-%d %H:%M:%S UTC")
         );
     }
-    let lifetime = match expiry_seconds {
-        0 => (expires_at - fetched_at).min(ceiling),
-        _ => ceiling,
-    };
-    if lifetime <= Duration::zero() {
-        return Err(expired());
+    let by_ours = expires_at - fetched_at;
+    if by_ours > Duration::zero() {
+        return Ok(by_ours.min(ceiling));
     }
-    Ok(lifetime)
+    if server_date.is_none() && expiry_seconds > 0 {
+        return Ok(ceiling);
+    }
+    Err(expired())
 }
 
 fn decode_pem(field: &str, data: &Secret) -> Result<Secret, String> {
@@ -236,6 +245,29 @@ mod tests {
         a.expires_at = Some("2026-11-23T15:00:30Z".into());
         let cred = a.into_credential(now(), 10800).unwrap();
         assert_eq!(cred.expires_at, now() + Duration::hours(3));
+    }
+
+    #[test]
+    fn an_ignored_date_leaves_expires_at_judged_by_our_clock_and_a_believable_one_its_verdict() {
+        // Ten minutes left by every clock but a Date from 2001: ten minutes, not the 3 h asked.
+        let mut a = answer();
+        a.expires_at = Some("2026-11-23T12:10:00Z".into());
+        a.server_date = Some("2001-01-01T00:00:00Z".parse().unwrap());
+        let cred = a.into_credential(now(), 10800).unwrap();
+        assert_eq!(cred.expires_at, now() + Duration::minutes(10));
+        // Over ten minutes ago by DigitalOcean's own clock, ours an hour slow: refused.
+        let mut a = answer();
+        a.expires_at = Some("2026-11-23T11:50:00Z".into());
+        let err = a
+            .into_credential(now() - Duration::hours(1), 10800)
+            .unwrap_err();
+        assert!(err.contains("expired"), "{err}");
+        // Seven days by DigitalOcean's clock, thirty asked, a Date from 2001: seven days.
+        let mut a = answer();
+        a.expires_at = Some("2026-11-30T12:00:00Z".into());
+        a.server_date = Some("2001-01-01T00:00:00Z".parse().unwrap());
+        let cred = a.into_credential(now(), 30 * 86400).unwrap();
+        assert_eq!(cred.expires_at, now() + Duration::days(7));
     }
 
     #[test]

@@ -152,8 +152,10 @@ impl Client {
     pub async fn clusters(&self) -> Result<Vec<Cluster>> {
         let mut url = format!("{}/v2/kubernetes/clusters?per_page=200", self.base_url);
         let mut clusters = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         for _ in 0..1000 {
             let page: ClusterPage = self.get(&url, Call::ClusterList).await?;
+            seen.insert(url.clone());
             clusters.extend(page.kubernetes_clusters);
             match page.links.and_then(|l| l.pages).and_then(|p| p.next) {
                 // A URL is printable ASCII; anything else is refused here, before it could reach
@@ -162,6 +164,12 @@ impl Client {
                     return Err(Error::UnexpectedResponse {
                         url,
                         reason: format!("the next page's link is not a URL ({})", one_line(&next)),
+                    });
+                }
+                Some(next) if seen.contains(&next) => {
+                    return Err(Error::UnexpectedResponse {
+                        url,
+                        reason: "the next page's link leads back to a page already read".into(),
                     });
                 }
                 Some(next) if next.starts_with(&format!("{}/", self.base_url)) => url = next,

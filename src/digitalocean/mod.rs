@@ -61,7 +61,7 @@ pub fn credential(
         && skew.num_seconds().abs() > 60
     {
         debug!(
-            "this machine's clock is {} s {} DigitalOcean's: the credential's lifetime is judged by DigitalOcean's clock",
+            "this machine's clock is {} s {} DigitalOcean's Date header",
             skew.num_seconds().abs(),
             if skew > chrono::Duration::zero() {
                 "ahead of"

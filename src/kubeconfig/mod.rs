@@ -16,6 +16,8 @@ pub mod yaml;
 
 use serde_json::{Map, Value, json};
 
+use crate::error::Error;
+
 pub use convert::{Before, Conversion, convert};
 pub use ownership::own_names;
 pub use remove::{Removed, remove};
@@ -44,6 +46,28 @@ impl Names {
 }
 
 impl Names {
+    /// [`Names::new`] for a cluster as DigitalOcean describes it. Its name and region become
+    /// kubeconfig names that kubectl prints raw (`config get-contexts`, prompts that show the
+    /// context): anything but letters, digits, `-`, `.` and `_` is refused.
+    pub fn of_cluster(region: &str, name: &str, alias: Option<&str>) -> Result<Self, Error> {
+        let fit = |s: &str| {
+            !s.is_empty()
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'))
+        };
+        if !fit(region) || !fit(name) {
+            return Err(Error::UnexpectedResponse {
+                url: "/v2/kubernetes/clusters".into(),
+                reason: format!(
+                    "the cluster {} in {} has a name or region that cannot be a kubeconfig name (only letters, digits, '-', '.' and '_')",
+                    crate::error::one_line(name),
+                    crate::error::one_line(region)
+                ),
+            });
+        }
+        Ok(Names::new(region, name, alias))
+    }
+
     /// With `--alias` when the usual names belong to another cluster: all three named after it.
     pub fn aliased(alias: &str) -> Self {
         Names {

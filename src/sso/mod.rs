@@ -112,7 +112,14 @@ pub async fn obtain(
     let login = tokio::time::timeout(settings.login_timeout, grant::login(&provider, settings))
         .await
         .map_err(|_| Error::LoginTimeout { seconds })??;
-    credential(&provider, settings, login.answer, login.nonce, None).await
+    // The keys and the check after the login: network work again, bounded as before it.
+    let checked = credential(&provider, settings, login.answer, login.nonce, None);
+    tokio::time::timeout(settings.timeout, checked)
+        .await
+        .map_err(|_| Error::SsoTimeout {
+            issuer: settings.issuer.clone(),
+            seconds: settings.timeout.as_secs(),
+        })?
 }
 
 /// Ends a login at the provider for real (`logout`): its refresh token is revoked (RFC 7009)
@@ -137,10 +144,14 @@ async fn renew(settings: &SsoSettings, previous: Option<&Credential>) -> Result<
         Refreshed::Done(answer) if answer.id_token.is_none() => {
             // OpenID Connect Core §12.2: a refresh answer need not carry an ID token. The cached
             // one serves while it works (a passing trouble, see `serve`); then a login.
-            let usable = previous.is_some_and(|c| !c.has_expired(Utc::now()));
-            if usable {
+            if let Some(previous) = previous.filter(|c| !c.has_expired(Utc::now())) {
+                let mut kept = previous.clone();
+                if let (Some(session), Some(rotated)) = (kept.sso.as_mut(), answer.refresh_token) {
+                    session.refresh_token = Some(rotated);
+                }
                 return Err(Error::SsoNoNewIdToken {
                     issuer: settings.issuer.clone(),
+                    kept: Box::new(kept),
                 });
             }
             debug!(
@@ -242,6 +253,12 @@ async fn credential(
         lifetime = lifetime.min(verified.expires_at - iat);
     }
     let lifetime = lifetime.min(MAX_LIFETIME);
+    if lifetime <= chrono::Duration::zero() {
+        // exp no later than iat: every call would fetch it again.
+        return Err(refused(
+            "it has no lifetime (its exp is not after its iat)".into(),
+        ));
+    }
     Ok(Credential {
         token: Some(id_token),
         client_certificate: None,

@@ -223,3 +223,34 @@ fn a_next_link_with_an_escape_sequence_never_reaches_the_terminal() {
     );
     assert_eq!(api.requests().len(), 1, "the link was followed");
 }
+
+#[test]
+fn a_next_link_that_leads_back_is_an_error_not_a_loop() {
+    use wiremock::matchers::{path, query_param};
+    let env = TestEnv::new();
+    let api = DoApi::start();
+    let page2 = format!("{}/v2/kubernetes/clusters?page=2&per_page=200", api.url());
+    api.mount(
+        wiremock::Mock::given(path("/v2/kubernetes/clusters"))
+            .and(query_param("page", "2"))
+            .respond_with(wiremock::ResponseTemplate::new(200).set_body_json(json!({
+                "kubernetes_clusters": [three()[1]],
+                "links": {"pages": {"next": page2}},
+            }))),
+    );
+    api.mount(
+        wiremock::Mock::given(path("/v2/kubernetes/clusters")).respond_with(
+            wiremock::ResponseTemplate::new(200).set_body_json(json!({
+                "kubernetes_clusters": [three()[0]],
+                "links": {"pages": {"next": page2}},
+            })),
+        ),
+    );
+    let out = run(env
+        .doks_auth()
+        .args(["clusters", "--timeout", "20", "--api-url", &api.url()])
+        .env("DIGITALOCEAN_ACCESS_TOKEN", DO_TOKEN));
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    assert!(out.stderr.contains("leads back"), "{}", out.stderr);
+    assert_eq!(api.requests().len(), 2);
+}

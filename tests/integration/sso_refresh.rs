@@ -147,3 +147,59 @@ fn a_lock_held_through_a_login_names_the_login_timeout() {
         out.stderr
     );
 }
+
+#[test]
+fn a_refresh_token_rotated_without_an_id_token_is_kept() {
+    let op = hostile(&["no-id-token-rotated"], None);
+    run_ok(&mut op.get_credential("login"));
+    assert_eq!(op.entry()["sso"]["refresh_token"], "hostile-refresh");
+    expiring_in(&op, Duration::minutes(2));
+    let out = run(&mut op.get_credential("login"));
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(
+        op.entry()["sso"]["refresh_token"],
+        "hostile-refresh-rotated",
+        "replaying the old one would revoke the family at some providers"
+    );
+}
+
+#[test]
+fn a_login_nobody_finishes_serves_the_still_valid_id_token() {
+    let op = hostile(&["refused"], None);
+    let first = run_ok(&mut op.get_credential("login"));
+    expiring_in(&op, Duration::minutes(2));
+    // The refresh token is refused; the login that follows opens no browser and times out.
+    let out = run(op
+        .get_credential_with("login", Some("/bin/true"))
+        .args(["--login-timeout", "2"]));
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(id_token(&out), id_token(&first));
+    assert!(out.stderr.contains("no login within 2 s"), "{}", out.stderr);
+}
+
+#[test]
+fn the_keys_fetched_after_a_login_are_bounded_by_timeout() {
+    let op = Op::start_script("hostile.mjs", json!({"hangJwks": true}));
+    let started = Instant::now();
+    let out = run(op.get_credential("login").args(["--timeout", "3"]));
+    assert_ne!(out.code, Some(0));
+    assert!(started.elapsed().as_secs() < 15, "{:?}", started.elapsed());
+    assert!(
+        out.stderr.contains("within 3 s (--timeout)"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn an_id_token_without_lifetime_is_refused() {
+    let now = Utc::now().timestamp();
+    let op = Op::start_script(
+        "hostile.mjs",
+        json!({"claims": {"iat": now + 3600, "exp": now + 3600}}),
+    );
+    let out = run(&mut op.get_credential("login"));
+    assert_ne!(out.code, Some(0));
+    assert!(out.stderr.contains("no lifetime"), "{}", out.stderr);
+    assert!(cache_entries(&op.env.cache_dir()).is_empty());
+}

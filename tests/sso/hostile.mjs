@@ -11,7 +11,9 @@
 // "date": the Date header of every JSON answer (a provider whose clock is from another decade).
 // "refresh": the answers, in order, to refresh-token requests: ok, no-id-token, 429-okta (an
 // Okta-style error body), 429-slow-down (an OAuth body), 503, hang (never answers); the last
-// repeats. With it, token answers carry a refresh token. "retryAfter": a Retry-After for those.
+// repeats; also refused (invalid_grant) and no-id-token-rotated (a new refresh token, no ID
+// token). With it, token answers carry a refresh token. "retryAfter": a Retry-After for those.
+// "hangJwks": the JWKS never answers.
 // "endpoints": discovery document fields to answer instead of its own, "{issuer}" in a value
 // standing for the issuer (an endpoint that is plain http, or holds an escape sequence).
 // Logs in at once: /authorize redirects straight back with a code. GET /test/stats answers
@@ -68,6 +70,13 @@ server.listen(0, '127.0.0.1', () => {
         return res.end(JSON.stringify(body));
       };
       if (answer === 'hang') return undefined;
+      if (answer === 'refused') {
+        res.writeHead(400, { 'content-type': 'application/json' });
+        return res.end(JSON.stringify({ error: 'invalid_grant' }));
+      }
+      if (answer === 'no-id-token-rotated') {
+        return json({ access_token: 'at', token_type: 'Bearer', expires_in: 3600, refresh_token: 'hostile-refresh-rotated' });
+      }
       if (answer === 'no-id-token') {
         return json({ access_token: 'at', token_type: 'Bearer', expires_in: 3600, refresh_token: 'hostile-refresh' });
       }
@@ -97,6 +106,7 @@ server.listen(0, '127.0.0.1', () => {
         return res.end(JSON.stringify(Number(answer) ? { errorCode: 'E0000047' } : { error: answer }));
       }
     }
+    if (url.pathname === '/jwks' && cfg.hangJwks) return undefined;
     if (url.pathname === '/jwks') {
       jwksFetches += 1;
       const stale = cfg.defect === 'unknown-kid' || (cfg.defect === 'rotated' && jwksFetches === 1);

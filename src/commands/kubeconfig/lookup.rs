@@ -103,7 +103,7 @@ pub(super) fn fetch(
             ClusterRef::Id(id) => (id.clone(), client.cluster(id).await?),
             ClusterRef::Name(name) => by_name(&client, name).await?,
         };
-        let names = names(&cluster, args);
+        let names = names(&cluster, args)?;
         fetch_entries(&client, &account, &base, cluster_id, &cluster, names).await
     })?;
     Ok(fetched)
@@ -230,8 +230,8 @@ fn sso_endpoint(yaml: &str, url: &str) -> Result<(String, String)> {
     Ok((field("server")?, field("certificate-authority-data")?))
 }
 
-pub(super) fn names(cluster: &Cluster, args: &KubeconfigArgs) -> Names {
-    Names::new(&cluster.region, &cluster.name, args.alias.as_deref())
+pub(super) fn names(cluster: &Cluster, args: &KubeconfigArgs) -> Result<Names> {
+    Names::of_cluster(&cluster.region, &cluster.name, args.alias.as_deref())
 }
 
 /// The absolute path this doks-auth was run as, symlinks kept: `~/.local/bin/doks-auth`, not

@@ -170,11 +170,11 @@ fn remove(args: &KubeconfigArgs) -> anyhow::Result<()> {
         ClusterRef::Name(name) => {
             let (_, client) = lookup::connect(args, started)?;
             let (id, cluster) = http::block_on(clusters::by_name(&client, &name))?;
-            (id, Some(lookup::names(&cluster, args)), None)
+            (id, Some(lookup::names(&cluster, args)?), None)
         }
         ClusterRef::Id(id) => match lookup::lookup(args, &id, started) {
             Ok(cluster) => {
-                let names = lookup::names(&cluster, args);
+                let names = lookup::names(&cluster, args)?;
                 (id, Some(names), None)
             }
             Err(err) if err.is_usage() => return Err(err.into()),
