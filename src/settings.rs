@@ -188,6 +188,7 @@ fn sso_settings(
         browser_command: args.browser_command.clone(),
         login_timeout: Duration::from_secs(args.login_timeout),
         timeout: Duration::from_secs(timeout),
+        may_log_in: true,
     })
 }
 
