@@ -16,6 +16,7 @@ pub mod digitalocean;
 pub mod error;
 pub mod exec_credential;
 pub mod http;
+pub mod kube_api;
 pub mod kubeconfig;
 pub mod logging;
 pub mod process;
