@@ -48,6 +48,11 @@ pub enum Command {
         #[command(subcommand)]
         command: CacheCommand,
     },
+    /// Check a kubeconfig context step by step, from the kubeconfig to the API server, and say
+    /// what to do about what fails (exit 1 when a check failed).
+    Doctor(InspectArgs),
+    /// Who you are, as the cluster and DigitalOcean (or the identity provider) see you.
+    Whoami(InspectArgs),
     /// Print a shell completion script (e.g. `doks-auth completions bash > /etc/bash_completion.d/doks-auth`).
     Completions {
         /// The shell to complete for.
@@ -285,6 +290,28 @@ pub enum OutputFormat {
     Json,
 }
 
+/// `doctor` and `whoami`: a kubeconfig context, looked at as kubectl would use it.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// The kubeconfig context [default: the current one]
+    #[arg(long, value_name = "KUBE_CONTEXT")]
+    pub context: Option<String>,
+
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = ReportFormat::Text)]
+    pub output: ReportFormat,
+
+    /// Bound on the whole command, every request included, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    Text,
+    Json,
+}
+
 #[derive(Debug, Subcommand)]
 #[command(defer = true)]
 pub enum CacheCommand {
@@ -312,6 +339,21 @@ pub struct CacheClearArgs {
 
     #[command(flatten)]
     pub cache: CacheDirArg,
+}
+
+/// An exec stanza's arguments (`get-credential …`) as `get-credential` would parse them, for
+/// `doctor` and `whoami`. The error is the kind of clap's error only: its message may quote an
+/// argument, and an argument may be a token.
+pub fn parse_stanza_args(args: &[String]) -> Result<GetCredentialArgs, String> {
+    let argv = std::iter::once("doks-auth").chain(args.iter().map(String::as_str));
+    match Cli::try_parse_from(argv) {
+        Ok(Cli {
+            command: Command::GetCredential(args),
+            ..
+        }) => Ok(args),
+        Ok(_) => Err("not get-credential's".into()),
+        Err(err) => Err(err.kind().to_string()),
+    }
 }
 
 /// `--api-version`'s values. Implemented here, not derived on the type, so that clap stays

@@ -36,6 +36,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Kubeconfig { command } => commands::kubeconfig::run(&command),
         Command::Clusters(args) => commands::clusters::run(&args),
         Command::Cache { command } => commands::cache::run(&command),
+        Command::Doctor(args) => commands::doctor::run(&args),
+        Command::Whoami(args) => commands::whoami::run(&args),
         Command::Completions { shell } => commands::completions::run(shell),
     }
 }
