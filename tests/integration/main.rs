@@ -11,6 +11,9 @@ mod clock;
 mod clusters;
 mod completions;
 mod disk;
+mod doctor;
+mod doctor_edges;
+mod doctor_sso;
 mod failures;
 mod get_credential;
 mod kubeconfig;
@@ -31,6 +34,7 @@ mod sso_kubectl;
 mod sso_refresh;
 mod stress;
 mod tokens;
+mod whoami;
 
 /// A file under `tests/` that no test target compiles runs no test, silently: cargo compiles
 /// `tests/*.rs` by itself, but a module file here runs only if it is declared above.
