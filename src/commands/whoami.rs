@@ -16,7 +16,7 @@ use crate::digitalocean::Account;
 use crate::digitalocean::api::{self, AccountInfo};
 use crate::error::{Error, one_line};
 use crate::http;
-use crate::kube_api::{self, UserInfo};
+use crate::kube_api::{self, KubeError, UserInfo};
 use crate::serve;
 use crate::source::Source;
 
@@ -81,7 +81,15 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<()> {
     let served = serve::credential(&settings, started)?;
     let review = http::block_on(async {
         Ok(kube_api::review(&endpoint, &served.credential, started + timeout, timeout).await)
-    })??;
+    })?
+    .map_err(|err| match err {
+        // The only answers whose message says nothing of what to do.
+        KubeError::Unauthorized { .. } | KubeError::Status { .. } => anyhow!(
+            "{err}; `doks-auth doctor --context {}` checks each step and says what to try",
+            one_line(&ctx.name)
+        ),
+        other => other.into(),
+    })?;
     let kubernetes = review.user.with_context(|| {
         format!(
             "{} takes the credential but cannot say whom for (no SelfSubjectReview: Kubernetes before 1.27)",

@@ -162,3 +162,24 @@ fn whoami_on_a_context_that_does_not_run_doks_auth_points_at_doctor() {
     );
     no_secret_in(&out);
 }
+
+#[test]
+fn whoami_refused_by_the_api_server_says_so_in_one_line_and_points_at_doctor() {
+    let bed = Bed::accepting(|_| KubeAuth::Token("not-what-digitalocean-issued".into()));
+    let out = bed.doks_auth("whoami", &["-o", "json"]);
+    assert_eq!(out.code, Some(1));
+    assert_eq!(out.stdout, "");
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    assert!(
+        out.stderr.starts_with(&format!(
+            "doks-auth: error: the Kubernetes API server at {}/apis/authentication.k8s.io/v1/selfsubjectreviews refused the credential (401 Unauthorized",
+            bed.kube.url
+        )),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("`doks-auth doctor --context test` checks each step")
+    );
+}
