@@ -76,7 +76,11 @@ fn digitalocean(
     };
     // One runtime for both: reqwest's pooled connection belongs to the runtime that opened it.
     let answers = http::block_on(async {
-        let who = client.account().await;
+        // The clock is compared as the answer arrives, before the next request's time.
+        let who = client
+            .account()
+            .await
+            .map(|(info, date)| (info, offset(date)));
         Ok((who, client.cluster(cluster_id).await))
     });
     let (who, cluster) = match answers {
@@ -84,8 +88,8 @@ fn digitalocean(
         Err(err) => return stop_with(report, "account", &err),
     };
     match who {
-        Ok((info, date)) => {
-            clocks.digitalocean = offset(date);
+        Ok((info, offset)) => {
+            clocks.digitalocean = offset;
             account_found(&info, report);
         }
         // The account's fields need scopes kubectl does not: the token may still be good.
