@@ -60,7 +60,7 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<()> {
             "context {}'s user {} does not run doks-auth; `doks-auth doctor --context {}` says what it runs and what to do",
             one_line(&ctx.name),
             one_line(&ctx.user.name),
-            one_line(&ctx.name)
+            shell_words::quote(&one_line(&ctx.name))
         );
     };
     // SAFETY: nothing has started a thread yet: no runtime, no HTTP client, no child process.
@@ -86,7 +86,7 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<()> {
         // The only answers whose message says nothing of what to do.
         KubeError::Unauthorized { .. } | KubeError::Status { .. } => anyhow!(
             "{err}; `doks-auth doctor --context {}` checks each step and says what to try",
-            one_line(&ctx.name)
+            shell_words::quote(&one_line(&ctx.name))
         ),
         other => other.into(),
     })?;

@@ -12,7 +12,6 @@ use crate::credential::Credential;
 use crate::error::{Error, one_line};
 use crate::serve::{self, How};
 use crate::settings::{CacheChoice, CredentialSettings};
-use crate::source::Source;
 
 /// Step 6: what the cache holds, then a credential got exactly as `get-credential` gets it
 /// (which may fetch one and cache it, and starts no login).
@@ -28,7 +27,7 @@ pub(super) fn check(
         Err(Error::SsoLoginNeeded { issuer }) => {
             let login = format!(
                 "run `kubectl --context {} version` in a terminal: it logs you in",
-                ctx.name
+                shell_words::quote(&ctx.name)
             );
             return match cached.filter(|c| !c.has_expired(Utc::now())) {
                 Some(credential) => {
@@ -56,10 +55,7 @@ pub(super) fn check(
     };
     let what = describe(&served.credential);
     let until = when(served.credential.expires_at);
-    let from = match &settings.source {
-        Source::DigitalOcean { .. } => "DigitalOcean".to_string(),
-        Source::Sso(sso) => sso.issuer.clone(),
-    };
+    let from = super::server::issued_by(settings);
     match served.how {
         How::Cached => report.ok(
             "credential",

@@ -91,7 +91,8 @@ pub(super) fn check(
     Ok(())
 }
 
-fn issued_by(settings: &CredentialSettings) -> String {
+/// Who gives this context its credential.
+pub(super) fn issued_by(settings: &CredentialSettings) -> String {
     match &settings.source {
         Source::DigitalOcean { .. } => "DigitalOcean".into(),
         Source::Sso(sso) => sso.issuer.clone(),
