@@ -179,3 +179,27 @@ fn doctor_is_bounded_by_its_timeout() {
     );
     assert_eq!(account["fix"], "check the network or raise --timeout");
 }
+
+#[test]
+fn a_kubeconfig_ca_the_server_does_not_match_fails_tls_verification() {
+    let bed = Bed::new();
+    let text = std::fs::read_to_string(&bed.kubeconfig).unwrap();
+    let stale = text.replace(&bed.pki.ca_base64(), &Pki::new().ca_base64());
+    assert_ne!(stale, text);
+    std::fs::write(&bed.kubeconfig, stale).unwrap();
+    let out = bed.doctor(&["-o", "json"]);
+    assert_eq!(out.code, Some(1));
+    let api = step(&out, "api-server");
+    assert_eq!(api["status"], "failed");
+    let detail = api["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("failed TLS verification") && detail.contains(&bed.kube.url),
+        "{detail}"
+    );
+    assert!(api["fix"].as_str().unwrap().contains("kubeconfig save"));
+    assert_eq!(
+        bed.kube.accepted() + bed.kube.rejected(),
+        0,
+        "no request went out"
+    );
+}
