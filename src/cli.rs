@@ -61,6 +61,11 @@ pub enum Command {
         #[command(subcommand)]
         command: CacheCommand,
     },
+    /// Check a kubeconfig context step by step, from the kubeconfig to the API server, and say
+    /// what to do about what fails (exit 1 when a check failed).
+    Doctor(InspectArgs),
+    /// Who you are, as the cluster and DigitalOcean (or the identity provider) see you.
+    Whoami(InspectArgs),
     /// Print a shell completion script (e.g. `doks-auth completions bash > /etc/bash_completion.d/doks-auth`).
     Completions {
         /// The shell to complete for.
@@ -327,6 +332,28 @@ pub enum OutputFormat {
     Json,
 }
 
+/// `doctor` and `whoami`: a kubeconfig context, looked at as kubectl would use it.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// The kubeconfig context [default: the current one]
+    #[arg(long, value_name = "KUBE_CONTEXT")]
+    pub context: Option<String>,
+
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = ReportFormat::Text)]
+    pub output: ReportFormat,
+
+    /// Bound on the whole command, every request included, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    Text,
+    Json,
+}
+
 #[derive(Debug, Subcommand)]
 #[command(defer = true)]
 pub enum CacheCommand {
@@ -356,6 +383,21 @@ pub struct CacheClearArgs {
     pub cache: CacheDirArg,
 }
 
+/// An exec stanza's arguments (`get-credential …`) as `get-credential` would parse them, for
+/// `doctor` and `whoami`. The error is the kind of clap's error only: its message may quote an
+/// argument, and an argument may be a token.
+pub fn parse_stanza_args(args: &[String]) -> Result<GetCredentialArgs, String> {
+    let argv = std::iter::once("doks-auth").chain(args.iter().map(String::as_str));
+    match Cli::try_parse_from(argv) {
+        Ok(Cli {
+            command: Command::GetCredential(args),
+            ..
+        }) => Ok(args),
+        Ok(_) => Err("not get-credential's".into()),
+        Err(err) => Err(err.kind().to_string()),
+    }
+}
+
 /// `--api-version`'s values. Implemented here, not derived on the type, so that clap stays
 /// inside `cli`.
 impl clap::ValueEnum for ApiVersion {
@@ -372,91 +414,4 @@ impl clap::ValueEnum for ApiVersion {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use clap::CommandFactory;
-
-    #[test]
-    fn cli_definition_is_consistent() {
-        Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn debug_of_the_arguments_redacts_the_token() {
-        let cli = Cli::parse_from([
-            "doks-auth",
-            "get-credential",
-            "-c",
-            "x",
-            "--access-token",
-            "dop_v1_supersecret",
-        ]);
-        let shown = format!("{cli:?}");
-        assert!(!shown.contains("supersecret"), "{shown}");
-        assert!(shown.contains("<redacted>"), "{shown}");
-    }
-
-    fn save(args: &[&str]) -> Result<bool, clap::Error> {
-        let argv = ["doks-auth", "kubeconfig", "save", "prod"]
-            .iter()
-            .chain(args);
-        match Cli::try_parse_from(argv)?.command {
-            Command::Kubeconfig {
-                command: KubeconfigCommand::Save(save),
-            } => Ok(save.set_current_context.unwrap_or(true)),
-            _ => unreachable!(),
-        }
-    }
-
-    #[test]
-    fn set_current_context_is_a_flag_that_takes_an_optional_value() {
-        assert!(save(&[]).unwrap());
-        assert!(save(&["--set-current-context"]).unwrap());
-        assert!(save(&["--set-current-context=true"]).unwrap());
-        assert!(!save(&["--set-current-context=false"]).unwrap());
-        assert!(save(&["--set-current-context=maybe"]).is_err());
-    }
-
-    #[test]
-    fn each_kubeconfig_subcommand_takes_only_its_own_options() {
-        let parse = |argv: &[&str]| Cli::try_parse_from(argv).map(|_| ()).map_err(|e| e.kind());
-        for sub in ["save", "show"] {
-            assert_eq!(
-                parse(&["doks-auth", "kubeconfig", sub, "c", "--exec-command", "x"]),
-                Ok(())
-            );
-            assert_eq!(
-                parse(&[
-                    "doks-auth",
-                    "kubeconfig",
-                    sub,
-                    "c",
-                    "--expiry-seconds",
-                    "60"
-                ]),
-                Ok(())
-            );
-        }
-        for flag in [
-            "--exec-command",
-            "--expiry-seconds",
-            "--set-current-context",
-        ] {
-            assert_eq!(
-                parse(&["doks-auth", "kubeconfig", "remove", "c", flag, "1"]),
-                Err(clap::error::ErrorKind::UnknownArgument),
-                "{flag}"
-            );
-        }
-        assert_eq!(
-            parse(&[
-                "doks-auth",
-                "kubeconfig",
-                "show",
-                "c",
-                "--set-current-context"
-            ]),
-            Err(clap::error::ErrorKind::UnknownArgument)
-        );
-    }
-}
+mod tests;

@@ -183,6 +183,12 @@ pub enum Error {
     #[error("kubeconfig {path}: {reason}")]
     Kubeconfig { path: PathBuf, reason: String },
 
+    /// `doctor` and `whoami` start no login: a person did not ask for one.
+    #[error(
+        "not logged in to {issuer} (or the login has run out); run any kubectl command for this context in a terminal to log in"
+    )]
+    SsoLoginNeeded { issuer: String },
+
     /// `cause` rather than `source`, so the cause is printed once, inside this message.
     #[error("cache {path}: {cause}")]
     Cache {
@@ -267,6 +273,8 @@ pub enum Call {
     Cluster,
     /// `GET /v2/kubernetes/clusters`
     ClusterList,
+    /// `GET /v2/account`
+    Account,
 }
 
 /// A non-success answer from the DigitalOcean API, with what its JSON error body said.
@@ -289,10 +297,14 @@ impl ApiError {
         self.status == 429 || (self.status >= 500 && self.status != 501)
     }
 
-    fn hint(&self) -> String {
+    /// What to do about it, for the call that failed.
+    pub fn hint(&self) -> String {
         match (self.status, self.call) {
             (401, _) => "check the token: it may be mistyped, expired or revoked (`doctl auth init` makes a new one)".into(),
             (403, Call::Credentials) => "the token lacks the `kubernetes:access_cluster` scope: create a token with it".into(),
+            // The account's fields need scopes of their own; kubectl needs none of them.
+            (403, Call::Account) => "the token may not read the account (a custom-scoped token); kubectl does not need it".into(),
+            (404, Call::Account) => "the API has no account there: check --api-url (the base URL, such as https://api.digitalocean.com)".into(),
             (403, _) => "the token lacks the `kubernetes:read` scope (listing and looking up clusters need it): create a token with it".into(),
             (404, Call::ClusterList) => "the API has no cluster list there: check --api-url (the base URL, such as https://api.digitalocean.com)".into(),
             (404, _) => "no such cluster for this account: check the id with `doks-auth clusters`".into(),
@@ -304,15 +316,14 @@ impl ApiError {
             _ => "check the command's arguments".into(),
         }
     }
-}
 
-impl fmt::Display for ApiError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    /// What happened, without [`hint`](Self::hint).
+    pub fn summary(&self) -> String {
         let reason = reqwest::StatusCode::from_u16(self.status)
             .ok()
             .and_then(|s| s.canonical_reason())
             .unwrap_or("");
-        write!(f, "DigitalOcean API answered {} {reason}", self.status)?;
+        let mut text = format!("DigitalOcean API answered {} {reason}", self.status);
         let details: Vec<String> = [
             self.id.as_ref().map(|id| format!("id {}", one_line(id))),
             self.message
@@ -326,12 +337,18 @@ impl fmt::Display for ApiError {
         .flatten()
         .collect();
         if !details.is_empty() {
-            write!(f, " ({})", details.join(", "))?;
+            text.push_str(&format!(" ({})", details.join(", ")));
         }
         if self.attempts > 1 {
-            write!(f, " after {} attempts", self.attempts)?;
+            text.push_str(&format!(" after {} attempts", self.attempts));
         }
-        write!(f, ": {}", self.hint())
+        text
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.summary(), self.hint())
     }
 }
 
@@ -341,10 +358,7 @@ impl std::error::Error for ApiError {}
 /// control characters: an escape sequence from a server must not reach the user's terminal.
 pub(crate) fn one_line(text: &str) -> String {
     const MAX: usize = 200;
-    let mut folded: String = printable(text)
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let mut folded = folded(text);
     if folded.len() > MAX {
         let cut = (0..=MAX)
             .rev()
@@ -354,6 +368,14 @@ pub(crate) fn one_line(text: &str) -> String {
         folded.push('…');
     }
     folded
+}
+
+/// [`one_line`] without its length limit, for a report line whose parts are already bounded.
+pub(crate) fn folded(text: &str) -> String {
+    printable(text)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Replaces control characters (C0, DEL, C1) and Unicode's bidirectional overrides, which can

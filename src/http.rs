@@ -80,6 +80,29 @@ pub fn is_loopback(url: &reqwest::Url) -> bool {
     }
 }
 
+/// A client for a cluster's own API server (`doctor`, `whoami`), built as kubectl builds its
+/// own: trusting only `ca` (the kubeconfig's certificate authority, PEM) when there is one, else
+/// the system's roots; presenting `identity` (a client certificate and its key, PEM) when the
+/// credential is one. No redirects, as for every client here.
+pub fn kube_client(
+    timeout: Duration,
+    ca: Option<&[u8]>,
+    identity: Option<&[u8]>,
+) -> reqwest::Result<reqwest::Client> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let mut builder = reqwest::Client::builder()
+        .user_agent(concat!("doks-auth/", env!("CARGO_PKG_VERSION")))
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(timeout.min(Duration::from_secs(10)));
+    if let Some(ca) = ca {
+        builder = builder.tls_certs_only(reqwest::Certificate::from_pem_bundle(ca)?);
+    }
+    if let Some(identity) = identity {
+        builder = builder.identity(reqwest::Identity::from_pem(identity)?);
+    }
+    builder.build()
+}
+
 /// Whether a rustls error is in the chain. `io::Error::source` skips the error it wraps, so
 /// wrapped io errors are opened by hand.
 pub fn is_tls_failure(err: &(dyn std::error::Error + 'static)) -> bool {

@@ -16,6 +16,7 @@ pub mod digitalocean;
 pub mod error;
 pub mod exec_credential;
 pub mod http;
+pub mod kube_api;
 pub mod kubeconfig;
 pub mod logging;
 pub mod probe;
@@ -38,6 +39,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Login(args) => commands::login::run(&args),
         Command::Logout(args) => commands::logout::run(&args),
         Command::Cache { command } => commands::cache::run(&command),
+        Command::Doctor(args) => commands::doctor::run(&args),
+        Command::Whoami(args) => commands::whoami::run(&args),
         Command::Completions { shell } => commands::completions::run(shell),
     }
 }

@@ -37,8 +37,40 @@ mod login;
 pub use login::log_in;
 use login::{login_needed, login_needed_error, remember_unfinished, unattended};
 
+/// A credential as kubectl is handed it: with the `expirationTimestamp` it is given, and how it
+/// was had (for `doctor`, which obtains it exactly as `get-credential` does).
+#[derive(Debug)]
+pub struct Served {
+    pub credential: Credential,
+    pub expiration: DateTime<Utc>,
+    pub how: How,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum How {
+    /// From the cache, fresh.
+    Cached,
+    /// From the source, and cached.
+    Fetched,
+    /// From the source, not cached (`--no-cache`, or no usable cache folder).
+    Uncached,
+    /// From the cache after a failed refresh: it still works, and kubectl is told to come back
+    /// soon.
+    Stale,
+}
+
 /// The ExecCredential line: from the cache while it is fresh, else from DigitalOcean.
 pub fn credential_line(settings: &CredentialSettings, started: Instant) -> Result<String> {
+    let served = credential(settings, started)?;
+    Ok(exec_credential::render(
+        settings.version,
+        &served.credential,
+        served.expiration,
+    ))
+}
+
+/// [`credential_line`]'s credential, before it is rendered.
+pub fn credential(settings: &CredentialSettings, started: Instant) -> Result<Served> {
     let dir = match &settings.cache {
         CacheChoice::Folder(dir) => match cache::check_folder(dir) {
             Ok(()) => dir,
@@ -85,14 +117,14 @@ pub fn credential_line(settings: &CredentialSettings, started: Instant) -> Resul
                 cache.path().display(),
                 refresh_at(settings, &credential)
             );
-            return Ok(render(settings, &credential));
+            return Ok(served(settings, credential, How::Cached));
         }
     }
-    let line = refresh(settings, &cache, started, refused.as_ref());
+    let served = refresh(settings, &cache, started, refused.as_ref());
     if let Some(client) = &client {
         cache.times_given(client);
     }
-    line
+    served
 }
 
 /// Whether `client` asks for this credential more often than it does as it starts: client-go
@@ -131,12 +163,12 @@ fn uncached(
     settings: &CredentialSettings,
     started: Instant,
     why: Option<&Error>,
-) -> Result<String> {
+) -> Result<Served> {
     let credential = source::fetch(&settings.source, &settings.cluster_id, None, started, None)?;
     if let Some(err) = why {
         warn!("{err}: the credential was not cached");
     }
-    Ok(render(settings, &credential))
+    Ok(served(settings, credential, How::Uncached))
 }
 
 /// The miss path: one process at a time per entry, so a herd of kubectl processes makes one
@@ -147,19 +179,19 @@ fn refresh(
     cache: &Cache,
     started: Instant,
     refused: Option<&Credential>,
-) -> Result<String> {
+) -> Result<Served> {
     // Before the lock: after a login nobody finished, a call without a terminal does not wait
     // for another login in progress either.
     if let Some(err) = login_needed(settings, cache, Utc::now()) {
         let usable = cache.load().filter(|c| !c.has_expired(Utc::now()));
-        return unattended(settings, usable.as_ref(), err);
+        return unattended(usable.as_ref(), err);
     }
     let (timeout, flag) = settings.source.wait_bound();
     let _lock = match cache.lock(started + timeout, timeout, flag) {
         Ok(lock) => lock,
         // Not a lock file at the lock's name: the entry is left alone and nothing is cached.
         Err(err @ Error::Cache { .. }) => return uncached(settings, started, Some(&err)),
-        Err(err) => return serve_stale(settings, cache.load(), err),
+        Err(err) => return serve_stale(cache.load(), err),
     };
     let entry = cache.load_entry();
     let cached = entry.as_ref().map(|entry| &entry.credential);
@@ -172,12 +204,12 @@ fn refresh(
             "cache hit: another process refreshed {} meanwhile",
             cache.path().display()
         );
-        return Ok(render(settings, credential));
+        return Ok(served(settings, credential.clone(), How::Cached));
     }
     let usable = cached.filter(|c| !c.has_expired(now));
     // Many background calls may have waited for the lock while a login nobody finished held it.
     if let Some(err) = login_needed(settings, cache, now) {
-        return unattended(settings, usable, err);
+        return unattended(usable, err);
     }
     if let (Some(credential), Some(failure)) = (
         usable,
@@ -191,7 +223,7 @@ fn refresh(
             next_try(failure).format("%H:%M:%S UTC"),
             credential.expires_at.format("%Y-%m-%d %H:%M:%S UTC")
         );
-        return Ok(stale(settings, credential, now));
+        return Ok(stale(credential.clone(), now));
     }
     let bound = usable.map(|_| BOUND_WITH_FALLBACK);
     match source::fetch(
@@ -202,10 +234,16 @@ fn refresh(
         bound,
     ) {
         Ok(credential) => {
-            if let Err(err) = cache.store(&credential) {
-                warn!("{err}: the credential was not cached (use --no-cache to skip the cache)");
-            }
-            Ok(render(settings, &credential))
+            let how = match cache.store(&credential) {
+                Ok(()) => How::Fetched,
+                Err(err) => {
+                    warn!(
+                        "{err}: the credential was not cached (use --no-cache to skip the cache)"
+                    );
+                    How::Uncached
+                }
+            };
+            Ok(served(settings, credential, how))
         }
         Err(err) if err.is_access_denied() => {
             // Access was revoked (or the cluster is gone): a cached credential must not outlive it.
@@ -220,10 +258,10 @@ fn refresh(
                 (Error::NoBrowser { .. }, Source::Sso(sso)) => {
                     let why = "no browser could be started for it".to_string();
                     let err = login_needed_error(settings, sso, why, now);
-                    unattended(settings, usable.filter(|c| !c.has_expired(now)), err)
+                    unattended(usable.filter(|c| !c.has_expired(now)), err)
                 }
                 // A login nobody finished in time: a cached credential that still works serves.
-                (err, _) => serve_stale(settings, usable.cloned(), err),
+                (err, _) => serve_stale(usable.cloned(), err),
             }
         }
         Err(err) => {
@@ -242,7 +280,7 @@ fn refresh(
                     debug!("cache: the failure was not remembered: {store_err}");
                 }
             }
-            serve_stale(settings, cached.cloned(), err)
+            serve_stale(cached.cloned(), err)
         }
     }
 }
@@ -259,11 +297,7 @@ fn next_try(failure: &Failure) -> DateTime<Utc> {
 
 /// A DigitalOcean blip must not stop kubectl: when the refresh failed for a passing reason and the
 /// cached credential still works, hand it back with one warning.
-fn serve_stale(
-    settings: &CredentialSettings,
-    cached: Option<Credential>,
-    err: Error,
-) -> Result<String> {
+fn serve_stale(cached: Option<Credential>, err: Error) -> Result<Served> {
     let now = Utc::now();
     match cached {
         Some(credential) if err.is_transient() && !credential.has_expired(now) => {
@@ -271,7 +305,7 @@ fn serve_stale(
                 "{err}; using the cached credential, valid until {}",
                 credential.expires_at.format("%Y-%m-%d %H:%M:%S UTC")
             );
-            Ok(stale(settings, &credential, now))
+            Ok(stale(credential, now))
         }
         _ => Err(err),
     }
@@ -279,19 +313,24 @@ fn serve_stale(
 
 /// A credential handed back after a failed refresh, reported as expiring soon so that
 /// long-running clients come back to try again.
-fn stale(settings: &CredentialSettings, credential: &Credential, now: DateTime<Utc>) -> String {
-    let expiration = credential.expires_at.min(now + STALE_RETRY);
-    exec_credential::render(settings.version, credential, expiration)
+fn stale(credential: Credential, now: DateTime<Utc>) -> Served {
+    Served {
+        expiration: credential.expires_at.min(now + STALE_RETRY),
+        credential,
+        how: How::Stale,
+    }
 }
 
 fn refresh_at(settings: &CredentialSettings, credential: &Credential) -> chrono::DateTime<Utc> {
     credential.refresh_at(settings.refresh_margin)
 }
 
-fn render(settings: &CredentialSettings, credential: &Credential) -> String {
-    exec_credential::render(
-        settings.version,
+/// The credential with the `expirationTimestamp` kubectl is given: when doks-auth stops serving
+/// it from the cache.
+fn served(settings: &CredentialSettings, credential: Credential, how: How) -> Served {
+    Served {
+        expiration: refresh_at(settings, &credential),
         credential,
-        refresh_at(settings, credential),
-    )
+        how,
+    }
 }

@@ -217,6 +217,7 @@ fn sso_settings(
         login_timeout: Duration::from_secs(args.login_timeout),
         timeout: Duration::from_secs(timeout),
         interactive,
+        may_log_in: true,
     })
 }
 

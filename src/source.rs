@@ -35,6 +35,8 @@ impl Source {
     pub fn wait_bound(&self) -> (Duration, &'static str) {
         match self {
             Source::DigitalOcean { account, .. } => (account.timeout, "--timeout"),
+            // No login of ours to wait out; another process's is not waited for past --timeout.
+            Source::Sso(sso) if !sso.may_log_in => (sso.timeout, "--timeout"),
             Source::Sso(sso) => (
                 sso.login_timeout + sso.timeout + Duration::from_secs(5),
                 "--login-timeout, plus --timeout",

@@ -4,10 +4,13 @@
 pub mod cache;
 pub mod clusters;
 pub mod completions;
+pub mod context;
+pub mod doctor;
 pub mod get_credential;
 pub mod kubeconfig;
 pub mod login;
 pub mod logout;
+pub mod whoami;
 
 use std::io::Write;
 
@@ -26,6 +29,26 @@ pub(crate) fn print_stdout(text: &str) -> anyhow::Result<()> {
 /// `doks-auth:`, so users (and kubectl, which passes our stderr through) can tell whose it is.
 pub(crate) fn say(message: &str) {
     crate::logging::say(format_args!("{message}"));
+}
+
+/// Pretty JSON, safe on a terminal: serde_json escapes the C0 controls in strings but writes DEL,
+/// the C1 controls (U+009B starts an escape sequence on some terminals) and the bidirectional
+/// overrides as they are. Outside strings JSON is ASCII, so each can only be inside a string,
+/// where its `\u` escape is the same value: a program reading the output reads the same JSON.
+pub(crate) fn terminal_json(value: &impl serde::Serialize) -> anyhow::Result<String> {
+    let text = serde_json::to_string_pretty(value).context("cannot render the JSON")?;
+    let mut out = String::with_capacity(text.len() + 1);
+    for c in text.chars() {
+        let hazard =
+            matches!(c, '\u{7f}'..='\u{9f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+        if hazard {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out.push('\n');
+    Ok(out)
 }
 
 /// Columns padded to their widest cell, two spaces apart, no trailing blanks (like kubectl get).
@@ -68,6 +91,22 @@ pub(crate) fn table(header: &[&str], rows: &[Vec<String>]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_for_a_terminal_escapes_what_a_terminal_would_act_on_and_means_the_same() {
+        let value = serde_json::json!({"user": "a\u{9b}31m\u{1b}[2J\u{202e}b\u{7f}é"});
+        let text = terminal_json(&value).unwrap();
+        assert!(
+            !text.chars().any(|c| c.is_control() && c != '\n'),
+            "{text:?}"
+        );
+        assert!(!text.contains('\u{202e}'), "{text:?}");
+        assert!(text.contains('é'), "{text:?}");
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&text).unwrap(),
+            value
+        );
+    }
 
     #[test]
     fn table_aligns_columns() {

@@ -65,6 +65,30 @@ pub struct ClusterStatus {
     pub state: Option<String>,
 }
 
+/// Whom a token belongs to (`GET /v2/account`): what `doctor` and `whoami` show.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+pub struct AccountInfo {
+    #[serde(default)]
+    pub email: Option<String>,
+    /// Present only for a token made in a team context.
+    #[serde(default)]
+    pub team: Option<Team>,
+    /// `active`, `warning` or `locked`.
+    #[serde(default)]
+    pub status: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+pub struct Team {
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct AccountAnswer {
+    account: AccountInfo,
+}
+
 #[derive(Deserialize)]
 struct ClusterAnswer {
     kubernetes_cluster: Cluster,
@@ -146,6 +170,15 @@ impl Client {
             .get::<ClusterAnswer>(&url, Call::Cluster)
             .await?
             .kubernetes_cluster)
+    }
+
+    /// Whom the token belongs to, with the answer's `Date` (DigitalOcean's clock).
+    pub async fn account(&self) -> Result<(AccountInfo, Option<DateTime<Utc>>)> {
+        let url = format!("{}/v2/account", self.base_url);
+        self.get_parsed(&url, Call::Account, |body, date| {
+            parse_json::<AccountAnswer>(body).map(|answer| (answer.account, date))
+        })
+        .await
     }
 
     /// Every cluster of the account, following `links.pages.next` to the last page.

@@ -26,6 +26,12 @@ struct DoctlConfig {
 }
 
 pub fn resolve(flag: Option<&str>, context: Option<&str>) -> Result<Secret> {
+    resolve_traced(flag, context).map(|(token, _)| token)
+}
+
+/// [`resolve`], with where the token came from (`DIGITALOCEAN_ACCESS_TOKEN`, `doctl context
+/// "work" in …`), for `doctor`: never the token itself.
+pub fn resolve_traced(flag: Option<&str>, context: Option<&str>) -> Result<(Secret, String)> {
     resolve_from(
         flag,
         context,
@@ -54,7 +60,8 @@ fn every_context_from(
         .into_iter()
         .find_map(|variable| Some((variable, env(variable).filter(|v| !v.trim().is_empty())?)));
     if let Some((variable, token)) = from_env {
-        found.push((format!("${variable}"), checked(&token, || variable.into())));
+        let token = checked(&token, variable.into()).map(|(token, _)| token);
+        found.push((format!("${variable}"), token));
     }
     if let Some(path) = config_path
         && let Some(config) = read_config(path)?
@@ -73,7 +80,8 @@ fn every_context_from(
             names.insert(0, "default");
         }
         for name in names {
-            found.push((name.to_string(), token_for_context(&config, name, path)));
+            let token = token_for_context(&config, name, path).map(|(token, _)| token);
+            found.push((name.to_string(), token));
         }
     }
     if found.is_empty() {
@@ -93,11 +101,11 @@ fn resolve_from(
     context: Option<&str>,
     env: &dyn Fn(&str) -> Option<String>,
     config_path: Option<&Path>,
-) -> Result<Secret> {
+) -> Result<(Secret, String)> {
     let nonempty = |value: Option<String>| value.filter(|v| !v.trim().is_empty());
     if let Some(token) = nonempty(flag.map(str::to_string)) {
         debug!("token: from --access-token");
-        return checked(&token, || "--access-token".into());
+        return checked(&token, "--access-token".into());
     }
     let context = nonempty(context.map(str::to_string));
     // doctl's `default` context is its access token, which DIGITALOCEAN_ACCESS_TOKEN overrides
@@ -114,7 +122,7 @@ fn resolve_from(
     for variable in ["DIGITALOCEAN_ACCESS_TOKEN", "DIGITALOCEAN_TOKEN"] {
         if let Some(token) = nonempty(env(variable)) {
             debug!("token: from {variable}");
-            return checked(&token, || variable.into());
+            return checked(&token, variable.into());
         }
     }
     let Some(path) = config_path else {
@@ -136,16 +144,16 @@ fn resolve_from(
 /// A token goes into an HTTP header: anything but visible ASCII (a pasted newline, a control
 /// character, a space inside) would fail every request, looking like a network fault. Refuse it
 /// here, naming where it came from and never quoting it.
-fn checked(token: &str, source: impl FnOnce() -> String) -> Result<Secret> {
+fn checked(token: &str, origin: String) -> Result<(Secret, String)> {
     let token = token.trim();
     if token.bytes().all(|b| b.is_ascii_graphic()) {
-        Ok(Secret::new(token))
+        Ok((Secret::new(token), origin))
     } else {
-        Err(Error::InvalidToken { origin: source() })
+        Err(Error::InvalidToken { origin })
     }
 }
 
-fn token_for_context(config: &DoctlConfig, name: &str, path: &Path) -> Result<Secret> {
+fn token_for_context(config: &DoctlConfig, name: &str, path: &Path) -> Result<(Secret, String)> {
     let token = if name == "default" {
         config.access_token.clone()
     } else {
@@ -157,13 +165,12 @@ fn token_for_context(config: &DoctlConfig, name: &str, path: &Path) -> Result<Se
     match token.filter(|t| !t.trim().is_empty()) {
         Some(token) => {
             debug!("token: doctl context {name:?} from {}", path.display());
-            checked(&token, || {
-                format!(
-                    "doctl context {:?} in {}",
-                    crate::error::one_line(name),
-                    path.display()
-                )
-            })
+            let origin = format!(
+                "doctl context {:?} in {}",
+                crate::error::one_line(name),
+                path.display()
+            );
+            checked(&token, origin)
         }
         None if name == "default" => Err(Error::NoToken),
         None => {
@@ -234,7 +241,7 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         let lookup = move |name: &str| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
-        resolve_from(flag, context, &lookup, path).map(|s| s.expose().to_string())
+        resolve_from(flag, context, &lookup, path).map(|(s, _)| s.expose().to_string())
     }
 
     #[test]
@@ -290,6 +297,32 @@ mod tests {
             resolve(None, None, &[], Some(no_context.as_ref())).unwrap(),
             "dop_v1_default"
         );
+    }
+
+    #[test]
+    fn the_origin_names_where_the_token_came_from_never_the_token() {
+        let path = config_file(CONFIG);
+        let p = Some(path.as_ref());
+        let origin = |flag, context, env: &[(&str, &str)]| {
+            let lookup = |name: &str| {
+                env.iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| v.to_string())
+            };
+            resolve_from(flag, context, &lookup, p).unwrap().1
+        };
+        assert_eq!(origin(Some("dop_v1_flag"), None, &[]), "--access-token");
+        assert_eq!(
+            origin(None, None, &[("DIGITALOCEAN_TOKEN", "dop_v1_env")]),
+            "DIGITALOCEAN_TOKEN"
+        );
+        let from_file = origin(None, None, &[]);
+        assert_eq!(
+            from_file,
+            format!("doctl context \"work\" in {}", path.display())
+        );
+        assert!(!from_file.contains("dop_v1"), "{from_file}");
+        assert!(origin(None, Some("home"), &[]).starts_with("doctl context \"home\""));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::time::Instant;
 use chrono::{DateTime, Utc};
 use log::{debug, warn};
 
-use super::stale;
+use super::{Served, stale};
 use crate::cache::{self, Cache, Failure};
 use crate::credential::Credential;
 use crate::error::{Error, Result};
@@ -100,11 +100,7 @@ fn login_command(settings: &CredentialSettings, sso: &SsoSettings) -> String {
 
 /// A call without a terminal that needs a login: a cached credential that still works is
 /// served, with the error as one warning; else the error.
-pub(super) fn unattended(
-    settings: &CredentialSettings,
-    usable: Option<&Credential>,
-    err: Error,
-) -> Result<String> {
+pub(super) fn unattended(usable: Option<&Credential>, err: Error) -> Result<Served> {
     let now = Utc::now();
     match usable {
         Some(credential) => {
@@ -112,7 +108,7 @@ pub(super) fn unattended(
                 "{err}; using the cached credential, valid until {}",
                 credential.expires_at.format("%Y-%m-%d %H:%M:%S UTC")
             );
-            Ok(stale(settings, credential, now))
+            Ok(stale(credential.clone(), now))
         }
         None => Err(err),
     }

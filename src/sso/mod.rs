@@ -25,6 +25,7 @@ use grant::Refreshed;
 pub use provider::Revocation;
 use provider::{Provider, TokenAnswer};
 use verify::{Refusal, Verified};
+pub use verify::{Shown, shown as shown_claims};
 
 /// Clocks closer than this agree: nothing is said, and a Date this close to `iat` fits.
 const SKEW_TOLERANCE: chrono::Duration = chrono::Duration::seconds(60);
@@ -61,6 +62,9 @@ pub struct SsoSettings {
     /// Whether a person may be there (see `exec_credential::Caller`): without one, a login
     /// that cannot show itself (no browser, no standard input) ends at once.
     pub interactive: bool,
+    /// Whether a login may start when no refresh token does: `get-credential`'s caller is
+    /// kubectl, for a person; `doctor` and `whoami` only look, and say how to log in instead.
+    pub may_log_in: bool,
 }
 
 impl SsoSettings {
@@ -108,6 +112,11 @@ pub async fn obtain(
             });
         }
     };
+    if !settings.may_log_in {
+        return Err(Error::SsoLoginNeeded {
+            issuer: settings.issuer.clone(),
+        });
+    }
     let seconds = settings.login_timeout.as_secs();
     let login = tokio::time::timeout(settings.login_timeout, grant::login(&provider, settings))
         .await
@@ -129,6 +138,19 @@ pub async fn revoke(issuer: &str, client_id: &str, refresh_token: &Secret) -> Re
         .await?
         .revoke(client_id, refresh_token)
         .await
+}
+
+/// Whether the issuer's discovery document answers and names it, within `timeout`: what
+/// `doctor` checks before any token is asked for.
+pub async fn discover(issuer: &str, timeout: Duration) -> Result<()> {
+    let seconds = timeout.as_secs();
+    tokio::time::timeout(timeout, Provider::discover(issuer))
+        .await
+        .map_err(|_| Error::SsoTimeout {
+            issuer: issuer.to_string(),
+            seconds,
+        })?
+        .map(|_| ())
 }
 
 /// Discovery, then the refresh token if there is one.

@@ -63,6 +63,42 @@ struct Claims {
     nonce: Option<String>,
     #[serde(default)]
     email: Value,
+    /// DigitalOcean's claim: the user's role in the team. Only shown (`whoami`).
+    #[serde(default)]
+    team_role: Value,
+}
+
+/// What `whoami` shows of an ID token.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Shown {
+    pub email: Option<String>,
+    pub team_role: Option<String>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// The claims `whoami` shows, read from an ID token that [`verify`] passed before it was cached
+/// or printed: its signature is not checked again, which would need the provider, and a claim
+/// that cannot be read is only not shown. `None` for what is not a JWT at all.
+pub fn shown(token: &str) -> Option<Shown> {
+    let header = jsonwebtoken::decode_header(token).ok()?;
+    let mut validation = Validation::new(header.alg);
+    validation.insecure_disable_signature_validation();
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
+    validation.validate_aud = false;
+    validation.required_spec_claims.clear();
+    let claims = jsonwebtoken::decode::<Claims>(token, &DecodingKey::from_secret(&[]), &validation)
+        .ok()?
+        .claims;
+    let text = |value: &Value| value.as_str().map(str::to_string);
+    Some(Shown {
+        email: text(&claims.email),
+        team_role: text(&claims.team_role),
+        expires_at: numeric_date("exp", &claims.exp)
+            .ok()
+            .flatten()
+            .and_then(|secs| DateTime::from_timestamp(secs, 0)),
+    })
 }
 
 /// Checks `token` as an ID token from `issuer` for `client_id`. `nonce` is the one sent with the

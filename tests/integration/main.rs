@@ -12,6 +12,9 @@ mod clusters;
 mod clusters_contexts;
 mod completions;
 mod disk;
+mod doctor;
+mod doctor_edges;
+mod doctor_sso;
 mod failures;
 mod get_credential;
 mod kubeconfig;
@@ -38,6 +41,7 @@ mod sso_paste;
 mod sso_refresh;
 mod stress;
 mod tokens;
+mod whoami;
 
 /// A file under `tests/` that no test target compiles runs no test, silently: cargo compiles
 /// `tests/*.rs` by itself, but a module file here runs only if it is declared above.

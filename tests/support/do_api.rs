@@ -175,6 +175,25 @@ impl DoApi {
         );
     }
 
+    /// `GET /v2/account`: whom the token belongs to; `team` only for a team token.
+    pub fn serve_account(&self, email: &str, team: Option<&str>) {
+        let mut account = json!({
+            "email": email, "name": "Sammy", "uuid": "b6fr89dbf6d9156cace5f3c78dc9851d957381ef",
+            "email_verified": true, "status": "active", "status_message": "",
+            "droplet_limit": 25, "floating_ip_limit": 5,
+        });
+        if let Some(team) = team {
+            account["team"] = json!({"uuid": "5df3e3004a5d4a6a8e3d20f3f2b6a5a1", "name": team});
+        }
+        self.mount(
+            Mock::given(method("GET"))
+                .and(path("/v2/account"))
+                .respond_with(
+                    ResponseTemplate::new(200).set_body_json(json!({ "account": account })),
+                ),
+        );
+    }
+
     pub fn serve_clusters(&self, clusters: &[Value]) {
         self.mount(
             Mock::given(method("GET"))

@@ -332,3 +332,18 @@ fn a_number_past_any_float_is_refused_as_unreadable_claims() {
     let reason = refused(check_raw(&s, "1e400", ""));
     assert!(reason.contains("claims cannot be read"), "{reason}");
 }
+
+#[test]
+fn whoami_is_shown_the_claims_of_a_cached_token_and_nothing_odd_fails() {
+    let s = signer("k1");
+    let mut with_role = claims();
+    with_role["team_role"] = json!("owner");
+    let read = shown(&sign(&s, Some("k1"), &with_role)).unwrap();
+    assert_eq!(read.email.as_deref(), Some("alice@example.com"));
+    assert_eq!(read.team_role.as_deref(), Some("owner"));
+    assert_eq!(read.expires_at, Some(now() + chrono::Duration::hours(1)));
+    // Odd claims are only not shown.
+    let odd = json!({"email": 7, "team_role": ["a"], "exp": "soon"});
+    assert_eq!(shown(&sign(&s, None, &odd)).unwrap(), Shown::default());
+    assert_eq!(shown("not a jwt"), None);
+}

@@ -1,0 +1,188 @@
+use serde_json::json;
+
+use super::*;
+
+const ID: &str = "bd5f5959-5e1e-4205-a714-a914373942af";
+
+fn doc(value: Value) -> (PathBuf, Value) {
+    (PathBuf::from("/k/a"), value)
+}
+
+fn two_files() -> Vec<(PathBuf, Value)> {
+    let first = json!({
+        "current-context": "",
+        "contexts": [{"name": "prod", "context": {"cluster": "c", "user": "u"}}],
+        "users": [{"name": "u", "user": {"exec": {"command": "/bin/doks-auth",
+            "args": ["get-credential", "--cluster-id", ID, "--expiry-seconds", 600],
+            "env": [{"name": "DIGITALOCEAN_CONTEXT", "value": "work"}]}}}],
+    });
+    let second = json!({
+        "current-context": "prod",
+        "contexts": [{"name": "prod", "context": {"cluster": "other", "user": "other"}}],
+        "clusters": [{"name": "c", "cluster": {"server": "https://127.0.0.1:6443"}}],
+        "users": [{"name": "u", "user": {"token": "ignored"}}],
+    });
+    vec![
+        (PathBuf::from("/k/first"), first),
+        (PathBuf::from("/k/second"), second),
+    ]
+}
+
+#[test]
+fn names_and_the_current_context_follow_kubectl_across_files() {
+    let docs = two_files();
+    // The first file sets an empty current-context, which kubectl takes as unset.
+    let ctx = find(&docs, None).unwrap();
+    assert_eq!(ctx.name, "prod");
+    assert_eq!(ctx.context_file, PathBuf::from("/k/first"));
+    assert_eq!(ctx.cluster.file, PathBuf::from("/k/second"));
+    assert_eq!(
+        ctx.user.file,
+        PathBuf::from("/k/first"),
+        "the first definition wins"
+    );
+    assert_eq!(ctx.server(), Some("https://127.0.0.1:6443"));
+    let Auth::DoksAuth(exec) = ctx.auth() else {
+        panic!("{:?}", ctx.auth())
+    };
+    assert_eq!(
+        exec.args,
+        [
+            "get-credential",
+            "--cluster-id",
+            ID,
+            "--expiry-seconds",
+            "600"
+        ]
+    );
+    assert_eq!(exec.env, [("DIGITALOCEAN_CONTEXT".into(), "work".into())]);
+    let args = exec.credential_args().unwrap();
+    assert_eq!((args.cluster_id.as_str(), args.expiry_seconds), (ID, 600));
+}
+
+#[test]
+fn what_is_missing_is_named() {
+    let docs = two_files();
+    let err = find(&docs, Some("nope")).unwrap_err().to_string();
+    assert!(
+        err.contains("no context \"nope\" (contexts: prod)"),
+        "{err}"
+    );
+    assert!(err.contains("/k/first, /k/second"), "{err}");
+    let none = [doc(json!({"contexts": []}))];
+    let err = find(&none, None).unwrap_err().to_string();
+    assert!(err.contains("no current context"), "{err}");
+    let dangling = [doc(json!({
+        "contexts": [{"name": "x", "context": {"cluster": "gone", "user": "u"}}],
+        "users": [{"name": "u", "user": {}}],
+    }))];
+    let err = find(&dangling, Some("x")).unwrap_err().to_string();
+    assert!(
+        err.contains("uses cluster \"gone\", which no file defines"),
+        "{err}"
+    );
+}
+
+fn auth_of(user: Value, server: &str) -> Auth {
+    let docs = [doc(json!({
+        "contexts": [{"name": "x", "context": {"cluster": "c", "user": "u"}}],
+        "clusters": [{"name": "c", "cluster": {"server": server}}],
+        "users": [{"name": "u", "user": user}],
+    }))];
+    find(&docs, Some("x")).unwrap().auth()
+}
+
+#[test]
+fn users_are_told_apart() {
+    let do_server = format!("https://{ID}.k8s.ondigitalocean.com");
+    let doctl = json!({"exec": {"command": "/snap/bin/doctl",
+        "args": ["kubernetes", "cluster", "kubeconfig", "exec-credential", "--version=v1beta1", ID]}});
+    assert_eq!(auth_of(doctl, &do_server), Auth::Doctl);
+    assert_eq!(
+        auth_of(json!({"token": "dop"}), &do_server),
+        Auth::StaticToken
+    );
+    assert_eq!(
+        auth_of(json!({"token": "t"}), "https://k8s.example"),
+        Auth::Other("holds a static token".into())
+    );
+    assert_eq!(
+        auth_of(
+            json!({"exec": {"command": "aws", "args": ["eks"]}}),
+            &do_server
+        ),
+        Auth::Other("runs \"aws\"".into())
+    );
+    assert_eq!(
+        auth_of(json!({}), &do_server),
+        Auth::Other("has no exec stanza and no credential".into())
+    );
+}
+
+#[test]
+fn debug_shows_no_token_of_a_user() {
+    let docs = [doc(json!({
+        "contexts": [{"name": "x", "context": {"cluster": "c", "user": "u"}}],
+        "clusters": [{"name": "c", "cluster": {"server": "https://s"}}],
+        "users": [{"name": "u", "user": {"exec": {"command": "doks-auth",
+            "args": ["get-credential", "--access-token", "dop_v1_secret"],
+            "env": [{"name": "DIGITALOCEAN_TOKEN", "value": "dop_v1_env"}]}}}],
+    }))];
+    let ctx = find(&docs, Some("x")).unwrap();
+    let shown = format!("{ctx:?} {:?}", ctx.auth());
+    assert!(!shown.contains("dop_v1"), "{shown}");
+    assert!(shown.contains("DIGITALOCEAN_TOKEN"), "{shown}");
+}
+
+#[test]
+fn stanza_arguments_that_do_not_parse_are_not_quoted() {
+    let exec = Exec {
+        command: "doks-auth".into(),
+        args: vec!["get-credential".into(), "dop_v1_secret".into()],
+        env: vec![],
+    };
+    let err = exec.credential_args().unwrap_err();
+    assert!(!err.contains("dop_v1_secret"), "{err}");
+    assert!(!err.is_empty());
+}
+
+#[test]
+fn the_endpoint_takes_the_ca_as_kubectl_does() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ca.pem"), "PEM").unwrap();
+    let with = |cluster: Value| KubeContext {
+        name: "x".into(),
+        context_file: dir.path().join("config"),
+        cluster: Entry {
+            name: "c".into(),
+            body: json!({ "cluster": cluster }),
+            file: dir.path().join("config"),
+        },
+        user: Entry {
+            name: "u".into(),
+            body: json!({}),
+            file: dir.path().join("config"),
+        },
+    };
+    let data = with(json!({"server": "https://s", "certificate-authority-data": "UEVN"}));
+    assert_eq!(
+        data.endpoint().unwrap().ca_pem.as_deref(),
+        Some(&b"PEM"[..])
+    );
+    let file = with(json!({"server": "https://s", "certificate-authority": "ca.pem"}));
+    assert_eq!(
+        file.endpoint().unwrap().ca_pem.as_deref(),
+        Some(&b"PEM"[..])
+    );
+    let none = with(json!({"server": "https://s", "insecure-skip-tls-verify": true}));
+    assert_eq!(none.endpoint().unwrap().ca_pem, None);
+    assert!(none.skips_tls_verify());
+    let bad = with(json!({"server": "https://s", "certificate-authority-data": "%%"}));
+    assert!(bad.endpoint().unwrap_err().contains("not base64"));
+    assert!(
+        with(json!({}))
+            .endpoint()
+            .unwrap_err()
+            .contains("no server")
+    );
+}

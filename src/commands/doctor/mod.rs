@@ -1,0 +1,266 @@
+//! `doks-auth doctor`: walks a kubeconfig context the way kubectl uses it — the context, the
+//! exec command, where the credential comes from, DigitalOcean (or the identity provider), the
+//! cluster, the cache and the credential itself (obtained exactly as `get-credential` obtains
+//! it), the API server, and the clocks — and says, one line a step, what is wrong and what to do.
+//!
+//! It changes nothing on disk but what `get-credential` would (a credential it fetched goes into
+//! the cache), starts no login, and is bounded by `--timeout` as a whole.
+
+mod checks;
+mod credential;
+mod report;
+mod server;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use crate::cli::{InspectArgs, ReportFormat};
+use crate::digitalocean::token;
+use crate::error::Error;
+use crate::secret::Secret;
+use crate::source::Source;
+
+use super::context::{self, Auth, Exec, KubeContext};
+use report::{Flow, Report, Stop};
+
+/// What every step works within: the command's one deadline.
+pub(super) struct Bounds {
+    started: Instant,
+    timeout: Duration,
+}
+
+impl Bounds {
+    fn deadline(&self) -> Instant {
+        self.started + self.timeout
+    }
+
+    fn remaining(&self) -> Duration {
+        self.deadline().saturating_duration_since(Instant::now())
+    }
+}
+
+pub fn run(args: &InspectArgs) -> anyhow::Result<()> {
+    let bounds = Bounds {
+        started: Instant::now(),
+        timeout: Duration::from_secs(args.timeout),
+    };
+    let mut report = Report::default();
+    let mut clocks = checks::Clocks::default();
+    // A stop ends the walk, but the clocks are still compared with whatever answered: a clock
+    // far off is a likely cause of the failure that stopped it.
+    let _: Flow = diagnose(args, &bounds, &mut report, &mut clocks);
+    server::clocks(&mut report, &clocks);
+    let output = match args.output {
+        ReportFormat::Text => report.text(),
+        ReportFormat::Json => super::terminal_json(&report)?,
+    };
+    super::print_stdout(&output)?;
+    match report.failed().as_slice() {
+        [] => Ok(()),
+        failed => anyhow::bail!(
+            "{} of {} checks failed ({}); each says what to do",
+            failed.len(),
+            report.steps.len(),
+            failed.join(", ")
+        ),
+    }
+}
+
+fn diagnose(
+    args: &InspectArgs,
+    bounds: &Bounds,
+    report: &mut Report,
+    clocks: &mut checks::Clocks,
+) -> Flow {
+    let ctx = match context::load(args.context.as_deref()) {
+        Ok(ctx) => ctx,
+        Err(Error::Kubeconfig { path, reason }) => {
+            let (detail, fix) = split(&reason);
+            return report.stop("context", format!("{}: {detail}", path.display()), fix);
+        }
+        Err(err) => return report.stop("context", err.to_string(), "fix the kubeconfig"),
+    };
+    report.context = Some(ctx.name.clone());
+    let exec = uses_doks_auth(&ctx, report)?;
+    // SAFETY: nothing has started a thread yet: no runtime, no HTTP client, no child process.
+    unsafe { exec.apply_env() };
+    let args = match exec.credential_args() {
+        Ok(args) => args,
+        Err(kind) => {
+            return report.stop(
+                "context",
+                format!(
+                    "user {} runs doks-auth with arguments get-credential does not take ({kind})",
+                    ctx.user.name
+                ),
+                "run `doks-auth kubeconfig save <cluster>` again to rewrite the user",
+            );
+        }
+    };
+    report.ok(
+        "context",
+        format!(
+            "{}: cluster {}, user {} (in {})",
+            ctx.name,
+            ctx.cluster.name,
+            ctx.user.name,
+            ctx.context_file.display()
+        ),
+    );
+    command(&ctx, &exec, report);
+
+    // Where the token comes from is worked out again here only to name it: the settings below
+    // resolve it as get-credential does.
+    let origin = match &args.sso.sso_issuer_url {
+        Some(_) => None,
+        None => {
+            let flag = args.account.access_token.as_ref().map(Secret::expose);
+            token::resolve_traced(flag, args.account.context.as_deref())
+                .ok()
+                .map(|(_, origin)| origin)
+        }
+    };
+    let settings = match context::credential_settings(args, bounds.timeout) {
+        Ok(settings) => settings,
+        Err(err) => {
+            let (detail, fix) = split(&err.to_string());
+            return report.stop("source", detail, fix);
+        }
+    };
+    let from_stanza = |origin: &str| exec.env.iter().any(|(name, _)| name == origin);
+    report.ok(
+        "source",
+        match (&settings.source, origin) {
+            (Source::Sso(sso), _) => format!(
+                "single sign-on: issuer {}, client {}",
+                sso.issuer, sso.client_id
+            ),
+            (Source::DigitalOcean { account, .. }, Some(origin)) => format!(
+                "a DigitalOcean token from {origin}{}, for {}",
+                if from_stanza(&origin) {
+                    " (set by the user's exec env)"
+                } else {
+                    ""
+                },
+                account.api_url
+            ),
+            (Source::DigitalOcean { account, .. }, None) => {
+                format!("a DigitalOcean token, for {}", account.api_url)
+            }
+        },
+    );
+    checks::remote(&ctx, &settings, bounds, report, clocks)
+}
+
+/// Step 1's second half: the user must run doks-auth, and a doctl user or a control-panel token
+/// is one `kubeconfig convert` away.
+fn uses_doks_auth(ctx: &KubeContext, report: &mut Report) -> Result<Exec, Stop> {
+    let user = &ctx.user.name;
+    let convert = "`doks-auth kubeconfig convert` switches it (and every other DigitalOcean user in the file) to doks-auth";
+    let save = "`doks-auth kubeconfig save <cluster>` writes a user that runs doks-auth";
+    let (detail, fix) = match ctx.auth() {
+        Auth::DoksAuth(exec) => return Ok(exec),
+        Auth::Doctl => (
+            format!("user {user} runs doctl's exec-credential, not doks-auth"),
+            convert,
+        ),
+        Auth::StaticToken => (
+            format!(
+                "user {user} holds a static token (a control-panel download): it stops working when it expires"
+            ),
+            convert,
+        ),
+        Auth::Other(what) => (
+            format!("user {user} {what}: it does not run doks-auth"),
+            save,
+        ),
+    };
+    report.fail("context", detail, fix);
+    Err(Stop)
+}
+
+/// Step 2: the command kubectl will run. A bare name is found only on the PATH of whoever runs
+/// kubectl; GUI clients such as Lens often have another PATH, so only an absolute path is ok.
+fn command(ctx: &KubeContext, exec: &Exec, report: &mut Report) {
+    let resave = "run `doks-auth kubeconfig save <cluster>` again: it writes this doks-auth's absolute path (or pass --exec-command PATH)";
+    let name = exec.command.as_str();
+    let is_executable = |path: &Path| {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    };
+    if name.is_empty() {
+        return report.fail(
+            "command",
+            format!("user {}'s exec stanza has no command", ctx.user.name),
+            resave,
+        );
+    }
+    if !name.contains('/') {
+        let found = std::env::var_os("PATH")
+            .iter()
+            .flat_map(std::env::split_paths)
+            .map(|dir| dir.join(name))
+            .find(|p| is_executable(p));
+        return match found {
+            Some(path) => report.warn(
+                "command",
+                format!(
+                    "{name} is found on this shell's PATH ({}), but not by a path: GUI clients such as Lens may not have this PATH",
+                    path.display()
+                ),
+                Some(resave.into()),
+            ),
+            None => report.fail("command", format!("{name} is not on PATH"), resave),
+        };
+    }
+    let path = context::relative_to(&ctx.user.file, name);
+    if !path.exists() {
+        return report.fail(
+            "command",
+            format!("{} does not exist", path.display()),
+            resave,
+        );
+    }
+    if !is_executable(&path) {
+        return report.fail(
+            "command",
+            format!("{} is not an executable file", path.display()),
+            format!("make it executable (chmod +x), or {resave}"),
+        );
+    }
+    let this = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.canonicalize().ok());
+    let note = if path.canonicalize().ok() == this {
+        " (this doks-auth)"
+    } else {
+        ""
+    };
+    if Path::new(name).is_absolute() {
+        report.ok("command", format!("{}{note}", path.display()));
+    } else {
+        report.warn(
+            "command",
+            format!(
+                "{name} is relative: kubectl finds it as {}{note}, from the kubeconfig's folder",
+                path.display()
+            ),
+            Some(resave.into()),
+        );
+    }
+}
+
+/// An error line in the house style, "what happened; what to do", as the report's detail and
+/// fix; a line without "; " is all detail, with a general fix.
+fn split(line: &str) -> (String, String) {
+    match line.split_once("; ") {
+        Some((detail, fix)) => (detail.to_string(), fix.to_string()),
+        None => (
+            line.to_string(),
+            "see `doks-auth get-credential --help` and the README's troubleshooting section".into(),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests;
