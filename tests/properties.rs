@@ -276,6 +276,8 @@ proptest! {
     #[test]
     fn merge_is_idempotent_and_keeps_everything_it_does_not_name(original in arb_kubeconfig()) {
         let entries = entries();
+        let text = kubeconfig::to_yaml(&original);
+        prop_assert_eq!(&kubeconfig::parse(&text).unwrap(), &original);
         let mut once = original.clone();
         kubeconfig::merge(&mut once, &entries, true);
         let mut twice = once.clone();
@@ -292,8 +294,9 @@ proptest! {
         prop_assert_eq!(&once["preferences"], &original["preferences"]);
         prop_assert_eq!(&once["current-context"], names.context.as_str());
 
-        // And what is written reads back as the same document.
-        let text = kubeconfig::to_yaml(&once).unwrap();
-        prop_assert_eq!(kubeconfig::parse(&text).unwrap(), once);
+        // And what is written reads back as the same document, the same bytes the second time.
+        let written = kubeconfig::rewrite(&text, &once).unwrap();
+        prop_assert_eq!(&kubeconfig::parse(&written).unwrap(), &once);
+        prop_assert_eq!(kubeconfig::rewrite(&written, &twice).unwrap(), written);
     }
 }

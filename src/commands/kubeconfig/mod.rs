@@ -58,8 +58,8 @@ impl Opened {
         self.loaded.iter().map(|l| l.doc.clone()).collect()
     }
 
-    /// Writes back each file whose document `docs` changed, keeping its owner and reporting a
-    /// tightened mode; returns their indexes.
+    /// Writes back each file whose document `docs` changed, changing only the text of what
+    /// changed, keeping its owner and reporting a tightened mode; returns their indexes.
     fn write_changed(&self, docs: &[Value]) -> Result<Vec<usize>> {
         let mut written = Vec::new();
         for (index, (doc, loaded)) in docs.iter().zip(&self.loaded).enumerate() {
@@ -67,10 +67,11 @@ impl Opened {
                 continue;
             }
             let target = &self.targets[index];
-            let text = kubeconfig::to_yaml(doc).map_err(|reason| Error::Kubeconfig {
-                path: target.clone(),
-                reason: format!("cannot render it as YAML: {reason}"),
-            })?;
+            let text =
+                kubeconfig::rewrite(&loaded.text, doc).map_err(|reason| Error::Kubeconfig {
+                    path: target.clone(),
+                    reason: format!("{reason}; it was left untouched"),
+                })?;
             if let Some(mode) = files::write(target, &text, loaded.meta.as_ref())? {
                 super::say(&format!(
                     "note: tightened permissions of {} from {mode:o} to 600",
@@ -146,9 +147,7 @@ fn save(args: &KubeconfigSaveArgs) -> anyhow::Result<()> {
 fn show(args: &KubeconfigShowArgs) -> anyhow::Result<()> {
     let fetched = lookup::fetch(&args.common, &args.stanza, Instant::now())?;
     let doc = kubeconfig::standalone(&fetched.entries);
-    let text = kubeconfig::to_yaml(&doc)
-        .map_err(|reason| anyhow::anyhow!("cannot render the kubeconfig: {reason}"))?;
-    super::print_stdout(&text)
+    super::print_stdout(&kubeconfig::to_yaml(&doc))
 }
 
 fn remove(args: &KubeconfigArgs) -> anyhow::Result<()> {

@@ -1,0 +1,398 @@
+//! Writing a changed document back by changing only the text of what changed: the old and new
+//! values are compared along the tree, and only a value that differs is rewritten, where it
+//! stands: a list item by its lines, a mapping entry by its value, new items and entries added
+//! after the last ones. Comments, key order, anchors and the spelling of every scalar around
+//! them stay as they were.
+//!
+//! Where a change cannot be made in place (an entry inside a flow collection is added or
+//! removed, a mapping merges `<<` others, a node an alias refers to would change), the smallest
+//! enclosing node is written anew from its value, up to the whole document.
+
+use std::collections::HashSet;
+
+use serde_json::{Map, Value};
+
+use super::emit;
+use super::reading::key_text;
+use super::tree::{Kind, Node};
+
+/// This change cannot be made in place here: the caller writes an enclosing node anew.
+#[derive(Debug)]
+pub(super) struct Stuck;
+
+type Result<T = ()> = std::result::Result<T, Stuck>;
+
+/// How a node is written anew, by where it stands.
+#[derive(Clone, Copy)]
+enum Place {
+    /// The document itself.
+    Root,
+    /// A block mapping's value: after its key's `:`; the key at column `indent`.
+    Value { colon_end: usize, indent: usize },
+    /// A block sequence's item: after its `-`, at column `indent`.
+    Item { dash_end: usize, indent: usize },
+    /// Inside a flow collection: as one line of flow YAML.
+    Flow,
+}
+
+struct Splice {
+    start: usize,
+    end: usize,
+    text: String,
+}
+
+pub(super) struct Editor<'a> {
+    text: &'a str,
+    nl: &'a str,
+    referenced: &'a HashSet<usize>,
+    splices: Vec<Splice>,
+}
+
+impl<'a> Editor<'a> {
+    pub(super) fn new(text: &'a str, nl: &'a str, referenced: &'a HashSet<usize>) -> Self {
+        Editor {
+            text,
+            nl,
+            referenced,
+            splices: Vec::new(),
+        }
+    }
+
+    /// The text with `root` (read as `old`) changed to `new`, as little as can be.
+    pub(super) fn in_place(mut self, root: &Node, old: &Value, new: &Value) -> Result<String> {
+        self.change(root, old, new, Place::Root)?;
+        self.apply()
+    }
+
+    /// The text with the whole document written anew from `new`; what surrounds it (other
+    /// documents, comments before and after) kept.
+    pub(super) fn whole(mut self, root: &Node, new: &Value) -> Result<String> {
+        self.replace(root, new, Place::Root)?;
+        self.apply()
+    }
+
+    fn change(&mut self, node: &Node, old: &Value, new: &Value, place: Place) -> Result {
+        if old == new {
+            return Ok(());
+        }
+        // Changing inside a node an alias names would change what the alias reads too.
+        if !self.referenced.contains(&node.anchor) {
+            let mark = self.splices.len();
+            let inside = match (&node.kind, old, new) {
+                (Kind::Map { entries, .. }, Value::Object(old), Value::Object(new)) => {
+                    self.map(node, entries, old, new)
+                }
+                (Kind::Seq { flow: false, items }, Value::Array(old), Value::Array(new))
+                    if new.iter().all(|item| name(item).is_some()) =>
+                {
+                    self.list(items, old, new, place)
+                }
+                _ => Err(Stuck),
+            };
+            if inside.is_ok() {
+                return Ok(());
+            }
+            self.splices.truncate(mark);
+        }
+        self.replace(node, new, place)
+    }
+
+    /// A mapping's entries: each kept one changed in place, removed ones deleted by their
+    /// lines, new ones added after the last.
+    fn map(
+        &mut self,
+        node: &Node,
+        entries: &[(Node, Node)],
+        old: &Map<String, Value>,
+        new: &Map<String, Value>,
+    ) -> Result {
+        // A merge's keys are not written where they are read, and a duplicate would be refused.
+        if entries.len() != old.len() || entries.iter().any(|(k, _)| k.is_merge_key()) {
+            return Err(Stuck);
+        }
+        let flow = node.is_flow();
+        let mut kept = 0;
+        for (key, value) in entries {
+            let name = key_text(key).ok_or(Stuck)?;
+            let was = old.get(&name).ok_or(Stuck)?;
+            match new.get(&name) {
+                None if flow => return Err(Stuck),
+                None => self.delete_entry(key, value)?,
+                Some(now) => {
+                    kept += 1;
+                    let place = if flow {
+                        Place::Flow
+                    } else {
+                        Place::Value {
+                            colon_end: self.colon_end(key)?,
+                            indent: self.column(key.start)?,
+                        }
+                    };
+                    self.change(value, was, now, place)?;
+                }
+            }
+        }
+        let added: Vec<(&String, &Value)> =
+            new.iter().filter(|(k, _)| !old.contains_key(*k)).collect();
+        // An emptied block mapping would read as null: it is written anew as `{}`.
+        if kept == 0 && added.is_empty() {
+            return Err(Stuck);
+        }
+        if added.is_empty() {
+            return Ok(());
+        }
+        let first = entries.first().ok_or(Stuck)?;
+        if flow {
+            return Err(Stuck);
+        }
+        let indent = self.column(first.0.start)?;
+        let pad = " ".repeat(indent);
+        let at = self.line_end(node.end);
+        let mut text = self.break_before(at);
+        for (key, value) in added {
+            text.push_str(&format!(
+                "{pad}{}{}",
+                emit::entry(key, value, indent, self.nl),
+                self.nl
+            ));
+        }
+        self.insert(at, text);
+        Ok(())
+    }
+
+    /// A block list of named entries (clusters, users, contexts): items matched by name in
+    /// order; a matched one changed in place, an unmatched old one deleted by its lines, the
+    /// new ones left over added after the last.
+    fn list(&mut self, items: &[Node], old: &[Value], new: &[Value], place: Place) -> Result {
+        let Place::Value { colon_end, .. } = place else {
+            return Err(Stuck);
+        };
+        // An emptied block list would read as null: it is written anew as `[]`.
+        if items.len() != old.len() || new.is_empty() {
+            return Err(Stuck);
+        }
+        let mut dashes = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let from = if i == 0 { colon_end } else { items[i - 1].end };
+            let dash = self.find_dash(from, item.start).ok_or(Stuck)?;
+            let line = self.line_start(dash);
+            if !self.text[line..dash].bytes().all(|b| b == b' ') {
+                return Err(Stuck);
+            }
+            dashes.push((line, dash));
+        }
+        let indent = dashes[0].1 - dashes[0].0;
+        let mut next = 0;
+        for ((item, was), (line, dash)) in items.iter().zip(old).zip(&dashes) {
+            match new.get(next) {
+                Some(now) if name(was).is_some() && name(was) == name(now) => {
+                    let place = Place::Item {
+                        dash_end: dash + 1,
+                        indent,
+                    };
+                    self.change(item, was, now, place)?;
+                    next += 1;
+                }
+                _ => {
+                    if item.holds_referenced(self.referenced) {
+                        return Err(Stuck);
+                    }
+                    let end = self.line_end(item.end.max(dash + 1));
+                    self.splices.push(Splice {
+                        start: *line,
+                        end,
+                        text: String::new(),
+                    });
+                }
+            }
+        }
+        if next < new.len() {
+            let last = items.len() - 1;
+            let at = self.line_end(items[last].end.max(dashes[last].1 + 1));
+            let pad = " ".repeat(indent);
+            let mut text = self.break_before(at);
+            for item in &new[next..] {
+                let written = emit::after_dash(item, indent, self.nl);
+                text.push_str(&format!("{pad}-{written}{}", self.nl));
+            }
+            self.insert(at, text);
+        }
+        Ok(())
+    }
+
+    /// Writes `node` anew from `new`, where it stands.
+    fn replace(&mut self, node: &Node, new: &Value, place: Place) -> Result {
+        // The whole document written anew has no aliases left to break.
+        if !matches!(place, Place::Root) && node.holds_referenced(self.referenced) {
+            return Err(Stuck);
+        }
+        let (start, end, text) = match place {
+            Place::Root => {
+                let mut text = if self.at_line_start(node.start) {
+                    String::new()
+                } else {
+                    self.nl.to_string()
+                };
+                let document = emit::document(new, self.nl);
+                text.push_str(document.strip_suffix(self.nl).unwrap_or(&document));
+                (node.start, node.end, text)
+            }
+            Place::Value { colon_end, indent } => {
+                let text = emit::after_key(new, indent, indent, self.nl);
+                (colon_end, self.value_end(node, colon_end), text)
+            }
+            Place::Item { dash_end, indent } => {
+                let text = emit::after_dash(new, indent, self.nl);
+                (dash_end, node.end.max(dash_end), text)
+            }
+            Place::Flow => (node.start, node.end, emit::flow(new).ok_or(Stuck)?),
+        };
+        // What was there ended a line (a block scalar): so must what replaces it.
+        let text = if end > start && self.at_line_start(end) {
+            text + self.nl
+        } else {
+            text
+        };
+        self.splices.push(Splice { start, end, text });
+        Ok(())
+    }
+
+    /// Where a mapping value's text ends; an empty one takes the blanks after its `:` along.
+    fn value_end(&self, node: &Node, colon_end: usize) -> usize {
+        let end = node.end.max(colon_end);
+        if node.start != node.end {
+            return end;
+        }
+        let rest = &self.text[end..];
+        end + (rest.len() - rest.trim_start_matches([' ', '\t']).len())
+    }
+
+    /// Deletes a block mapping entry by its lines; its key must start its line.
+    fn delete_entry(&mut self, key: &Node, value: &Node) -> Result {
+        let line = self.line_start(key.start);
+        if !self.text[line..key.start].bytes().all(|b| b == b' ')
+            || key.holds_referenced(self.referenced)
+            || value.holds_referenced(self.referenced)
+        {
+            return Err(Stuck);
+        }
+        let end = self.line_end(value.end.max(self.colon_end(key)?));
+        self.splices.push(Splice {
+            start: line,
+            end,
+            text: String::new(),
+        });
+        Ok(())
+    }
+
+    fn insert(&mut self, at: usize, text: String) {
+        self.splices.push(Splice {
+            start: at,
+            end: at,
+            text,
+        });
+    }
+
+    /// The text with the splices made; they must not overlap.
+    fn apply(mut self) -> Result<String> {
+        self.splices.sort_by_key(|s| (s.start, s.end));
+        let mut out = String::with_capacity(self.text.len() + 1024);
+        let mut at = 0;
+        for splice in &self.splices {
+            if splice.start < at || splice.end < splice.start {
+                return Err(Stuck);
+            }
+            out.push_str(self.text.get(at..splice.start).ok_or(Stuck)?);
+            out.push_str(&splice.text);
+            at = splice.end;
+        }
+        out.push_str(self.text.get(at..).ok_or(Stuck)?);
+        Ok(out)
+    }
+
+    /// Just after the `:` that follows a block mapping's key.
+    fn colon_end(&self, key: &Node) -> Result<usize> {
+        let rest = self.text.get(key.end..).ok_or(Stuck)?;
+        let gap = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+        match rest.as_bytes().get(gap) {
+            Some(b':') => Ok(key.end + gap + 1),
+            _ => Err(Stuck),
+        }
+    }
+
+    /// The column of what starts at `at`, when only spaces and list dashes come before it on
+    /// its line.
+    fn column(&self, at: usize) -> Result<usize> {
+        let before = self.text.get(self.line_start(at)..at).ok_or(Stuck)?;
+        if before.bytes().all(|b| b == b' ' || b == b'-') {
+            Ok(before.len())
+        } else {
+            Err(Stuck)
+        }
+    }
+
+    /// The `-` of a block list's item, between the end of what comes before it and the item:
+    /// only blanks, comments and (before the first) the list's anchor or tag lie there.
+    fn find_dash(&self, from: usize, to: usize) -> Option<usize> {
+        let bytes = self.text.as_bytes();
+        let mut i = from;
+        while i < to {
+            match bytes[i] {
+                b' ' | b'\t' | b'\r' | b'\n' => i += 1,
+                b'#' | b'&' | b'!' => {
+                    let stop = if bytes[i] == b'#' {
+                        b"\n" as &[u8]
+                    } else {
+                        b" \t\r\n"
+                    };
+                    while i < to && !stop.contains(&bytes[i]) {
+                        i += 1;
+                    }
+                }
+                b'-' if matches!(bytes.get(i + 1), None | Some(b' ' | b'\t' | b'\r' | b'\n')) => {
+                    return Some(i);
+                }
+                _ => return None,
+            }
+        }
+        None
+    }
+
+    fn line_start(&self, at: usize) -> usize {
+        match self.text[..at].rfind('\n') {
+            Some(i) => i + 1,
+            // A byte-order mark is no part of the first line's indentation.
+            None if self.text.starts_with('\u{FEFF}') && at >= 3 => 3,
+            None => 0,
+        }
+    }
+
+    fn at_line_start(&self, at: usize) -> bool {
+        at == 0 || self.text.as_bytes().get(at - 1) == Some(&b'\n')
+    }
+
+    /// The start of the line after the one `at` is on (the end of the text if none).
+    fn line_end(&self, at: usize) -> usize {
+        if self.at_line_start(at) {
+            return at;
+        }
+        match self.text[at..].find('\n') {
+            Some(i) => at + i + 1,
+            None => self.text.len(),
+        }
+    }
+
+    /// A line break to put before lines inserted at `at`, when the text there does not end one
+    /// (a last line without its line break).
+    fn break_before(&self, at: usize) -> String {
+        if self.at_line_start(at) {
+            String::new()
+        } else {
+            self.nl.to_string()
+        }
+    }
+}
+
+fn name(entry: &Value) -> Option<&str> {
+    entry.get("name").and_then(Value::as_str)
+}
