@@ -16,7 +16,7 @@ pub mod yaml;
 use serde_json::{Map, Value, json};
 
 pub use convert::{Before, Conversion, convert};
-pub use remove::{Removed, remove};
+pub use remove::{Kept, Removed, remove};
 pub use stanza::{EXEC_API_VERSION, INSTALL_HINT, SsoStanza, Stanza};
 pub use yaml::{parse, rewrite, to_yaml};
 

@@ -294,3 +294,31 @@ fn remove_by_id_ignores_other_clusters() {
     assert!(removed.is_empty());
     assert_eq!(doc, before);
 }
+
+#[test]
+fn remove_keeps_a_cluster_or_user_another_context_uses() {
+    let mut doc = parse(EXISTING).unwrap();
+    merge(&mut doc, &entries(None), true);
+    list(&mut doc, "contexts").push(json!({"name": "prod-readonly",
+        "context": {"cluster": "do-nyc1-prod", "user": "readonly"}}));
+    list(&mut doc, "contexts").push(json!({"name": "web",
+        "context": {"cluster": "minikube", "user": "do-nyc1-prod-admin"}}));
+    let names = Names::new("nyc1", "prod", None);
+    let removed = remove(std::slice::from_mut(&mut doc), Some(&names), None);
+    assert_eq!(removed.contexts, ["do-nyc1-prod"]);
+    assert!(removed.clusters.is_empty() && removed.users.is_empty());
+    let kept = |kind, name: &str, context: &str| Kept {
+        kind,
+        name: name.into(),
+        context: context.into(),
+    };
+    assert_eq!(
+        removed.kept,
+        [
+            kept("cluster", "do-nyc1-prod", "prod-readonly"),
+            kept("user", "do-nyc1-prod-admin", "web")
+        ]
+    );
+    assert_eq!(names_in(&doc, "clusters"), ["minikube", "do-nyc1-prod"]);
+    assert_eq!(names_in(&doc, "users"), ["minikube", "do-nyc1-prod-admin"]);
+}

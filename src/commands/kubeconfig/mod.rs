@@ -217,6 +217,14 @@ fn remove(args: &KubeconfigArgs) -> anyhow::Result<()> {
             opened.names(&changed)
         ));
     }
+    for kept in &removed.kept {
+        super::say(&format!(
+            "kept {} {}: context {} still uses it",
+            kept.kind,
+            crate::error::one_line(&kept.name),
+            crate::error::one_line(&kept.context)
+        ));
+    }
     if removed.current_context_cleared {
         super::say("the current context is now unset");
     }
@@ -273,6 +281,7 @@ mod tests {
             users: vec!["do-nyc1-prod-admin".into()],
             contexts: vec!["do-nyc1-prod".into(), "prod".into()],
             current_context_cleared: true,
+            kept: Vec::new(),
         };
         assert_eq!(
             describe(&removed),
