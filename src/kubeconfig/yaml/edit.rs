@@ -235,6 +235,15 @@ impl<'a> Editor<'a> {
                 };
                 let document = emit::document(new, self.nl);
                 text.push_str(document.strip_suffix(self.nl).unwrap_or(&document));
+                // kubectl never reads past the first document, even text that is no YAML; an
+                // end marker keeps such text out of the document written in its place.
+                if self.content_follows(node.end) {
+                    text.push_str(self.nl);
+                    text.push_str("...");
+                    if !self.text[node.end..].starts_with(['\r', '\n']) {
+                        text.push_str(self.nl);
+                    }
+                }
                 (node.start, node.end, text)
             }
             Place::Value { colon_end, indent } => {
@@ -356,6 +365,21 @@ impl<'a> Editor<'a> {
             }
         }
         None
+    }
+
+    /// Whether anything but blanks, comments and document markers follows `at`.
+    fn content_follows(&self, at: usize) -> bool {
+        for (i, line) in self.text[at..].split('\n').enumerate() {
+            let marker = i > 0 && (line.starts_with("---") || line.starts_with("..."));
+            let blank = line.trim().is_empty() || line.trim_start().starts_with('#');
+            if marker {
+                return false;
+            }
+            if !blank {
+                return true;
+            }
+        }
+        false
     }
 
     fn line_start(&self, at: usize) -> usize {

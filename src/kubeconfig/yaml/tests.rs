@@ -289,3 +289,15 @@ fn show_writes_a_fresh_document() {
     );
     assert_eq!(parse(&to_yaml(&doc)).unwrap(), doc);
 }
+
+#[test]
+fn text_after_the_first_document_stays_out_of_one_written_anew() {
+    // kubectl reads `{ }` and never looks further; nor does doks-auth.
+    let text = "{\n }   \"kind\": \"Config\",\n}\n";
+    assert_eq!(parse(text).unwrap(), json!({}));
+    let out = edited(text, |doc| doc["current-context"] = "x".into());
+    assert!(
+        out.ends_with("\n...\n   \"kind\": \"Config\",\n}\n"),
+        "{out}"
+    );
+}
