@@ -13,6 +13,7 @@ use std::collections::HashSet;
 use serde_json::{Map, Value};
 
 use super::emit;
+use super::lines::Text;
 use super::reading::key_text;
 use super::tree::{Kind, Node};
 
@@ -42,7 +43,7 @@ struct Splice {
 }
 
 pub(super) struct Editor<'a> {
-    text: &'a str,
+    text: Text<'a>,
     nl: &'a str,
     referenced: &'a HashSet<usize>,
     splices: Vec<Splice>,
@@ -51,7 +52,7 @@ pub(super) struct Editor<'a> {
 impl<'a> Editor<'a> {
     pub(super) fn new(text: &'a str, nl: &'a str, referenced: &'a HashSet<usize>) -> Self {
         Editor {
-            text,
+            text: Text(text),
             nl,
             referenced,
             splices: Vec::new(),
@@ -124,8 +125,8 @@ impl<'a> Editor<'a> {
                         Place::Flow
                     } else {
                         Place::Value {
-                            colon_end: self.colon_end(key)?,
-                            indent: self.column(key.start)?,
+                            colon_end: self.text.colon_end(key).ok_or(Stuck)?,
+                            indent: self.text.column(key.start).ok_or(Stuck)?,
                         }
                     };
                     self.change(value, was, now, place)?;
@@ -145,9 +146,9 @@ impl<'a> Editor<'a> {
         if flow {
             return Err(Stuck);
         }
-        let indent = self.column(first.0.start)?;
+        let indent = self.text.column(first.0.start).ok_or(Stuck)?;
         let pad = " ".repeat(indent);
-        let at = self.line_end(node.end);
+        let at = self.text.line_end(node.end);
         let mut text = self.break_before(at);
         for (key, value) in added {
             text.push_str(&format!(
@@ -174,8 +175,8 @@ impl<'a> Editor<'a> {
         let mut dashes = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
             let from = if i == 0 { colon_end } else { items[i - 1].end };
-            let dash = self.find_dash(from, item.start).ok_or(Stuck)?;
-            let line = self.line_start(dash);
+            let dash = self.text.find_dash(from, item.start).ok_or(Stuck)?;
+            let line = self.text.line_start(dash);
             if !self.text[line..dash].bytes().all(|b| b == b' ') {
                 return Err(Stuck);
             }
@@ -197,7 +198,7 @@ impl<'a> Editor<'a> {
                     if item.holds_referenced(self.referenced) {
                         return Err(Stuck);
                     }
-                    let end = self.line_end(item.end.max(dash + 1));
+                    let end = self.text.line_end(item.end.max(dash + 1));
                     self.splices.push(Splice {
                         start: *line,
                         end,
@@ -208,7 +209,7 @@ impl<'a> Editor<'a> {
         }
         if next < new.len() {
             let last = items.len() - 1;
-            let at = self.line_end(items[last].end.max(dashes[last].1 + 1));
+            let at = self.text.line_end(items[last].end.max(dashes[last].1 + 1));
             let pad = " ".repeat(indent);
             let mut text = self.break_before(at);
             for item in &new[next..] {
@@ -228,7 +229,7 @@ impl<'a> Editor<'a> {
         }
         let (start, end, text) = match place {
             Place::Root => {
-                let mut text = if self.at_line_start(node.start) {
+                let mut text = if self.text.at_line_start(node.start) {
                     String::new()
                 } else {
                     self.nl.to_string()
@@ -237,7 +238,7 @@ impl<'a> Editor<'a> {
                 text.push_str(document.strip_suffix(self.nl).unwrap_or(&document));
                 // kubectl never reads past the first document, even text that is no YAML; an
                 // end marker keeps such text out of the document written in its place.
-                if self.content_follows(node.end) {
+                if self.text.content_follows(node.end) {
                     text.push_str(self.nl);
                     text.push_str("...");
                     if !self.text[node.end..].starts_with(['\r', '\n']) {
@@ -257,7 +258,7 @@ impl<'a> Editor<'a> {
             Place::Flow => (node.start, node.end, emit::flow(new).ok_or(Stuck)?),
         };
         // What was there ended a line (a block scalar): so must what replaces it.
-        let text = if end > start && self.at_line_start(end) {
+        let text = if end > start && self.text.at_line_start(end) {
             text + self.nl
         } else {
             text
@@ -278,14 +279,16 @@ impl<'a> Editor<'a> {
 
     /// Deletes a block mapping entry by its lines; its key must start its line.
     fn delete_entry(&mut self, key: &Node, value: &Node) -> Result {
-        let line = self.line_start(key.start);
+        let line = self.text.line_start(key.start);
         if !self.text[line..key.start].bytes().all(|b| b == b' ')
             || key.holds_referenced(self.referenced)
             || value.holds_referenced(self.referenced)
         {
             return Err(Stuck);
         }
-        let end = self.line_end(value.end.max(self.colon_end(key)?));
+        let end = self
+            .text
+            .line_end(value.end.max(self.text.colon_end(key).ok_or(Stuck)?));
         self.splices.push(Splice {
             start: line,
             end,
@@ -319,97 +322,10 @@ impl<'a> Editor<'a> {
         Ok(out)
     }
 
-    /// Just after the `:` that follows a block mapping's key.
-    fn colon_end(&self, key: &Node) -> Result<usize> {
-        let rest = self.text.get(key.end..).ok_or(Stuck)?;
-        let gap = rest.len() - rest.trim_start_matches([' ', '\t']).len();
-        match rest.as_bytes().get(gap) {
-            Some(b':') => Ok(key.end + gap + 1),
-            _ => Err(Stuck),
-        }
-    }
-
-    /// The column of what starts at `at`, when only spaces and list dashes come before it on
-    /// its line.
-    fn column(&self, at: usize) -> Result<usize> {
-        let before = self.text.get(self.line_start(at)..at).ok_or(Stuck)?;
-        if before.bytes().all(|b| b == b' ' || b == b'-') {
-            Ok(before.len())
-        } else {
-            Err(Stuck)
-        }
-    }
-
-    /// The `-` of a block list's item, between the end of what comes before it and the item:
-    /// only blanks, comments and (before the first) the list's anchor or tag lie there.
-    fn find_dash(&self, from: usize, to: usize) -> Option<usize> {
-        let bytes = self.text.as_bytes();
-        let mut i = from;
-        while i < to {
-            match bytes[i] {
-                b' ' | b'\t' | b'\r' | b'\n' => i += 1,
-                b'#' | b'&' | b'!' => {
-                    let stop = if bytes[i] == b'#' {
-                        b"\n" as &[u8]
-                    } else {
-                        b" \t\r\n"
-                    };
-                    while i < to && !stop.contains(&bytes[i]) {
-                        i += 1;
-                    }
-                }
-                b'-' if matches!(bytes.get(i + 1), None | Some(b' ' | b'\t' | b'\r' | b'\n')) => {
-                    return Some(i);
-                }
-                _ => return None,
-            }
-        }
-        None
-    }
-
-    /// Whether anything but blanks, comments and document markers follows `at`.
-    fn content_follows(&self, at: usize) -> bool {
-        for (i, line) in self.text[at..].split('\n').enumerate() {
-            let marker = i > 0 && (line.starts_with("---") || line.starts_with("..."));
-            let blank = line.trim().is_empty() || line.trim_start().starts_with('#');
-            if marker {
-                return false;
-            }
-            if !blank {
-                return true;
-            }
-        }
-        false
-    }
-
-    fn line_start(&self, at: usize) -> usize {
-        match self.text[..at].rfind('\n') {
-            Some(i) => i + 1,
-            // A byte-order mark is no part of the first line's indentation.
-            None if self.text.starts_with('\u{FEFF}') && at >= 3 => 3,
-            None => 0,
-        }
-    }
-
-    fn at_line_start(&self, at: usize) -> bool {
-        at == 0 || self.text.as_bytes().get(at - 1) == Some(&b'\n')
-    }
-
-    /// The start of the line after the one `at` is on (the end of the text if none).
-    fn line_end(&self, at: usize) -> usize {
-        if self.at_line_start(at) {
-            return at;
-        }
-        match self.text[at..].find('\n') {
-            Some(i) => at + i + 1,
-            None => self.text.len(),
-        }
-    }
-
     /// A line break to put before lines inserted at `at`, when the text there does not end one
     /// (a last line without its line break).
     fn break_before(&self, at: usize) -> String {
-        if self.at_line_start(at) {
+        if self.text.at_line_start(at) {
             String::new()
         } else {
             self.nl.to_string()

@@ -14,9 +14,11 @@
 
 mod edit;
 mod emit;
+mod lines;
 mod reading;
 mod tree;
 
+use log::debug;
 use serde_json::Value;
 
 use super::empty;
@@ -58,14 +60,20 @@ pub fn rewrite(text: &str, doc: &Value) -> Result<String, String> {
         return fresh(text, &tree, doc, nl);
     };
     let editor = || edit::Editor::new(text, nl, &tree.referenced);
-    let in_place = editor().in_place(root, &old, doc);
-    let whole = || editor().whole(root, doc);
-    for candidate in [in_place.ok(), whole().ok()].into_iter().flatten() {
-        if reads_as(&candidate, doc) {
-            return Ok(candidate);
-        }
+    if let Ok(candidate) = editor().in_place(root, &old, doc)
+        && reads_as(&candidate, doc)
+    {
+        return Ok(candidate);
     }
-    Err(cannot())
+    match editor().whole(root, doc) {
+        Ok(candidate) if reads_as(&candidate, doc) => {
+            debug!(
+                "kubeconfig: the document was written anew (its shape allows no change in place), without its comments"
+            );
+            Ok(candidate)
+        }
+        _ => Err(cannot()),
+    }
 }
 
 /// A document written where there was none, or only an empty one.
