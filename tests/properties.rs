@@ -312,6 +312,8 @@ const TEXTS: &[&str] = &[
     include_str!("kubeconfigs/edge-existing-odd.yaml"),
     include_str!("kubeconfigs/edge-quoted-keys.yaml"),
     include_str!("kubeconfigs/edge-json.yaml"),
+    include_str!("kubeconfigs/doctl.yaml"),
+    include_str!("kubeconfigs/edge-cert-null-token.yaml"),
 ];
 
 /// A text from [`TEXTS`], with a few of its lines dropped, repeated or taken from another one,
@@ -350,16 +352,28 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
 
     /// Whatever the text, doks-auth either refuses to read it (in one line) or saves into it,
-    /// and what it writes reads back as the document it meant: never a panic, never a text it
-    /// read but cannot write.
+    /// removes from it and converts it, and what it writes reads back as the document it
+    /// meant: never a panic, never a text it read but cannot write.
     #[test]
     fn any_text_is_refused_or_saved_into(text in arb_text()) {
-        let Ok(mut doc) = kubeconfig::parse(&text) else {
+        let Ok(original) = kubeconfig::parse(&text) else {
             return Ok(());
         };
-        kubeconfig::merge(&mut doc, &entries(), true);
-        let written = kubeconfig::rewrite(&text, &doc).unwrap();
-        prop_assert_eq!(&kubeconfig::parse(&written).unwrap(), &doc);
-        prop_assert_eq!(kubeconfig::rewrite(&written, &doc).unwrap(), written);
+        let entries = entries();
+        let mut saved = original.clone();
+        kubeconfig::merge(&mut saved, &entries, true);
+        let mut removed = original.clone();
+        kubeconfig::remove(
+            std::slice::from_mut(&mut removed),
+            Some(&entries.names),
+            Some(&entries.stanza.cluster_id),
+        );
+        let mut converted = original;
+        kubeconfig::convert(&mut converted, "/usr/local/bin/doks-auth");
+        for doc in [saved, removed, converted] {
+            let written = kubeconfig::rewrite(&text, &doc).unwrap();
+            prop_assert_eq!(&kubeconfig::parse(&written).unwrap(), &doc);
+            prop_assert_eq!(kubeconfig::rewrite(&written, &doc).unwrap(), written);
+        }
     }
 }

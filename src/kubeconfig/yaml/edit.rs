@@ -4,9 +4,12 @@
 //! after the last ones. Comments, key order, anchors and the spelling of every scalar around
 //! them stay as they were.
 //!
-//! Where a change cannot be made in place (an entry inside a flow collection is added or
-//! removed, a mapping merges `<<` others, a node an alias refers to would change), the smallest
-//! enclosing node is written anew from its value, up to the whole document.
+//! In a flow collection (`[...]`, `{...}`, JSON) an entry taken out goes with its comma, and
+//! new ones are added after the last, on its line.
+//!
+//! Where a change cannot be made in place (a mapping merges `<<` others, a node an alias refers
+//! to would change, a collection would be left empty), the smallest enclosing node is written
+//! anew from its value, up to the whole document.
 
 use std::collections::HashSet;
 
@@ -83,10 +86,10 @@ impl<'a> Editor<'a> {
                 (Kind::Map { entries, .. }, Value::Object(old), Value::Object(new)) => {
                     self.map(node, entries, old, new)
                 }
-                (Kind::Seq { flow: false, items }, Value::Array(old), Value::Array(new))
+                (Kind::Seq { items, .. }, Value::Array(old), Value::Array(new))
                     if new.iter().all(|item| name(item).is_some()) =>
                 {
-                    self.list(items, old, new, place)
+                    self.list(node, items, old, new, place)
                 }
                 _ => Err(Stuck),
             };
@@ -98,8 +101,8 @@ impl<'a> Editor<'a> {
         self.replace(node, new, place)
     }
 
-    /// A mapping's entries: each kept one changed in place, removed ones deleted by their
-    /// lines, new ones added after the last.
+    /// A mapping's entries: each kept one changed in place, removed ones deleted (by their
+    /// lines in a block mapping), new ones added after the last.
     fn map(
         &mut self,
         node: &Node,
@@ -112,15 +115,15 @@ impl<'a> Editor<'a> {
             return Err(Stuck);
         }
         let flow = node.is_flow();
-        let mut kept = 0;
+        let mut kept = Vec::with_capacity(entries.len());
         for (key, value) in entries {
             let name = key_text(key).ok_or(Stuck)?;
             let was = old.get(&name).ok_or(Stuck)?;
+            kept.push(new.contains_key(&name));
             match new.get(&name) {
-                None if flow => return Err(Stuck),
+                None if flow => {}
                 None => self.delete_entry(key, value)?,
                 Some(now) => {
-                    kept += 1;
                     let place = if flow {
                         Place::Flow
                     } else {
@@ -135,18 +138,29 @@ impl<'a> Editor<'a> {
         }
         let added: Vec<(&String, &Value)> =
             new.iter().filter(|(k, _)| !old.contains_key(*k)).collect();
-        // An emptied block mapping would read as null: it is written anew as `{}`.
-        if kept == 0 && added.is_empty() {
+        // An emptied mapping (a block one would read as null) is written anew.
+        if !kept.contains(&true) {
             return Err(Stuck);
+        }
+        if flow {
+            let spans: Vec<(usize, usize)> = entries
+                .iter()
+                .map(|(k, v)| (k.start, k.end.max(v.end)))
+                .collect();
+            let mut texts = Vec::new();
+            for (key, value) in added {
+                texts.push(format!(
+                    "{}: {}",
+                    emit::quoted(key),
+                    emit::flow(value).ok_or(Stuck)?
+                ));
+            }
+            return self.flow_children(&spans, &kept, texts);
         }
         if added.is_empty() {
             return Ok(());
         }
-        let first = entries.first().ok_or(Stuck)?;
-        if flow {
-            return Err(Stuck);
-        }
-        let indent = self.text.column(first.0.start).ok_or(Stuck)?;
+        let indent = self.text.column(entries[0].0.start).ok_or(Stuck)?;
         let pad = " ".repeat(indent);
         let at = self.text.line_end(node.end);
         let mut text = self.break_before(at);
@@ -161,62 +175,126 @@ impl<'a> Editor<'a> {
         Ok(())
     }
 
-    /// A block list of named entries (clusters, users, contexts): items matched by name in
-    /// order; a matched one changed in place, an unmatched old one deleted by its lines, the
-    /// new ones left over added after the last.
-    fn list(&mut self, items: &[Node], old: &[Value], new: &[Value], place: Place) -> Result {
-        let Place::Value { colon_end, .. } = place else {
-            return Err(Stuck);
-        };
-        // An emptied block list would read as null: it is written anew as `[]`.
-        if items.len() != old.len() || new.is_empty() {
+    /// A list of named entries (clusters, users, contexts): items matched by name in order; a
+    /// matched one changed in place, an unmatched old one deleted (by its lines in a block
+    /// list), the new ones left over added after the last.
+    fn list(
+        &mut self,
+        node: &Node,
+        items: &[Node],
+        old: &[Value],
+        new: &[Value],
+        place: Place,
+    ) -> Result {
+        if items.len() != old.len() || items.is_empty() {
             return Err(Stuck);
         }
+        let flow = node.is_flow();
+        // A block item's `-`, on a line of its own but for blanks before it; the first one
+        // comes after the `:` of the list's key.
         let mut dashes = Vec::with_capacity(items.len());
-        for (i, item) in items.iter().enumerate() {
-            let from = if i == 0 { colon_end } else { items[i - 1].end };
-            let dash = self.text.find_dash(from, item.start).ok_or(Stuck)?;
-            let line = self.text.line_start(dash);
-            if !self.text[line..dash].bytes().all(|b| b == b' ') {
+        if !flow {
+            let Place::Value { colon_end, .. } = place else {
                 return Err(Stuck);
+            };
+            for (i, item) in items.iter().enumerate() {
+                let from = if i == 0 { colon_end } else { items[i - 1].end };
+                let dash = self.text.find_dash(from, item.start).ok_or(Stuck)?;
+                let line = self.text.line_start(dash);
+                if !self.text[line..dash].bytes().all(|b| b == b' ') {
+                    return Err(Stuck);
+                }
+                dashes.push((line, dash));
             }
-            dashes.push((line, dash));
         }
-        let indent = dashes[0].1 - dashes[0].0;
+        let indent = dashes.first().map_or(0, |(line, dash)| dash - line);
         let mut next = 0;
-        for ((item, was), (line, dash)) in items.iter().zip(old).zip(&dashes) {
-            match new.get(next) {
-                Some(now) if name(was).is_some() && name(was) == name(now) => {
-                    let place = Place::Item {
-                        dash_end: dash + 1,
-                        indent,
+        let mut kept = Vec::with_capacity(items.len());
+        for (i, (item, was)) in items.iter().zip(old).enumerate() {
+            let now = new
+                .get(next)
+                .filter(|now| name(was).is_some() && name(was) == name(now));
+            kept.push(now.is_some());
+            match now {
+                Some(now) => {
+                    let place = match dashes.get(i) {
+                        Some((_, dash)) => Place::Item {
+                            dash_end: dash + 1,
+                            indent,
+                        },
+                        None => Place::Flow,
                     };
                     self.change(item, was, now, place)?;
                     next += 1;
                 }
-                _ => {
-                    if item.holds_referenced(self.referenced) {
-                        return Err(Stuck);
-                    }
+                None if item.holds_referenced(self.referenced) => return Err(Stuck),
+                None if flow => {}
+                None => {
+                    let (line, dash) = dashes[i];
                     let end = self.text.line_end(item.end.max(dash + 1));
                     self.splices.push(Splice {
-                        start: *line,
+                        start: line,
                         end,
                         text: String::new(),
                     });
                 }
             }
         }
-        if next < new.len() {
+        let added = &new[next..];
+        // An emptied list (a block one would read as null) is written anew.
+        if !kept.contains(&true) && added.is_empty() {
+            return Err(Stuck);
+        }
+        if flow {
+            let spans: Vec<(usize, usize)> = items.iter().map(|n| (n.start, n.end)).collect();
+            let texts = added.iter().map(emit::flow).collect::<Option<Vec<_>>>();
+            return self.flow_children(&spans, &kept, texts.ok_or(Stuck)?);
+        }
+        if !added.is_empty() {
             let last = items.len() - 1;
             let at = self.text.line_end(items[last].end.max(dashes[last].1 + 1));
             let pad = " ".repeat(indent);
             let mut text = self.break_before(at);
-            for item in &new[next..] {
+            for item in added {
                 let written = emit::after_dash(item, indent, self.nl);
                 text.push_str(&format!("{pad}-{written}{}", self.nl));
             }
             self.insert(at, text);
+        }
+        Ok(())
+    }
+
+    /// Children of a flow collection (their spans) taken out and added in place: one taken out
+    /// goes with the comma after it (with the one before it, after the last child kept); new
+    /// ones follow the last child kept.
+    fn flow_children(
+        &mut self,
+        spans: &[(usize, usize)],
+        kept: &[bool],
+        added: Vec<String>,
+    ) -> Result {
+        let last_kept = kept.iter().rposition(|k| *k).ok_or(Stuck)?;
+        for i in 0..last_kept {
+            if !kept[i] {
+                let (start, next) = (spans[i].0, spans[i + 1].0);
+                self.splices.push(Splice {
+                    start,
+                    end: next,
+                    text: String::new(),
+                });
+            }
+        }
+        let after = spans[last_kept].1;
+        if !added.is_empty() {
+            let text: String = added.iter().map(|t| format!(", {t}")).collect();
+            self.insert(after, text);
+        }
+        if let Some(&(_, end)) = spans.get(last_kept + 1..).and_then(<[_]>::last) {
+            self.splices.push(Splice {
+                start: after,
+                end,
+                text: String::new(),
+            });
         }
         Ok(())
     }

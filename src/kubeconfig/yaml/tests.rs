@@ -49,9 +49,10 @@ fn a_replaced_entry_changes_only_its_own_text() {
     let out = edited(COMMENTED, |doc| {
         list(doc, "clusters")[1] = cluster("https://new.example");
     });
+    // A flow mapping stays one: a value replaced, a key taken out with its comma, one added.
     let expected = COMMENTED.replace(
         "    cluster: {server: https://old.example, insecure-skip-tls-verify: true}\n",
-        "    cluster:\n      certificate-authority-data: LS0t\n      server: https://new.example\n",
+        "    cluster: {server: \"https://new.example\", \"certificate-authority-data\": \"LS0t\"}\n",
     );
     assert_eq!(out, expected);
 }
@@ -299,5 +300,32 @@ fn text_after_the_first_document_stays_out_of_one_written_anew() {
     assert!(
         out.ends_with("\n...\n   \"kind\": \"Config\",\n}\n"),
         "{out}"
+    );
+}
+
+#[test]
+fn flow_lists_and_json_gain_and_lose_entries_in_place() {
+    let text = "clusters: [{name: a, cluster: {}}, {name: b, cluster: {}},  # b\n  {name: c, cluster: {}},]\n";
+    let out = edited(text, |doc| {
+        let clusters = list(doc, "clusters");
+        clusters.remove(1);
+        clusters.push(json!({"name": "d", "cluster": {"server": "yes"}}));
+    });
+    assert_eq!(
+        out,
+        "clusters: [{name: a, cluster: {}}, {name: c, cluster: {}}, {\"cluster\": {\"server\": \"yes\"}, \"name\": \"d\"},]\n"
+    );
+    let out = edited(text, |doc| {
+        list(doc, "clusters").truncate(1);
+    });
+    assert_eq!(out, "clusters: [{name: a, cluster: {}},]\n");
+    let json = "{\n  \"users\": [\n    {\"name\": \"a\", \"user\": {\"token\": \"t\"}}\n  ]\n}\n";
+    let out = edited(json, |doc| {
+        doc["users"][0]["user"] = json!({"exec": {"command": "x"}});
+        doc["current-context"] = "a".into();
+    });
+    assert_eq!(
+        out,
+        "{\n  \"users\": [\n    {\"name\": \"a\", \"user\": {\"exec\": {\"command\": \"x\"}}}\n  ], \"current-context\": \"a\"\n}\n"
     );
 }
