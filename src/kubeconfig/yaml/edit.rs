@@ -138,8 +138,9 @@ impl<'a> Editor<'a> {
         }
         let added: Vec<(&String, &Value)> =
             new.iter().filter(|(k, _)| !old.contains_key(*k)).collect();
-        // An emptied mapping (a block one would read as null) is written anew.
-        if !kept.contains(&true) {
+        // An emptied block mapping would read as null, and a flow one has no comma to add
+        // after: either is written anew.
+        if !kept.contains(&true) && (flow || added.is_empty()) {
             return Err(Stuck);
         }
         if flow {

@@ -329,3 +329,16 @@ fn flow_lists_and_json_gain_and_lose_entries_in_place() {
         "{\n  \"users\": [\n    {\"name\": \"a\", \"user\": {\"exec\": {\"command\": \"x\"}}}\n  ], \"current-context\": \"a\"\n}\n"
     );
 }
+
+#[test]
+fn a_token_gives_way_to_an_exec_stanza_where_it_stood() {
+    let text =
+        "users:\n- name: u\n  user:\n    # from the control panel\n    token: dop_v1_x\n# next\n";
+    let out = edited(text, |doc| {
+        doc["users"][0]["user"] = json!({"exec": {"command": "doks-auth"}});
+    });
+    assert_eq!(
+        out,
+        "users:\n- name: u\n  user:\n    # from the control panel\n    exec:\n      command: doks-auth\n# next\n"
+    );
+}
