@@ -4,7 +4,7 @@
 //! earlier key; a key is the text JSON gives it (`on` → `"true"`, `1.10` → `"1.1"`, a float
 //! key through a 32-bit float).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use granit_parser::ScalarStyle;
 use serde_json::{Map, Number, Value};
@@ -78,7 +78,7 @@ impl Reader {
     /// and a merge (`<<`) alike overwrite what came before.
     fn map(&mut self, entries: &[(Node, Node)], depth: usize) -> Result<Value, String> {
         let mut map = Map::new();
-        let mut explicit: Vec<String> = Vec::new();
+        let mut explicit = HashSet::new();
         for (key, value) in entries {
             if key.is_merge_key() {
                 for merged in self.merged(value, depth)? {
@@ -88,12 +88,11 @@ impl Reader {
             }
             let key_value = self.node(key, depth + 1)?;
             let text = json_key(&key_value).map_err(|why| at(why, key))?;
-            if explicit.contains(&text) {
+            if !explicit.insert(text.clone()) {
                 return Err(at("it has a duplicate key", key));
             }
             let value = self.node(value, depth + 1)?;
-            map.insert(text.clone(), value);
-            explicit.push(text);
+            map.insert(text, value);
         }
         Ok(Value::Object(map))
     }
@@ -185,7 +184,7 @@ fn scalar(node: &Node) -> Value {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(super) enum Resolved {
+enum Resolved {
     Null,
     Bool(bool),
     Int(i64),
@@ -195,7 +194,7 @@ pub(super) enum Resolved {
 }
 
 /// go-yaml v2's `resolve` for a plain scalar (resolve.go), step by step.
-pub(super) fn resolve(text: &str) -> Resolved {
+fn resolve(text: &str) -> Resolved {
     match text {
         "" | "~" | "null" | "Null" | "NULL" => return Resolved::Null,
         "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
@@ -321,7 +320,7 @@ fn json_key(key: &Value) -> Result<String, &'static str> {
 
 /// Go's `strconv.FormatFloat(f, 'g', -1, 32)`: the shortest digits that give the same 32-bit
 /// float, in %e form when the exponent is below -4 or at least 6.
-pub(super) fn float32_key(f: f64) -> String {
+fn float32_key(f: f64) -> String {
     let narrow = f as f32;
     if narrow.is_nan() {
         return ".nan".into();
