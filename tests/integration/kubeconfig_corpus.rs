@@ -73,8 +73,8 @@ fn place(env: &TestEnv, name: &str, bytes: &[u8]) -> PathBuf {
     path
 }
 
-/// What every written file must still be: private, its owner's, and its comment lines there,
-/// in order (unless written anew).
+/// What every written file must still be: private, its owner's, and its comment lines and
+/// top-level keys there, in order (unless written anew).
 fn check_file(name: &str, path: &Path, original: &[u8]) {
     let meta = std::fs::metadata(path).unwrap();
     assert_eq!(meta.mode() & 0o777, 0o600, "{name}: mode");
@@ -85,16 +85,40 @@ fn check_file(name: &str, path: &Path, original: &[u8]) {
         return;
     }
     let text = std::fs::read_to_string(path).unwrap();
+    let original = String::from_utf8_lossy(original);
+    let comments = original.lines().filter(|l| l.trim_start().starts_with('#'));
+    in_order(name, &text, comments, |line| line.to_string());
+    in_order(
+        name,
+        &text,
+        original.lines().filter_map(top_level_key),
+        |key| format!("{key}:"),
+    );
+}
+
+/// `wanted` (made into what a line of `text` starts with by `start`) all start lines of `text`,
+/// in that order.
+fn in_order<'a>(
+    name: &str,
+    text: &str,
+    wanted: impl Iterator<Item = &'a str>,
+    start: impl Fn(&str) -> String,
+) {
     let mut lines = text.lines();
-    for comment in String::from_utf8_lossy(original)
-        .lines()
-        .filter(|l| l.trim_start().starts_with('#'))
-    {
+    for want in wanted {
+        let start = start(want);
         assert!(
-            lines.any(|l| l == comment),
-            "{name}: comment line {comment:?} lost or moved:\n{text}"
+            lines.any(|l| l.starts_with(&start)),
+            "{name}: {start:?} lost or moved:\n{text}"
         );
     }
+}
+
+/// The key a line of a block document's top level starts with.
+fn top_level_key(line: &str) -> Option<&str> {
+    let (key, _) = line.split_once(':')?;
+    let nested = key.is_empty() || key.starts_with([' ', '-', '#', '{', '}', '[', '\u{FEFF}']);
+    (!nested).then_some(key)
 }
 
 /// doks-auth's reading agrees with kubectl's on every field both have.
