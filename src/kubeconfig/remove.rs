@@ -75,22 +75,22 @@ fn removal_targets(docs: &[Value], names: Option<&Names>, cluster_id: Option<&st
     }
     // A cluster or user entry another (surviving) context still uses is left alone, and said.
     let mut kept = Vec::new();
-    for (kind, targets) in [("cluster", &mut clusters), ("user", &mut users)] {
+    let lists = [
+        ("cluster", "clusters", &mut clusters),
+        ("user", "users", &mut users),
+    ];
+    for (kind, list, targets) in lists {
         targets.retain(|name| {
-            let user = all("contexts").find(|c| {
+            let using = all("contexts").find(|c| {
                 entry_name(c).is_some_and(|n| !contexts.iter().any(|r| r == n))
                     && c.pointer(&format!("/context/{kind}"))
                         .and_then(Value::as_str)
                         == Some(name.as_str())
             });
-            let Some(context) = user.and_then(entry_name) else {
+            let Some(context) = using.and_then(entry_name) else {
                 return true;
             };
-            let list = if kind == "cluster" {
-                "clusters"
-            } else {
-                "users"
-            };
+            // Said only of an entry that is there to keep.
             if all(list).any(|e| entry_name(e) == Some(name.as_str())) {
                 kept.push(Kept {
                     kind,
