@@ -276,6 +276,8 @@ proptest! {
     #[test]
     fn merge_is_idempotent_and_keeps_everything_it_does_not_name(original in arb_kubeconfig()) {
         let entries = entries();
+        let text = kubeconfig::to_yaml(&original);
+        prop_assert_eq!(&kubeconfig::parse(&text).unwrap(), &original);
         let mut once = original.clone();
         kubeconfig::merge(&mut once, &entries, true);
         let mut twice = once.clone();
@@ -292,8 +294,86 @@ proptest! {
         prop_assert_eq!(&once["preferences"], &original["preferences"]);
         prop_assert_eq!(&once["current-context"], names.context.as_str());
 
-        // And what is written reads back as the same document.
-        let text = kubeconfig::to_yaml(&once).unwrap();
-        prop_assert_eq!(kubeconfig::parse(&text).unwrap(), once);
+        // And what is written reads back as the same document, the same bytes the second time.
+        let written = kubeconfig::rewrite(&text, &once).unwrap();
+        prop_assert_eq!(&kubeconfig::parse(&written).unwrap(), &once);
+        prop_assert_eq!(kubeconfig::rewrite(&written, &twice).unwrap(), written);
+    }
+}
+
+/// Kubeconfig texts with YAML's odd corners, for [`any_text_is_refused_or_saved_into`] to cut
+/// up and splice together.
+const TEXTS: &[&str] = &[
+    include_str!("kubeconfigs/edge-comments.yaml"),
+    include_str!("kubeconfigs/edge-anchors.yaml"),
+    include_str!("kubeconfigs/edge-merge-keys.yaml"),
+    include_str!("kubeconfigs/edge-scalars.yaml"),
+    include_str!("kubeconfigs/edge-flow.yaml"),
+    include_str!("kubeconfigs/edge-existing-odd.yaml"),
+    include_str!("kubeconfigs/edge-quoted-keys.yaml"),
+    include_str!("kubeconfigs/edge-json.yaml"),
+    include_str!("kubeconfigs/doctl.yaml"),
+    include_str!("kubeconfigs/edge-cert-null-token.yaml"),
+];
+
+/// A text from [`TEXTS`], with a few of its lines dropped, repeated or taken from another one,
+/// and a few characters put in.
+fn arb_text() -> impl Strategy<Value = String> {
+    let edit = (
+        0usize..64,
+        0usize..4,
+        0usize..8,
+        "[-:#&*!|>?\\[\\]{}, \t\n'\"a~<]{0,3}",
+    );
+    (0..TEXTS.len(), prop::collection::vec(edit, 0..6)).prop_map(|(base, edits)| {
+        let mut lines: Vec<String> = TEXTS[base].lines().map(str::to_string).collect();
+        for (at, what, from, chars) in edits {
+            let at = at % (lines.len() + 1);
+            let other: Vec<&str> = TEXTS[from % TEXTS.len()].lines().collect();
+            match what {
+                0 if at < lines.len() => drop(lines.remove(at)),
+                1 => lines.insert(at, other[at % other.len()].to_string()),
+                2 if at < lines.len() => {
+                    let line = &mut lines[at];
+                    let cut = line
+                        .char_indices()
+                        .nth(at % (line.len() + 1))
+                        .map_or(line.len(), |(i, _)| i);
+                    line.insert_str(cut, &chars);
+                }
+                _ => lines.insert(at, chars),
+            }
+        }
+        lines.join("\n") + "\n"
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// Whatever the text, doks-auth either refuses to read it (in one line) or saves into it,
+    /// removes from it and converts it, and what it writes reads back as the document it
+    /// meant: never a panic, never a text it read but cannot write.
+    #[test]
+    fn any_text_is_refused_or_saved_into(text in arb_text()) {
+        let Ok(original) = kubeconfig::parse(&text) else {
+            return Ok(());
+        };
+        let entries = entries();
+        let mut saved = original.clone();
+        kubeconfig::merge(&mut saved, &entries, true);
+        let mut removed = original.clone();
+        kubeconfig::remove(
+            std::slice::from_mut(&mut removed),
+            Some(&entries.names),
+            Some(&entries.stanza.cluster_id),
+        );
+        let mut converted = original;
+        kubeconfig::convert(&mut converted, "/usr/local/bin/doks-auth");
+        for doc in [saved, removed, converted] {
+            let written = kubeconfig::rewrite(&text, &doc).unwrap();
+            prop_assert_eq!(&kubeconfig::parse(&written).unwrap(), &doc);
+            prop_assert_eq!(kubeconfig::rewrite(&written, &doc).unwrap(), written);
+        }
     }
 }

@@ -9,7 +9,6 @@ use std::path::Path;
 use serde_json::{Map, Value};
 
 use super::stanza::{SsoStanza, Stanza};
-use super::yaml::is_null;
 use super::{entries, entry_name};
 use crate::credential::ClusterId;
 use crate::error::one_line;
@@ -52,7 +51,7 @@ pub fn convert(doc: &mut Value, command: &str) -> Conversion {
             continue;
         };
         let user = &entry["user"];
-        let found = if user.get("exec").is_some_and(|e| !is_null(e)) {
+        let found = if user.get("exec").is_some_and(|e| !e.is_null()) {
             from_doctl(&user["exec"])
         } else if let Some(token) = static_token(user) {
             from_static(
@@ -80,7 +79,7 @@ pub fn convert(doc: &mut Value, command: &str) -> Conversion {
 /// The user's static token as kubectl sees it: a non-empty string (`token: ~` is no token).
 fn static_token(user: &Value) -> Option<&str> {
     user.get("token")
-        .filter(|t| !is_null(t))
+        .filter(|t| !t.is_null())
         .and_then(Value::as_str)
         .filter(|t| !t.is_empty())
 }
@@ -97,7 +96,7 @@ fn install(user: &mut Value, ours: Map<String, Value>) {
         // provideClusterInfo, an interactiveMode chosen) is the user's.
         Some(theirs) => {
             for (key, value) in ours {
-                let chosen = theirs.get(&key).is_some_and(|v| !is_null(v));
+                let chosen = theirs.get(&key).is_some_and(|v| !v.is_null());
                 if !matches!(key.as_str(), "interactiveMode" | "provideClusterInfo") || !chosen {
                     theirs.insert(key, value);
                 }
@@ -244,7 +243,7 @@ fn from_static<'a>(
     token: &str,
     servers: impl Iterator<Item = &'a str>,
 ) -> Result<(Stanza, Before), String> {
-    let set = |field: &&&str| user.get(**field).is_some_and(|v| !is_null(v) && v != "");
+    let set = |field: &&&str| user.get(**field).is_some_and(|v| !v.is_null() && v != "");
     if let Some(field) = PREFERRED_OVER_EXEC.iter().find(set) {
         return Err(format!(
             "a token next to a {field}, which would keep kubectl from running doks-auth"

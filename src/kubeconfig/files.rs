@@ -82,6 +82,9 @@ pub fn resolve_target(path: &Path) -> PathBuf {
 #[derive(Debug)]
 pub struct Loaded {
     pub doc: Value,
+    /// The file's text, which a change is made into ([`super::rewrite`]); empty when there was
+    /// no file.
+    pub text: String,
     /// The existing file's metadata; `None` when there was none.
     pub meta: Option<fs::Metadata>,
 }
@@ -98,6 +101,7 @@ pub fn load(path: &Path) -> Result<Loaded> {
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
             return Ok(Loaded {
                 doc: super::empty(),
+                text: String::new(),
                 meta: None,
             });
         }
@@ -110,6 +114,7 @@ pub fn load(path: &Path) -> Result<Loaded> {
     })?;
     Ok(Loaded {
         doc,
+        text,
         meta: fs::metadata(path).ok(),
     })
 }

@@ -1,10 +1,11 @@
 //! The kubeconfig: doks-auth's entries in it, how they are merged in and taken out, and
 //! ([`files`]) the files themselves, handled the way kubectl handles them.
 //!
-//! A kubeconfig is handled as a generic YAML tree ([`serde_json::Value`], see [`yaml`]), not as
-//! typed structs, so every field doks-auth does not know (preferences, extensions, other tools'
-//! users) survives a save untouched. Keys come out sorted, as `kubectl config` itself writes
-//! them, so saving twice gives the same bytes.
+//! A kubeconfig is handled as a generic tree ([`serde_json::Value`]) read as kubectl reads it,
+//! not as typed structs: the commands change that tree, and [`yaml::rewrite`] then changes in
+//! the file's text only what changed in it, so every other entry, field, comment and spelling
+//! (other tools' users, extensions, preferences) stays byte for byte, and saving twice gives
+//! the same bytes.
 
 mod convert;
 pub mod files;
@@ -20,9 +21,9 @@ use crate::error::Error;
 
 pub use convert::{Before, Conversion, convert};
 pub use ownership::own_names;
-pub use remove::{Removed, remove};
+pub use remove::{Kept, Removed, remove};
 pub use stanza::{EXEC_API_VERSION, INSTALL_HINT, SsoStanza, Stanza};
-pub use yaml::{parse, to_yaml};
+pub use yaml::{parse, rewrite, to_yaml};
 
 /// The names of one cluster's three entries.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -12,6 +12,19 @@ pub struct Removed {
     pub contexts: Vec<String>,
     /// `current-context` named a removed context and was reset to "".
     pub current_context_cleared: bool,
+    /// Entries of the cluster left in place because another context still uses them.
+    pub kept: Vec<Kept>,
+}
+
+/// A cluster or user entry `remove` left, and the context that still uses it: without it,
+/// kubectl would quietly send that context's requests to localhost:8080, or without a
+/// credential.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Kept {
+    /// "cluster" or "user".
+    pub kind: &'static str,
+    pub name: String,
+    pub context: String,
 }
 
 impl Removed {
@@ -26,11 +39,13 @@ struct Targets {
     clusters: Vec<String>,
     users: Vec<String>,
     contexts: Vec<String>,
+    kept: Vec<Kept>,
 }
 
 /// The entries named in `names`, and, when `cluster_id` is given, every user whose exec args name
-/// that cluster id, the contexts using them, and the clusters only those contexts used — so a
-/// cluster deleted at DigitalOcean (whose names can no longer be looked up) can still be removed.
+/// that cluster id, the contexts using them, and the clusters those contexts use — so a cluster
+/// deleted at DigitalOcean (whose names can no longer be looked up) can still be removed. A
+/// cluster or user that a context staying behind uses is not among them.
 fn removal_targets(docs: &[Value], names: Option<&Names>, cluster_id: Option<&str>) -> Targets {
     let all = |key: &'static str| docs.iter().flat_map(move |doc| entries(doc, key).iter());
     let mut users: Vec<String> = names.iter().map(|n| n.user.clone()).collect();
@@ -46,7 +61,6 @@ fn removal_targets(docs: &[Value], names: Option<&Names>, cluster_id: Option<&st
                 push_new(&mut users, name);
             }
         }
-        let mut used_clusters = Vec::new();
         for context in all("contexts") {
             let user = context.pointer("/context/user").and_then(Value::as_str);
             if let (Some(name), Some(user)) = (entry_name(context), user)
@@ -54,27 +68,44 @@ fn removal_targets(docs: &[Value], names: Option<&Names>, cluster_id: Option<&st
             {
                 push_new(&mut contexts, name);
                 if let Some(cluster) = context.pointer("/context/cluster").and_then(Value::as_str) {
-                    push_new(&mut used_clusters, cluster);
+                    push_new(&mut clusters, cluster);
                 }
             }
         }
-        // A cluster entry another (surviving) context still uses is left alone.
-        let still_used = |cluster: &str| {
-            all("contexts").any(|c| {
+    }
+    // A cluster or user entry another (surviving) context still uses is left alone, and said.
+    let mut kept = Vec::new();
+    let lists = [
+        ("cluster", "clusters", &mut clusters),
+        ("user", "users", &mut users),
+    ];
+    for (kind, list, targets) in lists {
+        targets.retain(|name| {
+            let using = all("contexts").find(|c| {
                 entry_name(c).is_some_and(|n| !contexts.iter().any(|r| r == n))
-                    && c.pointer("/context/cluster").and_then(Value::as_str) == Some(cluster)
-            })
-        };
-        for cluster in used_clusters {
-            if !still_used(&cluster) {
-                push_new(&mut clusters, &cluster);
+                    && c.pointer(&format!("/context/{kind}"))
+                        .and_then(Value::as_str)
+                        == Some(name.as_str())
+            });
+            let Some(context) = using.and_then(entry_name) else {
+                return true;
+            };
+            // Said only of an entry that is there to keep.
+            if all(list).any(|e| entry_name(e) == Some(name.as_str())) {
+                kept.push(Kept {
+                    kind,
+                    name: name.clone(),
+                    context: context.to_string(),
+                });
             }
-        }
+            false
+        });
     }
     Targets {
         clusters,
         users,
         contexts,
+        kept,
     }
 }
 
@@ -86,6 +117,7 @@ fn take_out_targets(doc: &mut Value, targets: &Targets) -> Removed {
         users: take_out(doc, "users", &targets.users),
         contexts: take_out(doc, "contexts", &targets.contexts),
         current_context_cleared: false,
+        kept: Vec::new(),
     };
     if current_context(doc).is_some_and(|c| targets.contexts.iter().any(|r| r == c)) {
         set_current_context(doc, "");
@@ -102,6 +134,7 @@ pub fn remove(docs: &mut [Value], names: Option<&Names>, cluster_id: Option<&str
     for doc in docs {
         removed.absorb(take_out_targets(doc, &targets));
     }
+    removed.kept = targets.kept;
     removed
 }
 

@@ -75,7 +75,7 @@ fn names_follow_doctl() {
 #[test]
 fn merge_into_empty_gives_a_complete_config() {
     let doc = standalone(&entries(None));
-    let yaml = to_yaml(&doc).unwrap();
+    let yaml = to_yaml(&doc);
     let back = parse(&yaml).unwrap();
     assert_eq!(back, doc);
     assert_eq!(doc["current-context"], "do-nyc1-prod");
@@ -151,10 +151,11 @@ fn saving_twice_gives_the_same_bytes() {
     ] {
         let mut doc = parse(start).unwrap();
         merge(&mut doc, &entries(None), true);
-        let once = to_yaml(&doc).unwrap();
+        let once = rewrite(start, &doc).unwrap();
         let mut again = parse(&once).unwrap();
         merge(&mut again, &entries(None), true);
-        assert_eq!(to_yaml(&again).unwrap(), once);
+        assert_eq!(again, doc);
+        assert_eq!(rewrite(&once, &again).unwrap(), once);
     }
 }
 
@@ -292,4 +293,32 @@ fn remove_by_id_ignores_other_clusters() {
     );
     assert!(removed.is_empty());
     assert_eq!(doc, before);
+}
+
+#[test]
+fn remove_keeps_a_cluster_or_user_another_context_uses() {
+    let mut doc = parse(EXISTING).unwrap();
+    merge(&mut doc, &entries(None), true);
+    list(&mut doc, "contexts").push(json!({"name": "prod-readonly",
+        "context": {"cluster": "do-nyc1-prod", "user": "readonly"}}));
+    list(&mut doc, "contexts").push(json!({"name": "web",
+        "context": {"cluster": "minikube", "user": "do-nyc1-prod-admin"}}));
+    let names = Names::new("nyc1", "prod", None);
+    let removed = remove(std::slice::from_mut(&mut doc), Some(&names), None);
+    assert_eq!(removed.contexts, ["do-nyc1-prod"]);
+    assert!(removed.clusters.is_empty() && removed.users.is_empty());
+    let kept = |kind, name: &str, context: &str| Kept {
+        kind,
+        name: name.into(),
+        context: context.into(),
+    };
+    assert_eq!(
+        removed.kept,
+        [
+            kept("cluster", "do-nyc1-prod", "prod-readonly"),
+            kept("user", "do-nyc1-prod-admin", "web")
+        ]
+    );
+    assert_eq!(names_in(&doc, "clusters"), ["minikube", "do-nyc1-prod"]);
+    assert_eq!(names_in(&doc, "users"), ["minikube", "do-nyc1-prod-admin"]);
 }

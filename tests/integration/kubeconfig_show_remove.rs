@@ -115,7 +115,11 @@ fn remove_takes_out_only_that_clusters_entries_and_cached_credentials() {
         "{}",
         out.stderr
     );
-    assert_eq!(read_yaml(&edited), read_yaml(&expected));
+    // Byte for byte: only prod's lines were added and taken out again.
+    assert_eq!(
+        std::fs::read_to_string(&edited).unwrap(),
+        std::fs::read_to_string(&expected).unwrap()
+    );
     assert_eq!(read_yaml(&edited)["current-context"], "minikube");
     let left = cache_entry_names(&env.cache_dir());
     assert_eq!(left.len(), 1, "{left:?}");
@@ -123,6 +127,62 @@ fn remove_takes_out_only_that_clusters_entries_and_cached_credentials() {
         left[0].starts_with(&format!("{OTHER_CLUSTER_ID}-")),
         "{left:?}"
     );
+}
+
+/// A context of the user's own that names doks-auth's cluster entry keeps it: without it,
+/// kubectl would quietly send that context's requests to localhost:8080 (issue 19).
+#[test]
+fn remove_keeps_a_cluster_entry_another_context_uses_and_says_so() {
+    let (env, api) = account(&[prod()]);
+    let path = env.home().join("config");
+    std::fs::write(
+        &path,
+        "users:\n- name: readonly\n  user:\n    token: read-only-token\n\
+         contexts:\n- name: prod-readonly\n  context:\n    cluster: do-nyc1-prod\n    user: readonly\n",
+    )
+    .unwrap();
+    save(&env, &api, &path, &["prod"]);
+
+    let out = run_ok(&mut doks(
+        &env,
+        &api,
+        Some(&path),
+        &["kubeconfig", "remove", "prod"],
+    ));
+    assert!(
+        out.stderr
+            .contains("doks-auth: removed context do-nyc1-prod and user do-nyc1-prod-admin from")
+            && out.stderr.contains(
+                "doks-auth: kept cluster do-nyc1-prod: context prod-readonly still uses it"
+            ),
+        "{}",
+        out.stderr
+    );
+    let doc = read_yaml(&path);
+    assert_eq!(names(&doc, "clusters"), ["do-nyc1-prod"]);
+    assert_eq!(names(&doc, "users"), ["readonly"]);
+    assert_eq!(names(&doc, "contexts"), ["prod-readonly"]);
+    if kubectl_available() {
+        let view = run_ok(
+            env.command("kubectl")
+                .args([
+                    "config",
+                    "view",
+                    "--raw",
+                    "-o",
+                    "json",
+                    "--context",
+                    "prod-readonly",
+                    "--minify",
+                ])
+                .env("KUBECONFIG", &path),
+        )
+        .json();
+        assert_eq!(
+            view["clusters"][0]["cluster"]["server"],
+            server_of(CLUSTER_ID)
+        );
+    }
 }
 
 /// The point of it all: after `kubeconfig save`, plain kubectl (no flags, KUBECONFIG from the

@@ -20,12 +20,15 @@ mod get_credential;
 mod kubeconfig;
 mod kubeconfig_convert;
 mod kubeconfig_convert_kept;
+mod kubeconfig_corpus;
+mod kubeconfig_corpus_views;
 mod kubeconfig_files;
 mod kubeconfig_names;
 mod kubeconfig_save;
 mod kubeconfig_save_all;
 mod kubeconfig_show_remove;
 mod kubeconfig_teams;
+mod kubeconfig_text;
 mod kubectl;
 mod network_faults;
 mod outage;
@@ -63,12 +66,14 @@ fn every_test_file_is_compiled() {
             missing.push(path.display().to_string());
         }
     }
-    // Other folders under tests/ hold shared code only (tests/support), or, in tests/sso,
-    // the node programs the SSO tests run.
+    // Other folders under tests/ hold shared code only (tests/support), in tests/sso the node
+    // programs the SSO tests run, and in tests/kubeconfigs the corpus kubeconfig_corpus reads.
     for entry in std::fs::read_dir(&tests).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        if path.is_dir() && !["integration", "support", "sso"].contains(&name.as_str()) {
+        if path.is_dir()
+            && !["integration", "support", "sso", "kubeconfigs"].contains(&name.as_str())
+        {
             missing.push(format!(
                 "{} (a folder cargo does not compile)",
                 path.display()

@@ -60,8 +60,8 @@ impl Opened {
         self.loaded.iter().map(|l| l.doc.clone()).collect()
     }
 
-    /// Writes back each file whose document `docs` changed, keeping its owner and reporting a
-    /// tightened mode; returns their indexes.
+    /// Writes back each file whose document `docs` changed, changing only the text of what
+    /// changed, keeping its owner and reporting a tightened mode; returns their indexes.
     fn write_changed(&self, docs: &[Value]) -> Result<Vec<usize>> {
         let mut written = Vec::new();
         for (index, (doc, loaded)) in docs.iter().zip(&self.loaded).enumerate() {
@@ -69,10 +69,11 @@ impl Opened {
                 continue;
             }
             let target = &self.targets[index];
-            let text = kubeconfig::to_yaml(doc).map_err(|reason| Error::Kubeconfig {
-                path: target.clone(),
-                reason: format!("cannot render it as YAML: {reason}"),
-            })?;
+            let text =
+                kubeconfig::rewrite(&loaded.text, doc).map_err(|reason| Error::Kubeconfig {
+                    path: target.clone(),
+                    reason: format!("{reason}; it was left untouched"),
+                })?;
             if let Some(mode) = files::write(target, &text, loaded.meta.as_ref())? {
                 super::say(&format!(
                     "note: tightened permissions of {} from {mode:o} to 600",
@@ -155,9 +156,7 @@ fn save(args: &KubeconfigSaveArgs) -> anyhow::Result<()> {
 fn show(args: &KubeconfigShowArgs) -> anyhow::Result<()> {
     let fetched = lookup::fetch(&args.common, &args.stanza, Instant::now())?;
     let doc = kubeconfig::standalone(&fetched.entries);
-    let text = kubeconfig::to_yaml(&doc)
-        .map_err(|reason| anyhow::anyhow!("cannot render the kubeconfig: {reason}"))?;
-    super::print_stdout(&text)
+    super::print_stdout(&kubeconfig::to_yaml(&doc))
 }
 
 fn remove(args: &KubeconfigArgs) -> anyhow::Result<()> {
@@ -227,6 +226,14 @@ fn remove(args: &KubeconfigArgs) -> anyhow::Result<()> {
             opened.names(&changed)
         ));
     }
+    for kept in &removed.kept {
+        super::say(&format!(
+            "kept {} {}: context {} still uses it",
+            kept.kind,
+            crate::error::one_line(&kept.name),
+            crate::error::one_line(&kept.context)
+        ));
+    }
     if removed.current_context_cleared {
         super::say("the current context is now unset");
     }
@@ -283,6 +290,7 @@ mod tests {
             users: vec!["do-nyc1-prod-admin".into()],
             contexts: vec!["do-nyc1-prod".into(), "prod".into()],
             current_context_cleared: true,
+            kept: Vec::new(),
         };
         assert_eq!(
             describe(&removed),

@@ -1,0 +1,417 @@
+//! Writing a changed document back by changing only the text of what changed: the old and new
+//! values are compared along the tree, and only a value that differs is rewritten, where it
+//! stands: a list item by its lines, a mapping entry by its value, new items and entries added
+//! after the last ones. Comments, key order, anchors and the spelling of every scalar around
+//! them stay as they were.
+//!
+//! In a flow collection (`[...]`, `{...}`, JSON) an entry taken out goes with its comma, and
+//! new ones are added after the last, on its line.
+//!
+//! Where a change cannot be made in place (a mapping merges `<<` others, a node an alias refers
+//! to would change, a collection would be left empty), the smallest enclosing node is written
+//! anew from its value, up to the whole document.
+
+use std::collections::HashSet;
+
+use serde_json::{Map, Value};
+
+use super::emit;
+use super::lines::Text;
+use super::reading::key_text;
+use super::tree::{Kind, Node};
+
+/// This change cannot be made in place here: the caller writes an enclosing node anew.
+#[derive(Debug)]
+pub(super) struct Stuck;
+
+type Result<T = ()> = std::result::Result<T, Stuck>;
+
+/// How a node is written anew, by where it stands.
+#[derive(Clone, Copy)]
+enum Place {
+    /// The document itself.
+    Root,
+    /// A block mapping's value: after its key's `:`; the key at column `indent`.
+    Value { colon_end: usize, indent: usize },
+    /// A block sequence's item: after its `-`, at column `indent`.
+    Item { dash_end: usize, indent: usize },
+    /// Inside a flow collection: as one line of flow YAML.
+    Flow,
+}
+
+struct Splice {
+    start: usize,
+    end: usize,
+    text: String,
+}
+
+pub(super) struct Editor<'a> {
+    text: Text<'a>,
+    nl: &'a str,
+    referenced: &'a HashSet<usize>,
+    splices: Vec<Splice>,
+}
+
+impl<'a> Editor<'a> {
+    pub(super) fn new(text: &'a str, nl: &'a str, referenced: &'a HashSet<usize>) -> Self {
+        Editor {
+            text: Text(text),
+            nl,
+            referenced,
+            splices: Vec::new(),
+        }
+    }
+
+    /// The text with `root` (read as `old`) changed to `new`, as little as can be.
+    pub(super) fn in_place(mut self, root: &Node, old: &Value, new: &Value) -> Result<String> {
+        self.change(root, old, new, Place::Root)?;
+        self.apply()
+    }
+
+    /// The text with the whole document written anew from `new`; what surrounds it (other
+    /// documents, comments before and after) kept.
+    pub(super) fn whole(mut self, root: &Node, new: &Value) -> Result<String> {
+        self.replace(root, new, Place::Root)?;
+        self.apply()
+    }
+
+    fn change(&mut self, node: &Node, old: &Value, new: &Value, place: Place) -> Result {
+        if old == new {
+            return Ok(());
+        }
+        // Changing inside a node an alias names would change what the alias reads too.
+        if !self.referenced.contains(&node.anchor) {
+            let mark = self.splices.len();
+            let inside = match (&node.kind, old, new) {
+                (Kind::Map { entries, .. }, Value::Object(old), Value::Object(new)) => {
+                    self.map(node, entries, old, new)
+                }
+                (Kind::Seq { items, .. }, Value::Array(old), Value::Array(new))
+                    if new.iter().all(|item| name(item).is_some()) =>
+                {
+                    self.list(node, items, old, new, place)
+                }
+                _ => Err(Stuck),
+            };
+            if inside.is_ok() {
+                return Ok(());
+            }
+            self.splices.truncate(mark);
+        }
+        self.replace(node, new, place)
+    }
+
+    /// A mapping's entries: each kept one changed in place, removed ones deleted (by their
+    /// lines in a block mapping), new ones added after the last.
+    fn map(
+        &mut self,
+        node: &Node,
+        entries: &[(Node, Node)],
+        old: &Map<String, Value>,
+        new: &Map<String, Value>,
+    ) -> Result {
+        // A merge's keys are not written where they are read, and a duplicate would be refused.
+        if entries.len() != old.len() || entries.iter().any(|(k, _)| k.is_merge_key()) {
+            return Err(Stuck);
+        }
+        let flow = node.is_flow();
+        let mut kept = Vec::with_capacity(entries.len());
+        for (key, value) in entries {
+            let name = key_text(key).ok_or(Stuck)?;
+            let was = old.get(&name).ok_or(Stuck)?;
+            kept.push(new.contains_key(&name));
+            match new.get(&name) {
+                None if flow => {}
+                None => self.delete_entry(key, value)?,
+                Some(now) => {
+                    let place = if flow {
+                        Place::Flow
+                    } else {
+                        Place::Value {
+                            colon_end: self.text.colon_end(key).ok_or(Stuck)?,
+                            indent: self.text.column(key.start).ok_or(Stuck)?,
+                        }
+                    };
+                    self.change(value, was, now, place)?;
+                }
+            }
+        }
+        let added: Vec<(&String, &Value)> =
+            new.iter().filter(|(k, _)| !old.contains_key(*k)).collect();
+        // An emptied block mapping would read as null, and a flow one has no comma to add
+        // after: either is written anew.
+        if !kept.contains(&true) && (flow || added.is_empty()) {
+            return Err(Stuck);
+        }
+        if flow {
+            let spans: Vec<(usize, usize)> = entries
+                .iter()
+                .map(|(k, v)| (k.start, k.end.max(v.end)))
+                .collect();
+            let mut texts = Vec::new();
+            for (key, value) in added {
+                texts.push(format!(
+                    "{}: {}",
+                    emit::quoted(key),
+                    emit::flow(value).ok_or(Stuck)?
+                ));
+            }
+            return self.flow_children(&spans, &kept, texts);
+        }
+        if added.is_empty() {
+            return Ok(());
+        }
+        let indent = self.text.column(entries[0].0.start).ok_or(Stuck)?;
+        let pad = " ".repeat(indent);
+        let at = self.text.line_end(node.end);
+        let mut text = self.break_before(at);
+        for (key, value) in added {
+            text.push_str(&format!(
+                "{pad}{}{}",
+                emit::entry(key, value, indent, self.nl),
+                self.nl
+            ));
+        }
+        self.insert(at, text);
+        Ok(())
+    }
+
+    /// A list of named entries (clusters, users, contexts): items matched by name in order; a
+    /// matched one changed in place, an unmatched old one deleted (by its lines in a block
+    /// list), the new ones left over added after the last.
+    fn list(
+        &mut self,
+        node: &Node,
+        items: &[Node],
+        old: &[Value],
+        new: &[Value],
+        place: Place,
+    ) -> Result {
+        if items.len() != old.len() || items.is_empty() {
+            return Err(Stuck);
+        }
+        let flow = node.is_flow();
+        // A block item's `-`, on a line of its own but for blanks before it; the first one
+        // comes after the `:` of the list's key.
+        let mut dashes = Vec::with_capacity(items.len());
+        if !flow {
+            let Place::Value { colon_end, .. } = place else {
+                return Err(Stuck);
+            };
+            for (i, item) in items.iter().enumerate() {
+                let from = if i == 0 { colon_end } else { items[i - 1].end };
+                let dash = self.text.find_dash(from, item.start).ok_or(Stuck)?;
+                let line = self.text.line_start(dash);
+                if !self.text[line..dash].bytes().all(|b| b == b' ') {
+                    return Err(Stuck);
+                }
+                dashes.push((line, dash));
+            }
+        }
+        let indent = dashes.first().map_or(0, |(line, dash)| dash - line);
+        let mut next = 0;
+        let mut kept = Vec::with_capacity(items.len());
+        for (i, (item, was)) in items.iter().zip(old).enumerate() {
+            let now = new
+                .get(next)
+                .filter(|now| name(was).is_some() && name(was) == name(now));
+            kept.push(now.is_some());
+            match now {
+                Some(now) => {
+                    let place = match dashes.get(i) {
+                        Some((_, dash)) => Place::Item {
+                            dash_end: dash + 1,
+                            indent,
+                        },
+                        None => Place::Flow,
+                    };
+                    self.change(item, was, now, place)?;
+                    next += 1;
+                }
+                None if item.holds_referenced(self.referenced) => return Err(Stuck),
+                None if flow => {}
+                None => {
+                    let (line, dash) = dashes[i];
+                    let end = self.text.line_end(item.end.max(dash + 1));
+                    self.splices.push(Splice {
+                        start: line,
+                        end,
+                        text: String::new(),
+                    });
+                }
+            }
+        }
+        let added = &new[next..];
+        // An emptied list (a block one would read as null) is written anew.
+        if !kept.contains(&true) && added.is_empty() {
+            return Err(Stuck);
+        }
+        if flow {
+            let spans: Vec<(usize, usize)> = items.iter().map(|n| (n.start, n.end)).collect();
+            let texts = added.iter().map(emit::flow).collect::<Option<Vec<_>>>();
+            return self.flow_children(&spans, &kept, texts.ok_or(Stuck)?);
+        }
+        if !added.is_empty() {
+            let last = items.len() - 1;
+            let at = self.text.line_end(items[last].end.max(dashes[last].1 + 1));
+            let pad = " ".repeat(indent);
+            let mut text = self.break_before(at);
+            for item in added {
+                let written = emit::after_dash(item, indent, self.nl);
+                text.push_str(&format!("{pad}-{written}{}", self.nl));
+            }
+            self.insert(at, text);
+        }
+        Ok(())
+    }
+
+    /// Children of a flow collection (their spans) taken out and added in place: one taken out
+    /// goes with the comma after it (with the one before it, after the last child kept); new
+    /// ones follow the last child kept.
+    fn flow_children(
+        &mut self,
+        spans: &[(usize, usize)],
+        kept: &[bool],
+        added: Vec<String>,
+    ) -> Result {
+        let last_kept = kept.iter().rposition(|k| *k).ok_or(Stuck)?;
+        for i in 0..last_kept {
+            if !kept[i] {
+                let (start, next) = (spans[i].0, spans[i + 1].0);
+                self.splices.push(Splice {
+                    start,
+                    end: next,
+                    text: String::new(),
+                });
+            }
+        }
+        let after = spans[last_kept].1;
+        if !added.is_empty() {
+            let text: String = added.iter().map(|t| format!(", {t}")).collect();
+            self.insert(after, text);
+        }
+        if let Some(&(_, end)) = spans.get(last_kept + 1..).and_then(<[_]>::last) {
+            self.splices.push(Splice {
+                start: after,
+                end,
+                text: String::new(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Writes `node` anew from `new`, where it stands.
+    fn replace(&mut self, node: &Node, new: &Value, place: Place) -> Result {
+        // The whole document written anew has no aliases left to break.
+        if !matches!(place, Place::Root) && node.holds_referenced(self.referenced) {
+            return Err(Stuck);
+        }
+        let (start, end, text) = match place {
+            Place::Root => {
+                let mut text = if self.text.at_line_start(node.start) {
+                    String::new()
+                } else {
+                    self.nl.to_string()
+                };
+                let document = emit::document(new, self.nl);
+                text.push_str(document.strip_suffix(self.nl).unwrap_or(&document));
+                // kubectl never reads past the first document, even text that is no YAML; an
+                // end marker keeps such text out of the document written in its place.
+                if self.text.content_follows(node.end) {
+                    text.push_str(self.nl);
+                    text.push_str("...");
+                    if !self.text[node.end..].starts_with(['\r', '\n']) {
+                        text.push_str(self.nl);
+                    }
+                }
+                (node.start, node.end, text)
+            }
+            Place::Value { colon_end, indent } => {
+                let text = emit::after_key(new, indent, indent, self.nl);
+                (colon_end, self.value_end(node, colon_end), text)
+            }
+            Place::Item { dash_end, indent } => {
+                let text = emit::after_dash(new, indent, self.nl);
+                (dash_end, node.end.max(dash_end), text)
+            }
+            Place::Flow => (node.start, node.end, emit::flow(new).ok_or(Stuck)?),
+        };
+        // What was there ended a line (a block scalar): so must what replaces it.
+        let text = if end > start && self.text.at_line_start(end) {
+            text + self.nl
+        } else {
+            text
+        };
+        self.splices.push(Splice { start, end, text });
+        Ok(())
+    }
+
+    /// Where a mapping value's text ends; an empty one takes the blanks after its `:` along.
+    fn value_end(&self, node: &Node, colon_end: usize) -> usize {
+        let end = node.end.max(colon_end);
+        if node.start != node.end {
+            return end;
+        }
+        let rest = &self.text[end..];
+        end + (rest.len() - rest.trim_start_matches([' ', '\t']).len())
+    }
+
+    /// Deletes a block mapping entry by its lines; its key must start its line.
+    fn delete_entry(&mut self, key: &Node, value: &Node) -> Result {
+        let line = self.text.line_start(key.start);
+        if !self.text[line..key.start].bytes().all(|b| b == b' ')
+            || key.holds_referenced(self.referenced)
+            || value.holds_referenced(self.referenced)
+        {
+            return Err(Stuck);
+        }
+        let end = self
+            .text
+            .line_end(value.end.max(self.text.colon_end(key).ok_or(Stuck)?));
+        self.splices.push(Splice {
+            start: line,
+            end,
+            text: String::new(),
+        });
+        Ok(())
+    }
+
+    fn insert(&mut self, at: usize, text: String) {
+        self.splices.push(Splice {
+            start: at,
+            end: at,
+            text,
+        });
+    }
+
+    /// The text with the splices made; they must not overlap.
+    fn apply(mut self) -> Result<String> {
+        self.splices.sort_by_key(|s| (s.start, s.end));
+        let mut out = String::with_capacity(self.text.len() + 1024);
+        let mut at = 0;
+        for splice in &self.splices {
+            if splice.start < at || splice.end < splice.start {
+                return Err(Stuck);
+            }
+            out.push_str(self.text.get(at..splice.start).ok_or(Stuck)?);
+            out.push_str(&splice.text);
+            at = splice.end;
+        }
+        out.push_str(self.text.get(at..).ok_or(Stuck)?);
+        Ok(out)
+    }
+
+    /// A line break to put before lines inserted at `at`, when the text there does not end one
+    /// (a last line without its line break).
+    fn break_before(&self, at: usize) -> String {
+        if self.text.at_line_start(at) {
+            String::new()
+        } else {
+            self.nl.to_string()
+        }
+    }
+}
+
+fn name(entry: &Value) -> Option<&str> {
+    entry.get("name").and_then(Value::as_str)
+}

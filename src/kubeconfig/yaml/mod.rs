@@ -1,0 +1,115 @@
+//! A kubeconfig's YAML text: read as kubectl reads it, and edited by changing only the text of
+//! what changed.
+//!
+//! kubectl's parser is the reference: sigs.k8s.io/yaml over go-yaml v2, which reads YAML 1.1
+//! (`yes` is true, `0x_1F` is 31, a later `<<` merge wins, `on:` is the key `"true"`) and only
+//! the first document of a file. [`tree`] parses that document into nodes that know where
+//! their text is, [`reading`] reads them as go-yaml v2 does into a [`Value`], [`edit`] writes a
+//! changed value back into the text in place, and [`emit`] writes new values in a form both
+//! readers take the same way.
+//!
+//! [`rewrite`] checks its own work: the new text must read back as exactly the value asked
+//! for, or the whole document is written anew from the value; a text that still does not read
+//! back is refused, and the file left as it was.
+
+mod edit;
+mod emit;
+mod lines;
+mod reading;
+mod tree;
+
+use log::debug;
+use serde_json::Value;
+
+use super::empty;
+
+/// Parses a kubeconfig's first document as kubectl reads it; an empty one is an empty config.
+/// The error is a reason with a place, without any of the file's text, which may hold tokens
+/// and keys.
+pub fn parse(text: &str) -> Result<Value, String> {
+    let doc = reading::value(&tree::parse(text)?)?;
+    match &doc {
+        Value::Null => return Ok(empty()),
+        Value::Object(map) => {
+            for list in ["clusters", "users", "contexts"] {
+                // kubectl reads null (`~`, `Null`, nothing) as an empty list.
+                if !matches!(map.get(list), None | Some(Value::Null | Value::Array(_))) {
+                    return Err(format!("its {list:?} is not a list"));
+                }
+            }
+        }
+        _ => return Err("it is not a kubeconfig (the top level is not a mapping)".into()),
+    }
+    Ok(doc)
+}
+
+/// A kubeconfig written anew, as `kubectl config` writes one: block style, keys in order.
+pub fn to_yaml(doc: &Value) -> String {
+    emit::document(doc, "\n")
+}
+
+/// `text` changed so that it reads as `doc`, changing only what differs; everything else
+/// (comments, key order, anchors, other documents) stays byte for byte.
+pub fn rewrite(text: &str, doc: &Value) -> Result<String, String> {
+    let tree = tree::parse(text)?;
+    let old = reading::value(&tree)?;
+    // Lines added end as the file's first line does.
+    let crlf = text.find('\n').is_some_and(|i| text[..i].ends_with('\r'));
+    let nl = if crlf { "\r\n" } else { "\n" };
+    let Some(root) = tree.root.as_ref().filter(|_| !old.is_null()) else {
+        return fresh(text, &tree, doc, nl);
+    };
+    let editor = || edit::Editor::new(text, nl, &tree.referenced);
+    if let Ok(candidate) = editor().in_place(root, &old, doc)
+        && reads_as(&candidate, doc)
+    {
+        return Ok(candidate);
+    }
+    match editor().whole(root, doc) {
+        Ok(candidate) if reads_as(&candidate, doc) => {
+            debug!(
+                "kubeconfig: the document was written anew (its shape allows no change in place), without its comments"
+            );
+            Ok(candidate)
+        }
+        _ => Err(cannot()),
+    }
+}
+
+/// A document written where there was none, or only an empty one.
+fn fresh(text: &str, tree: &tree::Tree, doc: &Value, nl: &str) -> Result<String, String> {
+    let candidate = match &tree.root {
+        // An empty document (`---` alone) is replaced where it stands, others kept after it.
+        Some(root) => edit::Editor::new(text, nl, &tree.referenced)
+            .whole(root, doc)
+            .map_err(|_| cannot())?,
+        // Only blanks: just the document. Comments: kept above it.
+        None if text.trim().is_empty() => emit::document(doc, nl),
+        None => {
+            let mut out = text.to_string();
+            if !out.ends_with('\n') {
+                out.push_str(nl);
+            }
+            out + &emit::document(doc, nl)
+        }
+    };
+    if reads_as(&candidate, doc) {
+        Ok(candidate)
+    } else {
+        Err(cannot())
+    }
+}
+
+fn reads_as(text: &str, doc: &Value) -> bool {
+    tree::parse(text)
+        .and_then(|tree| reading::value(&tree))
+        .is_ok_and(|value| value == *doc)
+}
+
+fn cannot() -> String {
+    "doks-auth could not write it in a form that reads back exactly as intended (please report this)"
+        .into()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,185 @@
+//! The kubeconfig's text: a save changes only the bytes of doks-auth's own entries and
+//! `current-context`; files kubectl reads are read (null lists, a second document), and what
+//! it cannot read is refused in one line, the file untouched.
+
+use std::path::Path;
+
+use crate::kubeconfig::*;
+use crate::support::*;
+
+const HAND_WRITTEN: &str = "\
+# My kubeconfig. Production first; keep the comments.
+kind: Config
+apiVersion: v1
+current-context: 'lab'   # the lab by default
+clusters:
+  - name: lab   # under my desk
+    cluster: {server: 'https://192.168.1.20:6443', insecure-skip-tls-verify: yes}
+users:
+  # rotated every 90 days
+  - name: lab
+    user:
+      token: \"lab-token\"
+contexts: []
+x-tool: {version: 1.10, mask: 0x1F}
+# end
+";
+
+/// What save adds, at the indentation of the list it goes into.
+fn our_cluster(indent: &str) -> String {
+    format!(
+        "{indent}- cluster:\n{indent}    certificate-authority-data: {}\n{indent}    server: {}\n{indent}  name: do-nyc1-prod\n",
+        ca_base64(),
+        server_of(CLUSTER_ID)
+    )
+}
+
+fn our_user(indent: &str, api: &DoApi) -> String {
+    let pad = format!("{indent}      ");
+    let hint: String = INSTALL_HINT_LINES
+        .iter()
+        .map(|line| format!("{pad}  {line}\n"))
+        .collect();
+    format!(
+        "{indent}- name: do-nyc1-prod-admin\n{indent}  user:\n{indent}    exec:\n{pad}apiVersion: client.authentication.k8s.io/v1\n\
+         {pad}args:\n{pad}- get-credential\n{pad}- --cluster-id\n{pad}- {CLUSTER_ID}\n{pad}- --api-url\n{pad}- {}\n\
+         {pad}command: {}\n{pad}installHint: |\n{hint}{pad}interactiveMode: Never\n{pad}provideClusterInfo: true\n",
+        api.url(),
+        this_binary()
+    )
+}
+
+const INSTALL_HINT_LINES: [&str; 4] = [
+    "doks-auth is needed to get credentials for this DigitalOcean Kubernetes cluster.",
+    "Install doks-auth (see its README: cargo install --locked --path . from a checkout) and make",
+    "sure it is on PATH, then run `doks-auth kubeconfig save <cluster>` again so the kubeconfig",
+    "points at it.",
+];
+
+#[test]
+fn a_save_changes_only_the_bytes_of_its_own_entries() {
+    let (env, api) = account(&[prod()]);
+    let path = env.home().join("config");
+    std::fs::write(&path, HAND_WRITTEN).unwrap();
+    save(&env, &api, &path, &["prod"]);
+    let expected = HAND_WRITTEN
+        .replace("'lab'   #", "do-nyc1-prod   #")
+        .replace(
+            "users:\n",
+            &format!("{}users:\n", our_cluster("  ")),
+        )
+        .replace(
+            "      token: \"lab-token\"\n",
+            &format!("      token: \"lab-token\"\n{}", our_user("  ", &api)),
+        )
+        .replace(
+            "contexts: []\n",
+            "contexts:\n- context:\n    cluster: do-nyc1-prod\n    user: do-nyc1-prod-admin\n  name: do-nyc1-prod\n",
+        );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), expected);
+    // And removing it again gives back the file, but for what kubectl reads the same.
+    run_ok(&mut doks(
+        &env,
+        &api,
+        Some(&path),
+        &["kubeconfig", "remove", "prod"],
+    ));
+    let back = HAND_WRITTEN.replace("'lab'   #", "\"\"   #");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), back);
+}
+
+#[test]
+fn only_the_first_document_is_read_and_the_others_are_kept_as_they_were() {
+    let (env, api) = account(&[prod()]);
+    let path = env.home().join("config");
+    let rest = "---\n# not read by kubectl\ncurrent-context: second\n--- [broken\n";
+    std::fs::write(&path, format!("apiVersion: v1\nkind: Config\n{rest}")).unwrap();
+    save(&env, &api, &path, &["prod"]);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.starts_with("apiVersion: v1\nkind: Config\n"), "{text}");
+    assert!(text.ends_with(&format!("\n{rest}")), "{text}");
+    if kubectl_available() {
+        let out = run_ok(
+            env.command("kubectl")
+                .args(["config", "current-context"])
+                .env("KUBECONFIG", &path),
+        );
+        assert_eq!(out.stdout.trim(), "do-nyc1-prod");
+    }
+}
+
+#[test]
+fn a_second_file_with_several_documents_does_not_block_saving_into_the_first() {
+    let (env, api) = account(&[prod()]);
+    let first = env.home().join("first");
+    let second = env.home().join("second");
+    std::fs::write(
+        &first,
+        "apiVersion: v1\nkind: Config\nusers: ~\nclusters: Null\ncontexts: NULL\n",
+    )
+    .unwrap();
+    let other = "users:\n- name: u\n  user: {token: t}\n---\nkind: Config\n";
+    std::fs::write(&second, other).unwrap();
+    let out = run_ok(doks(&env, &api, None, &["kubeconfig", "save", "prod"]).env(
+        "KUBECONFIG",
+        std::env::join_paths([&first, &second]).unwrap(),
+    ));
+    assert!(
+        out.stderr.contains(&format!(
+            "saved context do-nyc1-prod in {}",
+            first.display()
+        )),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(names(&read_yaml(&first), "clusters"), ["do-nyc1-prod"]);
+    assert_eq!(std::fs::read_to_string(&second).unwrap(), other);
+}
+
+#[test]
+fn a_duplicate_key_is_refused_with_its_place_and_the_file_left_alone() {
+    let (env, api) = account(&[prod()]);
+    let path = env.home().join("config");
+    let text = "apiVersion: v1\nusers:\n- name: a\n  user:\n    token: dop_v1_secret\n    token: dop_v1_other\n";
+    std::fs::write(&path, text).unwrap();
+    let out = run(&mut doks(
+        &env,
+        &api,
+        Some(&path),
+        &["kubeconfig", "save", "prod"],
+    ));
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    let line = format!(
+        "doks-auth: error: kubeconfig {}: it has a duplicate key (line 6, column 5); fix it, or point KUBECONFIG at another file (it was left untouched)",
+        path.display()
+    );
+    assert!(out.stderr.contains(&line), "{}", out.stderr);
+    assert!(!out.stderr.contains("dop_v1"), "{}", out.stderr);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+    assert!(
+        api.requests().is_empty(),
+        "asked DigitalOcean before reading the file"
+    );
+}
+
+/// A kubeconfig that never ends a line with a line break, written by a Windows tool, keeps its
+/// line ends; a byte-order mark stays first.
+#[test]
+fn line_ends_and_a_byte_order_mark_are_kept() {
+    let (env, api) = account(&[prod()]);
+    let path: &Path = &env.home().join("config");
+    std::fs::write(
+        path,
+        "\u{FEFF}apiVersion: v1\r\nkind: Config\r\nusers: []\r\n",
+    )
+    .unwrap();
+    save(&env, &api, path, &["prod"]);
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(
+        text.starts_with(
+            "\u{FEFF}apiVersion: v1\r\nkind: Config\r\nusers:\r\n- name: do-nyc1-prod-admin\r\n"
+        ),
+        "{text:?}"
+    );
+    assert!(!text.replace("\r\n", "").contains('\n'), "{text:?}");
+}
