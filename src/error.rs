@@ -41,6 +41,10 @@ pub enum Error {
     #[error("{0}")]
     InvalidSsoArgs(String),
 
+    /// Flags that do not go together; the text says why and what to pass.
+    #[error("{0}")]
+    InvalidArgs(String),
+
     #[error("cannot use doctl's config file {path}: {reason}")]
     DoctlConfig { path: PathBuf, reason: String },
 
@@ -256,6 +260,7 @@ impl Error {
             self,
             Error::InvalidClusterId(_)
                 | Error::NoCluster
+                | Error::InvalidArgs(_)
                 | Error::ExecInfo(_)
                 | Error::InvalidApiUrl { .. }
                 | Error::InvalidToken { .. }

@@ -23,7 +23,6 @@ pub fn run(args: &LogoutArgs) -> anyhow::Result<()> {
         .transpose()?;
     let dir = settings::cache_dir(&args.cache)?;
     let timeout = Duration::from_secs(args.timeout);
-    let deadline = Instant::now() + timeout;
     let (mut ended, mut failed) = (0, 0);
     for path in cache::entry_files(&dir)? {
         let entry = match cache::read_entry(&path) {
@@ -42,6 +41,9 @@ pub fn run(args: &LogoutArgs) -> anyhow::Result<()> {
         if !wanted {
             continue;
         }
+        // Each login has its own bound: one provider that hangs must not cost the others their
+        // revocation.
+        let deadline = Instant::now() + timeout;
         match end(&dir, &path, entry, (deadline, timeout)) {
             Ok(line) => {
                 super::say(&line);

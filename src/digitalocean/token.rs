@@ -185,10 +185,11 @@ fn token_for_context(config: &DoctlConfig, name: &str, path: &Path) -> Result<(S
             Err(Error::UnknownContext {
                 name: crate::error::one_line(name),
                 path: path.to_path_buf(),
+                // Names from the user's file, but printed: folded like any other text.
                 known: if known.is_empty() {
                     "none".into()
                 } else {
-                    known.join(", ")
+                    crate::error::one_line(&known.join(", "))
                 },
             })
         }

@@ -43,44 +43,111 @@ pub fn own_names(docs: &[Value], entries: &Entries, alias: Option<&str>) -> Resu
 /// The first of `names`' entries (as kubectl reads them: first file wins) that belongs to
 /// another cluster than `entries`'.
 fn taken(docs: &[Value], ours: &Entries, names: &Names) -> Option<Taken> {
-    let find = |kind: Kind, name: &str| {
-        docs.iter()
-            .flat_map(|doc| entries(doc, kind.list()))
-            .find(|e| entry_name(e) == Some(name))
+    let judge = Judge {
+        docs,
+        server: &ours.server,
+        id: &ours.stanza.cluster_id,
     };
-    let cluster_owner = |name: &str| {
-        let server = find(Kind::Cluster, name)?
-            .pointer("/cluster/server")
-            .and_then(Value::as_str)?;
-        (server != ours.server && !server.contains(ours.stanza.cluster_id.as_str()))
-            .then(|| format!("server {}", one_line(server)))
-    };
-    let user_owner = |name: &str| {
-        let id = user_cluster_id(find(Kind::User, name)?)?;
-        (!id.eq_ignore_ascii_case(&ours.stanza.cluster_id))
-            .then(|| format!("cluster {}", one_line(id)))
-    };
-    let entry = |kind: Kind, name: &str, owner: Option<String>| {
-        owner.map(|owner| Taken {
+    Kind::ALL.into_iter().find_map(|kind| {
+        let name = kind.name(names);
+        judge.owner(kind, name).map(|owner| Taken {
             kind,
             name: name.to_string(),
             owner,
         })
+    })
+}
+
+/// `names` less the entries that belong to another cluster than `id` (left as ""), for
+/// `remove`: another team's same-named entries, and other tools', stay.
+pub fn owned(docs: &[Value], names: &Names, id: &str) -> Names {
+    let judge = Judge {
+        docs,
+        server: "",
+        id,
     };
-    let context = find(Kind::Context, &names.context);
-    let field = |f: &str| {
-        context
-            .and_then(|c| c.pointer(&format!("/context/{f}")))
-            .and_then(Value::as_str)
+    let keep = |kind: Kind| {
+        let name = kind.name(names);
+        match judge.owner(kind, name) {
+            None => name.to_string(),
+            Some(_) => String::new(),
+        }
     };
-    entry(Kind::Cluster, &names.cluster, cluster_owner(&names.cluster))
-        .or_else(|| entry(Kind::User, &names.user, user_owner(&names.user)))
-        .or_else(|| {
-            let owner = field("cluster")
-                .and_then(cluster_owner)
-                .or_else(|| field("user").and_then(user_owner));
-            entry(Kind::Context, &names.context, owner)
-        })
+    Names {
+        cluster: keep(Kind::Cluster),
+        user: keep(Kind::User),
+        context: keep(Kind::Context),
+    }
+}
+
+/// Tells whose an entry is, for the cluster `id` at `server` ("" when not known: a DOKS server
+/// names its cluster id).
+struct Judge<'a> {
+    docs: &'a [Value],
+    server: &'a str,
+    id: &'a str,
+}
+
+impl Judge<'_> {
+    fn find(&self, kind: Kind, name: &str) -> Option<&Value> {
+        self.docs
+            .iter()
+            .flat_map(|doc| entries(doc, kind.list()))
+            .find(|e| entry_name(e) == Some(name))
+    }
+
+    /// Who else the entry belongs to; `None` when it is this cluster's or absent.
+    fn owner(&self, kind: Kind, name: &str) -> Option<String> {
+        match kind {
+            Kind::Cluster => self.cluster_owner(name),
+            Kind::User => self.user_owner(name),
+            Kind::Context => {
+                let context = self.find(Kind::Context, name)?;
+                let field = |f: &str| {
+                    context
+                        .pointer(&format!("/context/{f}"))
+                        .and_then(Value::as_str)
+                };
+                field("cluster")
+                    .and_then(|c| self.cluster_owner(c))
+                    .or_else(|| field("user").and_then(|u| self.user_owner(u)))
+            }
+        }
+    }
+
+    fn cluster_owner(&self, name: &str) -> Option<String> {
+        let server = self
+            .find(Kind::Cluster, name)?
+            .pointer("/cluster/server")
+            .and_then(Value::as_str)?;
+        (server != self.server && !server.contains(self.id))
+            .then(|| format!("server {}", one_line(server)))
+    }
+
+    fn user_owner(&self, name: &str) -> Option<String> {
+        let user = self.find(Kind::User, name)?;
+        if let Some(id) = user_cluster_id(user) {
+            return (!id.eq_ignore_ascii_case(self.id))
+                .then(|| format!("cluster {}", one_line(id)));
+        }
+        // Another tool's exec credential (aws, gcloud, kubelogin): never ours to replace. A
+        // doks-auth stanza that names no cluster is ours, if broken.
+        if let Some(command) = user.pointer("/user/exec/command").and_then(Value::as_str) {
+            let ours = std::path::Path::new(command)
+                .file_name()
+                .is_some_and(|name| name == "doks-auth");
+            return (!ours).then(|| format!("a credential run by {}", one_line(command)));
+        }
+        // A static credential says nothing of its cluster: the contexts that use it do. Only
+        // one used by no context, or only by contexts of this cluster, is this cluster's.
+        self.docs
+            .iter()
+            .flat_map(|doc| entries(doc, Kind::Context.list()))
+            .filter(|c| c.pointer("/context/user").and_then(Value::as_str) == Some(name))
+            .filter_map(|c| c.pointer("/context/cluster").and_then(Value::as_str))
+            .find_map(|cluster| self.cluster_owner(cluster))
+            .map(|owner| format!("a credential for {owner}"))
+    }
 }
 
 /// An entry in the way, and whose it is.

@@ -178,6 +178,21 @@ fn prune_removes_only_this_accounts_vanished_clusters_and_dry_run_writes_nothing
         return;
     }
     let (env, api) = account(1);
+    let doctl = env.home().join(".config/doctl");
+    std::fs::create_dir_all(&doctl).unwrap();
+    std::fs::write(
+        doctl.join("config.yaml"),
+        format!("auth-contexts:\n  team-a: {DO_TOKEN}\n  team-b: {DO_TOKEN}\n"),
+    )
+    .unwrap();
+    // Without --context, --prune cannot tell this account's entries from another token's.
+    let refused = save_all(&env, &api, &["--prune"]);
+    assert_eq!(refused.code, Some(2), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("--prune needs --context"),
+        "{}",
+        refused.stderr
+    );
     // This account's cluster, saved and cached while it existed; then it was deleted.
     api.serve_cluster(&cluster_json(GONE_ID, "old", "nyc1", &server_of(GONE_ID)));
     api.serve_cluster_credentials(
@@ -189,7 +204,8 @@ fn prune_removes_only_this_accounts_vanished_clusters_and_dry_run_writes_nothing
     );
     let saved = run(env
         .doks_auth()
-        .args(["kubeconfig", "save", GONE_ID, "--api-url", &api.url()])
+        .args(["kubeconfig", "save", GONE_ID, "--context", "team-a"])
+        .args(["--api-url", &api.url()])
         .env("DIGITALOCEAN_ACCESS_TOKEN", DO_TOKEN)
         .env("KUBECONFIG", env.home().join("kubeconfig")));
     assert_eq!(saved.code, Some(0), "{}", saved.stderr);
@@ -206,7 +222,7 @@ fn prune_removes_only_this_accounts_vanished_clusters_and_dry_run_writes_nothing
     std::fs::write(env.home().join("kubeconfig"), &text).unwrap();
 
     let before = std::fs::read(env.home().join("kubeconfig")).unwrap();
-    let dry = save_all(&env, &api, &["--prune", "--dry-run"]);
+    let dry = save_all(&env, &api, &["--prune", "--dry-run", "--context", "team-a"]);
     assert_eq!(dry.code, Some(0), "{}", dry.stderr);
     assert!(
         dry.stderr.contains("would be removed context do-nyc1-old"),
@@ -225,7 +241,7 @@ fn prune_removes_only_this_accounts_vanished_clusters_and_dry_run_writes_nothing
     );
     assert_eq!(cache_entries(&env.cache_dir()).len(), 1);
 
-    let out = save_all(&env, &api, &["--prune"]);
+    let out = save_all(&env, &api, &["--prune", "--context", "team-a"]);
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     assert_eq!(
         out.stderr.matches("removed context").count(),

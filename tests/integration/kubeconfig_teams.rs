@@ -146,3 +146,74 @@ fn another_teams_cluster_of_the_same_name_never_takes_over_a_context() {
     );
     assert_eq!(std::fs::read(teams.kubeconfig()).unwrap(), after);
 }
+
+#[test]
+fn removing_one_teams_cluster_leaves_the_other_teams_same_named_entries() {
+    if !kubectl_available() {
+        return;
+    }
+    let teams = Teams::new();
+    assert_eq!(teams.save(CLUSTER_ID, "team-a", None).code, Some(0));
+    assert_eq!(
+        teams.save(OTHER_CLUSTER_ID, "team-b", Some("prod-b")).code,
+        Some(0)
+    );
+    let out = run(teams
+        .env
+        .doks_auth()
+        .args([
+            "kubeconfig",
+            "remove",
+            OTHER_CLUSTER_ID,
+            "--context",
+            "team-b",
+        ])
+        .args(["--api-url", &teams.api.url()])
+        .env("KUBECONFIG", teams.kubeconfig()));
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let view = teams.view();
+    let names = |list: &str| -> Vec<String> {
+        view[list]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(names("clusters"), ["do-nyc1-prod"], "{}", out.stderr);
+    assert_eq!(names("users"), ["do-nyc1-prod-admin"]);
+    assert_eq!(names("contexts"), ["do-nyc1-prod"]);
+    let out = teams.kubectl("do-nyc1-prod");
+    assert_eq!(out.code, Some(0), "team A still works: {}", out.stderr);
+}
+
+#[test]
+fn another_tools_credential_under_our_name_is_never_replaced() {
+    let teams = Teams::new();
+    let other_tool = "apiVersion: v1
+kind: Config
+clusters:
+- name: handmade
+  cluster: {server: 'https://10.0.0.1:6443'}
+users:
+- name: do-nyc1-prod-admin
+  user:
+    exec: {apiVersion: client.authentication.k8s.io/v1beta1, command: aws, args: [eks, get-token]}
+contexts:
+- name: eks
+  context: {cluster: handmade, user: do-nyc1-prod-admin}
+current-context: eks
+";
+    std::fs::write(teams.kubeconfig(), other_tool).unwrap();
+    let out = teams.save(CLUSTER_ID, "team-a", None);
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("user entry \"do-nyc1-prod-admin\"") && out.stderr.contains("aws"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(teams.kubeconfig()).unwrap(),
+        other_tool
+    );
+}

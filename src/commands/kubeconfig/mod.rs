@@ -189,7 +189,11 @@ fn remove(args: &KubeconfigArgs) -> anyhow::Result<()> {
         let _locks = lock(&files, &files.existing())?;
         let opened = Opened::read(files)?;
         let mut docs = opened.docs();
-        let removed = kubeconfig::remove(&mut docs, names.as_ref(), Some(cluster_id.as_str()));
+        // Same-named entries of another cluster (another team's prod) or tool stay.
+        let owned = names
+            .as_ref()
+            .map(|names| kubeconfig::ownership::owned(&docs, names, cluster_id.as_str()));
+        let removed = kubeconfig::remove(&mut docs, owned.as_ref(), Some(cluster_id.as_str()));
         let changed = opened.write_changed(&docs)?;
         (removed, changed, opened)
     };

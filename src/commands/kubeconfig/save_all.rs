@@ -15,7 +15,7 @@ use crate::cli::KubeconfigSaveArgs;
 use crate::credential::ClusterId;
 use crate::digitalocean::api::{self, Cluster};
 use crate::digitalocean::{Account, DEFAULT_API_URL};
-use crate::error::{Result, one_line};
+use crate::error::{Error, Result, one_line};
 use crate::http;
 use crate::kubeconfig::files::Files;
 use crate::kubeconfig::{self, Names, prune};
@@ -27,6 +27,14 @@ const AT_ONCE: usize = 16;
 
 pub(super) fn run(args: &KubeconfigSaveArgs) -> anyhow::Result<()> {
     let common = &args.common;
+    if args.prune && common.account.context.is_none() {
+        // An entry saved without --context follows whatever token the environment holds then:
+        // it may be another account's, and its cluster would look gone from this one.
+        return Err(Error::InvalidArgs(
+            "--prune needs --context (the doctl context whose clusters these are): entries saved without one could belong to any token".into(),
+        )
+        .into());
+    }
     let started = Instant::now();
     let files = Files::from_env()?;
     Opened::read(files.clone())?;
@@ -58,9 +66,7 @@ pub(super) fn run(args: &KubeconfigSaveArgs) -> anyhow::Result<()> {
         match kubeconfig::own_names(&docs, &entries, None) {
             Ok(names) => entries.names = names,
             Err(err) => {
-                super::super::say(&format!(
-                    "{label}: {would}skipped: {err}; save it alone with --alias NAME"
-                ));
+                super::super::say(&format!("{label}: {would}skipped: {err}"));
                 counts.skipped += 1;
                 continue;
             }
