@@ -138,3 +138,39 @@ fn a_user_names_its_cluster_in_either_form() {
         None
     );
 }
+
+#[test]
+fn a_cluster_entry_is_ours_by_its_exact_server_or_one_that_names_our_id() {
+    let usual = Names::new("nyc1", "prod", None);
+    let mut entries = ours(A);
+    entries.server = "https://10.1.1.1:6443".into();
+    let mut doc = crate::kubeconfig::empty();
+    crate::kubeconfig::merge(&mut doc, &entries, true);
+    // The same server, though it does not name the cluster id.
+    assert_eq!(
+        own_names(std::slice::from_ref(&doc), &entries, None).unwrap(),
+        usual
+    );
+    // Another server that names neither.
+    doc["clusters"][0]["cluster"]["server"] = json!("https://10.2.2.2:6443");
+    assert!(own_names(std::slice::from_ref(&doc), &entries, None).is_err());
+    // Another address that names our id (DigitalOcean's endpoint for it).
+    doc["clusters"][0]["cluster"]["server"] = json!(format!("https://{A}.k8s.ondigitalocean.com"));
+    assert!(own_names(&[doc], &entries, None).is_ok());
+}
+
+#[test]
+fn remove_keeps_only_the_names_that_are_this_clusters() {
+    let usual = Names::new("nyc1", "prod", None);
+    let doc = saved(A, &usual);
+    assert_eq!(owned(std::slice::from_ref(&doc), &usual, A), usual);
+    let none = owned(&[doc], &usual, B);
+    assert_eq!(
+        (
+            none.cluster.as_str(),
+            none.user.as_str(),
+            none.context.as_str()
+        ),
+        ("", "", "")
+    );
+}
