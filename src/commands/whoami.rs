@@ -92,7 +92,7 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<()> {
     })?;
     let kubernetes = review.user.with_context(|| {
         format!(
-            "{} takes the credential but cannot say whom for (no SelfSubjectReview: Kubernetes before 1.27)",
+            "{} takes the credential but does not say whom for (it answers no SelfSubjectReview: Kubernetes before 1.27, or RBAC forbids it to this user)",
             endpoint.server
         )
     })?;
