@@ -274,7 +274,18 @@ impl Outcome {
 }
 
 pub fn run(cmd: &mut Command) -> Outcome {
-    let output = cmd.output().expect("spawn");
+    // A binary copied by a test (the no-home test runs a copy) is busy while another test
+    // thread's fork still holds the copy's write descriptor, until that child execs: wait it out.
+    let mut tries = 0;
+    let output = loop {
+        match cmd.output() {
+            Err(err) if err.kind() == std::io::ErrorKind::ExecutableFileBusy && tries < 100 => {
+                tries += 1;
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            other => break other.expect("spawn"),
+        }
+    };
     Outcome {
         code: output.status.code(),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
