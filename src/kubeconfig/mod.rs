@@ -21,7 +21,7 @@ use crate::error::Error;
 
 pub use convert::{Before, Conversion, convert};
 pub use ownership::own_names;
-pub use remove::{Kept, Removed, remove};
+pub use remove::{Kept, Removed, Whose, remove};
 pub use stanza::{EXEC_API_VERSION, INSTALL_HINT, SsoStanza, Stanza};
 pub use yaml::{parse, rewrite, to_yaml};
 

@@ -60,10 +60,10 @@ fn taken(docs: &[Value], ours: &Entries, names: &Names) -> Option<Taken> {
 
 /// `names` less the entries that belong to another cluster than `id` (left as ""), for
 /// `remove`: another team's same-named entries, and other tools', stay.
-pub fn owned(docs: &[Value], names: &Names, id: &str) -> Names {
+pub fn owned(docs: &[Value], names: &Names, id: &str, server: Option<&str>) -> Names {
     let judge = Judge {
         docs,
-        server: "",
+        server: server.unwrap_or_default(),
         id,
     };
     let keep = |kind: Kind| {

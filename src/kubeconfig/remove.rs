@@ -46,12 +46,20 @@ struct Targets {
 /// that cluster id, the contexts using them, and the clusters those contexts use — so a cluster
 /// deleted at DigitalOcean (whose names can no longer be looked up) can still be removed. A
 /// cluster or user that a context staying behind uses is not among them.
-fn removal_targets(docs: &[Value], names: Option<&Names>, cluster_id: Option<&str>) -> Targets {
+fn removal_targets(docs: &[Value], names: Option<&Names>, cluster: Option<&Whose>) -> Targets {
     let all = |key: &'static str| docs.iter().flat_map(move |doc| entries(doc, key).iter());
     let mut users: Vec<String> = names.iter().map(|n| n.user.clone()).collect();
     let mut contexts: Vec<String> = names.iter().map(|n| n.context.clone()).collect();
     let mut clusters: Vec<String> = names.iter().map(|n| n.cluster.clone()).collect();
-    if let Some(id) = cluster_id {
+    if let Some(&Whose { id, server }) = cluster {
+        // A cluster entry reached through a context is this cluster's only by its server: a
+        // context of another tool's may use our user, and its cluster is not ours to delete.
+        let is_ours = |name: &str| {
+            all("clusters")
+                .find(|c| entry_name(c) == Some(name))
+                .and_then(|c| c.pointer("/cluster/server").and_then(Value::as_str))
+                .is_none_or(|s| s.contains(id) || Some(s) == server)
+        };
         for user in all("users") {
             let runs_for_id = user
                 .pointer("/user/exec/args")
@@ -67,7 +75,9 @@ fn removal_targets(docs: &[Value], names: Option<&Names>, cluster_id: Option<&st
                 && users.iter().any(|u| u == user)
             {
                 push_new(&mut contexts, name);
-                if let Some(cluster) = context.pointer("/context/cluster").and_then(Value::as_str) {
+                if let Some(cluster) = context.pointer("/context/cluster").and_then(Value::as_str)
+                    && is_ours(cluster)
+                {
                     push_new(&mut clusters, cluster);
                 }
             }
@@ -128,8 +138,14 @@ fn take_out_targets(doc: &mut Value, targets: &Targets) -> Removed {
 
 /// Removes the cluster's entries from every document of the files kubectl reads: those named in
 /// `names`, and, with `cluster_id`, those found by the id (see [`removal_targets`]).
-pub fn remove(docs: &mut [Value], names: Option<&Names>, cluster_id: Option<&str>) -> Removed {
-    let targets = removal_targets(docs, names, cluster_id);
+/// The cluster whose entries go: its id, and its server when DigitalOcean still knows it.
+pub struct Whose<'a> {
+    pub id: &'a str,
+    pub server: Option<&'a str>,
+}
+
+pub fn remove(docs: &mut [Value], names: Option<&Names>, cluster: Option<&Whose>) -> Removed {
+    let targets = removal_targets(docs, names, cluster);
     let mut removed = Removed::default();
     for doc in docs {
         removed.absorb(take_out_targets(doc, &targets));

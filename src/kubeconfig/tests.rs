@@ -231,7 +231,13 @@ fn remove_by_id_finds_entries_under_any_name() {
         "command": "doctl", "args": ["kubernetes", "cluster", "kubeconfig", "exec-credential", ID.to_uppercase()]}}}));
     list(&mut doc, "contexts").push(json!({"name": "doctl-ctx",
         "context": {"cluster": "minikube", "user": "doctl-user"}}));
-    let removed = remove(std::slice::from_mut(&mut doc), None, Some(ID));
+    // The server as DigitalOcean gives it: a cluster entry reached through a context is this
+    // cluster's only by it.
+    let whose = Whose {
+        id: ID,
+        server: Some("https://bd5f.k8s.ondigitalocean.com"),
+    };
+    let removed = remove(std::slice::from_mut(&mut doc), None, Some(&whose));
     assert_eq!(removed.users, ["do-nyc1-prod-admin", "doctl-user"]);
     assert_eq!(removed.contexts, ["do-nyc1-prod", "renamed", "doctl-ctx"]);
     assert_eq!(removed.clusters, ["do-nyc1-prod"]);
@@ -269,7 +275,14 @@ fn remove_across_files_follows_contexts_to_users_in_other_files() {
     let mut second = empty();
     list(&mut second, "users").append(list(&mut first, "users"));
     let mut docs = vec![first, second];
-    let removed = remove(&mut docs, None, Some(ID));
+    let removed = remove(
+        &mut docs,
+        None,
+        Some(&Whose {
+            id: ID,
+            server: Some("https://bd5f.k8s.ondigitalocean.com"),
+        }),
+    );
     assert_eq!(removed.users, ["do-nyc1-prod-admin"]);
     assert_eq!(removed.contexts, ["renamed"]);
     assert_eq!(removed.clusters, ["do-nyc1-prod"]);
@@ -289,7 +302,10 @@ fn remove_by_id_ignores_other_clusters() {
     let removed = remove(
         std::slice::from_mut(&mut doc),
         None,
-        Some("00000000-0000-0000-0000-000000000000"),
+        Some(&Whose {
+            id: "00000000-0000-0000-0000-000000000000",
+            server: None,
+        }),
     );
     assert!(removed.is_empty());
     assert_eq!(doc, before);
@@ -321,4 +337,20 @@ fn remove_keeps_a_cluster_or_user_another_context_uses() {
     );
     assert_eq!(names_in(&doc, "clusters"), ["minikube", "do-nyc1-prod"]);
     assert_eq!(names_in(&doc, "users"), ["minikube", "do-nyc1-prod-admin"]);
+}
+
+#[test]
+fn remove_by_id_leaves_a_cluster_entry_whose_server_is_not_the_clusters() {
+    let mut doc = empty();
+    merge(&mut doc, &entries(None), true);
+    // DigitalOcean no longer knows the cluster, and this server does not name its id.
+    let whose = Whose {
+        id: ID,
+        server: None,
+    };
+    let removed = remove(std::slice::from_mut(&mut doc), None, Some(&whose));
+    assert_eq!(removed.users, ["do-nyc1-prod-admin"]);
+    assert_eq!(removed.contexts, ["do-nyc1-prod"]);
+    assert!(removed.clusters.is_empty());
+    assert_eq!(names_in(&doc, "clusters"), ["do-nyc1-prod"]);
 }

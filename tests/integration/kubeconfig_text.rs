@@ -183,3 +183,54 @@ fn line_ends_and_a_byte_order_mark_are_kept() {
     );
     assert!(!text.replace("\r\n", "").contains('\n'), "{text:?}");
 }
+
+/// kubectl's parser breaks lines at U+2028 (and U+0085, U+2029); doks-auth's does not. Edited,
+/// such a file could become one kubectl cannot load: it is refused instead, untouched.
+#[test]
+fn a_unicode_line_break_is_refused_and_the_file_left_alone() {
+    let (env, api) = account(&[prod()]);
+    let path = env.home().join("config");
+    let text = "apiVersion: v1\nkind: Config\nusers:\n- name: kind\n  user: {token: t}   # kind\u{2028}current-context: kind\n";
+    std::fs::write(&path, text).unwrap();
+    let out = run(&mut doks(
+        &env,
+        &api,
+        Some(&path),
+        &["kubeconfig", "save", "prod"],
+    ));
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("line 5 holds a Unicode line break"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+}
+
+/// Another tool's context that uses doks-auth's user: removing the cluster takes the user and
+/// that context, never the other tool's cluster entry.
+#[test]
+fn remove_never_deletes_a_cluster_entry_of_another_server() {
+    let (env, api) = account(&[prod()]);
+    let path = env.home().join("config");
+    save(&env, &api, &path, &["prod"]);
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text = text.replace(
+        "clusters:\n",
+        "clusters:\n- name: kind-kind\n  cluster: {server: 'https://127.0.0.1:39999'}\n",
+    );
+    text = text.replace(
+        "contexts:\n",
+        "contexts:\n- name: kind-kind\n  context: {cluster: kind-kind, user: do-nyc1-prod-admin}\n",
+    );
+    std::fs::write(&path, &text).unwrap();
+    let out = run(&mut doks(
+        &env,
+        &api,
+        Some(&path),
+        &["kubeconfig", "remove", "prod"],
+    ));
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let doc = read_yaml(&path);
+    assert_eq!(names(&doc, "clusters"), ["kind-kind"], "{}", out.stderr);
+}

@@ -165,22 +165,27 @@ fn remove(args: &KubeconfigArgs) -> anyhow::Result<()> {
     let files = Files::from_env()?;
     Opened::read(files.clone())?;
 
-    let (cluster_id, names, lookup_error) = match reference {
+    let (cluster_id, found, lookup_error) = match reference {
         ClusterRef::Name(name) => {
             let (_, client) = lookup::connect(args, started)?;
             let (id, cluster) = http::block_on(clusters::by_name(&client, &name))?;
-            (id, Some(lookup::names(&cluster, args)?), None)
+            (id, Some(cluster), None)
         }
         ClusterRef::Id(id) => match lookup::lookup(args, &id, started) {
-            Ok(cluster) => {
-                let names = lookup::names(&cluster, args)?;
-                (id, Some(names), None)
-            }
+            Ok(cluster) => (id, Some(cluster), None),
             Err(err) if err.is_usage() => return Err(err.into()),
             // A cluster deleted at DigitalOcean (404) or an unreachable API: the entries can
             // still be found by the id in their exec args.
             Err(err) => (id, None, Some(err)),
         },
+    };
+    let names = found
+        .as_ref()
+        .map(|cluster| lookup::names(cluster, args))
+        .transpose()?;
+    let whose = kubeconfig::Whose {
+        id: cluster_id.as_str(),
+        server: found.as_ref().and_then(|c| c.endpoint.as_deref()),
     };
 
     // Every file that exists may hold some of the entries; all are read together, since a
@@ -192,8 +197,8 @@ fn remove(args: &KubeconfigArgs) -> anyhow::Result<()> {
         // Same-named entries of another cluster (another team's prod) or tool stay.
         let owned = names
             .as_ref()
-            .map(|names| kubeconfig::ownership::owned(&docs, names, cluster_id.as_str()));
-        let removed = kubeconfig::remove(&mut docs, owned.as_ref(), Some(cluster_id.as_str()));
+            .map(|names| kubeconfig::ownership::owned(&docs, names, whose.id, whose.server));
+        let removed = kubeconfig::remove(&mut docs, owned.as_ref(), Some(&whose));
         let changed = opened.write_changed(&docs)?;
         (removed, changed, opened)
     };

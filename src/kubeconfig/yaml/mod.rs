@@ -27,6 +27,14 @@ use super::empty;
 /// The error is a reason with a place, without any of the file's text, which may hold tokens
 /// and keys.
 pub fn parse(text: &str) -> Result<Value, String> {
+    // go-yaml v2 breaks lines at these too; our parser (YAML 1.2) does not. Where they stand
+    // raw, the two would read different documents, and an edit could break the file for kubectl.
+    if let Some(at) = text.find(['\u{85}', '\u{2028}', '\u{2029}']) {
+        let line = text[..at].lines().count().max(1);
+        return Err(format!(
+            "line {line} holds a Unicode line break (U+0085, U+2028 or U+2029), which kubectl reads as a new line and doks-auth does not; replace it with an ordinary line break, or write it as an escape in a quoted string"
+        ));
+    }
     let doc = reading::value(&tree::parse(text)?)?;
     match &doc {
         Value::Null => return Ok(empty()),
