@@ -174,3 +174,37 @@ fn remove_keeps_only_the_names_that_are_this_clusters() {
         ("", "", "")
     );
 }
+
+#[test]
+fn another_tools_exec_and_a_static_credential_of_another_cluster_are_not_ours() {
+    let usual = Names::new("nyc1", "prod", None);
+    let with_user = |user: Value| {
+        let mut doc = saved(A, &usual);
+        doc["users"][0]["user"] = user;
+        doc
+    };
+    // aws eks get-token under our user's name.
+    let aws = with_user(json!({"exec": {"command": "/usr/bin/aws", "args": ["eks", "get-token"]}}));
+    let err = own_names(&[aws], &ours(A), None).unwrap_err().to_string();
+    assert!(err.contains("a credential run by /usr/bin/aws"), "{err}");
+    // A doks-auth stanza that names no cluster is ours, if broken.
+    let broken = with_user(json!({"exec": {"command": "/opt/bin/doks-auth"}}));
+    assert!(own_names(&[broken], &ours(A), None).is_ok());
+    // A static token that only our context uses is ours; one another cluster's context uses
+    // is not.
+    let mut doc = with_user(json!({"token": "t"}));
+    assert!(own_names(std::slice::from_ref(&doc), &ours(A), None).is_ok());
+    doc["clusters"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"name": "eks", "cluster": {"server": "https://10.0.0.1:6443"}}));
+    doc["contexts"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"name": "eks", "context": {"cluster": "eks", "user": "do-nyc1-prod-admin"}}));
+    let err = own_names(&[doc], &ours(A), None).unwrap_err().to_string();
+    assert!(
+        err.contains("a credential for server https://10.0.0.1:6443"),
+        "{err}"
+    );
+}
