@@ -354,3 +354,21 @@ fn remove_by_id_leaves_a_cluster_entry_whose_server_is_not_the_clusters() {
     assert!(removed.clusters.is_empty());
     assert_eq!(names_in(&doc, "clusters"), ["do-nyc1-prod"]);
 }
+
+#[test]
+fn a_removal_of_any_one_kind_is_not_empty() {
+    let one = |kind: usize| {
+        let mut removed = Removed::default();
+        [
+            &mut removed.clusters,
+            &mut removed.users,
+            &mut removed.contexts,
+        ][kind]
+            .push("x".into());
+        removed
+    };
+    assert!(Removed::default().is_empty());
+    for kind in 0..3 {
+        assert!(!one(kind).is_empty(), "{kind}");
+    }
+}
