@@ -89,11 +89,7 @@ pub fn kube_client(
     ca: Option<&[u8]>,
     identity: Option<&[u8]>,
 ) -> reqwest::Result<reqwest::Client> {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let mut builder = reqwest::Client::builder()
-        .user_agent(concat!("doks-auth/", env!("CARGO_PKG_VERSION")))
-        .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(timeout.min(Duration::from_secs(10)));
+    let mut builder = builder(timeout);
     if let Some(ca) = ca {
         builder = builder.tls_certs_only(reqwest::Certificate::from_pem_bundle(ca)?);
     }

@@ -179,7 +179,9 @@ pub async fn review(
         })?
 }
 
-fn client(
+/// A client for `endpoint` that presents `credential` when it is a certificate (also for
+/// [`crate::probe`]).
+pub fn client(
     endpoint: &Endpoint,
     credential: &Credential,
     timeout: Duration,

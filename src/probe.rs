@@ -17,7 +17,7 @@ use serde::Deserialize;
 
 use crate::credential::Credential;
 use crate::error::{Error, one_line};
-use crate::http;
+use crate::{http, kube_api};
 
 /// The probe is a single small request; a server slower than this has not refused anything.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
@@ -28,8 +28,6 @@ pub struct Cluster {
     server: String,
     #[serde(default, rename = "certificate-authority-data")]
     certificate_authority_data: Option<String>,
-    #[serde(default, rename = "insecure-skip-tls-verify")]
-    insecure_skip_tls_verify: bool,
 }
 
 /// `spec.cluster` of `KUBERNETES_EXEC_INFO`, when kubectl sent it.
@@ -71,28 +69,20 @@ async fn status(cluster: &Cluster, credential: &Credential) -> Result<u16, Error
         url: one_line(&cluster.server),
         reason,
     };
-    let mut builder = http::builder(PROBE_TIMEOUT);
-    if let Some(data) = &cluster.certificate_authority_data {
-        let pem = STANDARD
-            .decode(data.trim())
-            .map_err(|_| failed("certificate-authority-data is not base64".into()))?;
-        let ca =
-            reqwest::Certificate::from_pem(&pem).map_err(|err| failed(http::error_chain(&err)))?;
-        // As kubectl: the cluster's CA replaces the system's.
-        builder = builder.tls_certs_only([ca]);
-    }
-    if cluster.insecure_skip_tls_verify {
-        builder = builder.danger_accept_invalid_certs(true);
-    }
-    if let (Some(cert), Some(key)) = (&credential.client_certificate, &credential.client_key) {
-        let pem = format!("{}\n{}", cert.expose(), key.expose());
-        let identity = reqwest::Identity::from_pem(pem.as_bytes())
-            .map_err(|_| failed("the cached client certificate cannot be used".into()))?;
-        builder = builder.identity(identity);
-    }
-    let client = builder
-        .build()
-        .map_err(|err| failed(http::error_chain(&err)))?;
+    let ca_pem = match &cluster.certificate_authority_data {
+        Some(data) => Some(
+            STANDARD
+                .decode(data.trim())
+                .map_err(|_| failed("certificate-authority-data is not base64".into()))?,
+        ),
+        None => None,
+    };
+    let endpoint = kube_api::Endpoint {
+        server: cluster.server.clone(),
+        ca_pem,
+    };
+    let client = kube_api::client(&endpoint, credential, PROBE_TIMEOUT)
+        .map_err(|err| failed(err.to_string()))?;
     let url = format!("{}/version", cluster.server.trim_end_matches('/'));
     let mut request = client.get(url).timeout(PROBE_TIMEOUT);
     if let Some(token) = &credential.token {
@@ -120,7 +110,6 @@ mod tests {
             cluster.certificate_authority_data.as_deref(),
             Some("TFMwdA==")
         );
-        assert!(!cluster.insecure_skip_tls_verify);
         for none in [
             r#"{"spec":{"interactive":false}}"#,
             r#"{"spec":{"cluster":{"server":"http://plain:80"}}}"#,
