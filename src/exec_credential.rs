@@ -55,15 +55,63 @@ impl Caller {
             spec: Option<InfoSpec>,
         }
         // Whatever `spec` holds, the version is still read: an odd `spec` only leaves
-        // `interactive` unknown.
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum InfoSpec {
-            Spec {
-                #[serde(default)]
-                interactive: Option<serde_json::Value>,
-            },
-            Other(serde::de::IgnoredAny),
+        // `interactive` unknown. Read by hand rather than as an untagged enum, which would
+        // buffer all of `spec` (the cluster's CA too, with provideClusterInfo) on every hit.
+        struct InfoSpec {
+            interactive: Option<bool>,
+        }
+        impl<'de> Deserialize<'de> for InfoSpec {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                d: D,
+            ) -> std::result::Result<Self, D::Error> {
+                d.deserialize_any(SpecVisitor)
+            }
+        }
+        struct SpecVisitor;
+        impl<'de> serde::de::Visitor<'de> for SpecVisitor {
+            type Value = InfoSpec;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("anything")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<InfoSpec, A::Error> {
+                let mut interactive = None;
+                while let Some(key) = map.next_key::<std::borrow::Cow<str>>()? {
+                    if key == "interactive" {
+                        interactive = map.next_value::<serde_json::Value>()?.as_bool();
+                    } else {
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                    }
+                }
+                Ok(InfoSpec { interactive })
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> std::result::Result<InfoSpec, A::Error> {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(InfoSpec { interactive: None })
+            }
+            fn visit_unit<E>(self) -> std::result::Result<InfoSpec, E> {
+                Ok(InfoSpec { interactive: None })
+            }
+            fn visit_bool<E>(self, _: bool) -> std::result::Result<InfoSpec, E> {
+                Ok(InfoSpec { interactive: None })
+            }
+            fn visit_i64<E>(self, _: i64) -> std::result::Result<InfoSpec, E> {
+                Ok(InfoSpec { interactive: None })
+            }
+            fn visit_u64<E>(self, _: u64) -> std::result::Result<InfoSpec, E> {
+                Ok(InfoSpec { interactive: None })
+            }
+            fn visit_f64<E>(self, _: f64) -> std::result::Result<InfoSpec, E> {
+                Ok(InfoSpec { interactive: None })
+            }
+            fn visit_str<E>(self, _: &str) -> std::result::Result<InfoSpec, E> {
+                Ok(InfoSpec { interactive: None })
+            }
         }
         let Some(raw) = exec_info.filter(|raw| !raw.trim().is_empty()) else {
             return Ok(Caller {
@@ -73,12 +121,8 @@ impl Caller {
         };
         let info: ExecInfo = serde_json::from_str(raw)
             .map_err(|err| unsupported(format!("is not a valid ExecCredential: {err}")))?;
-        let interactive = match info.spec {
-            Some(InfoSpec::Spec {
-                interactive: Some(value),
-            }) => value.as_bool() != Some(false),
-            _ => true,
-        };
+        // Only `interactive: false` says nobody is there.
+        let interactive = info.spec.and_then(|s| s.interactive) != Some(false);
         let version = match info.api_version.as_deref() {
             Some("client.authentication.k8s.io/v1") => ApiVersion::V1,
             Some("client.authentication.k8s.io/v1beta1") => ApiVersion::V1beta1,
@@ -190,6 +234,10 @@ mod tests {
             r#","spec":{}"#,
             r#","spec":{"interactive":"no"}"#,
             r#","spec":"odd""#,
+            r#","spec":[1,{"interactive":false}]"#,
+            r#","spec":null"#,
+            r#","spec":7.5"#,
+            r#","spec":{"interactive":null,"x":{"interactive":false}}"#,
         ] {
             assert!(interactive(Some(&info(odd))), "{odd}");
         }
