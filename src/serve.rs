@@ -267,8 +267,8 @@ fn refresh(
         Err(err) => {
             if let Some(credential) = usable.filter(|_| err.is_transient()) {
                 let wait = err.retry_after().map_or(FAILURE_MEMORY, |secs| {
-                    chrono::Duration::seconds(secs.min(86_400) as i64)
-                        .clamp(FAILURE_MEMORY, FAILURE_MEMORY_MAX)
+                    // Already bounded to a day by http::retry_after_secs.
+                    chrono::Duration::seconds(secs as i64).clamp(FAILURE_MEMORY, FAILURE_MEMORY_MAX)
                 });
                 let failure = Failure {
                     at: now,

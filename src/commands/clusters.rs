@@ -65,7 +65,8 @@ fn all_contexts(args: &ClustersArgs) -> anyhow::Result<()> {
     for (i, (_, account)) in contexts.into_iter().enumerate() {
         match account.and_then(|account| api::Client::new(&account, started)) {
             Ok(client) => {
-                lists.push(Ok(Vec::new()));
+                // Replaced by the task's answer; a task that never gives one is not "no clusters".
+                lists.push(Err(Error::Runtime("the listing did not finish".into())));
                 clients.push((i, client));
             }
             Err(err) => lists.push(Err(err)),
@@ -138,7 +139,7 @@ fn render_table(rows: &[Row]) -> String {
     let cells: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
-            let context = r.context.filter(|_| with_context).map(dash);
+            let context = r.context.map(dash);
             context
                 .into_iter()
                 .chain([

@@ -93,7 +93,7 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<()> {
     let kubernetes = review.user.with_context(|| {
         format!(
             "{} takes the credential but does not say whom for (it answers no SelfSubjectReview: Kubernetes before 1.27, or RBAC forbids it to this user)",
-            endpoint.server
+            one_line(&endpoint.server)
         )
     })?;
     let (digitalocean, sso) = match &settings.source {

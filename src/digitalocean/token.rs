@@ -63,9 +63,15 @@ fn every_context_from(
         let token = checked(&token, variable.into()).map(|(token, _)| token);
         found.push((format!("${variable}"), token));
     }
-    if let Some(path) = config_path
-        && let Some(config) = read_config(path)?
-    {
+    // An unreadable doctl config is that source's error; the environment's token still lists.
+    let config = match config_path.map(read_config).transpose() {
+        Ok(config) => config.flatten(),
+        Err(err) => {
+            found.push(("doctl config".to_string(), Err(err)));
+            None
+        }
+    };
+    if let (Some(path), Some(config)) = (config_path, config) {
         let mut names: Vec<&str> = config
             .auth_contexts
             .iter()

@@ -211,12 +211,27 @@ pub fn save(docs: &mut [Value], default: usize, entries: &Entries, set_current: 
         put(&mut docs[index], kind, entries);
     }
     if set_current {
-        let index = docs
-            .iter()
-            .position(|doc| current_context(doc).is_some())
-            .unwrap_or(default);
-        set_current_context(&mut docs[index], &entries.names.context);
+        self::set_current(docs, default, &entries.names.context);
     }
+}
+
+/// Sets `current-context` by kubectl's rules: in the first file that sets one, else in
+/// `default`.
+pub fn set_current(docs: &mut [Value], default: usize, context: &str) {
+    let index = docs
+        .iter()
+        .position(|doc| current_context(doc).is_some())
+        .unwrap_or(default);
+    set_current_context(&mut docs[index], context);
+}
+
+/// Whether any of the documents has any of these three entries.
+pub fn defines_any(docs: &[Value], names: &Names) -> bool {
+    docs.iter().any(|doc| {
+        Kind::ALL
+            .into_iter()
+            .any(|kind| defines(doc, kind, kind.name(names)))
+    })
 }
 
 /// [`save`] into a single file's document.

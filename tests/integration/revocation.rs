@@ -47,13 +47,7 @@ fn after_a_revocation_at_most_one_command_fails_with_every_kubectl() {
         let after: Vec<Outcome> = (0..3)
             .map(|_| bed.kubectl_version_with(&kubectl, V1))
             .collect();
-        let failed = after.iter().filter(|out| out.code != Some(0)).count();
-        assert!(
-            failed <= 1,
-            "{}: {failed} kubectl commands failed after the revocation: {}",
-            name(&kubectl),
-            after[2].stderr
-        );
+        // The first command may fail (its retry is what tells doks-auth); the next ones work.
         assert_eq!(
             after[1].code,
             Some(0),

@@ -72,7 +72,7 @@ pub(super) fn run(args: &KubeconfigSaveArgs) -> anyhow::Result<()> {
             }
         }
         let before = docs.clone();
-        let existed = defines_any(&before, &entries.names);
+        let existed = kubeconfig::defines_any(&before, &entries.names);
         kubeconfig::save(&mut docs, default, &entries, false);
         first_context.get_or_insert_with(|| entries.names.context.clone());
         let context = one_line(&entries.names.context);
@@ -88,7 +88,7 @@ pub(super) fn run(args: &KubeconfigSaveArgs) -> anyhow::Result<()> {
     }
     if let (Some(true), Some(context)) = (args.set_current_context, &first_context) {
         let entries_of_first = docs.clone();
-        set_current(&mut docs, default, context);
+        kubeconfig::set_current(&mut docs, default, context);
         if docs != entries_of_first {
             super::super::say(&format!("{would}current context: {}", one_line(context)));
         }
@@ -136,9 +136,11 @@ async fn fetch_all(
             let (i, cluster, shared) = (next, clusters[next].clone(), Arc::clone(&shared));
             tasks.spawn(async move {
                 let (client, account, base) = &*shared;
-                let names = Names::new(&cluster.region, &cluster.name, None);
-                let result = match ClusterId::parse(&cluster.id) {
-                    Ok(id) => {
+                // Checked as `save` checks them: the names are printed by kubectl raw.
+                let checked = Names::of_cluster(&cluster.region, &cluster.name, None)
+                    .and_then(|names| Ok((names, ClusterId::parse(&cluster.id)?)));
+                let result = match checked {
+                    Ok((names, id)) => {
                         lookup::fetch_entries(client, account, base, id, &cluster, names).await
                     }
                     Err(err) => Err(err),
@@ -167,35 +169,6 @@ async fn fetch_all(
     Ok((clusters, results))
 }
 
-fn defines_any(docs: &[Value], names: &Names) -> bool {
-    docs.iter().any(|doc| {
-        [
-            ("clusters", &names.cluster),
-            ("users", &names.user),
-            ("contexts", &names.context),
-        ]
-        .iter()
-        .any(|(list, name)| {
-            doc[*list]
-                .as_array()
-                .is_some_and(|items| items.iter().any(|e| e["name"] == name.as_str()))
-        })
-    })
-}
-
-/// As `save` sets it: in the first file that sets one, else in `default`.
-fn set_current(docs: &mut [Value], default: usize, context: &str) {
-    let index = docs
-        .iter()
-        .position(|doc| {
-            doc["current-context"]
-                .as_str()
-                .is_some_and(|c| !c.is_empty())
-        })
-        .unwrap_or(default);
-    docs[index]["current-context"] = context.into();
-}
-
 /// Removes the entries of this account's vanished clusters; returns their cluster ids.
 fn prune_vanished(
     docs: &mut [Value],
@@ -210,12 +183,13 @@ fn prune_vanished(
     let mut ids = Vec::new();
     for (names, id) in prune::vanished(docs, &whose, &live) {
         let removed = kubeconfig::remove(docs, Some(&names), None);
-        if !removed.is_empty() {
-            super::super::say(&format!(
-                "{would}removed context {} (cluster {id} no longer exists)",
-                one_line(&names.context)
-            ));
+        if removed.is_empty() {
+            continue;
         }
+        super::super::say(&format!(
+            "{would}removed context {} (cluster {id} no longer exists)",
+            one_line(&names.context)
+        ));
         if !ids.contains(&id) {
             ids.push(id);
         }
