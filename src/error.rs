@@ -1,6 +1,7 @@
 //! The library's typed errors. Each message is one line that says what happened and what to do;
 //! none of them ever carries a token or a credential.
 
+use crate::secret::Secret;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -136,9 +137,9 @@ pub enum Error {
     )]
     SsoNoNewIdToken {
         issuer: String,
-        /// The cached credential with the refresh token the answer did carry: a rotated one
-        /// must be kept, since replaying the old one revokes the family at some providers.
-        kept: Box<crate::credential::Credential>,
+        /// The refresh token the answer did carry: a rotated one must replace the cached one,
+        /// since replaying the old one revokes the family at some providers.
+        rotated: Option<Secret>,
     },
 
     /// The provider answered, but not as it should; `reason` says what to do.
@@ -222,10 +223,11 @@ impl Error {
         }
     }
 
-    /// What to keep in the cache in place of the cached credential after this failure.
-    pub fn kept_credential(&self) -> Option<&crate::credential::Credential> {
+    /// A refresh token the provider rotated although the renewal failed: it replaces the cached
+    /// one when the cached credential is kept.
+    pub fn rotated_refresh_token(&self) -> Option<&Secret> {
         match self {
-            Error::SsoNoNewIdToken { kept, .. } => Some(kept),
+            Error::SsoNoNewIdToken { rotated, .. } => rotated.as_ref(),
             _ => None,
         }
     }

@@ -80,6 +80,16 @@ pub fn is_loopback(url: &reqwest::Url) -> bool {
     }
 }
 
+/// Whether codes and tokens may be sent to `url`: https, or http only on loopback, like
+/// `--api-url` (they are bearer secrets). The issuer and every endpoint its discovery document
+/// names are held to it. Only http is parsed, so an https URL costs a cache hit nothing.
+pub fn is_secure_url(url: &str) -> bool {
+    url.strip_prefix("https://")
+        .is_some_and(|rest| !rest.is_empty())
+        || (url.starts_with("http://")
+            && reqwest::Url::parse(url).is_ok_and(|url| is_loopback(&url)))
+}
+
 /// A client for a cluster's own API server (`doctor`, `whoami`), built as kubectl builds its
 /// own: trusting only `ca` (the kubeconfig's certificate authority, PEM) when there is one, else
 /// the system's roots; presenting `identity` (a client certificate and its key, PEM) when the
@@ -168,6 +178,34 @@ pub fn date_header(headers: &reqwest::header::HeaderMap) -> Option<DateTime<Utc>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secure_urls_are_https_or_loopback_http() {
+        for good in [
+            "https://id.example/token",
+            "http://127.0.0.1:5556/token",
+            "http://127.8.9.10/jwks",
+            "http://[::1]:8080/device",
+            "http://localhost/auth",
+            "http://LOCALHOST:1/auth",
+        ] {
+            assert!(is_secure_url(good), "{good}");
+        }
+        for bad in [
+            "http://id.example/token",
+            "http://127.0.0.1.evil.example/token",
+            "http://localhost.evil.example/",
+            "http://[::2]/",
+            "http://10.0.0.1/",
+            "https://",
+            "HTTP://127.0.0.1/",
+            "ftp://127.0.0.1/",
+            "//id.example/token",
+            "",
+        ] {
+            assert!(!is_secure_url(bad), "{bad}");
+        }
+    }
 
     /// A DNS look-up that never answers runs on a blocking thread; the command must not wait for
     /// it once the future has given up.

@@ -275,8 +275,13 @@ fn refresh(
                     reason: err.to_string(),
                     next_try: Some(now + wait),
                 };
-                let keep = err.kept_credential().unwrap_or(credential);
-                if let Err(store_err) = cache.remember_failure(keep, failure) {
+                let mut keep = credential.clone();
+                if let (Some(session), Some(rotated)) =
+                    (keep.sso.as_mut(), err.rotated_refresh_token())
+                {
+                    session.refresh_token = Some(rotated.clone());
+                }
+                if let Err(store_err) = cache.remember_failure(&keep, failure) {
                     debug!("cache: the failure was not remembered: {store_err}");
                 }
             }

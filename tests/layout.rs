@@ -118,7 +118,10 @@ fn references(module: &[String], text: &str) -> Vec<Vec<String>> {
         let head = words(rest);
         base.extend(head.iter().cloned());
         found.push(base.clone());
-        if let Some(group) = rest[head.join("::").len()..].trim_start_matches("::").strip_prefix('{') {
+        if let Some(group) = rest[head.join("::").len()..]
+            .trim_start_matches("::")
+            .strip_prefix('{')
+        {
             for item in group.split('}').next().unwrap_or("").split(',') {
                 let mut one = base.clone();
                 one.push(words(item.trim()).first().cloned().unwrap_or_default());
@@ -193,7 +196,9 @@ fn modules_import_only_their_own_layer_or_below_and_form_no_cycle() {
                 }
             }
             if from != to {
-                top.entry(vec![from.into()]).or_default().insert(vec![to.into()]);
+                top.entry(vec![from.into()])
+                    .or_default()
+                    .insert(vec![to.into()]);
                 if layer.get(from) < layer.get(to) {
                     upward.push(format!("{} imports {}", me.join("::"), name.join("::")));
                 }
@@ -205,10 +210,17 @@ fn modules_import_only_their_own_layer_or_below_and_form_no_cycle() {
             }
         }
     }
-    assert!(unknown.is_empty(), "modules with no layer in LAYERS: {unknown:?}");
+    assert!(
+        unknown.is_empty(),
+        "modules with no layer in LAYERS: {unknown:?}"
+    );
     upward.sort();
     upward.dedup();
-    assert!(upward.is_empty(), "imports from a lower layer up:\n{}", upward.join("\n"));
+    assert!(
+        upward.is_empty(),
+        "imports from a lower layer up:\n{}",
+        upward.join("\n")
+    );
     assert_eq!(cycle(&top), None, "a cycle between top-level modules");
     assert_eq!(cycle(&siblings), None, "a cycle between sibling files");
 }
@@ -224,19 +236,37 @@ fn no_source_file_is_over_400_lines() {
             (n > 400).then(|| format!("{} ({n} lines)", f.display()))
         })
         .collect();
-    assert!(long.is_empty(), "split these (tests in a sibling tests.rs): {long:?}");
+    assert!(
+        long.is_empty(),
+        "split these (tests in a sibling tests.rs): {long:?}"
+    );
 }
 
 #[test]
 fn readme_is_a_first_page_with_contents_and_the_two_commands() {
     let readme = fs::read_to_string(root().join("README.md")).unwrap();
     let lines = readme.lines().count();
-    assert!(lines <= 300, "README.md has {lines} lines: move reference material to docs/");
-    assert!(readme.contains("## Contents"), "README.md has no table of contents");
-    assert!(readme.contains("cargo run --example demo"), "the demo command is missing");
-    assert!(readme.contains("cargo test --locked"), "the test command is missing");
+    assert!(
+        lines <= 300,
+        "README.md has {lines} lines: move reference material to docs/"
+    );
+    assert!(
+        readme.contains("## Contents"),
+        "README.md has no table of contents"
+    );
+    assert!(
+        readme.contains("cargo run --example demo"),
+        "the demo command is missing"
+    );
+    assert!(
+        readme.contains("cargo test --locked"),
+        "the test command is missing"
+    );
     let ci = fs::read_to_string(root().join(".ci/run")).unwrap();
-    assert!(ci.contains("cargo test --locked"), ".ci/run does not run the README's test command");
+    assert!(
+        ci.contains("cargo test --locked"),
+        ".ci/run does not run the README's test command"
+    );
 }
 
 /// GitHub's anchor for a heading: lower case, punctuation dropped but `-` and `_`, spaces to `-`.

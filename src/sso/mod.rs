@@ -166,14 +166,10 @@ async fn renew(settings: &SsoSettings, previous: Option<&Credential>) -> Result<
         Refreshed::Done(answer) if answer.id_token.is_none() => {
             // OpenID Connect Core §12.2: a refresh answer need not carry an ID token. The cached
             // one serves while it works (a passing trouble, see `serve`); then a login.
-            if let Some(previous) = previous.filter(|c| !c.has_expired(Utc::now())) {
-                let mut kept = previous.clone();
-                if let (Some(session), Some(rotated)) = (kept.sso.as_mut(), answer.refresh_token) {
-                    session.refresh_token = Some(rotated);
-                }
+            if previous.is_some_and(|c| !c.has_expired(Utc::now())) {
                 return Err(Error::SsoNoNewIdToken {
                     issuer: settings.issuer.clone(),
-                    kept: Box::new(kept),
+                    rotated: answer.refresh_token,
                 });
             }
             debug!(

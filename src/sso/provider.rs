@@ -205,7 +205,7 @@ impl Provider {
         let Some(url) = &self.doc.revocation_endpoint else {
             return Ok(Revocation::NoEndpoint);
         };
-        if !crate::settings::is_secure_url(url) {
+        if !crate::http::is_secure_url(url) {
             return Ok(Revocation::NotRevoked(format!(
                 "its revocation_endpoint {} is not https, so the refresh token was not sent",
                 one_line(url)
@@ -381,7 +381,7 @@ fn check_endpoints(doc: &Discovery, issuer: &str) -> Result<()> {
                 one_line(url)
             )));
         }
-        if !crate::settings::is_secure_url(url) {
+        if !crate::http::is_secure_url(url) {
             return Err(refused(format!(
                 "its discovery document's {name} {} is not https://, and codes and tokens sent there would cross the network unencrypted; the provider must serve it over https:// (http:// only on this machine: 127.0.0.1, ::1, localhost)",
                 one_line(url)

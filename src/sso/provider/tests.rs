@@ -139,7 +139,7 @@ fn a_refresh_token_is_sent_for_revocation_only_over_https_or_to_this_machine() {
         "http://localhost/revoke",
         "http://[::1]:9/revoke",
     ] {
-        assert!(crate::settings::is_secure_url(secure), "{secure}");
+        assert!(crate::http::is_secure_url(secure), "{secure}");
     }
     for insecure in [
         "http://id.example/revoke",
@@ -148,6 +148,6 @@ fn a_refresh_token_is_sent_for_revocation_only_over_https_or_to_this_machine() {
         "/revoke",
         "",
     ] {
-        assert!(!crate::settings::is_secure_url(insecure), "{insecure}");
+        assert!(!crate::http::is_secure_url(insecure), "{insecure}");
     }
 }
