@@ -1,10 +1,10 @@
-//! Validated settings: what the command line and the environment ask for, checked once, before
-//! any file is touched or any request is made. Nothing past this point sees clap's types.
+//! Validated settings: what the command line (or a stanza's arguments) and the environment ask
+//! for, checked once, before any file is touched or any request is made. What is asked comes in
+//! as plain values (the `…Request` views below, which `cli` fills): the core never sees clap.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::cli::{AccountArgs, CacheDirArg, GetCredentialArgs, SsoArgs, SsoGrant};
 use crate::credential::ClusterId;
 use crate::digitalocean::{Account, token};
 use crate::error::{Error, Result};
@@ -14,11 +14,45 @@ use crate::secret::Secret;
 use crate::source::Source;
 use crate::sso::{Grant, SsoSettings};
 
-/// The account `--access-token`/`--context`/`--api-url` name, its token found and checked.
-pub fn account(args: &AccountArgs) -> Result<Account> {
-    let api_url = normalize_api_url(&args.api_url)?;
-    let flag = args.access_token.as_ref().map(Secret::expose);
-    let token = token::resolve(flag, args.context.as_deref())?;
+/// How to reach DigitalOcean and as whom, as asked: `--access-token`, `--context`, `--api-url`,
+/// `--timeout`.
+#[derive(Clone, Copy, Debug)]
+pub struct AccountRequest<'a> {
+    pub access_token: Option<&'a Secret>,
+    pub context: Option<&'a str>,
+    pub api_url: &'a str,
+    pub timeout: u64,
+}
+
+/// The SSO options as asked; SSO mode when both `issuer_url` and `client_id` are given.
+#[derive(Clone, Copy, Debug)]
+pub struct SsoRequest<'a> {
+    pub issuer_url: Option<&'a str>,
+    pub client_id: Option<&'a str>,
+    pub local_server_port: u16,
+    pub grant: Grant,
+    pub browser_command: Option<&'a str>,
+    pub login_timeout: u64,
+}
+
+/// What `get-credential` is asked, from its command line or a kubeconfig stanza's arguments.
+#[derive(Clone, Copy, Debug)]
+pub struct CredentialRequest<'a> {
+    pub cluster_id: &'a str,
+    pub api_version: Option<ApiVersion>,
+    pub expiry_seconds: u64,
+    pub refresh_margin: u64,
+    pub cache_dir: Option<&'a std::path::Path>,
+    pub no_cache: bool,
+    pub sso: SsoRequest<'a>,
+    pub account: AccountRequest<'a>,
+}
+
+/// The account a request names, its token found and checked.
+pub fn account(args: &AccountRequest) -> Result<Account> {
+    let api_url = normalize_api_url(args.api_url)?;
+    let flag = args.access_token.map(Secret::expose);
+    let token = token::resolve(flag, args.context)?;
     Ok(Account {
         api_url,
         token,
@@ -28,8 +62,8 @@ pub fn account(args: &AccountArgs) -> Result<Account> {
 
 /// One account per token doks-auth can find (see [`token::every_context`]), named by context;
 /// a context whose token cannot be used carries its error.
-pub fn every_account(args: &AccountArgs) -> Result<Vec<(String, Result<Account>)>> {
-    let api_url = normalize_api_url(&args.api_url)?;
+pub fn every_account(args: &AccountRequest) -> Result<Vec<(String, Result<Account>)>> {
+    let api_url = normalize_api_url(args.api_url)?;
     let timeout = Duration::from_secs(args.timeout);
     Ok(token::every_context()?
         .into_iter()
@@ -99,9 +133,9 @@ pub fn check_sso(issuer: &str, client_id: &str) -> std::result::Result<(), Strin
 
 /// `--cache-dir`, else `$KUBECACHEDIR/doks-auth`, else `~/.kube/cache/doks-auth`: the same root
 /// kubectl and other plugins use, so users find every cached credential in one place.
-pub fn cache_dir(arg: &CacheDirArg) -> Result<PathBuf> {
-    match &arg.cache_dir {
-        Some(dir) => Ok(dir.clone()),
+pub fn cache_dir(flag: Option<&std::path::Path>) -> Result<PathBuf> {
+    match flag {
+        Some(dir) => Ok(dir.to_path_buf()),
         None => default_cache_dir(),
     }
 }
@@ -144,17 +178,17 @@ pub enum CacheChoice {
 }
 
 impl CredentialSettings {
-    pub fn from_args(args: &GetCredentialArgs) -> Result<Self> {
+    pub fn from_request(args: &CredentialRequest) -> Result<Self> {
         // The order matters: the id is checked before anything else is looked at.
-        let cluster_id = ClusterId::parse(&args.cluster_id)?;
+        let cluster_id = ClusterId::parse(args.cluster_id)?;
         let exec_info = std::env::var("KUBERNETES_EXEC_INFO").ok();
         let caller = Caller::read(exec_info.as_deref(), args.api_version)?;
-        let cache = match cache_dir(&args.cache) {
+        let cache = match cache_dir(args.cache_dir) {
             _ if args.no_cache => CacheChoice::Off,
             Ok(dir) => CacheChoice::Folder(dir),
             Err(err) => CacheChoice::Unavailable(err),
         };
-        let source = match (&args.sso.sso_issuer_url, &args.sso.sso_client_id) {
+        let source = match (args.sso.issuer_url, args.sso.client_id) {
             (Some(issuer), Some(client_id)) => Source::Sso(sso_settings(
                 &args.sso,
                 issuer,
@@ -181,14 +215,14 @@ impl CredentialSettings {
 
 /// SSO mode's settings.
 fn sso_settings(
-    args: &SsoArgs,
+    args: &SsoRequest,
     issuer: &str,
     client_id: &str,
     timeout: u64,
     interactive: bool,
 ) -> Result<SsoSettings> {
     check_sso(issuer, client_id).map_err(Error::InvalidSsoArgs)?;
-    if args.sso_grant == SsoGrant::Paste && args.sso_local_server_port == 0 {
+    if args.grant == Grant::Paste && args.local_server_port == 0 {
         // Nothing listens to choose a port: the pasted address must name the registered one.
         return Err(Error::InvalidSsoArgs(
             "--sso-grant paste needs the port registered at the identity provider: --sso-local-server-port 0 (any free port) works only where doks-auth listens for the callback".into(),
@@ -197,13 +231,9 @@ fn sso_settings(
     Ok(SsoSettings {
         issuer: issuer.to_string(),
         client_id: client_id.to_string(),
-        port: args.sso_local_server_port,
-        grant: match args.sso_grant {
-            SsoGrant::AuthCode => Grant::AuthCode,
-            SsoGrant::DeviceCode => Grant::DeviceCode,
-            SsoGrant::Paste => Grant::Paste,
-        },
-        browser_command: args.browser_command.clone(),
+        port: args.local_server_port,
+        grant: args.grant,
+        browser_command: args.browser_command.map(str::to_string),
         login_timeout: Duration::from_secs(args.login_timeout),
         timeout: Duration::from_secs(timeout),
         interactive,

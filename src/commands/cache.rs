@@ -19,7 +19,7 @@ pub fn run(command: &CacheCommand) -> anyhow::Result<()> {
 }
 
 fn list(args: &CacheListArgs) -> anyhow::Result<()> {
-    let dir = settings::cache_dir(&args.cache)?;
+    let dir = settings::cache_dir(args.cache.cache_dir.as_deref())?;
     let margin = Duration::seconds(args.refresh_margin as i64);
     let now = Utc::now();
     let mut rows = Vec::new();
@@ -57,7 +57,7 @@ fn clear(args: &CacheClearArgs) -> anyhow::Result<()> {
         .as_deref()
         .map(ClusterId::parse)
         .transpose()?;
-    let dir = settings::cache_dir(&args.cache)?;
+    let dir = settings::cache_dir(args.cache.cache_dir.as_deref())?;
     let removed = cache::remove_entries(&dir, cluster.as_ref())?;
     super::say(&format!(
         "removed {} from {}",

@@ -44,7 +44,7 @@ pub fn run(args: &ClustersArgs) -> anyhow::Result<()> {
         return all_contexts(args);
     }
     let started = Instant::now();
-    let account = settings::account(&args.account)?;
+    let account = settings::account(&args.account.request())?;
     let client = api::Client::new(&account, started)?;
     let clusters = http::block_on(client.clusters())?;
     let rows: Vec<Row> = clusters.iter().map(Row::from).collect();
@@ -55,7 +55,7 @@ pub fn run(args: &ClustersArgs) -> anyhow::Result<()> {
 /// the others, and makes the exit status non-zero.
 fn all_contexts(args: &ClustersArgs) -> anyhow::Result<()> {
     let started = Instant::now();
-    let contexts = settings::every_account(&args.account)?;
+    let contexts = settings::every_account(&args.account.request())?;
     let names: Vec<String> = contexts
         .iter()
         .map(|(name, _)| error::one_line(name))

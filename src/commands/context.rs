@@ -363,7 +363,7 @@ pub fn credential_settings(
     timeout: Duration,
 ) -> Result<CredentialSettings> {
     args.account.timeout = timeout.as_secs();
-    let mut settings = CredentialSettings::from_args(&args)?;
+    let mut settings = CredentialSettings::from_request(&args.request())?;
     if let Source::Sso(sso) = &mut settings.source {
         sso.may_log_in = false;
     }

@@ -32,7 +32,7 @@ pub fn run(args: &LoginArgs) -> anyhow::Result<()> {
         }
     };
     apply(args, &mut get);
-    let mut settings = CredentialSettings::from_args(&get)?;
+    let mut settings = CredentialSettings::from_request(&get.request())?;
     // A person runs this, at a terminal, whatever KUBERNETES_EXEC_INFO says.
     settings.interactive = true;
     let Source::Sso(sso) = &mut settings.source else {

@@ -21,7 +21,7 @@ pub fn run(args: &LogoutArgs) -> anyhow::Result<()> {
         .as_deref()
         .map(ClusterId::parse)
         .transpose()?;
-    let dir = settings::cache_dir(&args.cache)?;
+    let dir = settings::cache_dir(args.cache.cache_dir.as_deref())?;
     let timeout = Duration::from_secs(args.timeout);
     let (mut ended, mut failed) = (0, 0);
     for path in cache::entry_files(&dir)? {

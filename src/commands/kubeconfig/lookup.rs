@@ -35,7 +35,7 @@ pub(super) struct Fetched {
 }
 
 pub(super) fn connect(args: &KubeconfigArgs, started: Instant) -> Result<(Account, api::Client)> {
-    let account = settings::account(&args.account)?;
+    let account = settings::account(&args.account.request())?;
     let client = api::Client::new(&account, started)?;
     Ok((account, client))
 }
@@ -297,7 +297,7 @@ pub(super) fn seed_cache(args: &KubeconfigArgs, fetched: &Fetched) {
             return;
         }
     };
-    let stored = settings::cache_dir(&args.cache).and_then(|dir| {
+    let stored = settings::cache_dir(args.cache.cache_dir.as_deref()).and_then(|dir| {
         Cache::new(dir, &fetched.cluster_id, &fetched.account.fingerprint()).store(credential)
     });
     if let Err(err) = stored {

@@ -246,7 +246,7 @@ fn remove(args: &KubeconfigArgs) -> anyhow::Result<()> {
     if removed.current_context_cleared {
         super::say("the current context is now unset");
     }
-    match settings::cache_dir(&args.cache)
+    match settings::cache_dir(args.cache.cache_dir.as_deref())
         .and_then(|dir| Ok((cache::remove_entries(&dir, Some(&cluster_id))?, dir)))
     {
         Ok((count, dir)) => super::say(&format!(

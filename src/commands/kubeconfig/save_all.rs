@@ -202,7 +202,7 @@ fn remove_cached(common: &crate::cli::KubeconfigArgs, ids: &[String]) {
     if ids.is_empty() {
         return;
     }
-    let removed = settings::cache_dir(&common.cache).and_then(|dir| {
+    let removed = settings::cache_dir(common.cache.cache_dir.as_deref()).and_then(|dir| {
         ids.iter().try_for_each(|id| {
             let id = ClusterId::parse(id)?;
             cache::remove_entries(&dir, Some(&id)).map(drop)
