@@ -10,11 +10,12 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use log::debug;
 use reqwest::StatusCode;
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 
 use super::Account;
 use super::answer::ApiCredentials;
+pub use super::models::{AccountInfo, Cluster, ClusterSso, ClusterStatus, Team};
 use crate::credential::ClusterId;
 use crate::error::{ApiError, Call, Error, Result, one_line};
 use crate::http::{self, BodyError, error_chain, is_tls_failure, read_capped};
@@ -28,61 +29,6 @@ const BACKOFF_FIRST: Duration = Duration::from_millis(250);
 const BACKOFF_MAX: Duration = Duration::from_secs(4);
 /// Real answers are a few KiB; anything far larger is not DigitalOcean talking.
 const MAX_BODY_BYTES: usize = 4 << 20;
-
-/// The parts of a cluster object (`models/cluster_read.yml`) that doks-auth uses.
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
-pub struct Cluster {
-    pub id: String,
-    pub name: String,
-    pub region: String,
-    #[serde(default)]
-    pub version: String,
-    #[serde(default)]
-    pub endpoint: Option<String>,
-    #[serde(default)]
-    pub status: Option<ClusterStatus>,
-    #[serde(default)]
-    pub sso: Option<ClusterSso>,
-}
-
-/// A cluster's single sign-on (`models/sso.yml`).
-#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
-pub struct ClusterSso {
-    #[serde(default)]
-    pub enabled: bool,
-    /// Every non-SSO credential is refused.
-    #[serde(default)]
-    pub required: bool,
-    #[serde(default)]
-    pub issuer_url: Option<String>,
-    #[serde(default)]
-    pub client_id: Option<String>,
-}
-
-#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
-pub struct ClusterStatus {
-    #[serde(default)]
-    pub state: Option<String>,
-}
-
-/// Whom a token belongs to (`GET /v2/account`): what `doctor` and `whoami` show.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
-pub struct AccountInfo {
-    #[serde(default)]
-    pub email: Option<String>,
-    /// Present only for a token made in a team context.
-    #[serde(default)]
-    pub team: Option<Team>,
-    /// `active`, `warning` or `locked`.
-    #[serde(default)]
-    pub status: Option<String>,
-}
-
-#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
-pub struct Team {
-    #[serde(default)]
-    pub name: Option<String>,
-}
 
 #[derive(Deserialize)]
 struct AccountAnswer {

@@ -4,6 +4,7 @@
 pub mod answer;
 pub mod api;
 pub mod clusters;
+mod models;
 pub mod token;
 
 use std::time::{Duration, Instant};
