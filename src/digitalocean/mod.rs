@@ -39,10 +39,8 @@ impl Account {
         hash.update(self.api_url.as_bytes());
         hash.update([0]);
         hash.update(self.token.expose().as_bytes());
-        hash.finalize()[..Self::FINGERPRINT_LEN / 2]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        let digest = hash.finalize();
+        crate::secret::hex(&digest[..Self::FINGERPRINT_LEN / 2])
     }
 }
 

@@ -77,7 +77,7 @@ impl SsoSettings {
             .chain_update(b"\0")
             .chain_update(self.client_id.as_bytes())
             .finalize();
-        digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+        crate::secret::hex(&digest[..8])
     }
 }
 
