@@ -8,6 +8,7 @@ use crate::digitalocean::DEFAULT_API_URL;
 use crate::exec_credential::ApiVersion;
 use crate::secret::Secret;
 
+pub mod fast;
 mod requests;
 mod session;
 pub use session::{LoginArgs, LogoutArgs};

@@ -7,6 +7,7 @@
 //! through [`kubeconfig`]. [`credential`], [`error`] and [`secret`] are the small shared types
 //! that every step may import; nothing imports a step above it.
 
+pub mod arena;
 pub mod atomic_file;
 pub mod cache;
 pub mod cli;

@@ -4,7 +4,35 @@
 
 use std::io::Write;
 
-use log::{Level, LevelFilter};
+use log::{Level, LevelFilter, Log, Metadata, Record};
+
+/// A logger of a few lines rather than env_logger: it is set up on every cache hit, where
+/// env_logger's filter parsing and boxed formatter were a tenth of the instructions.
+struct Stderr;
+
+static LOGGER: Stderr = Stderr;
+
+impl Log for Stderr {
+    fn enabled(&self, meta: &Metadata) -> bool {
+        // Records are named by module path: ours start with the crate's name.
+        meta.level() <= log::max_level() && meta.target().starts_with("doks_auth")
+    }
+
+    fn log(&self, record: &Record) {
+        if !self.enabled(record.metadata()) {
+            return;
+        }
+        let level = match record.level() {
+            Level::Error => "error",
+            Level::Warn => "warning",
+            Level::Info => "info",
+            Level::Debug | Level::Trace => "debug",
+        };
+        say(format_args!("{level}: {}", record.args()));
+    }
+
+    fn flush(&self) {}
+}
 
 pub fn init(verbose: bool) {
     let from_env = std::env::var("DOKS_AUTH_LOG")
@@ -16,20 +44,9 @@ pub fn init(verbose: bool) {
         (false, Some(level)) => level,
         (false, None) => LevelFilter::Warn,
     };
-    env_logger::Builder::new()
-        .filter_level(LevelFilter::Off)
-        .filter_module("doks_auth", ours)
-        .format(|out, record| {
-            let level = match record.level() {
-                Level::Error => "error",
-                Level::Warn => "warning",
-                Level::Info => "info",
-                Level::Debug | Level::Trace => "debug",
-            };
-            writeln!(out, "doks-auth: {level}: {}", record.args())
-        })
-        .target(env_logger::Target::Stderr)
-        .init();
+    // Only main sets it, once; a second call (none today) would keep the first logger.
+    let _ = log::set_logger(&LOGGER);
+    log::set_max_level(ours);
 }
 
 /// One line on stderr, `doks-auth: ` first, written in one piece: a browser doks-auth started

@@ -1,11 +1,22 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use doks_auth::cli::Cli;
+use doks_auth::cli::{Cli, Command};
+
+/// See [`doks_auth::arena`]: a cache hit's allocations cost a pointer bump each.
+#[global_allocator]
+static ALLOCATOR: doks_auth::arena::Arena = doks_auth::arena::Arena::new();
 
 fn main() -> ExitCode {
     doks_auth::process::disable_core_dumps();
-    let cli = Cli::parse();
+    // kubectl's call, as `kubeconfig save` wrote it, without building clap's command tree.
+    let cli = match doks_auth::cli::fast::from_process() {
+        Some(args) => Cli {
+            verbose: false,
+            command: Command::GetCredential(args),
+        },
+        None => Cli::parse(),
+    };
     doks_auth::logging::init(cli.verbose);
     match doks_auth::run(cli) {
         Ok(()) => ExitCode::SUCCESS,

@@ -33,6 +33,18 @@ impl From<String> for Secret {
     }
 }
 
+/// Lower-case hex of a digest's bytes, for the fingerprints that stand in for a secret (cache
+/// file names). Built in one allocation: it runs on every cache hit.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 15)] as char);
+    }
+    out
+}
+
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Secret(<redacted>)")
@@ -49,6 +61,12 @@ mod tests {
         let shown = format!("{secret:?} {:?} {:#?}", Some(&secret), vec![secret.clone()]);
         assert!(!shown.contains("supersecret"), "{shown}");
         assert!(shown.contains("<redacted>"));
+    }
+
+    #[test]
+    fn hex_is_lower_case_two_digits_a_byte() {
+        assert_eq!(hex(&[0x00, 0x0f, 0xa5, 0xff]), "000fa5ff");
+        assert_eq!(hex(&[]), "");
     }
 
     #[test]

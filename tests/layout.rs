@@ -35,6 +35,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("secret", 0),
     ("error", 0),
     ("logging", 0),
+    ("arena", 0),
 ];
 
 /// Every `.rs` file below `dir`, but `tests.rs` files and `tests/` folders (test code may reach

@@ -239,3 +239,69 @@ pub(crate) fn instructions(cmd: &Command) -> Option<u64> {
     let count = text.lines().find_map(|l| l.split("Collected : ").nth(1))?;
     count.trim().parse().ok()
 }
+
+/// A new command like `cmd` (std's Command is not Clone): program, arguments, environment and
+/// folder.
+pub(crate) fn fresh(cmd: &Command) -> Command {
+    let mut new = Command::new(cmd.get_program());
+    new.args(cmd.get_args());
+    for (key, value) in cmd.get_envs() {
+        match value {
+            Some(value) => new.env(key, value),
+            None => new.env_remove(key),
+        };
+    }
+    if let Some(dir) = cmd.get_current_dir() {
+        new.current_dir(dir);
+    }
+    new
+}
+
+/// Section 1: each pair is (how both were built, the limit program, a doks-auth cache hit). All
+/// of them run interleaved in one loop, so load from other work on the machine falls on every
+/// contender alike; each doks-auth hit is then compared with the limit built its own way, in
+/// median wall time and in instructions (callgrind).
+pub(crate) fn hit_vs_limit(runs: usize, pairs: &[(&str, Command, Command)]) {
+    let commands: Vec<&Command> = pairs.iter().flat_map(|(_, a, b)| [a, b]).collect();
+    let mut samples: Vec<Vec<Duration>> = vec![Vec::new(); commands.len()];
+    for _ in 0..runs.max(1) {
+        for (i, cmd) in commands.iter().enumerate() {
+            samples[i].push(measure(&mut fresh(cmd)).wall);
+        }
+    }
+    let walls: Vec<Duration> = samples.into_iter().map(median).collect();
+    let counts: Vec<Option<u64>> = commands.iter().map(|c| instructions(c)).collect();
+    let rss: Vec<i64> = commands
+        .iter()
+        .map(|c| peak_rss_kib(c, RSS_ROUNDS))
+        .collect();
+    println!(
+        "\n## 1. Cache hit vs the limit (goal for the static build: ≤ 1.15x wall, ≤ 2x instructions)\n"
+    );
+    println!(
+        "All {} commands below ran interleaved, {} rounds; wall is the median, instructions are callgrind's count of one run.\n",
+        commands.len(),
+        runs.max(1)
+    );
+    println!(
+        "| build | limit program: wall, instructions | doks-auth hit: wall, instructions, peak RSS | wall ratio | instruction ratio |"
+    );
+    println!("|---|---|---|---|---|");
+    let count = |c: Option<u64>| c.map_or("n/a".to_string(), |c| format!("{:.1}k", c as f64 / 1e3));
+    for (i, (name, _, _)) in pairs.iter().enumerate() {
+        let (l, d) = (2 * i, 2 * i + 1);
+        let ratio = match (counts[l], counts[d]) {
+            (Some(l), Some(d)) => format!("{:.2}x", d as f64 / l as f64),
+            _ => "n/a (no valgrind)".into(),
+        };
+        println!(
+            "| {name} | {}, {} | {}, {}, {:.1} MiB | {:.2}x | {ratio} |",
+            ms(walls[l]),
+            count(counts[l]),
+            ms(walls[d]),
+            count(counts[d]),
+            rss[d] as f64 / 1024.0,
+            walls[d].as_secs_f64() / walls[l].as_secs_f64(),
+        );
+    }
+}

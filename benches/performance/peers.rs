@@ -6,14 +6,13 @@ use std::process::Command;
 
 use crate::measure::which;
 
+/// The limit program: read the file named by the first argument, print it.
+const READ_FILE: &str = "use std::io::Write;\nfn main() {\n    let path = std::env::args_os().nth(1).unwrap();\n    let bytes = std::fs::read(path).unwrap();\n    std::io::stdout().lock().write_all(&bytes).unwrap();\n}\n";
+
 /// The "limit": a minimal Rust program that reads one file and prints it, built like ours.
 pub(crate) fn build_minimal_reader(dir: &Path) -> PathBuf {
     let src = dir.join("read_file.rs");
-    std::fs::write(
-        &src,
-        "use std::io::Write;\nfn main() {\n    let path = std::env::args_os().nth(1).unwrap();\n    let bytes = std::fs::read(path).unwrap();\n    std::io::stdout().lock().write_all(&bytes).unwrap();\n}\n",
-    )
-    .unwrap();
+    std::fs::write(&src, READ_FILE).unwrap();
     let out = dir.join("read_file");
     let status = Command::new(std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into()))
         .args([
@@ -37,6 +36,93 @@ pub(crate) fn build_minimal_reader(dir: &Path) -> PathBuf {
         .expect("rustc");
     assert!(status.success());
     out
+}
+
+/// The binary users install on Linux: static musl, not PIE, as `cross static --release` builds
+/// it (see docs/notes-issue27.md). `DOKS_BENCH_STATIC` names another.
+pub(crate) fn static_doks_auth() -> Option<PathBuf> {
+    let path = std::env::var_os("DOKS_BENCH_STATIC")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("target/cross/x86_64-unknown-linux-musl/release/doks-auth")
+        });
+    path.is_file().then_some(path)
+}
+
+/// The limit program built exactly as the static doks-auth was: the same compiler (Debian's
+/// rustc, `DOKS_CROSS_RUSTC`), the same musl `std` (the rlibs that build made, next to it in
+/// `deps/`), the same flags (the release profile's, and cross's static, non-PIE link through
+/// musl-gcc with LLVM's libunwind from `$DOKS_CROSS_HOME/unwind`). The error says what is missing.
+pub(crate) fn build_static_reader(doks_auth: &Path, dir: &Path) -> Result<PathBuf, String> {
+    let deps = doks_auth.parent().unwrap().join("deps");
+    let rlib = |name: &str| -> Result<PathBuf, String> {
+        let mut found: Vec<PathBuf> = std::fs::read_dir(&deps)
+            .map_err(|e| format!("{}: {e}", deps.display()))?
+            .map(|e| e.unwrap().path())
+            .filter(|p| {
+                p.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with(&format!("lib{name}-"))
+                    && p.extension().is_some_and(|x| x == "rlib")
+            })
+            .collect();
+        // The newest, should an older build have left another.
+        found.sort_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
+        found
+            .pop()
+            .ok_or(format!("no lib{name} in {}", deps.display()))
+    };
+    let src = dir.join("read_file.rs");
+    std::fs::write(&src, READ_FILE).unwrap();
+    let out = dir.join("read_file_static");
+    let cross_home = std::env::var("DOKS_CROSS_HOME").unwrap_or("/var/tmp/doks-cross".into());
+    let rustc = std::env::var("DOKS_CROSS_RUSTC").unwrap_or("/usr/bin/rustc".into());
+    let output = Command::new(&rustc)
+        .env("RUSTC_BOOTSTRAP", "1")
+        .args(["--edition", "2021", "--target", "x86_64-unknown-linux-musl"])
+        .args([
+            "-C",
+            "opt-level=3",
+            "-C",
+            "panic=abort",
+            "-C",
+            "lto",
+            "-C",
+            "codegen-units=1",
+        ])
+        .args([
+            "-C",
+            "strip=symbols",
+            "-C",
+            "linker=musl-gcc",
+            "-C",
+            "link-self-contained=no",
+        ])
+        .args([
+            "-C",
+            "target-feature=+crt-static",
+            "-C",
+            "relocation-model=static",
+        ])
+        .arg("-L")
+        .arg(format!("{cross_home}/unwind"))
+        .arg("-L")
+        .arg(format!("dependency={}", deps.display()))
+        .arg("--extern")
+        .arg(format!("std={}", rlib("std")?.display()))
+        .arg("--extern")
+        .arg(format!("panic_abort={}", rlib("panic_abort")?.display()))
+        .args(["-Z", "unstable-options", "-o"])
+        .arg(&out)
+        .arg(&src)
+        .output()
+        .map_err(|e| format!("{rustc}: {e}"))?;
+    if !output.status.success() {
+        return Err(String::from_utf8_lossy(&output.stderr).into_owned());
+    }
+    Ok(out)
 }
 
 /// `aws` from PATH, or from a virtualenv this benchmark makes under target/ (PyPI is reachable).

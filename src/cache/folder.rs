@@ -266,9 +266,20 @@ pub(super) fn read_small_file(path: &Path) -> std::result::Result<(fs::Metadata,
     if meta.len() > super::MAX_ENTRY_BYTES {
         return Err(format!("{} bytes is too large for an entry", meta.len()));
     }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    file.read_to_end(&mut bytes)
-        .map_err(|err| err.to_string())?;
+    // One buffer of the size fstat gave, read into until end of file; `read_to_end` would ask
+    // the kernel for the size again (fstat, lseek). A file that grew meanwhile is cut at the
+    // bound, and then fails to parse.
+    let mut bytes = vec![0; meta.len() as usize + 1];
+    let mut filled = 0;
+    while filled < bytes.len() {
+        match file.read(&mut bytes[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(err) => return Err(err.to_string()),
+        }
+    }
+    bytes.truncate(filled);
     Ok((meta, bytes))
 }
 

@@ -250,3 +250,39 @@ fn an_unfinished_login_is_remembered_until_a_credential_is_stored() {
     assert!(!record.exists());
     cache.forget_unfinished_login().unwrap();
 }
+
+#[test]
+fn every_field_of_an_entry_reads_back_as_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = cache(tmp.path(), "c1", ACCOUNT);
+    let full = Credential {
+        client_certificate: Some(Secret::new("-----BEGIN CERTIFICATE-----\nMII\n")),
+        client_key: Some(Secret::new("-----BEGIN EC PRIVATE KEY-----\nMHc\n")),
+        sso: Some(crate::credential::SsoSession {
+            issuer: "https://id.example".into(),
+            client_id: Some("kube".into()),
+            email: Some("a@example.com".into()),
+            refresh_token: Some(Secret::new("rt")),
+        }),
+        ..credential()
+    };
+    let failure = Failure {
+        at: chrono::Utc::now(),
+        reason: "DigitalOcean answered 503".into(),
+        next_try: Some(chrono::Utc::now() + chrono::Duration::seconds(90)),
+    };
+    cache.remember_failure(&full, failure.clone()).unwrap();
+    let entry = cache.load_entry().unwrap();
+    assert_eq!(entry.credential, full);
+    assert_eq!(entry.refresh_failed, Some(failure));
+    assert_eq!((entry.format, entry.cluster_id.as_str()), (FORMAT, "c1"));
+    // A file from another version, with a field this one does not know and without the
+    // optional ones, still reads.
+    let json = format!(
+        r#"{{"format":1,"cluster_id":"c1","account":"{ACCOUNT}","new_field":[1,{{"a":null}}],"token":"tok","expires_at":"2099-01-01T00:00:00Z","fetched_at":"2026-01-01T00:00:00Z"}}"#
+    );
+    fs::write(cache.path(), json).unwrap();
+    let entry = cache.load_entry().unwrap();
+    assert_eq!(entry.credential.token, Some(Secret::new("tok")));
+    assert!(entry.credential.sso.is_none() && entry.refresh_failed.is_none());
+}

@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use log::debug;
-use sha2::{Digest, Sha256};
 
 use crate::credential::{ClusterId, Credential};
 use crate::error::{Error, Result};
@@ -36,14 +35,13 @@ impl Account {
     /// A short, one-way name for the account: it keys the cache, so two tokens or API URLs
     /// never share an entry, and it can be shown without revealing the token.
     pub fn fingerprint(&self) -> String {
-        let mut hash = Sha256::new();
+        // ring's SHA-256 rather than a second implementation: ring's is in the binary anyway.
+        let mut hash = ring::digest::Context::new(&ring::digest::SHA256);
         hash.update(self.api_url.as_bytes());
-        hash.update([0]);
+        hash.update(&[0]);
         hash.update(self.token.expose().as_bytes());
-        hash.finalize()[..Self::FINGERPRINT_LEN / 2]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        let digest = hash.finish();
+        crate::secret::hex(&digest.as_ref()[..Self::FINGERPRINT_LEN / 2])
     }
 }
 

@@ -32,12 +32,15 @@ pub fn resolve(flag: Option<&str>, context: Option<&str>) -> Result<Secret> {
 /// [`resolve`], with where the token came from (`DIGITALOCEAN_ACCESS_TOKEN`, `doctl context
 /// "work" in …`), for `doctor`: never the token itself.
 pub fn resolve_traced(flag: Option<&str>, context: Option<&str>) -> Result<(Secret, String)> {
-    resolve_from(
-        flag,
-        context,
-        &|name| std::env::var(name).ok(),
-        doctl_config_path().as_deref(),
-    )
+    let env = |name: &str| std::env::var(name).ok();
+    // doctl's config is named only when the flag and the environment have no token: a cache
+    // hit with DIGITALOCEAN_ACCESS_TOKEN looks up no more than its answer needs. Without a path
+    // `resolve_from` reaches the config only to say NoToken, so the second pass is the same
+    // resolution with the path.
+    match resolve_from(flag, context, &env, None) {
+        Err(Error::NoToken) => resolve_from(flag, context, &env, doctl_config_path().as_deref()),
+        resolved => resolved,
+    }
 }
 
 /// Every token there is, for `clusters --all-contexts`, each named as the user knows it: the

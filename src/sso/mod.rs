@@ -16,7 +16,6 @@ use std::time::Duration;
 
 use chrono::Utc;
 use log::debug;
-use sha2::{Digest, Sha256};
 
 use crate::credential::{Credential, SsoSession};
 use crate::error::{Error, Result};
@@ -71,13 +70,12 @@ impl SsoSettings {
     /// Names the cache entry: one per issuer and client, never shared with the token path
     /// (whose fingerprint hashes a token) or another provider.
     pub fn fingerprint(&self) -> String {
-        let digest = Sha256::new()
-            .chain_update(b"doks-auth sso\0")
-            .chain_update(self.issuer.as_bytes())
-            .chain_update(b"\0")
-            .chain_update(self.client_id.as_bytes())
-            .finalize();
-        digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+        let mut hash = ring::digest::Context::new(&ring::digest::SHA256);
+        hash.update(b"doks-auth sso\0");
+        hash.update(self.issuer.as_bytes());
+        hash.update(b"\0");
+        hash.update(self.client_id.as_bytes());
+        crate::secret::hex(&hash.finish().as_ref()[..8])
     }
 }
 
