@@ -270,3 +270,28 @@ fn a_release_needs_an_archive_for_every_platform() {
     assert!(manifest.contains("x86_64-pc-windows-msvc.zip"));
     assert!(!manifest.contains("windows-gnu"));
 }
+
+#[test]
+fn the_install_hint_names_the_channels_that_ship() {
+    let hint = doks_auth::kubeconfig::INSTALL_HINT;
+    let repo = env!("CARGO_PKG_REPOSITORY");
+    let owner = repo
+        .strip_prefix("https://github.com/")
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap();
+    for channel in [
+        format!("kubectl krew install {}", dist::KREW_NAME),
+        // A tap named homebrew-tap, where the release workflow pushes the formula.
+        format!("brew install {owner}/tap/{}", env!("CARGO_PKG_NAME")),
+        format!("cargo binstall {}", env!("CARGO_PKG_NAME")),
+        format!("cargo install --locked {}", env!("CARGO_PKG_NAME")),
+        format!("{repo}/releases"),
+        format!("kubectl {} kubeconfig save", dist::KREW_NAME),
+    ] {
+        assert!(hint.contains(&channel), "{channel} not in {hint}");
+    }
+    let workflow = include_str!("../.github/workflows/release.yml");
+    assert!(workflow.contains("/homebrew-tap\""), "the tap the workflow pushes to");
+}

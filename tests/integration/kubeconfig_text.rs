@@ -49,11 +49,15 @@ fn our_user(indent: &str, api: &DoApi) -> String {
     )
 }
 
-const INSTALL_HINT_LINES: [&str; 4] = [
+const INSTALL_HINT_LINES: [&str; 8] = [
     "doks-auth is needed to get credentials for this DigitalOcean Kubernetes cluster.",
-    "Install doks-auth (see its README: cargo install --locked --path . from a checkout) and make",
-    "sure it is on PATH, then run `doks-auth kubeconfig save <cluster>` again so the kubeconfig",
-    "points at it.",
+    "Install it with one of:",
+    "  kubectl krew install doks",
+    "  brew install doks-auth/tap/doks-auth",
+    "  cargo binstall doks-auth    (or: cargo install --locked doks-auth)",
+    "  an archive from https://github.com/doks-auth/doks-auth/releases",
+    "then save the cluster again, so the kubeconfig points at it:",
+    "  doks-auth kubeconfig save <cluster>    (with krew: kubectl doks kubeconfig save <cluster>)",
 ];
 
 #[test]

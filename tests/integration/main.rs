@@ -29,6 +29,7 @@ mod kubeconfig_save_all;
 mod kubeconfig_show_remove;
 mod kubeconfig_teams;
 mod kubeconfig_text;
+mod krew;
 mod kubectl;
 mod network_faults;
 mod outage;
