@@ -35,7 +35,7 @@ fn kubectl_runs_the_krew_plugin_and_its_kubeconfig_survives_an_upgrade() {
     let pki = Pki::new();
     let kube = KubeApi::start(&pki, KubeAuth::Token(K8S_TOKEN.into()));
     let api = DoApi::start();
-    api.serve_cluster(&cluster_json(CLUSTER_ID, "prod", "nyc1", &kube.url));
+    api.serve_clusters(&[cluster_json(CLUSTER_ID, "prod", "nyc1", &kube.url)]);
     api.serve_cluster_credentials(
         CLUSTER_ID,
         &kube.url,
