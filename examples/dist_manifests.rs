@@ -91,7 +91,11 @@ impl Release {
     }
 
     pub fn bin(&self, target: &str) -> String {
-        let exe = if target.contains("windows") { ".exe" } else { "" };
+        let exe = if target.contains("windows") {
+            ".exe"
+        } else {
+            ""
+        };
         format!("{}{exe}", self.name)
     }
 
@@ -344,7 +348,11 @@ end
 pub fn write_all(dir: &Path, release: &Release, complete: bool) -> Result<Vec<Archive>, String> {
     let archives = read_archives(dir, release)?;
     if archives.is_empty() {
-        return Err(format!("no {} archives in {}", release.version, dir.display()));
+        return Err(format!(
+            "no {} archives in {}",
+            release.version,
+            dir.display()
+        ));
     }
     let files = [
         ("SHA256SUMS".to_string(), sha256sums(&archives)),

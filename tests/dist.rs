@@ -106,13 +106,23 @@ fn krew_manifest_names_each_built_archive_by_url_digest_and_binary() {
     let mut built = 0;
     for p in platforms {
         let labels = &p["selector"]["matchLabels"];
-        let (os, arch) = (labels["os"].as_str().unwrap(), labels["arch"].as_str().unwrap());
+        let (os, arch) = (
+            labels["os"].as_str().unwrap(),
+            labels["arch"].as_str().unwrap(),
+        );
         seen.push(format!("{os}/{arch}"));
         let uri = p["uri"].as_str().unwrap();
         assert!(uri.starts_with("https://"), "{uri}");
         let file = uri.rsplit('/').next().unwrap();
         let bin = p["bin"].as_str().unwrap();
-        assert_eq!(bin, if os == "windows" { "doks-auth.exe" } else { "doks-auth" });
+        assert_eq!(
+            bin,
+            if os == "windows" {
+                "doks-auth.exe"
+            } else {
+                "doks-auth"
+            }
+        );
         let archive = dir.path().join(file);
         let sha = p["sha256"].as_str().unwrap();
         if !archive.exists() {
@@ -167,7 +177,11 @@ fn sha256sums_is_what_sha256sum_checks() {
         .current_dir(dir.path())
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
 
 #[test]
@@ -186,27 +200,43 @@ fn homebrew_formula_points_at_the_archives_with_their_digests() {
         };
         urls += 1;
         let url = url.trim_end_matches('"');
-        let sha = pair[1].strip_prefix("sha256 \"").unwrap().trim_end_matches('"');
+        let sha = pair[1]
+            .strip_prefix("sha256 \"")
+            .unwrap()
+            .trim_end_matches('"');
         let archive = dir.path().join(url.rsplit('/').next().unwrap());
         if archive.exists() {
             assert_eq!(sha, sha256sum(&archive), "{url}");
         } else {
             assert_eq!(sha, "0".repeat(64), "{url}");
         }
-        assert!(!url.contains("windows") && !url.contains("linux-gnu"), "{url}");
+        assert!(
+            !url.contains("windows") && !url.contains("linux-gnu"),
+            "{url}"
+        );
     }
     assert_eq!(urls, 4);
     // The completions it installs are in the archive.
-    let inside = listing(&dir.path().join(release().archive_name("aarch64-apple-darwin")));
+    let inside = listing(
+        &dir.path()
+            .join(release().archive_name("aarch64-apple-darwin")),
+    );
     for line in lines.iter().filter(|l| l.contains("completion.install")) {
         let file = line.split('"').nth(1).unwrap();
-        assert!(inside.iter().any(|e| e.ends_with(&format!("/{file}"))), "{file}");
+        assert!(
+            inside.iter().any(|e| e.ends_with(&format!("/{file}"))),
+            "{file}"
+        );
     }
 }
 
 /// The templates as cargo-binstall fills them in.
 fn fill(template: &str, target: &str, meta: &Value) -> String {
-    let exe = if target.contains("windows") { ".exe" } else { "" };
+    let exe = if target.contains("windows") {
+        ".exe"
+    } else {
+        ""
+    };
     template
         .replace("{ repo }", meta["repository"].as_str().unwrap())
         .replace("{ name }", meta["name"].as_str().unwrap())
@@ -219,11 +249,21 @@ fn fill(template: &str, target: &str, meta: &Value) -> String {
 #[test]
 fn cargo_binstall_metadata_finds_the_archive_and_the_binary_in_it() {
     let out = Command::new(env!("CARGO"))
-        .args(["metadata", "--no-deps", "--format-version", "1", "--offline"])
+        .args([
+            "metadata",
+            "--no-deps",
+            "--format-version",
+            "1",
+            "--offline",
+        ])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let meta: Value = serde_json::from_slice(&out.stdout).unwrap();
     let package = &meta["packages"][0];
     let binstall = &package["metadata"]["binstall"];
@@ -232,8 +272,15 @@ fn cargo_binstall_metadata_finds_the_archive_and_the_binary_in_it() {
     for target in TARGETS.iter().filter(|t| !t.ends_with("windows-gnu")) {
         let over = &binstall["overrides"][target];
         let pick = |key: &str| over[key].as_str().or(binstall[key].as_str()).unwrap();
-        assert_eq!(fill(pick("pkg-url"), target, package), release().url(target));
-        let fmt = if target.contains("windows") { "zip" } else { "tgz" };
+        assert_eq!(
+            fill(pick("pkg-url"), target, package),
+            release().url(target)
+        );
+        let fmt = if target.contains("windows") {
+            "zip"
+        } else {
+            "tgz"
+        };
         assert_eq!(pick("pkg-fmt"), fmt, "{target}");
         make_archive(dir.path(), &release(), target, None);
         let inside = listing(&dir.path().join(release().archive_name(target)));
@@ -244,9 +291,19 @@ fn cargo_binstall_metadata_finds_the_archive_and_the_binary_in_it() {
 
 #[test]
 fn an_archive_without_a_required_file_is_refused() {
-    for missing in ["LICENSE", "README.md", "doks-auth", "completions/_doks-auth"] {
+    for missing in [
+        "LICENSE",
+        "README.md",
+        "doks-auth",
+        "completions/_doks-auth",
+    ] {
         let dir = tempfile::tempdir().unwrap();
-        make_archive(dir.path(), &release(), "x86_64-unknown-linux-musl", Some(missing));
+        make_archive(
+            dir.path(),
+            &release(),
+            "x86_64-unknown-linux-musl",
+            Some(missing),
+        );
         let err = dist::write_all(dir.path(), &release(), false).unwrap_err();
         assert!(err.contains(missing), "{err}");
         assert!(!dir.path().join("doks.yaml").exists());
@@ -293,5 +350,8 @@ fn the_install_hint_names_the_channels_that_ship() {
         assert!(hint.contains(&channel), "{channel} not in {hint}");
     }
     let workflow = include_str!("../.github/workflows/release.yml");
-    assert!(workflow.contains("/homebrew-tap\""), "the tap the workflow pushes to");
+    assert!(
+        workflow.contains("/homebrew-tap\""),
+        "the tap the workflow pushes to"
+    );
 }

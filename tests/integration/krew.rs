@@ -62,17 +62,28 @@ fn kubectl_runs_the_krew_plugin_and_its_kubeconfig_survives_an_upgrade() {
     let out = kubectl(&["plugin", "list", "--name-only"]);
     assert!(
         out.stdout.lines().any(|l| l == format!("kubectl-{PLUGIN}")),
-        "{} {}", out.stdout, out.stderr
+        "{} {}",
+        out.stdout,
+        out.stderr
     );
     let out = kubectl(&[PLUGIN, "--version"]);
     assert_eq!(out.code, Some(0), "{} {}", out.stdout, out.stderr);
     assert!(
         out.stdout
             .starts_with(&format!("doks-auth {} (commit ", env!("CARGO_PKG_VERSION"))),
-        "{} {}", out.stdout, out.stderr
+        "{} {}",
+        out.stdout,
+        out.stderr
     );
 
-    let out = kubectl(&[PLUGIN, "kubeconfig", "save", "prod", "--api-url", &api.url()]);
+    let out = kubectl(&[
+        PLUGIN,
+        "kubeconfig",
+        "save",
+        "prod",
+        "--api-url",
+        &api.url(),
+    ]);
     assert_eq!(out.code, Some(0), "{} {}", out.stdout, out.stderr);
     let saved = std::fs::read_to_string(&kubeconfig).unwrap();
     let doc: Value = serde_saphyr::from_str(&saved).unwrap();
