@@ -40,10 +40,10 @@ fn from_git() -> Option<String> {
     // (Only files that exist: cargo reruns a script every build for a missing one.)
     let branch = git(&["symbolic-ref", "-q", "HEAD"]);
     for path in ["HEAD", "packed-refs"].into_iter().chain(branch.as_deref()) {
-        if let Some(file) = git(&["rev-parse", "--git-path", path]) {
-            if Path::new(&file).exists() {
-                println!("cargo:rerun-if-changed={file}");
-            }
+        if let Some(file) = git(&["rev-parse", "--git-path", path])
+            && Path::new(&file).exists()
+        {
+            println!("cargo:rerun-if-changed={file}");
         }
     }
     Some(short(&commit))
