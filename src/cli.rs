@@ -13,6 +13,18 @@ mod requests;
 mod session;
 pub use session::{LoginArgs, LogoutArgs};
 
+/// What `--version` prints after the name: the release, the commit it was built from and the
+/// target it was built for (set by build.rs), e.g. `0.1.0 (commit a67cae0b1c2d,
+/// x86_64-unknown-linux-musl)`.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("DOKS_AUTH_COMMIT"),
+    ", ",
+    env!("DOKS_AUTH_TARGET"),
+    ")"
+);
+
 /// kubectl credential plugin for DigitalOcean Kubernetes (DOKS).
 ///
 /// kubectl runs `doks-auth get-credential` through the exec stanza that `doks-auth kubeconfig
@@ -21,7 +33,7 @@ pub use session::{LoginArgs, LogoutArgs};
 #[derive(Debug, Parser)]
 #[command(
     name = "doks-auth",
-    version,
+    version = VERSION,
     propagate_version = true,
     max_term_width = 100
 )]

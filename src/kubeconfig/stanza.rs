@@ -6,13 +6,21 @@ use serde_json::{Map, Value, json};
 /// The exec API version written into the user entry; v1 needs `interactiveMode`.
 pub const EXEC_API_VERSION: &str = "client.authentication.k8s.io/v1";
 
-/// Shown by kubectl when the exec command cannot be found.
-pub const INSTALL_HINT: &str =
-    "doks-auth is needed to get credentials for this DigitalOcean Kubernetes cluster.
-Install doks-auth (see its README: cargo install --locked --path . from a checkout) and make
-sure it is on PATH, then run `doks-auth kubeconfig save <cluster>` again so the kubeconfig
-points at it.
-";
+/// Shown by kubectl when the exec command cannot be found: every channel doks-auth ships
+/// through (tests/dist.rs checks them against the krew manifest, the formula and Cargo.toml).
+/// No line starts with a space: the kubeconfig writer keeps such text out of a `|` block.
+pub const INSTALL_HINT: &str = concat!(
+    "doks-auth is needed to get credentials for this DigitalOcean Kubernetes cluster. Install it:
+- kubectl krew install doks
+- brew install doks-auth/tap/doks-auth
+- cargo binstall doks-auth (or: cargo install --locked doks-auth)
+- or an archive from ",
+    env!("CARGO_PKG_REPOSITORY"),
+    "/releases
+then save the cluster again, so the kubeconfig points at it:
+doks-auth kubeconfig save <cluster> (with krew: kubectl doks kubeconfig save <cluster>)
+"
+);
 
 /// What `get-credential` is asked for: the cluster, plus only what was asked for explicitly, so
 /// the plugin otherwise follows its own defaults (and their improvements) over time. Never a

@@ -229,10 +229,24 @@ fn help_and_version_work() {
     ] {
         assert!(out.stdout.contains(flag), "{flag} missing from help");
     }
+    // The release, the commit this checkout is at, and the target the binary was built for.
     let out = run_ok(env.doks_auth().arg("--version"));
+    let head = std::process::Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    let head = String::from_utf8(head.stdout).unwrap();
+    // build.rs hands this test the same target it hands the binary.
+    let target = env!("DOKS_AUTH_TARGET");
+    assert!(target.starts_with(std::env::consts::ARCH), "{target}");
     assert_eq!(
         out.stdout.trim(),
-        format!("doks-auth {}", env!("CARGO_PKG_VERSION"))
+        format!(
+            "doks-auth {} (commit {}, {target})",
+            env!("CARGO_PKG_VERSION"),
+            head.trim()
+        )
     );
 }
 

@@ -49,11 +49,14 @@ fn our_user(indent: &str, api: &DoApi) -> String {
     )
 }
 
-const INSTALL_HINT_LINES: [&str; 4] = [
-    "doks-auth is needed to get credentials for this DigitalOcean Kubernetes cluster.",
-    "Install doks-auth (see its README: cargo install --locked --path . from a checkout) and make",
-    "sure it is on PATH, then run `doks-auth kubeconfig save <cluster>` again so the kubeconfig",
-    "points at it.",
+const INSTALL_HINT_LINES: [&str; 7] = [
+    "doks-auth is needed to get credentials for this DigitalOcean Kubernetes cluster. Install it:",
+    "- kubectl krew install doks",
+    "- brew install doks-auth/tap/doks-auth",
+    "- cargo binstall doks-auth (or: cargo install --locked doks-auth)",
+    "- or an archive from https://github.com/doks-auth/doks-auth/releases",
+    "then save the cluster again, so the kubeconfig points at it:",
+    "doks-auth kubeconfig save <cluster> (with krew: kubectl doks kubeconfig save <cluster>)",
 ];
 
 #[test]

@@ -17,6 +17,7 @@ mod doctor_edges;
 mod doctor_sso;
 mod failures;
 mod get_credential;
+mod krew;
 mod kubeconfig;
 mod kubeconfig_convert;
 mod kubeconfig_convert_kept;

@@ -1,0 +1,357 @@
+//! The distribution manifests against the archives they describe: the krew manifest, the
+//! Homebrew formula, SHA256SUMS and Cargo.toml's cargo-binstall templates must name the archive
+//! files, their digests and the binary's path inside, or an install fails. The archives here are
+//! small stand-ins made with tar and zip (no release build in the test run); scripts/dist runs
+//! the same generator on the real ones.
+
+#[allow(dead_code)]
+#[path = "../examples/dist_manifests.rs"]
+mod dist;
+
+use std::path::Path;
+use std::process::Command;
+
+use dist::{Release, TARGETS};
+use serde_json::Value;
+
+/// Cargo.toml's own names, so what is checked is what ships.
+fn release() -> Release {
+    Release::of_this_crate()
+}
+
+/// An archive laid out as scripts/dist lays it out, with a binary unique to its target (so
+/// mixed-up digests show). `leave_out` drops one file.
+fn make_archive(dir: &Path, release: &Release, target: &str, leave_out: Option<&str>) {
+    let stage = tempfile::tempdir().unwrap();
+    let folder = release.folder(target);
+    for entry in release.required_entries(target) {
+        if leave_out.is_some_and(|l| entry.ends_with(&format!("/{l}"))) {
+            continue;
+        }
+        let path = stage.path().join(&entry);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, format!("{entry} for {target}\n")).unwrap();
+    }
+    let archive = dir.join(release.archive_name(target));
+    let status = if target.contains("windows") {
+        Command::new("zip")
+            .args(["-qr"])
+            .arg(&archive)
+            .arg(&folder)
+            .current_dir(stage.path())
+            .status()
+    } else {
+        Command::new("tar")
+            .arg("-czf")
+            .arg(&archive)
+            .arg(&folder)
+            .current_dir(stage.path())
+            .status()
+    };
+    assert!(status.unwrap().success());
+}
+
+fn sha256sum(path: &Path) -> String {
+    let out = Command::new("sha256sum").arg(path).output().unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()[..64].to_string()
+}
+
+fn listing(path: &Path) -> Vec<String> {
+    let out = if path.extension().is_some_and(|e| e == "zip") {
+        Command::new("unzip").arg("-Z1").arg(path).output()
+    } else {
+        Command::new("tar").arg("-tzf").arg(path).output()
+    }
+    .unwrap();
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// Archives for what this machine builds (the static Linux binary, the MinGW Windows one) and
+/// one macOS build, with the manifests written beside them.
+fn dist_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for target in [
+        "x86_64-unknown-linux-musl",
+        "x86_64-pc-windows-gnu",
+        "aarch64-apple-darwin",
+    ] {
+        make_archive(dir.path(), &release(), target, None);
+    }
+    dist::write_all(dir.path(), &release(), false).unwrap();
+    dir
+}
+
+#[test]
+fn krew_manifest_names_each_built_archive_by_url_digest_and_binary() {
+    let dir = dist_dir();
+    let text = std::fs::read_to_string(dir.path().join("doks.yaml")).unwrap();
+    let manifest: Value = serde_saphyr::from_str(&text).unwrap();
+    assert_eq!(
+        manifest["apiVersion"],
+        "krew.googlecontainertools.github.com/v1alpha2"
+    );
+    assert_eq!(manifest["kind"], "Plugin");
+    assert_eq!(manifest["metadata"]["name"], "doks");
+    assert_eq!(
+        manifest["spec"]["version"],
+        format!("v{}", env!("CARGO_PKG_VERSION"))
+    );
+    let platforms = manifest["spec"]["platforms"].as_array().unwrap();
+    let mut seen = Vec::new();
+    let mut built = 0;
+    for p in platforms {
+        let labels = &p["selector"]["matchLabels"];
+        let (os, arch) = (
+            labels["os"].as_str().unwrap(),
+            labels["arch"].as_str().unwrap(),
+        );
+        seen.push(format!("{os}/{arch}"));
+        let uri = p["uri"].as_str().unwrap();
+        assert!(uri.starts_with("https://"), "{uri}");
+        let file = uri.rsplit('/').next().unwrap();
+        let bin = p["bin"].as_str().unwrap();
+        assert_eq!(
+            bin,
+            if os == "windows" {
+                "doks-auth.exe"
+            } else {
+                "doks-auth"
+            }
+        );
+        let archive = dir.path().join(file);
+        let sha = p["sha256"].as_str().unwrap();
+        if !archive.exists() {
+            assert_eq!(sha, "0".repeat(64), "{os}/{arch} was not built");
+            continue;
+        }
+        built += 1;
+        assert_eq!(sha, sha256sum(&archive), "{file}");
+        let target = file
+            .strip_prefix(&format!("doks-auth-{}-", env!("CARGO_PKG_VERSION")))
+            .unwrap()
+            .trim_end_matches(".tar.gz")
+            .trim_end_matches(".zip");
+        assert_eq!(uri, release().url(target));
+        // krew copies each `from` out of the archive and links the one named `bin`.
+        let inside = listing(&archive);
+        let files = p["files"].as_array().unwrap();
+        for f in files {
+            let from = f["from"].as_str().unwrap();
+            assert!(inside.iter().any(|e| e == from), "{file} lacks {from}");
+            assert_eq!(f["to"], ".");
+        }
+        assert!(
+            files
+                .iter()
+                .any(|f| f["from"].as_str().unwrap().ends_with(&format!("/{bin}"))),
+            "{file}: {bin} is not installed"
+        );
+    }
+    assert_eq!(built, 3);
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            "darwin/amd64",
+            "darwin/arm64",
+            "linux/amd64",
+            "linux/arm64",
+            "windows/amd64",
+            "windows/arm64"
+        ]
+    );
+}
+
+#[test]
+fn sha256sums_is_what_sha256sum_checks() {
+    let dir = dist_dir();
+    let sums = std::fs::read_to_string(dir.path().join("SHA256SUMS")).unwrap();
+    assert_eq!(sums.lines().count(), 3);
+    let out = Command::new("sha256sum")
+        .args(["--strict", "-c", "SHA256SUMS"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn homebrew_formula_points_at_the_archives_with_their_digests() {
+    let dir = dist_dir();
+    let formula = std::fs::read_to_string(dir.path().join("doks-auth.rb")).unwrap();
+    assert!(formula.contains("class DoksAuth < Formula"));
+    assert!(formula.contains(&format!("version \"{}\"", env!("CARGO_PKG_VERSION"))));
+    assert!(formula.contains("bin.install \"doks-auth\""));
+    // Each url line is followed by its archive's digest; the Linux ones are the static build.
+    let lines: Vec<&str> = formula.lines().map(str::trim).collect();
+    let mut urls = 0;
+    for pair in lines.windows(2) {
+        let Some(url) = pair[0].strip_prefix("url \"") else {
+            continue;
+        };
+        urls += 1;
+        let url = url.trim_end_matches('"');
+        let sha = pair[1]
+            .strip_prefix("sha256 \"")
+            .unwrap()
+            .trim_end_matches('"');
+        let archive = dir.path().join(url.rsplit('/').next().unwrap());
+        if archive.exists() {
+            assert_eq!(sha, sha256sum(&archive), "{url}");
+        } else {
+            assert_eq!(sha, "0".repeat(64), "{url}");
+        }
+        assert!(
+            !url.contains("windows") && !url.contains("linux-gnu"),
+            "{url}"
+        );
+    }
+    assert_eq!(urls, 4);
+    // The completions it installs are in the archive.
+    let inside = listing(
+        &dir.path()
+            .join(release().archive_name("aarch64-apple-darwin")),
+    );
+    for line in lines.iter().filter(|l| l.contains("completion.install")) {
+        let file = line.split('"').nth(1).unwrap();
+        assert!(
+            inside.iter().any(|e| e.ends_with(&format!("/{file}"))),
+            "{file}"
+        );
+    }
+}
+
+/// The templates as cargo-binstall fills them in.
+fn fill(template: &str, target: &str, meta: &Value) -> String {
+    let exe = if target.contains("windows") {
+        ".exe"
+    } else {
+        ""
+    };
+    template
+        .replace("{ repo }", meta["repository"].as_str().unwrap())
+        .replace("{ name }", meta["name"].as_str().unwrap())
+        .replace("{ version }", meta["version"].as_str().unwrap())
+        .replace("{ target }", target)
+        .replace("{ bin }", "doks-auth")
+        .replace("{ binary-ext }", exe)
+}
+
+#[test]
+fn cargo_binstall_metadata_finds_the_archive_and_the_binary_in_it() {
+    let out = Command::new(env!("CARGO"))
+        .args([
+            "metadata",
+            "--no-deps",
+            "--format-version",
+            "1",
+            "--offline",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let meta: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let package = &meta["packages"][0];
+    let binstall = &package["metadata"]["binstall"];
+    let dir = tempfile::tempdir().unwrap();
+    // Every release target; the MinGW build is this machine's own stand-in, not published.
+    for target in TARGETS.iter().filter(|t| !t.ends_with("windows-gnu")) {
+        let over = &binstall["overrides"][target];
+        let pick = |key: &str| over[key].as_str().or(binstall[key].as_str()).unwrap();
+        assert_eq!(
+            fill(pick("pkg-url"), target, package),
+            release().url(target)
+        );
+        let fmt = if target.contains("windows") {
+            "zip"
+        } else {
+            "tgz"
+        };
+        assert_eq!(pick("pkg-fmt"), fmt, "{target}");
+        make_archive(dir.path(), &release(), target, None);
+        let inside = listing(&dir.path().join(release().archive_name(target)));
+        let bin = fill(pick("bin-dir"), target, package);
+        assert!(inside.contains(&bin), "{target}: {bin} not in {inside:?}");
+    }
+}
+
+#[test]
+fn an_archive_without_a_required_file_is_refused() {
+    for missing in [
+        "LICENSE",
+        "README.md",
+        "doks-auth",
+        "completions/_doks-auth",
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        make_archive(
+            dir.path(),
+            &release(),
+            "x86_64-unknown-linux-musl",
+            Some(missing),
+        );
+        let err = dist::write_all(dir.path(), &release(), false).unwrap_err();
+        assert!(err.contains(missing), "{err}");
+        assert!(!dir.path().join("doks.yaml").exists());
+        assert!(!dir.path().join("SHA256SUMS").exists());
+    }
+}
+
+#[test]
+fn a_release_needs_an_archive_for_every_platform() {
+    let dir = dist_dir();
+    let err = dist::write_all(dir.path(), &release(), true).unwrap_err();
+    assert!(err.contains("no archive for"), "{err}");
+    for target in TARGETS {
+        make_archive(dir.path(), &release(), target, None);
+    }
+    let archives = dist::write_all(dir.path(), &release(), true).unwrap();
+    assert_eq!(archives.len(), TARGETS.len());
+    let manifest = std::fs::read_to_string(dir.path().join("doks.yaml")).unwrap();
+    assert!(!manifest.contains(&"0".repeat(64)));
+    // A release build prefers the MSVC Windows archive to this machine's MinGW one.
+    assert!(manifest.contains("x86_64-pc-windows-msvc.zip"));
+    assert!(!manifest.contains("windows-gnu"));
+}
+
+#[test]
+fn the_install_hint_names_the_channels_that_ship() {
+    let hint = doks_auth::kubeconfig::INSTALL_HINT;
+    let repo = env!("CARGO_PKG_REPOSITORY");
+    let owner = repo
+        .strip_prefix("https://github.com/")
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap();
+    for channel in [
+        format!("kubectl krew install {}", dist::KREW_NAME),
+        // A tap named homebrew-tap, where the release workflow pushes the formula.
+        format!("brew install {owner}/tap/{}", env!("CARGO_PKG_NAME")),
+        format!("cargo binstall {}", env!("CARGO_PKG_NAME")),
+        format!("cargo install --locked {}", env!("CARGO_PKG_NAME")),
+        format!("{repo}/releases"),
+        format!("kubectl {} kubeconfig save", dist::KREW_NAME),
+    ] {
+        assert!(hint.contains(&channel), "{channel} not in {hint}");
+    }
+    let workflow = include_str!("../.github/workflows/release.yml");
+    assert!(
+        workflow.contains("/homebrew-tap\""),
+        "the tap the workflow pushes to"
+    );
+}

@@ -1,0 +1,111 @@
+//! Installed as krew installs it: the archive's binary in `~/.krew/store/doks/<version>/`,
+//! linked as `~/.krew/bin/kubectl-doks` on PATH. A plain kubectl runs `kubectl doks …`, and the
+//! kubeconfig `kubectl doks kubeconfig save` writes runs the link, so it keeps working when an
+//! upgrade unpacks a new version beside the old one, moves the link and removes the old one.
+
+use std::path::{Path, PathBuf};
+
+use chrono::Duration;
+use serde_json::Value;
+
+use crate::support::*;
+
+const PLUGIN: &str = "doks";
+
+/// What `kubectl krew install` (and, for a newer `version`, `upgrade`) leaves behind: the
+/// binary in the version's store folder and the link in ~/.krew/bin, repointed.
+fn krew_install(home: &Path, version: &str) -> PathBuf {
+    let store = home.join(".krew/store").join(PLUGIN).join(version);
+    std::fs::create_dir_all(&store).unwrap();
+    std::fs::copy(doks_auth_bin(), store.join("doks-auth")).unwrap();
+    let bin = home.join(".krew/bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let link = bin.join(format!("kubectl-{PLUGIN}"));
+    let _ = std::fs::remove_file(&link);
+    std::os::unix::fs::symlink(store.join("doks-auth"), &link).unwrap();
+    link
+}
+
+#[test]
+fn kubectl_runs_the_krew_plugin_and_its_kubeconfig_survives_an_upgrade() {
+    // A plain kubectl, as users install it (the newest here).
+    let Some(kubectl) = kubectls().pop().filter(|k| k.as_os_str() != "kubectl") else {
+        return;
+    };
+    let pki = Pki::new();
+    let kube = KubeApi::start(&pki, KubeAuth::Token(K8S_TOKEN.into()));
+    let api = DoApi::start();
+    api.serve_clusters(&[cluster_json(CLUSTER_ID, "prod", "nyc1", &kube.url)]);
+    api.serve_cluster_credentials(
+        CLUSTER_ID,
+        &kube.url,
+        &pki.ca_base64(),
+        K8S_TOKEN,
+        Duration::hours(3),
+    );
+    let env = TestEnv::new();
+    let home = env.home().to_path_buf();
+    let link = krew_install(&home, "v0.1.0");
+    let mut path = home.join(".krew/bin").into_os_string();
+    path.push(":");
+    path.push(std::env::var_os("PATH").unwrap());
+    let kubeconfig = home.join(".kube/config");
+    let kubectl = |args: &[&str]| {
+        let mut cmd = env.command(&kubectl);
+        cmd.args(args)
+            .env("PATH", &path)
+            .env("KUBECONFIG", &kubeconfig)
+            .env("DIGITALOCEAN_ACCESS_TOKEN", DO_TOKEN);
+        run(&mut cmd)
+    };
+
+    let out = kubectl(&["plugin", "list", "--name-only"]);
+    assert!(
+        out.stdout.lines().any(|l| l == format!("kubectl-{PLUGIN}")),
+        "{} {}",
+        out.stdout,
+        out.stderr
+    );
+    let out = kubectl(&[PLUGIN, "--version"]);
+    assert_eq!(out.code, Some(0), "{} {}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .starts_with(&format!("doks-auth {} (commit ", env!("CARGO_PKG_VERSION"))),
+        "{} {}",
+        out.stdout,
+        out.stderr
+    );
+
+    let out = kubectl(&[
+        PLUGIN,
+        "kubeconfig",
+        "save",
+        "prod",
+        "--api-url",
+        &api.url(),
+    ]);
+    assert_eq!(out.code, Some(0), "{} {}", out.stdout, out.stderr);
+    let saved = std::fs::read_to_string(&kubeconfig).unwrap();
+    let doc: Value = serde_saphyr::from_str(&saved).unwrap();
+    // The stable link, not the versioned store path it resolves to.
+    assert_eq!(
+        doc["users"][0]["user"]["exec"]["command"],
+        link.display().to_string()
+    );
+    let version = |out: &Outcome| {
+        assert_eq!(out.code, Some(0), "{} {}", out.stdout, out.stderr);
+        assert_eq!(out.json()["gitVersion"], "v1.31.1");
+    };
+    version(&kubectl(&["get", "--raw", "/version"]));
+
+    // The upgrade: v0.2.0 beside v0.1.0, the link moved, v0.1.0 removed; the cache cleared, so
+    // the new binary really mints a credential.
+    krew_install(&home, "v0.2.0");
+    std::fs::remove_dir_all(home.join(".krew/store").join(PLUGIN).join("v0.1.0")).unwrap();
+    std::fs::remove_dir_all(env.cache_dir()).unwrap();
+    let before = kube.accepted();
+    version(&kubectl(&["get", "--raw", "/version"]));
+    assert!(kube.accepted() > before);
+    assert_eq!(api.credential_requests(CLUSTER_ID), 2);
+    assert_eq!(std::fs::read_to_string(&kubeconfig).unwrap(), saved);
+}
