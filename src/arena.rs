@@ -88,7 +88,7 @@ unsafe impl GlobalAlloc for Arena {
                 unsafe { std::ptr::write_bytes(ptr, 0, layout.size()) };
                 ptr
             }
-            // The system's calloc: a large zeroed buffer stays untouched, and out of RSS, until used.
+            // The system's calloc: a large zeroed buffer stays untouched, out of RSS, till used.
             // SAFETY: the caller's layout, as GlobalAlloc requires.
             None => unsafe { System.alloc_zeroed(layout) },
         }
