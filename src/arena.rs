@@ -80,6 +80,20 @@ unsafe impl GlobalAlloc for Arena {
         }
     }
 
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        match self.bump(layout) {
+            // A piece may hold bytes of a piece that shrank in place before it.
+            Some(ptr) => {
+                // SAFETY: a fresh piece of layout.size() bytes.
+                unsafe { std::ptr::write_bytes(ptr, 0, layout.size()) };
+                ptr
+            }
+            // The system's calloc: a large zeroed buffer stays untouched, out of RSS, till used.
+            // SAFETY: the caller's layout, as GlobalAlloc requires.
+            None => unsafe { System.alloc_zeroed(layout) },
+        }
+    }
+
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         if !self.owns(ptr) {
             // SAFETY: not the block's, so the system allocator gave it, with this layout.

@@ -113,7 +113,7 @@ fn main() {
     let reader = build_minimal_reader(env.home());
     // The binary users install, and the limit built the same way, when it has been built.
     let statics = match static_doks_auth() {
-        Some(bin) => build_static_reader(&bin, env.home()).map(|limit| (bin, limit)),
+        Some(bin) => build_static_reader(env.home()).map(|limit| (bin, limit)),
         None => Err("no static build: run `../shared/cross/cross static --release --locked` first (or set DOKS_BENCH_STATIC)".into()),
     };
     let mut pairs: Vec<(&str, Command, Command)> = vec![(

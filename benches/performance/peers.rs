@@ -43,19 +43,21 @@ pub(crate) fn build_minimal_reader(dir: &Path) -> PathBuf {
 pub(crate) fn static_doks_auth() -> Option<PathBuf> {
     let path = std::env::var_os("DOKS_BENCH_STATIC")
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("target/cross/x86_64-unknown-linux-musl/release/doks-auth")
-        });
+        .unwrap_or_else(|| cross_release().join("doks-auth"));
     path.is_file().then_some(path)
 }
 
-/// The limit program built exactly as the static doks-auth was: the same compiler (Debian's
-/// rustc, `DOKS_CROSS_RUSTC`), the same musl `std` (the rlibs that build made, next to it in
-/// `deps/`), the same flags (the release profile's, and cross's static, non-PIE link through
+/// Where `cross static --release` puts its build, the musl `std` rlibs in `deps/` included.
+fn cross_release() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("target/cross/x86_64-unknown-linux-musl/release")
+}
+
+/// The limit program built exactly as the static doks-auth is: the same compiler (Debian's
+/// rustc, `DOKS_CROSS_RUSTC`), the same musl `std` (the rlibs `cross static --release` made, in
+/// its `deps/`), the same flags (the release profile's, and cross's static, non-PIE link through
 /// musl-gcc with LLVM's libunwind from `$DOKS_CROSS_HOME/unwind`). The error says what is missing.
-pub(crate) fn build_static_reader(doks_auth: &Path, dir: &Path) -> Result<PathBuf, String> {
-    let deps = doks_auth.parent().unwrap().join("deps");
+pub(crate) fn build_static_reader(dir: &Path) -> Result<PathBuf, String> {
+    let deps = cross_release().join("deps");
     let rlib = |name: &str| -> Result<PathBuf, String> {
         let mut found: Vec<PathBuf> = std::fs::read_dir(&deps)
             .map_err(|e| format!("{}: {e}", deps.display()))?

@@ -11,7 +11,7 @@ fn pieces_are_aligned_distinct_and_then_the_systems() {
     for (size, align) in [(1, 1), (24, 8), (3, 1), (64, 64), (100, 16), (5000, 4096)] {
         let ptr = unsafe { arena.alloc(layout(size, align)) };
         assert!(
-            arena.owns(ptr) && ptr as usize % align == 0,
+            arena.owns(ptr) && (ptr as usize).is_multiple_of(align),
             "{size} {align}"
         );
         unsafe { std::ptr::write_bytes(ptr, size as u8, size) };
@@ -73,4 +73,24 @@ fn threads_never_share_a_piece() {
         all.windows(2).all(|w| w[1] - w[0] >= 16),
         "overlapping pieces"
     );
+}
+
+#[test]
+fn zeroed_pieces_are_zero_even_where_a_piece_shrank() {
+    let arena = Box::new(Arena::new());
+    let a = unsafe { arena.alloc(layout(64, 8)) };
+    unsafe { std::ptr::write_bytes(a, 0xff, 64) };
+    let shrunk = unsafe { arena.realloc(a, layout(64, 8), 8) };
+    assert_eq!(shrunk, a);
+    let z = unsafe { arena.alloc_zeroed(layout(32, 8)) };
+    assert!(arena.owns(z));
+    assert_eq!(unsafe { std::slice::from_raw_parts(z, 32) }, [0; 32]);
+    let big = unsafe { arena.alloc_zeroed(layout(4 * SIZE, 8)) };
+    assert!(!arena.owns(big));
+    assert!(
+        unsafe { std::slice::from_raw_parts(big, 4 * SIZE) }
+            .iter()
+            .all(|&b| b == 0)
+    );
+    unsafe { arena.dealloc(big, layout(4 * SIZE, 8)) };
 }

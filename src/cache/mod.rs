@@ -8,6 +8,7 @@
 
 mod folder;
 mod given;
+mod stored;
 
 use std::fs::{self, File, OpenOptions};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
@@ -22,10 +23,9 @@ pub use folder::{check as check_folder, entry_files, remove_entries};
 
 use crate::atomic_file;
 use crate::credential::ClusterId;
-use crate::credential::{Credential, SsoSession};
+use crate::credential::Credential;
 use crate::error::{Error, Result};
 use crate::process::{Process, current_uid};
-use crate::secret::Secret;
 
 /// Bumped whenever the entry's layout changes; other values are treated as a miss.
 const FORMAT: u32 = 1;
@@ -37,7 +37,7 @@ const TEMP_PREFIX: &str = ".tmp-";
 
 /// What one cache file holds.
 #[derive(Serialize, Deserialize)]
-#[serde(from = "StoredEntry")]
+#[serde(from = "stored::StoredEntry")]
 pub struct Entry {
     pub format: u32,
     pub cluster_id: String,
@@ -47,42 +47,6 @@ pub struct Entry {
     pub credential: Credential,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_failed: Option<Failure>,
-}
-
-/// [`Entry`] as it is read: the same fields, the credential's in line. Deriving `Deserialize`
-/// over `flatten` would first buffer every field of the file, then read the credential out of
-/// that copy: a third of a cache hit's parse, for nothing.
-#[derive(Deserialize)]
-struct StoredEntry {
-    format: u32,
-    cluster_id: String,
-    account: String,
-    token: Option<Secret>,
-    client_certificate: Option<Secret>,
-    client_key: Option<Secret>,
-    expires_at: DateTime<Utc>,
-    fetched_at: DateTime<Utc>,
-    sso: Option<SsoSession>,
-    refresh_failed: Option<Failure>,
-}
-
-impl From<StoredEntry> for Entry {
-    fn from(stored: StoredEntry) -> Entry {
-        Entry {
-            format: stored.format,
-            cluster_id: stored.cluster_id,
-            account: stored.account,
-            credential: Credential {
-                token: stored.token,
-                client_certificate: stored.client_certificate,
-                client_key: stored.client_key,
-                expires_at: stored.expires_at,
-                fetched_at: stored.fetched_at,
-                sso: stored.sso,
-            },
-            refresh_failed: stored.refresh_failed,
-        }
-    }
 }
 
 /// A refresh that failed for a passing reason while the entry still worked. Remembered with the
