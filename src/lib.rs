@@ -10,6 +10,7 @@
 pub mod atomic_file;
 pub mod cache;
 pub mod cli;
+pub mod cluster_client;
 pub mod commands;
 pub mod credential;
 pub mod digitalocean;
@@ -26,6 +27,7 @@ pub mod serve;
 pub mod settings;
 pub mod source;
 pub mod sso;
+pub mod tls_words;
 
 use std::process::ExitCode;
 
