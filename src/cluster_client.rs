@@ -4,9 +4,9 @@
 //! make could carry the credential where kubectl would never send it.
 //!
 //! What client-go does, and so what this does:
-//! - `certificate-authority-data` wins over `certificate-authority` (a file, relative to the
-//!   kubeconfig that defines the cluster); either one is then the only trusted root, else the
-//!   system's roots are;
+//! - `certificate-authority-data` or `certificate-authority` (a file, relative to the kubeconfig
+//!   that defines the cluster; not both, kubectl refuses that) is then the only trusted root,
+//!   else the system's roots are;
 //! - `insecure-skip-tls-verify` with a certificate authority is refused (client-go: "specifying a
 //!   root certificates file with the insecure flag is not allowed");
 //! - `tls-server-name` is the name the server's certificate must be valid for;
@@ -184,7 +184,7 @@ pub fn client(
     Ok(ClusterClient { client, server })
 }
 
-/// The certificate authority's PEM certificates: `-data` first, as client-go takes it.
+/// The certificate authority's PEM certificates, from `-data` or the file.
 fn certificate_authority(
     conn: &Connection,
 ) -> Result<Option<Vec<CertificateDer<'static>>>, Unusable> {
@@ -198,10 +198,16 @@ fn certificate_authority(
         nonempty(&conn.certificate_authority_data),
         nonempty(&conn.certificate_authority),
     ) {
-        (Some(data), _) => (
-            STANDARD
-                .decode(data)
-                .map_err(|_| Unusable("its certificate-authority-data is not base64".into()))?,
+        // kubectl's own check of the kubeconfig stops there.
+        (Some(_), Some(_)) => {
+            return Err(Unusable(
+                "it sets both certificate-authority-data and certificate-authority, which kubectl refuses".into(),
+            ));
+        }
+        (Some(data), None) => (
+            STANDARD.decode(data).map_err(|_| {
+                Unusable("its certificate-authority-data is not base64".into())
+            })?,
             "certificate-authority-data",
         ),
         (None, Some(file)) => {

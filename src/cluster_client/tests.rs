@@ -33,13 +33,16 @@ fn a_server_kubectl_would_not_send_a_credential_to_safely_is_refused() {
 }
 
 #[test]
-fn the_certificate_authority_data_wins_over_the_file_and_a_relative_file_is_the_kubeconfigs() {
+fn the_certificate_authority_is_data_or_a_file_relative_to_the_kubeconfig_never_both() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("ca.pem"), PEM).unwrap();
     let mut c = conn("https://s");
     c.certificate_authority = Some("ca.pem".into());
     c.dir = Some(dir.path().to_path_buf());
     assert_eq!(certificate_authority(&c).unwrap().unwrap().len(), 1);
+    c.certificate_authority_data = Some(STANDARD.encode(PEM));
+    assert!(certificate_authority(&c).unwrap_err().0.contains("both"));
+    c.certificate_authority = None;
     c.certificate_authority_data = Some("%%".into());
     assert_eq!(
         certificate_authority(&c).unwrap_err().0,

@@ -32,6 +32,7 @@ mod kubeconfig_text;
 mod kubectl;
 mod network_faults;
 mod outage;
+mod reach;
 mod revocation;
 mod secrets;
 mod sso;
