@@ -14,6 +14,7 @@ mod completions;
 mod disk;
 mod doctor;
 mod doctor_edges;
+mod doctor_server_words;
 mod doctor_sso;
 mod failures;
 mod get_credential;

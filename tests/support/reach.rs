@@ -80,6 +80,11 @@ pub struct Recorder {
 
 impl Recorder {
     pub fn start(cert: &NamedCert) -> Recorder {
+        Recorder::answering(cert, None)
+    }
+
+    /// A recorder that answers every request with `answer` (status, JSON body) when given.
+    pub fn answering(cert: &NamedCert, answer: Option<(u16, Value)>) -> Recorder {
         use http_body_util::Full;
         use hyper::body::Bytes;
         use hyper::{Request, Response};
@@ -93,7 +98,7 @@ impl Recorder {
         let log = seen.clone();
         runtime().spawn(async move {
             while let Ok((tcp, _)) = listener.accept().await {
-                let (acceptor, log) = (acceptor.clone(), log.clone());
+                let (acceptor, log, answer) = (acceptor.clone(), log.clone(), answer.clone());
                 tokio::spawn(async move {
                     let Ok(tls) = acceptor.accept(tcp).await else { return };
                     let sni = tls.get_ref().1.server_name().map(str::to_string);
@@ -104,7 +109,9 @@ impl Recorder {
                             authorization: req.headers().get("authorization").and_then(|v| v.to_str().ok()).map(str::to_string),
                             sni: sni.clone(),
                         });
-                        let (status, body) = if req.uri().path() == "/version" {
+                        let (status, body) = if let Some(answer) = answer.clone() {
+                            answer
+                        } else if req.uri().path() == "/version" {
                             (200, json!({"major": "1", "minor": "31", "gitVersion": "v1.31.1"}))
                         } else if req.uri().path().ends_with("/selfsubjectreviews") {
                             (201, json!({"kind": "SelfSubjectReview", "apiVersion": "authentication.k8s.io/v1",
