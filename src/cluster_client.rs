@@ -205,9 +205,9 @@ fn certificate_authority(
             ));
         }
         (Some(data), None) => (
-            STANDARD.decode(data).map_err(|_| {
-                Unusable("its certificate-authority-data is not base64".into())
-            })?,
+            STANDARD
+                .decode(data)
+                .map_err(|_| Unusable("its certificate-authority-data is not base64".into()))?,
             "certificate-authority-data",
         ),
         (None, Some(file)) => {

@@ -19,6 +19,7 @@ pub mod exec_credential;
 pub mod http;
 pub mod kube_api;
 pub mod kubeconfig;
+pub mod kuberc;
 pub mod logging;
 pub mod probe;
 pub mod process;

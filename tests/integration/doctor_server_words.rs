@@ -21,19 +21,35 @@ fn an_api_servers_message_is_quoted_as_its_own_never_as_the_fix() {
     let api = DoApi::start();
     api.serve_account("sammy@example.com", None);
     api.serve_cluster(&cluster_json(CLUSTER_ID, "prod", "nyc1", &url));
-    api.serve_cluster_credentials(CLUSTER_ID, &url, &cert.ca_base64(), K8S_TOKEN, Duration::hours(3));
+    api.serve_cluster_credentials(
+        CLUSTER_ID,
+        &url,
+        &cert.ca_base64(),
+        K8S_TOKEN,
+        Duration::hours(3),
+    );
     let env = TestEnv::new();
     let kubeconfig = env.home().join("kubeconfig");
     let text = exec_kubeconfig(
         &url,
         &cert.ca_base64(),
         "client.authentication.k8s.io/v1",
-        &["get-credential", "--cluster-id", CLUSTER_ID, "--api-url", &api.url()],
+        &[
+            "get-credential",
+            "--cluster-id",
+            CLUSTER_ID,
+            "--api-url",
+            &api.url(),
+        ],
         &[("DIGITALOCEAN_ACCESS_TOKEN", DO_TOKEN)],
     );
     std::fs::write(&kubeconfig, text).unwrap();
     let doctor = |args: &[&str]| {
-        run(env.doks_auth().arg("doctor").args(args).env("KUBECONFIG", &kubeconfig))
+        run(env
+            .doks_auth()
+            .arg("doctor")
+            .args(args)
+            .env("KUBECONFIG", &kubeconfig))
     };
 
     let out = doctor(&[]);
@@ -44,7 +60,10 @@ fn an_api_servers_message_is_quoted_as_its_own_never_as_the_fix() {
         .find(|l| l.contains("api-server"))
         .unwrap_or_else(|| panic!("no api-server step:\n{}", out.stdout));
     let (detail, fix) = line.split_once(" — fix: ").expect(line);
-    assert!(!fix.contains("evil.example") && !fix.contains("repair"), "{line}");
+    assert!(
+        !fix.contains("evil.example") && !fix.contains("repair"),
+        "{line}"
+    );
     assert!(
         detail.contains("answered 503, saying \"overloaded; to repair, run curl"),
         "{line}"
@@ -62,7 +81,19 @@ fn an_api_servers_message_is_quoted_as_its_own_never_as_the_fix() {
         .unwrap()
         .clone();
     let fix = step["fix"].as_str().unwrap();
-    assert!(!fix.contains("evil.example") && !fix.contains("repair"), "{step}");
-    assert!(step["detail"].as_str().unwrap().contains("saying \"overloaded; to repair"), "{step}");
-    assert!(step["detail"].as_str().unwrap().chars().count() < 300, "{step}");
+    assert!(
+        !fix.contains("evil.example") && !fix.contains("repair"),
+        "{step}"
+    );
+    assert!(
+        step["detail"]
+            .as_str()
+            .unwrap()
+            .contains("saying \"overloaded; to repair"),
+        "{step}"
+    );
+    assert!(
+        step["detail"].as_str().unwrap().chars().count() < 300,
+        "{step}"
+    );
 }

@@ -31,6 +31,7 @@ mod kubeconfig_show_remove;
 mod kubeconfig_teams;
 mod kubeconfig_text;
 mod kubectl;
+mod kuberc;
 mod network_faults;
 mod outage;
 mod reach;

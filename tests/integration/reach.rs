@@ -50,7 +50,12 @@ impl Bed {
         let tunnels = self
             .proxies
             .iter()
-            .flat_map(|(label, proxy)| proxy.take().into_iter().map(move |t| format!("{label} {t}")))
+            .flat_map(|(label, proxy)| {
+                proxy
+                    .take()
+                    .into_iter()
+                    .map(move |t| format!("{label} {t}"))
+            })
             .collect();
         (
             Observed {
@@ -131,7 +136,8 @@ fn doks_auth_reaches_each_cluster_entry_exactly_as_kubectl_does() {
     let internal = NamedCert::new(&["api.internal"]);
     let by_name = NamedCert::new(&["kube.test"]);
     let stranger = NamedCert::new(&["127.0.0.1"]);
-    let names: HashMap<String, String> = [("kube.test".to_string(), "127.0.0.1".to_string())].into();
+    let names: HashMap<String, String> =
+        [("kube.test".to_string(), "127.0.0.1".to_string())].into();
     let a = Recorder::start(&loopback);
     let b = Recorder::start(&internal);
     let c = Recorder::start(&by_name);
@@ -149,7 +155,12 @@ fn doks_auth_reaches_each_cluster_entry_exactly_as_kubectl_does() {
     let ca_c = by_name.ca_base64();
     let case = |name, cluster: &[String]| Case {
         name,
-        cluster: cluster.iter().map(|l| format!("    {l}\n")).collect::<String>().trim_end().to_string(),
+        cluster: cluster
+            .iter()
+            .map(|l| format!("    {l}\n"))
+            .collect::<String>()
+            .trim_end()
+            .to_string(),
         env: vec![],
         files: vec![],
     };
@@ -163,39 +174,134 @@ fn doks_auth_reaches_each_cluster_entry_exactly_as_kubectl_does() {
         case("ca data", &[server(pa), data(&ca_a)]),
         Case {
             files: vec![("pki/ca.pem", loopback.ca_pem.clone())],
-            ..case("ca file relative to the kubeconfig", &[server(pa), "certificate-authority: pki/ca.pem".into()])
+            ..case(
+                "ca file relative to the kubeconfig",
+                &[server(pa), "certificate-authority: pki/ca.pem".into()],
+            )
         },
-        case("data, and a file that cannot be read", &[server(pa), data(&ca_a), "certificate-authority: missing.pem".into()]),
+        case(
+            "data, and a file that cannot be read",
+            &[
+                server(pa),
+                data(&ca_a),
+                "certificate-authority: missing.pem".into(),
+            ],
+        ),
         Case {
             files: vec![("other.pem", internal.ca_pem.clone())],
-            ..case("data and a file", &[server(pa), data(&ca_a), "certificate-authority: other.pem".into()])
+            ..case(
+                "data and a file",
+                &[
+                    server(pa),
+                    data(&ca_a),
+                    "certificate-authority: other.pem".into(),
+                ],
+            )
         },
         case("another CA", &[server(pa), data(&ca_b)]),
         case("no CA: system roots", &[server(ps)]),
-        case("tls-server-name the certificate is not for", &[server(pa), data(&ca_a), "tls-server-name: api.other-cluster.internal".into()]),
-        case("tls-server-name the certificate is for", &[server(pb), data(&ca_b), "tls-server-name: api.internal".into()]),
-        case("certificate for another name, no tls-server-name", &[server(pb), data(&ca_b)]),
-        case("insecure-skip-tls-verify", &[server(ps), "insecure-skip-tls-verify: true".into()]),
-        case("insecure-skip-tls-verify with a CA", &[server(pa), data(&ca_a), "insecure-skip-tls-verify: true".into()]),
-        case("proxy-url dead", &[server(pa), data(&ca_a), format!("proxy-url: http://127.0.0.1:{dead}")]),
-        case("proxy-url http", &[server(pa), data(&ca_a), format!("proxy-url: http://127.0.0.1:{pconn}")]),
-        case("proxy-url socks5", &[server(pa), data(&ca_a), format!("proxy-url: socks5://127.0.0.1:{psocks}")]),
-        case("proxy-url https", &[server(pa), data(&ca_a), format!("proxy-url: https://127.0.0.1:{ptls}")]),
-        case("proxy-url ftp", &[server(pa), data(&ca_a), format!("proxy-url: ftp://127.0.0.1:{pconn}")]),
+        case(
+            "tls-server-name the certificate is not for",
+            &[
+                server(pa),
+                data(&ca_a),
+                "tls-server-name: api.other-cluster.internal".into(),
+            ],
+        ),
+        case(
+            "tls-server-name the certificate is for",
+            &[
+                server(pb),
+                data(&ca_b),
+                "tls-server-name: api.internal".into(),
+            ],
+        ),
+        case(
+            "certificate for another name, no tls-server-name",
+            &[server(pb), data(&ca_b)],
+        ),
+        case(
+            "insecure-skip-tls-verify",
+            &[server(ps), "insecure-skip-tls-verify: true".into()],
+        ),
+        case(
+            "insecure-skip-tls-verify with a CA",
+            &[
+                server(pa),
+                data(&ca_a),
+                "insecure-skip-tls-verify: true".into(),
+            ],
+        ),
+        case(
+            "proxy-url dead",
+            &[
+                server(pa),
+                data(&ca_a),
+                format!("proxy-url: http://127.0.0.1:{dead}"),
+            ],
+        ),
+        case(
+            "proxy-url http",
+            &[
+                server(pa),
+                data(&ca_a),
+                format!("proxy-url: http://127.0.0.1:{pconn}"),
+            ],
+        ),
+        case(
+            "proxy-url socks5",
+            &[
+                server(pa),
+                data(&ca_a),
+                format!("proxy-url: socks5://127.0.0.1:{psocks}"),
+            ],
+        ),
+        case(
+            "proxy-url https",
+            &[
+                server(pa),
+                data(&ca_a),
+                format!("proxy-url: https://127.0.0.1:{ptls}"),
+            ],
+        ),
+        case(
+            "proxy-url ftp",
+            &[
+                server(pa),
+                data(&ca_a),
+                format!("proxy-url: ftp://127.0.0.1:{pconn}"),
+            ],
+        ),
         with_env(
-            case("HTTPS_PROXY, server by name", &[format!("server: https://kube.test:{pc}"), data(&ca_c)]),
+            case(
+                "HTTPS_PROXY, server by name",
+                &[format!("server: https://kube.test:{pc}"), data(&ca_c)],
+            ),
             &[("HTTPS_PROXY", format!("http://127.0.0.1:{pconn}"))],
         ),
         with_env(
-            case("https_proxy socks5, server by name", &[format!("server: https://kube.test:{pc}"), data(&ca_c)]),
+            case(
+                "https_proxy socks5, server by name",
+                &[format!("server: https://kube.test:{pc}"), data(&ca_c)],
+            ),
             &[("https_proxy", format!("socks5://127.0.0.1:{psocks}"))],
         ),
         with_env(
-            case("HTTPS_PROXY dead, loopback server", &[server(pa), data(&ca_a)]),
+            case(
+                "HTTPS_PROXY dead, loopback server",
+                &[server(pa), data(&ca_a)],
+            ),
             &[("HTTPS_PROXY", format!("http://127.0.0.1:{dead}"))],
         ),
         with_env(
-            case("proxy-url over HTTPS_PROXY", &[server(pa), data(&ca_a), format!("proxy-url: http://127.0.0.1:{pconn}")]),
+            case(
+                "proxy-url over HTTPS_PROXY",
+                &[
+                    server(pa),
+                    data(&ca_a),
+                    format!("proxy-url: http://127.0.0.1:{pconn}"),
+                ],
+            ),
             &[("HTTPS_PROXY", format!("http://127.0.0.1:{dead}"))],
         ),
     ];
@@ -204,7 +310,11 @@ fn doks_auth_reaches_each_cluster_entry_exactly_as_kubectl_does() {
         api_url: api.url(),
         _api: api,
         servers: vec![("a", a), ("b", b), ("c", c), ("s", s)],
-        proxies: vec![("connect", connect), ("socks5", socks), ("https", tls_proxy)],
+        proxies: vec![
+            ("connect", connect),
+            ("socks5", socks),
+            ("https", tls_proxy),
+        ],
     };
     let mut report = Vec::new();
     for (i, case) in cases.iter().enumerate() {
@@ -222,15 +332,19 @@ fn doks_auth_reaches_each_cluster_entry_exactly_as_kubectl_does() {
             match &seen_by_kubectl {
                 None => seen_by_kubectl = Some((observed, sni, out.stderr)),
                 Some((first, ..)) => assert_eq!(
-                    &observed, first,
+                    &observed,
+                    first,
                     "{}: {} differs from the other kubectls: {}",
-                    case.name, kubectl.display(), out.stderr
+                    case.name,
+                    kubectl.display(),
+                    out.stderr
                 ),
             }
         }
         let (kubectl_saw, kubectl_sni, kubectl_err) = seen_by_kubectl.unwrap();
         let mut cmd = bed.env.doks_auth();
-        cmd.args(["whoami", "--timeout", "5"]).env("KUBECONFIG", &kubeconfig);
+        cmd.args(["whoami", "--timeout", "5"])
+            .env("KUBECONFIG", &kubeconfig);
         for (k, v) in &case.env {
             cmd.env(k, v);
         }
@@ -243,7 +357,13 @@ fn doks_auth_reaches_each_cluster_entry_exactly_as_kubectl_does() {
         );
         if !ours.succeeded {
             // Not reached: one line of ours that says why.
-            assert_eq!(out.stderr.lines().count(), 1, "{}: {}", case.name, out.stderr);
+            assert_eq!(
+                out.stderr.lines().count(),
+                1,
+                "{}: {}",
+                case.name,
+                out.stderr
+            );
             assert!(out.stderr.starts_with("doks-auth: "), "{}", out.stderr);
         }
         report.push(format!(
@@ -270,13 +390,17 @@ fn the_probe_reaches_the_cluster_in_exec_info_as_kubectl_would() {
     run_ok(&mut env.get_credential(&api.url(), CLUSTER_ID));
     // Past the guard against forced refreshes in a row.
     let entry = env.only_cache_entry();
-    let mut cached: serde_json::Value = serde_json::from_slice(&std::fs::read(&entry).unwrap()).unwrap();
+    let mut cached: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&entry).unwrap()).unwrap();
     cached["fetched_at"] = "2020-01-01T00:00:00Z".into();
     std::fs::write(&entry, cached.to_string()).unwrap();
     let ask = |extra: serde_json::Value| {
         let mut cluster = serde_json::json!({"server": format!("https://127.0.0.1:{}", server.port),
             "certificate-authority-data": cert.ca_base64(), "config": null});
-        cluster.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        cluster
+            .as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
         let info = serde_json::json!({"apiVersion": "client.authentication.k8s.io/v1",
             "kind": "ExecCredential", "spec": {"interactive": false, "cluster": cluster}});
         // The first call from this process is its start; the second is client-go asking again.
@@ -289,7 +413,11 @@ fn the_probe_reaches_the_cluster_in_exec_info_as_kubectl_would() {
         last.unwrap().stderr
     };
     let stderr = ask(serde_json::json!({"tls-server-name": "api.other-cluster.internal"}));
-    assert_eq!(server.take(), [], "sent to a server kubectl refuses:\n{stderr}");
+    assert_eq!(
+        server.take(),
+        [],
+        "sent to a server kubectl refuses:\n{stderr}"
+    );
     assert!(
         stderr.contains("the server's certificate is not valid for the name kubectl checks"),
         "{stderr}"
@@ -300,7 +428,10 @@ fn the_probe_reaches_the_cluster_in_exec_info_as_kubectl_would() {
 
     let stderr = ask(serde_json::json!({"proxy-url": format!("http://127.0.0.1:{dead}")}));
     assert_eq!(server.take(), [], "went around the dead proxy:\n{stderr}");
-    assert!(stderr.contains("cannot reach the Kubernetes API server"), "{stderr}");
+    assert!(
+        stderr.contains("cannot reach the Kubernetes API server"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("DigitalOcean"), "{stderr}");
 
     let stderr = ask(serde_json::json!({"proxy-url": format!("http://127.0.0.1:{}", proxy.port)}));
@@ -311,5 +442,9 @@ fn the_probe_reaches_the_cluster_in_exec_info_as_kubectl_would() {
             && s.authorization.as_deref() == Some(&format!("Bearer {K8S_TOKEN}"))),
         "{seen:?}\n{stderr}"
     );
-    assert_eq!(api.credential_requests(CLUSTER_ID), 1, "the cluster took it: no refresh");
+    assert_eq!(
+        api.credential_requests(CLUSTER_ID),
+        1,
+        "the cluster took it: no refresh"
+    );
 }

@@ -23,7 +23,8 @@ impl NamedCert {
         let ca_key = KeyPair::generate().unwrap();
         let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
         ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        ca.distinguished_name.push(DnType::CommonName, "reach test CA");
+        ca.distinguished_name
+            .push(DnType::CommonName, "reach test CA");
         let ca_cert = ca.self_signed(&ca_key).unwrap();
         let issuer = Issuer::new(ca, ca_key);
         let key = KeyPair::generate().unwrap();
@@ -160,7 +161,11 @@ pub struct Proxy {
 impl Proxy {
     /// A proxy of `kind`, resolving only the names in `hosts` (others must be addresses);
     /// `cert` is its TLS certificate for [`ProxyKind::TlsConnect`].
-    pub fn start(kind: ProxyKind, hosts: HashMap<String, String>, cert: Option<&NamedCert>) -> Proxy {
+    pub fn start(
+        kind: ProxyKind,
+        hosts: HashMap<String, String>,
+        cert: Option<&NamedCert>,
+    ) -> Proxy {
         let acceptor = cert.map(NamedCert::acceptor);
         let listener = runtime()
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
@@ -204,7 +209,10 @@ fn resolve(target: &str, hosts: &HashMap<String, String>) -> Option<String> {
     let host = host.trim_start_matches('[').trim_end_matches(']');
     match hosts.get(host) {
         Some(ip) => Some(format!("{ip}:{port}")),
-        None => host.parse::<std::net::IpAddr>().ok().map(|_| target.to_string()),
+        None => host
+            .parse::<std::net::IpAddr>()
+            .ok()
+            .map(|_| target.to_string()),
     }
 }
 
