@@ -35,6 +35,7 @@ mod kuberc;
 mod network_faults;
 mod outage;
 mod reach;
+mod reach_probe;
 mod revocation;
 mod secrets;
 mod sso;
