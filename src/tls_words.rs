@@ -49,8 +49,13 @@ pub fn describe(err: &Error, whose: Whose) -> (String, String) {
                 format!("{cert} is not meant for this use (its extended key usage)"),
                 renew.into(),
             ),
-            CertificateError::BadSignature | CertificateError::UnsupportedSignatureAlgorithmContext { .. } => (
-                format!("{cert} has a signature doks-auth's TLS stack does not accept"),
+            // webpki finds the issuer by name: a CA of the same name that did not sign it.
+            CertificateError::BadSignature => (
+                format!("{cert}'s signature does not check out against the cluster entry's certificate authority (another CA of the same name, or a forged certificate)"),
+                resave.into(),
+            ),
+            CertificateError::UnsupportedSignatureAlgorithmContext { .. } => (
+                format!("{cert} has a signature algorithm doks-auth's TLS stack does not accept"),
                 renew.into(),
             ),
             other => (
