@@ -90,36 +90,22 @@ pub fn is_secure_url(url: &str) -> bool {
             && reqwest::Url::parse(url).is_ok_and(|url| is_loopback(&url)))
 }
 
-/// A client for a cluster's own API server (`doctor`, `whoami`), built as kubectl builds its
-/// own: trusting only `ca` (the kubeconfig's certificate authority, PEM) when there is one, else
-/// the system's roots; presenting `identity` (a client certificate and its key, PEM) when the
-/// credential is one. No redirects, as for every client here.
-pub fn kube_client(
-    timeout: Duration,
-    ca: Option<&[u8]>,
-    identity: Option<&[u8]>,
-) -> reqwest::Result<reqwest::Client> {
-    let mut builder = builder(timeout);
-    if let Some(ca) = ca {
-        builder = builder.tls_certs_only(reqwest::Certificate::from_pem_bundle(ca)?);
-    }
-    if let Some(identity) = identity {
-        builder = builder.identity(reqwest::Identity::from_pem(identity)?);
-    }
-    builder.build()
-}
-
 /// Whether a rustls error is in the chain. `io::Error::source` skips the error it wraps, so
 /// wrapped io errors are opened by hand.
 pub fn is_tls_failure(err: &(dyn std::error::Error + 'static)) -> bool {
-    if err.is::<rustls::Error>() {
-        return true;
+    tls_error(err).is_some()
+}
+
+/// The rustls error in the chain, if there is one.
+pub fn tls_error<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    if let Some(tls) = err.downcast_ref::<rustls::Error>() {
+        return Some(tls);
     }
     let wrapped = err
         .downcast_ref::<std::io::Error>()
         .and_then(|io| io.get_ref())
         .map(|inner| inner as &(dyn std::error::Error + 'static));
-    wrapped.or_else(|| err.source()).is_some_and(is_tls_failure)
+    wrapped.or_else(|| err.source()).and_then(tls_error)
 }
 
 /// reqwest's own message is generic ("error sending request"); the causes say what failed.

@@ -13,24 +13,17 @@ use chrono::{DateTime, Utc};
 use log::debug;
 use serde::{Deserialize, Serialize};
 
+use crate::cluster_client::{self, ClusterClient, Connection};
 use crate::credential::Credential;
 use crate::error::one_line;
-use crate::http::{self, BodyError, error_chain, is_tls_failure, read_capped};
+use crate::http::{self, BodyError, error_chain, read_capped};
+use crate::tls_words::{self, Whose};
 
 /// Newest first, as kubectl tries them: GA since Kubernetes 1.28, beta in 1.27, alpha in 1.26
 /// (behind a feature gate). A server without one answers 404 for its path.
 const VERSIONS: [&str; 3] = ["v1", "v1beta1", "v1alpha1"];
 /// A review is a few hundred bytes; a user in very many groups, a few KiB.
 const MAX_BODY_BYTES: usize = 1 << 20;
-
-/// Where the API server is, as the kubeconfig's cluster entry says.
-#[derive(Clone, Debug)]
-pub struct Endpoint {
-    pub server: String,
-    /// `certificate-authority-data` (or the file `certificate-authority` names), PEM; without
-    /// one the system's roots are trusted, as kubectl does.
-    pub ca_pem: Option<Vec<u8>>,
-}
 
 /// `status.userInfo` of a review: the user as the cluster's authenticator sees it. Fields the
 /// server leaves out are empty, so the shape is always the same.
@@ -89,14 +82,17 @@ pub enum KubeError {
     },
 
     #[error(
-        "cannot reach the Kubernetes API server at {url}: {reason}; check the network, any proxy (HTTPS_PROXY) and the kubeconfig's server"
+        "cannot reach the Kubernetes API server at {url}: {reason}; check the network, the cluster entry's server and proxy-url, and the proxy environment (HTTPS_PROXY, NO_PROXY)"
     )]
     Network { url: String, reason: String },
 
-    #[error(
-        "the Kubernetes API server at {url} failed TLS verification: {reason}; the kubeconfig's certificate authority may be out of date: run `doks-auth kubeconfig save <cluster>` again"
-    )]
-    Tls { url: String, reason: String },
+    /// `what` says which side and which certificate, `fix` what to do (see [`tls_words`]).
+    #[error("no TLS connection to the Kubernetes API server at {url}: {what}; {fix}")]
+    Tls {
+        url: String,
+        what: String,
+        fix: String,
+    },
 
     #[error("unexpected response from the Kubernetes API server ({url}): {reason}")]
     Unexpected { url: String, reason: String },
@@ -106,15 +102,71 @@ pub enum KubeError {
     )]
     Timeout { seconds: u64 },
 
-    #[error("cannot set up a client for the Kubernetes API server: {0}")]
-    Setup(String),
+    /// A field of the cluster entry that cannot be honoured: no request was made.
+    #[error(
+        "doks-auth cannot reach cluster {cluster} as kubectl would, so it sent nothing: {reason}; fix the cluster entry (`doks-auth kubeconfig save <cluster>` writes a new one)"
+    )]
+    Unusable { cluster: String, reason: String },
 }
 
+/// A server's own words, quoted as its own: one line, its control characters replaced, cut to
+/// [`MAX_QUOTED_CHARS`]. Never advice: whatever it says, what to do comes from us.
 fn detail(message: &Option<String>) -> String {
     message
         .as_deref()
-        .map(|m| format!(": \"{}\"", one_line(m)))
+        .map(|m| format!(", saying \"{}\"", quoted(m)))
         .unwrap_or_default()
+}
+
+/// Enough for any real Status message ("Unauthorized", "the server is currently unable to
+/// handle the request"); short enough that a hostile one cannot fill the screen.
+const MAX_QUOTED_CHARS: usize = 120;
+
+pub fn quoted(message: &str) -> String {
+    let line = one_line(message);
+    match line.char_indices().nth(MAX_QUOTED_CHARS) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line,
+    }
+}
+
+impl KubeError {
+    /// "what happened" and "what to do", for a report that shows them apart (`doctor`). The
+    /// server's words are only ever in the first.
+    pub fn explain(&self) -> (String, String) {
+        let doctor_fix =
+            "check the cluster's state (control panel, or its admin); run doctor again later";
+        match self {
+            KubeError::Unauthorized { url, message, .. } => (
+                format!("the Kubernetes API server at {url} refused the credential (401 Unauthorized{})", detail(message)),
+                "get a new credential: `doks-auth cache clear`, then run doctor again".into(),
+            ),
+            KubeError::Status { url, status, message } => (
+                format!("the Kubernetes API server at {url} answered {status}{}", detail(message)),
+                doctor_fix.into(),
+            ),
+            KubeError::Network { url, reason } => (
+                format!("cannot reach the Kubernetes API server at {url}: {reason}"),
+                "check the network, the cluster entry's server and proxy-url, and the proxy environment (HTTPS_PROXY, NO_PROXY)".into(),
+            ),
+            KubeError::Tls { url, what, fix } => (
+                format!("no TLS connection to the Kubernetes API server at {url}: {what}"),
+                fix.clone(),
+            ),
+            KubeError::Unexpected { url, reason } => (
+                format!("unexpected response from the Kubernetes API server ({url}): {reason}"),
+                "check that the cluster entry's server is the cluster's API server".into(),
+            ),
+            KubeError::Timeout { seconds } => (
+                format!("no answer from the Kubernetes API server within {seconds} s (--timeout)"),
+                "check the network or raise --timeout".into(),
+            ),
+            KubeError::Unusable { cluster, reason } => (
+                format!("doks-auth cannot reach cluster {cluster} as kubectl would, so it sent nothing: {reason}"),
+                "fix the cluster entry (`doks-auth kubeconfig save <cluster>` writes a new one)".into(),
+            ),
+        }
+    }
 }
 
 /// The parts of a `Status` object (an API server's error answer) shown in an error.
@@ -139,16 +191,17 @@ struct ReviewStatus {
 /// Asks the server who `credential` makes you, newest review version first, all by `deadline`
 /// (`timeout` names it in the error).
 pub async fn review(
-    endpoint: &Endpoint,
+    cluster: &str,
+    conn: &Connection,
     credential: &Credential,
     deadline: Instant,
     timeout: Duration,
 ) -> Result<Review, KubeError> {
     let work = async {
-        let client = client(endpoint, credential, timeout)?;
+        let client = client(cluster, conn, credential, timeout)?;
         let mut date = None;
         for version in VERSIONS {
-            match attempt(&client, endpoint, credential, version).await? {
+            match attempt(&client, credential, version).await? {
                 (Outcome::Reviewed(user), answered_at) => {
                     return Ok(Review {
                         user: Some(user),
@@ -179,26 +232,41 @@ pub async fn review(
         })?
 }
 
-/// A client for `endpoint` that presents `credential` when it is a certificate (also for
-/// [`crate::probe`]).
+/// A client for the cluster named `cluster` (in messages), reached as kubectl reaches `conn`,
+/// that presents `credential` when it is a certificate (also for [`crate::probe`]).
 pub fn client(
-    endpoint: &Endpoint,
+    cluster: &str,
+    conn: &Connection,
     credential: &Credential,
     timeout: Duration,
-) -> Result<reqwest::Client, KubeError> {
-    // A certificate credential is presented in the TLS handshake; reqwest takes cert and key
-    // as one PEM text.
+) -> Result<ClusterClient, KubeError> {
+    // A certificate credential is presented in the TLS handshake, as one PEM text.
     let identity = match (&credential.client_certificate, &credential.client_key) {
         (Some(cert), Some(key)) => Some(format!("{}\n{}", cert.expose(), key.expose())),
         _ => None,
     };
-    http::kube_client(
-        timeout,
-        endpoint.ca_pem.as_deref(),
-        identity.as_deref().map(str::as_bytes),
-    )
-    // reqwest's builder errors name no input: neither the key nor the CA is quoted.
-    .map_err(|err| KubeError::Setup(error_chain(&err)))
+    cluster_client::client(conn, identity.as_deref().map(str::as_bytes), timeout).map_err(|err| {
+        KubeError::Unusable {
+            cluster: one_line(cluster),
+            reason: err.0,
+        }
+    })
+}
+
+/// A transport failure: a TLS one in words (which side, which certificate), others as the
+/// chain of causes.
+pub fn network_error(url: &str, err: &reqwest::Error) -> KubeError {
+    let url = one_line(url);
+    match http::tls_error(err) {
+        Some(tls) => {
+            let (what, fix) = tls_words::describe(tls, Whose::Server);
+            KubeError::Tls { url, what, fix }
+        }
+        None => KubeError::Network {
+            url,
+            reason: error_chain(err),
+        },
+    }
 }
 
 enum Outcome {
@@ -208,19 +276,18 @@ enum Outcome {
 }
 
 async fn attempt(
-    client: &reqwest::Client,
-    endpoint: &Endpoint,
+    cluster: &ClusterClient,
     credential: &Credential,
     version: &str,
 ) -> Result<(Outcome, Option<DateTime<Utc>>), KubeError> {
-    let url = format!(
-        "{}/apis/authentication.k8s.io/{version}/selfsubjectreviews",
-        endpoint.server.trim_end_matches('/')
-    );
+    let url = cluster.url(&format!(
+        "/apis/authentication.k8s.io/{version}/selfsubjectreviews"
+    ));
     let started = Instant::now();
     let body =
         format!(r#"{{"apiVersion":"authentication.k8s.io/{version}","kind":"SelfSubjectReview"}}"#);
-    let mut request = client
+    let mut request = cluster
+        .client
         .post(&url)
         .header(reqwest::header::CONTENT_TYPE, "application/json")
         .header(reqwest::header::ACCEPT, "application/json")
@@ -228,16 +295,10 @@ async fn attempt(
     if let Some(token) = &credential.token {
         request = request.bearer_auth(token.expose());
     }
-    let network_error = |err: reqwest::Error| {
-        let reason = error_chain(&err);
-        let url = url.clone();
-        if is_tls_failure(&err) {
-            KubeError::Tls { url, reason }
-        } else {
-            KubeError::Network { url, reason }
-        }
-    };
-    let response = request.send().await.map_err(network_error)?;
+    let response = request
+        .send()
+        .await
+        .map_err(|err| network_error(&url, &err))?;
     let status = response.status();
     let date = http::date_header(response.headers());
     debug!(
@@ -254,7 +315,7 @@ async fn attempt(
                     MAX_BODY_BYTES >> 20
                 ),
             },
-            BodyError::Transport(err) => network_error(err),
+            BodyError::Transport(err) => network_error(&url, &err),
         })?;
     let message = || {
         serde_json::from_slice::<Status>(&body)

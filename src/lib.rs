@@ -11,6 +11,7 @@ pub mod arena;
 pub mod atomic_file;
 pub mod cache;
 pub mod cli;
+pub mod cluster_client;
 pub mod commands;
 pub mod credential;
 pub mod digitalocean;
@@ -19,6 +20,7 @@ pub mod exec_credential;
 pub mod http;
 pub mod kube_api;
 pub mod kubeconfig;
+pub mod kuberc;
 pub mod logging;
 pub mod probe;
 pub mod process;
@@ -27,6 +29,7 @@ pub mod serve;
 pub mod settings;
 pub mod source;
 pub mod sso;
+pub mod tls_words;
 
 use std::process::ExitCode;
 

@@ -10,24 +10,45 @@
 
 use std::time::Duration;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use log::debug;
 use serde::Deserialize;
 
+use crate::cluster_client::Connection;
 use crate::credential::Credential;
-use crate::error::{Error, one_line};
-use crate::{http, kube_api};
+use crate::error::one_line;
+use crate::http;
+use crate::kube_api::{self, KubeError};
 
 /// The probe is a single small request; a server slower than this has not refused anything.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
 
-/// The cluster as kubectl describes it to the plugin (`spec.cluster`).
+/// The cluster as kubectl describes it to the plugin (`spec.cluster`): every connection field
+/// client-go passes (a `certificate-authority` file arrives inlined as `-data`).
 #[derive(Debug, Deserialize)]
 pub struct Cluster {
     server: String,
     #[serde(default, rename = "certificate-authority-data")]
     certificate_authority_data: Option<String>,
+    #[serde(default, rename = "insecure-skip-tls-verify")]
+    insecure_skip_tls_verify: bool,
+    #[serde(default, rename = "tls-server-name")]
+    tls_server_name: Option<String>,
+    #[serde(default, rename = "proxy-url")]
+    proxy_url: Option<String>,
+}
+
+impl Cluster {
+    fn connection(&self) -> Connection {
+        Connection {
+            server: self.server.clone(),
+            certificate_authority: None,
+            certificate_authority_data: self.certificate_authority_data.clone(),
+            insecure_skip_tls_verify: self.insecure_skip_tls_verify,
+            tls_server_name: self.tls_server_name.clone(),
+            proxy_url: self.proxy_url.clone(),
+            dir: None,
+        }
+    }
 }
 
 /// `spec.cluster` of `KUBERNETES_EXEC_INFO`, when kubectl sent it.
@@ -47,51 +68,44 @@ pub fn cluster_of(exec_info: &str) -> Option<Cluster> {
 }
 
 /// True only when the API server answered 401 to `credential`. Anything else (200, 403, no
-/// answer in time) is no refusal: kubectl's own request will say what is wrong.
+/// answer in time, a cluster entry kubectl's way of reaching cannot be copied) is no refusal:
+/// kubectl's own request will say what is wrong.
 pub fn refuses(cluster: &Cluster, credential: &Credential) -> bool {
-    match http::block_on(status(cluster, credential)) {
-        Ok(status) => {
+    match http::block_on(async { Ok(status(cluster, credential).await) }) {
+        Ok(Ok(status)) => {
             debug!(
                 "probe: {} answered {status} to the cached credential",
                 one_line(&cluster.server)
             );
             status == 401
         }
+        Ok(Err(err)) => {
+            debug!("probe: not asked, or no answer: {err}");
+            false
+        }
         Err(err) => {
-            debug!("probe: no answer from {}: {err}", one_line(&cluster.server));
+            debug!("probe: {err}");
             false
         }
     }
 }
 
-async fn status(cluster: &Cluster, credential: &Credential) -> Result<u16, Error> {
-    let failed = |reason: String| Error::Network {
-        url: one_line(&cluster.server),
-        reason,
-    };
-    let ca_pem = match &cluster.certificate_authority_data {
-        Some(data) => Some(
-            STANDARD
-                .decode(data.trim())
-                .map_err(|_| failed("certificate-authority-data is not base64".into()))?,
-        ),
-        None => None,
-    };
-    let endpoint = kube_api::Endpoint {
-        server: cluster.server.clone(),
-        ca_pem,
-    };
-    let client = kube_api::client(&endpoint, credential, PROBE_TIMEOUT)
-        .map_err(|err| failed(err.to_string()))?;
-    let url = format!("{}/version", cluster.server.trim_end_matches('/'));
-    let mut request = client.get(url).timeout(PROBE_TIMEOUT);
+async fn status(cluster: &Cluster, credential: &Credential) -> Result<u16, KubeError> {
+    let client = kube_api::client(
+        &cluster.server,
+        &cluster.connection(),
+        credential,
+        PROBE_TIMEOUT,
+    )?;
+    let url = client.url("/version");
+    let mut request = client.client.get(&url).timeout(PROBE_TIMEOUT);
     if let Some(token) = &credential.token {
         request = request.bearer_auth(token.expose());
     }
     let response = request
         .send()
         .await
-        .map_err(|err| failed(http::error_chain(&err)))?;
+        .map_err(|err| kube_api::network_error(&url, &err))?;
     Ok(response.status().as_u16())
 }
 

@@ -19,12 +19,14 @@ const LAYERS: &[(&str, u8)] = &[
     ("settings", 3),
     ("serve", 3),
     ("kubeconfig", 3),
+    ("kuberc", 3),
     ("cache", 3),
     ("source", 3),
     ("digitalocean", 2),
     ("sso", 2),
     ("kube_api", 2),
     ("cluster_client", 2),
+    ("tls_words", 1),
     ("probe", 2),
     ("http", 2),
     ("atomic_file", 2),
@@ -54,13 +56,18 @@ fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// The text of a source file without its inline `#[cfg(test)]` part (always last in this code).
+/// The code of a source file: without comment lines (a doc link is no import) and without its
+/// inline `#[cfg(test)]` part (always last in this code).
 fn code(path: &Path) -> String {
     let text = fs::read_to_string(path).unwrap();
-    match text.find("#[cfg(test)]\nmod tests {") {
-        Some(at) => text[..at].to_string(),
-        None => text,
-    }
+    let text = match text.find("#[cfg(test)]\nmod tests {") {
+        Some(at) => &text[..at],
+        None => &text,
+    };
+    text.lines()
+        .filter(|line| !line.trim_start().starts_with("//"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The module path of a file: `src/commands/doctor/checks.rs` → `["commands", "doctor", "checks"]`.

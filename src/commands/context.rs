@@ -6,13 +6,12 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use base64::Engine;
 use serde_json::Value;
 
 use crate::cli::{self, GetCredentialArgs};
+use crate::cluster_client::Connection;
 use crate::credential::ClusterId;
 use crate::error::{Error, Result, one_line};
-use crate::kube_api::Endpoint;
 use crate::kubeconfig::files::{self, Files};
 use crate::settings::CredentialSettings;
 use crate::source::Source;
@@ -212,37 +211,24 @@ impl KubeContext {
             == Some(&Value::Bool(true))
     }
 
-    /// The server and its CA as kubectl takes them: `certificate-authority-data` (base64 PEM),
-    /// else the file `certificate-authority` names (relative to the cluster's kubeconfig file),
-    /// else none (the system's roots). The error says what is wrong, never quoting the data.
-    pub fn endpoint(&self) -> std::result::Result<Endpoint, String> {
+    /// The cluster entry's connection fields, for [`crate::cluster_client`], which takes them as
+    /// kubectl does. The error says what is missing.
+    pub fn connection(&self) -> std::result::Result<Connection, String> {
         let server = self
             .server()
             .ok_or("the cluster entry has no server")?
             .to_string();
         let cluster = &self.cluster.body["cluster"];
-        let text = |key: &str| cluster.get(key).and_then(Value::as_str).map(str::trim);
-        let ca_pem = match (
-            text("certificate-authority-data"),
-            text("certificate-authority"),
-        ) {
-            (Some(data), _) if !data.is_empty() => Some(
-                base64::engine::general_purpose::STANDARD
-                    .decode(data)
-                    .map_err(|_| "its certificate-authority-data is not base64".to_string())?,
-            ),
-            (_, Some(file)) if !file.is_empty() => {
-                let path = relative_to(&self.cluster.file, file);
-                Some(std::fs::read(&path).map_err(|err| {
-                    format!(
-                        "cannot read its certificate-authority {}: {err}",
-                        path.display()
-                    )
-                })?)
-            }
-            _ => None,
-        };
-        Ok(Endpoint { server, ca_pem })
+        let text = |key: &str| cluster.get(key).and_then(Value::as_str).map(str::to_string);
+        Ok(Connection {
+            server,
+            certificate_authority: text("certificate-authority"),
+            certificate_authority_data: text("certificate-authority-data"),
+            insecure_skip_tls_verify: self.skips_tls_verify(),
+            tls_server_name: text("tls-server-name"),
+            proxy_url: text("proxy-url"),
+            dir: self.cluster.file.parent().map(Path::to_path_buf),
+        })
     }
 
     /// What the user runs; the cluster's server tells a control-panel token from others.

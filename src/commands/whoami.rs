@@ -72,7 +72,7 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<()> {
         )
     })?;
     let settings = context::credential_settings(stanza, timeout)?;
-    let endpoint = ctx.endpoint().map_err(|reason| {
+    let conn = ctx.connection().map_err(|reason| {
         anyhow!(
             "cluster {} in the kubeconfig: {reason}; run `doks-auth kubeconfig save <cluster>` again",
             one_line(&ctx.cluster.name)
@@ -80,7 +80,14 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<()> {
     })?;
     let served = serve::credential(&settings, started)?;
     let review = http::block_on(async {
-        Ok(kube_api::review(&endpoint, &served.credential, started + timeout, timeout).await)
+        Ok(kube_api::review(
+            &ctx.cluster.name,
+            &conn,
+            &served.credential,
+            started + timeout,
+            timeout,
+        )
+        .await)
     })?
     .map_err(|err| match err {
         // The only answers whose message says nothing of what to do.
@@ -93,7 +100,7 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<()> {
     let kubernetes = review.user.with_context(|| {
         format!(
             "{} takes the credential but does not say whom for (it answers no SelfSubjectReview: Kubernetes before 1.27, or RBAC forbids it to this user)",
-            one_line(&endpoint.server)
+            one_line(&conn.server)
         )
     })?;
     let (digitalocean, sso) = match &settings.source {

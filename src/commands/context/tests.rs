@@ -1,6 +1,7 @@
 use serde_json::json;
 
 use super::*;
+use crate::cluster_client::Connection;
 
 const ID: &str = "bd5f5959-5e1e-4205-a714-a914373942af";
 
@@ -147,9 +148,8 @@ fn stanza_arguments_that_do_not_parse_are_not_quoted() {
 }
 
 #[test]
-fn the_endpoint_takes_the_ca_as_kubectl_does() {
+fn the_connection_has_every_field_kubectl_reaches_the_cluster_by() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("ca.pem"), "PEM").unwrap();
     let with = |cluster: Value| KubeContext {
         name: "x".into(),
         context_file: dir.path().join("config"),
@@ -164,24 +164,36 @@ fn the_endpoint_takes_the_ca_as_kubectl_does() {
             file: dir.path().join("config"),
         },
     };
-    let data = with(json!({"server": "https://s", "certificate-authority-data": "UEVN"}));
-    assert_eq!(
-        data.endpoint().unwrap().ca_pem.as_deref(),
-        Some(&b"PEM"[..])
+    let all = with(
+        json!({"server": " https://s ", "certificate-authority-data": "UEVN",
+        "certificate-authority": "ca.pem", "insecure-skip-tls-verify": true,
+        "tls-server-name": "api.internal", "proxy-url": "socks5://127.0.0.1:1080"}),
     );
-    let file = with(json!({"server": "https://s", "certificate-authority": "ca.pem"}));
     assert_eq!(
-        file.endpoint().unwrap().ca_pem.as_deref(),
-        Some(&b"PEM"[..])
+        all.connection().unwrap(),
+        Connection {
+            server: "https://s".into(),
+            certificate_authority: Some("ca.pem".into()),
+            certificate_authority_data: Some("UEVN".into()),
+            insecure_skip_tls_verify: true,
+            tls_server_name: Some("api.internal".into()),
+            proxy_url: Some("socks5://127.0.0.1:1080".into()),
+            dir: Some(dir.path().to_path_buf()),
+        }
     );
-    let none = with(json!({"server": "https://s", "insecure-skip-tls-verify": true}));
-    assert_eq!(none.endpoint().unwrap().ca_pem, None);
-    assert!(none.skips_tls_verify());
-    let bad = with(json!({"server": "https://s", "certificate-authority-data": "%%"}));
-    assert!(bad.endpoint().unwrap_err().contains("not base64"));
+    assert!(all.skips_tls_verify());
+    let bare = with(json!({"server": "https://s"})).connection().unwrap();
+    assert_eq!(
+        (
+            bare.certificate_authority,
+            bare.insecure_skip_tls_verify,
+            bare.proxy_url
+        ),
+        (None, false, None)
+    );
     assert!(
         with(json!({}))
-            .endpoint()
+            .connection()
             .unwrap_err()
             .contains("no server")
     );

@@ -108,6 +108,7 @@ fn diagnose(
         ),
     );
     command(&ctx, &exec, report);
+    kuberc(&ctx, &exec, report);
 
     // Where the token comes from is worked out again here only to name it: the settings below
     // resolve it as get-credential does.
@@ -247,6 +248,27 @@ fn command(ctx: &KubeContext, exec: &Exec, report: &mut Report) {
             ),
             Some(resave.into()),
         );
+    }
+}
+
+/// Step 3: kubectl 1.35 and later run the command only if kuberc's credential plugin policy
+/// lets them.
+fn kuberc(ctx: &KubeContext, exec: &Exec, report: &mut Report) {
+    // kubectl takes a command with a slash relative to the kubeconfig that names it.
+    let command = match exec.command.contains('/') {
+        true => context::relative_to(&ctx.user.file, &exec.command)
+            .display()
+            .to_string(),
+        false => exec.command.clone(),
+    };
+    match crate::kuberc::load().map(|kuberc| crate::kuberc::verdict(&kuberc, &command)) {
+        Ok(crate::kuberc::Verdict::Runs(detail)) => report.ok("kuberc", detail),
+        Ok(crate::kuberc::Verdict::Refused { why, fix }) => report.fail("kuberc", why, fix),
+        Err(why) => report.fail(
+            "kuberc",
+            format!("{why}: kubectl 1.35 and later stop there"),
+            "fix the kuberc, or set KUBERC=off to do without it",
+        ),
     }
 }
 

@@ -1,9 +1,9 @@
 //! `doctor`'s steps 7 and 8: the API server takes the credential, and this machine's clock
 //! agrees with the servers'.
 
+use super::Bounds;
 use super::checks::{Clocks, offset, stop_with};
 use super::report::{Flow, Report};
-use super::{Bounds, split};
 use crate::commands::context::KubeContext;
 use crate::credential::Credential;
 use crate::error::one_line;
@@ -24,8 +24,8 @@ pub(super) fn check(
     report: &mut Report,
     clocks: &mut Clocks,
 ) -> Flow {
-    let endpoint = match ctx.endpoint() {
-        Ok(endpoint) => endpoint,
+    let conn = match ctx.connection() {
+        Ok(conn) => conn,
         Err(reason) => {
             return report.stop(
                 "api-server",
@@ -35,7 +35,14 @@ pub(super) fn check(
         }
     };
     let asked = http::block_on(async {
-        Ok(kube_api::review(&endpoint, credential, bounds.deadline(), bounds.timeout).await)
+        Ok(kube_api::review(
+            &ctx.cluster.name,
+            &conn,
+            credential,
+            bounds.deadline(),
+            bounds.timeout,
+        )
+        .await)
     });
     let review = match asked {
         Ok(Ok(review)) => review,
@@ -45,20 +52,21 @@ pub(super) fn check(
                 "api-server",
                 format!(
                     "{} refused the credential (401 Unauthorized) that {} issued",
-                    endpoint.server,
+                    one_line(&conn.server),
                     issued_by(settings)
                 ),
                 refused_fix(settings),
             );
         }
+        // Never split the error's text: a server's words could pass for our advice.
         Ok(Err(err)) => {
-            let (detail, fix) = split(&err.to_string());
+            let (detail, fix) = err.explain();
             return report.stop("api-server", detail, fix);
         }
         Err(err) => return stop_with(report, "api-server", &err),
     };
     clocks.api_server = offset(review.server_date);
-    let server = &endpoint.server;
+    let server = &one_line(&conn.server);
     let (detail, mut fix) = match (&review.user, review.answered) {
         (Some(user), Answered::Version(version)) => (
             format!(

@@ -50,5 +50,8 @@ pub(super) fn run(args: &KubeconfigConvertArgs) -> anyhow::Result<()> {
         opened.write_changed(&docs)?;
         super::super::say(&format!("converted {count} in {place}"));
     }
+    if !outcome.converted.is_empty() {
+        super::warn_if_kuberc_refuses(&command);
+    }
     Ok(())
 }

@@ -57,6 +57,13 @@ pub(super) struct Base {
     sso_grant: Option<SsoGrant>,
 }
 
+impl Base {
+    /// The command every stanza runs.
+    pub(super) fn command(&self) -> &str {
+        &self.command
+    }
+}
+
 /// Checks what can be checked locally, before the first request.
 pub(super) fn base(args: &KubeconfigArgs, stanza: &StanzaArgs) -> anyhow::Result<Base> {
     let command = match &stanza.exec_command {

@@ -150,7 +150,21 @@ fn save(args: &KubeconfigSaveArgs) -> anyhow::Result<()> {
         "saved context {} in {place}{current}",
         crate::error::one_line(&entries.names.context)
     ));
+    warn_if_kuberc_refuses(&entries.command);
     Ok(())
+}
+
+/// One warning when kuberc's credential plugin policy would stop kubectl running `command`,
+/// which was just written into an exec stanza.
+pub(super) fn warn_if_kuberc_refuses(command: &str) {
+    use crate::kuberc::{self, Verdict};
+    match kuberc::load().map(|k| kuberc::verdict(&k, command)) {
+        Ok(Verdict::Runs(_)) => {}
+        Ok(Verdict::Refused { why, fix }) => super::say(&format!("warning: {why}; {fix}")),
+        Err(why) => super::say(&format!(
+            "warning: {why}: kubectl 1.35 and later stop there; fix the kuberc, or set KUBERC=off to do without it"
+        )),
+    }
 }
 
 fn show(args: &KubeconfigShowArgs) -> anyhow::Result<()> {

@@ -39,6 +39,7 @@ pub(super) fn run(args: &KubeconfigSaveArgs) -> anyhow::Result<()> {
     let files = Files::from_env()?;
     Opened::read(files.clone())?;
     let base = lookup::base(common, &args.stanza)?;
+    let command = base.command().to_string();
     let (account, client) = lookup::connect(common, started)?;
     let (clusters, fetched) = http::block_on(fetch_all(client, account.clone(), base))?;
 
@@ -110,6 +111,9 @@ pub(super) fn run(args: &KubeconfigSaveArgs) -> anyhow::Result<()> {
         remove_cached(common, &pruned);
     }
     super::super::say(&counts.summary(clusters.len(), args.dry_run));
+    if !clusters.is_empty() {
+        super::warn_if_kuberc_refuses(&command);
+    }
     if counts.failed > 0 {
         anyhow::bail!(
             "{} of {} clusters could not be fetched (see above); run the command again",
