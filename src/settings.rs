@@ -18,10 +18,11 @@ use crate::sso::{Grant, SsoSettings};
 pub fn account(args: &AccountArgs) -> Result<Account> {
     let api_url = normalize_api_url(&args.api_url)?;
     let flag = args.access_token.as_ref().map(Secret::expose);
-    let token = token::resolve(flag, args.context.as_deref())?;
+    let (token, origin) = token::resolve(flag, args.context.as_deref())?;
     Ok(Account {
         api_url,
         token,
+        origin,
         timeout: Duration::from_secs(args.timeout),
     })
 }
@@ -34,9 +35,10 @@ pub fn every_account(args: &AccountArgs) -> Result<Vec<(String, Result<Account>)
     Ok(token::every_context()?
         .into_iter()
         .map(|(name, token)| {
-            let account = token.map(|token| Account {
+            let account = token.map(|(token, origin)| Account {
                 api_url: api_url.clone(),
                 token,
+                origin,
                 timeout,
             });
             (name, account)
@@ -339,6 +341,7 @@ mod tests {
         let account = |url: &str, token: &str| Account {
             api_url: url.into(),
             token: Secret::new(token),
+            origin: Default::default(),
             timeout: Duration::from_secs(1),
         };
         let a = account("https://api.digitalocean.com", "dop_v1_a").fingerprint();
