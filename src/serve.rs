@@ -239,13 +239,7 @@ fn refresh(
         return Ok(stale(credential.clone(), now));
     }
     let bound = usable.map(|_| BOUND_WITH_FALLBACK);
-    match source::fetch(
-        source,
-        &settings.cluster_id,
-        cached,
-        started,
-        bound,
-    ) {
+    match source::fetch(source, &settings.cluster_id, cached, started, bound) {
         Ok(credential) => {
             let how = match cache.store(&credential) {
                 Ok(()) => How::Fetched,

@@ -334,9 +334,7 @@ pub fn read_entry(path: &Path) -> std::result::Result<Entry, String> {
 
 /// As [`read_entry`], but an entry others could read or write is returned too, with why it is
 /// not trusted: never served, but `logout` must still end the login it holds.
-pub fn read_untrusted_entry(
-    path: &Path,
-) -> std::result::Result<(Entry, Option<String>), String> {
+pub fn read_untrusted_entry(path: &Path) -> std::result::Result<(Entry, Option<String>), String> {
     let (meta, bytes) = folder::read_small_file(path)?;
     Ok((parse_entry(&bytes)?, distrust(&meta)))
 }
@@ -352,8 +350,8 @@ fn distrust(meta: &fs::Metadata) -> Option<String> {
 }
 
 fn parse_entry(bytes: &[u8]) -> std::result::Result<Entry, String> {
-    let entry: Entry = serde_json::from_slice(bytes)
-        .map_err(|_| "corrupt or from another program".to_string())?;
+    let entry: Entry =
+        serde_json::from_slice(bytes).map_err(|_| "corrupt or from another program".to_string())?;
     if entry.format != FORMAT {
         return Err(format!("format {} is not {FORMAT}", entry.format));
     }

@@ -50,14 +50,14 @@ mod tests {
 
     #[test]
     fn a_usage_error_is_one_line_with_what_went_wrong_and_the_usage() {
-        let line = line(&error_of(&["doks-auth", "get-credential", "--nosuch"])).unwrap();
+        let line = line(&error_of(&["doks-auth", "get-credential", "--bogus"])).unwrap();
         assert!(!line.contains('\n'), "{line}");
         assert!(
-            line.starts_with("unexpected argument '--nosuch' found; "),
+            line.starts_with("unexpected argument '--bogus' found; "),
             "{line}"
         );
         assert!(
-            line.contains("; usage: doks-auth get-credential [OPTIONS] --cluster-id <ID>"),
+            line.contains("; usage: doks-auth get-credential "),
             "{line}"
         );
         assert!(line.ends_with("; try '--help'"), "{line}");

@@ -138,9 +138,7 @@ impl Held {
             .and_then(|()| self.cache.forget_unfinished_login())
             .map_err(|err| format!("{said}, but {err}: remove it by hand"))?;
         Ok(match self.distrust {
-            Some(why) => format!(
-                "{said}; its cache file was {why}, so others may have read it"
-            ),
+            Some(why) => format!("{said}; its cache file was {why}, so others may have read it"),
             None => said,
         })
     }
@@ -165,8 +163,10 @@ fn who(login: &SsoSession) -> String {
 /// What becomes of each entry: its login signed out, all at once, by `deadline`; or what a
 /// DigitalOcean credential is.
 fn sign_outs(held: &[Held], deadline: Instant, timeout: Duration) -> Vec<String> {
-    let logins: Vec<Option<SsoSession>> =
-        held.iter().map(|h| h.entry.credential.sso.clone()).collect();
+    let logins: Vec<Option<SsoSession>> = held
+        .iter()
+        .map(|h| h.entry.credential.sso.clone())
+        .collect();
     let signed_out = http::block_on(async move {
         let tasks: Vec<_> = logins
             .into_iter()

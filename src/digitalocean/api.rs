@@ -344,7 +344,14 @@ impl Client {
                 BodyError::Transport(err) => network_error(err),
             })?;
         if !status.is_success() {
-            return Err(api_error(call, status, &body, (retry_after, attempt), &self.token_from).into());
+            return Err(api_error(
+                call,
+                status,
+                &body,
+                (retry_after, attempt),
+                &self.token_from,
+            )
+            .into());
         }
         parse(&body, date).map_err(|what| Error::UnexpectedResponse {
             url: url.to_string(),

@@ -27,7 +27,9 @@ impl TokenOrigin {
         match self {
             TokenOrigin::Unknown => format!("check the token: {refused}; {MAKE}"),
             TokenOrigin::Flag => {
-                format!("check the token given with --access-token: {refused}; {MAKE} and pass that")
+                format!(
+                    "check the token given with --access-token: {refused}; {MAKE} and pass that"
+                )
             }
             TokenOrigin::Env(variable) => format!(
                 "check ${variable}: its token is used before doctl's config, and {refused}; {MAKE} and set {variable} to it, or unset {variable} to use doctl's token"

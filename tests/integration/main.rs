@@ -30,6 +30,8 @@ mod kubeconfig_show_remove;
 mod kubeconfig_teams;
 mod kubeconfig_text;
 mod kubectl;
+mod logout_edges;
+mod messages;
 mod network_faults;
 mod outage;
 mod revocation;

@@ -246,7 +246,9 @@ impl Counts {
             return match total {
                 0 => "nothing changed: this account has no clusters".into(),
                 1 => "nothing changed: the account's one cluster is saved already".into(),
-                _ => format!("nothing changed: the {total} clusters of this account are saved already"),
+                _ => format!(
+                    "nothing changed: the {total} clusters of this account are saved already"
+                ),
             };
         }
         let removed = if self.removed > 0 {

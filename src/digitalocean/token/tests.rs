@@ -87,7 +87,10 @@ fn the_origin_names_where_the_token_came_from_never_the_token() {
                 .find(|(k, _)| *k == name)
                 .map(|(_, v)| v.to_string())
         };
-        resolve_from(flag, context, &lookup, p).unwrap().1.to_string()
+        resolve_from(flag, context, &lookup, p)
+            .unwrap()
+            .1
+            .to_string()
     };
     assert_eq!(origin(Some("dop_v1_flag"), None, &[]), "--access-token");
     assert_eq!(
