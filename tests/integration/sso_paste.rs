@@ -380,3 +380,25 @@ fn a_pasted_address_of_another_scheme_is_not_the_answer_but_https_is() {
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     assert_eq!(op.token_requests("authorization_code 200"), 1);
 }
+
+/// Standard input that is a character device other than /dev/null (a terminal; here
+/// /dev/zero) is there to be read: the login starts, prompts, and runs until --login-timeout.
+#[test]
+fn a_character_device_other_than_dev_null_is_standard_input_to_read() {
+    let op = Op::start(json!({}));
+    let out = run(op
+        .get_credential_with("login", None)
+        .args(["--sso-grant", "paste", "--login-timeout", "1"])
+        .stdin(std::fs::File::open("/dev/zero").unwrap()));
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    assert!(
+        out.stderr.starts_with("doks-auth: to log in to "),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("no login within 1 s (--login-timeout)"),
+        "{}",
+        out.stderr
+    );
+}
