@@ -179,3 +179,50 @@ fn timeout_bounds_the_whole_logout_not_each_entry() {
     }
     assert!(cache_entries(&env.cache_dir()).is_empty());
 }
+
+#[test]
+fn a_lock_released_while_logout_waits_is_taken_and_the_login_ended() {
+    let op = Op::start(json!({}));
+    let refresh_token = logged_in(&op);
+    let entry = op.env.only_cache_entry();
+    let lock = std::fs::File::create(entry.with_extension("lock")).unwrap();
+    lock.lock().unwrap();
+    // A refresh that ends half a second in: within the half of --timeout logout waits.
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(500));
+        drop(lock);
+    });
+    let out = run_ok(op.doks_auth().args(["logout", "--timeout", "6"]));
+    release.join().unwrap();
+    assert!(
+        out.stderr.ends_with("signed out, refresh token revoked\n"),
+        "{}",
+        out.stderr
+    );
+    assert!(cache_entries(&op.env.cache_dir()).is_empty());
+    assert_eq!(op.refresh_at_provider(&refresh_token).0, 400);
+}
+
+#[test]
+fn what_logout_cannot_remove_is_said_and_fails_the_command() {
+    let op = Op::start(json!({}));
+    logged_in(&op);
+    // Something at the name of the entry's record of unfinished logins that no unlink removes.
+    let entry = op.env.only_cache_entry();
+    std::fs::create_dir(entry.with_extension("login")).unwrap();
+    let out = run(op.doks_auth().arg("logout"));
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    let lines: Vec<&str> = out.stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", out.stderr);
+    assert!(
+        lines[0].contains("signed out, refresh token revoked, but cache ")
+            && lines[0].ends_with(": remove it by hand"),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1].starts_with("doks-auth: error: 1 of the cached logins and credentials in "),
+        "{}",
+        lines[1]
+    );
+}
