@@ -297,7 +297,8 @@ pub struct ApiError {
     pub retry_after: Option<u64>,
     /// How many attempts were made before giving up.
     pub attempts: u32,
-    pub token_from: TokenOrigin,
+    /// Boxed: every `Result` carries an `Error`, and this would make it larger.
+    pub token_from: Box<TokenOrigin>,
 }
 
 impl ApiError {

@@ -392,7 +392,7 @@ fn api_error(
         request_id,
         retry_after,
         attempts,
-        token_from: token_from.clone(),
+        token_from: Box::new(token_from.clone()),
     }
 }
 

@@ -25,6 +25,9 @@ struct DoctlConfig {
     auth_contexts: Option<BTreeMap<String, String>>,
 }
 
+/// A token and where it came from.
+pub type Found = (Secret, TokenOrigin);
+
 pub fn resolve(flag: Option<&str>, context: Option<&str>) -> Result<(Secret, TokenOrigin)> {
     resolve_traced(flag, context)
 }
@@ -44,7 +47,7 @@ pub fn resolve_traced(flag: Option<&str>, context: Option<&str>) -> Result<(Secr
 /// environment's (`$DIGITALOCEAN_ACCESS_TOKEN`, else `$DIGITALOCEAN_TOKEN`), then doctl's
 /// `default` and each of its auth contexts. A token that cannot be used is that context's error,
 /// not the whole command's.
-pub fn every_context() -> Result<Vec<(String, Result<(Secret, TokenOrigin)>)>> {
+pub fn every_context() -> Result<Vec<(String, Result<Found>)>> {
     every_context_from(
         &|name| std::env::var(name).ok(),
         doctl_config_path().as_deref(),
@@ -54,7 +57,7 @@ pub fn every_context() -> Result<Vec<(String, Result<(Secret, TokenOrigin)>)>> {
 fn every_context_from(
     env: &dyn Fn(&str) -> Option<String>,
     config_path: Option<&Path>,
-) -> Result<Vec<(String, Result<(Secret, TokenOrigin)>)>> {
+) -> Result<Vec<(String, Result<Found>)>> {
     let mut found = Vec::new();
     let from_env = ["DIGITALOCEAN_ACCESS_TOKEN", "DIGITALOCEAN_TOKEN"]
         .into_iter()

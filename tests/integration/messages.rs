@@ -195,7 +195,7 @@ fn one_cluster_account(n: usize) -> (TestEnv, DoApi) {
             cluster_json(&id, &format!("c{i}"), "nyc1", &server_of(&id))
         })
         .collect();
-    api.serve_cluster_pages(&[clusters.clone()]);
+    api.serve_cluster_pages(std::slice::from_ref(&clusters));
     for c in &clusters {
         let id = c["id"].as_str().unwrap();
         api.serve_cluster_credentials(
