@@ -11,6 +11,7 @@ use crate::secret::Secret;
 pub mod fast;
 mod requests;
 mod session;
+pub mod usage;
 pub use session::{LoginArgs, LogoutArgs};
 
 /// What `--version` prints after the name: the release, the commit it was built from and the
@@ -87,7 +88,8 @@ pub enum Command {
     },
 }
 
-/// How to reach DigitalOcean and as whom; shared by every command that calls the API.
+// How to reach DigitalOcean and as whom; shared by every command that calls the API. Plain
+// comments on flattened structs: clap would take a doc comment as the command's own about.
 #[derive(Debug, Args)]
 pub struct AccountArgs {
     /// DigitalOcean API token. Prefer DIGITALOCEAN_ACCESS_TOKEN or doctl's config: arguments are
@@ -148,14 +150,15 @@ pub struct GetCredentialArgs {
     pub no_cache: bool,
 
     #[command(flatten)]
-    pub sso: SsoArgs,
-
-    #[command(flatten)]
     pub account: AccountArgs,
+
+    // Last: its help heading applies to every option that follows it.
+    #[command(flatten)]
+    pub sso: SsoArgs,
 }
 
-/// Single sign-on: with both `--sso-issuer-url` and `--sso-client-id`, the credential is an ID
-/// token from the cluster's OpenID provider, and no DigitalOcean token is read.
+// Single sign-on: with both `--sso-issuer-url` and `--sso-client-id`, the credential is an ID
+// token from the cluster's OpenID provider, and no DigitalOcean token is read.
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Single sign-on (SSO clusters)")]
 pub struct SsoArgs {
@@ -211,7 +214,7 @@ pub enum KubeconfigCommand {
     Convert(KubeconfigConvertArgs),
 }
 
-/// Which cluster, under which context name, for which account.
+// Which cluster, under which context name, for which account.
 #[derive(Debug, Args)]
 pub struct KubeconfigArgs {
     /// The cluster's name or UUID (`save --all`: none).
@@ -237,7 +240,7 @@ impl KubeconfigArgs {
     }
 }
 
-/// What goes into the exec stanza.
+// What goes into the exec stanza.
 #[derive(Debug, Args)]
 pub struct StanzaArgs {
     /// Command the exec stanza runs [default: this doks-auth, by the absolute path it was run
@@ -346,7 +349,7 @@ pub enum OutputFormat {
     Json,
 }
 
-/// `doctor` and `whoami`: a kubeconfig context, looked at as kubectl would use it.
+// `doctor` and `whoami`: a kubeconfig context, looked at as kubectl would use it.
 #[derive(Debug, Args)]
 pub struct InspectArgs {
     /// The kubeconfig context [default: the current one]

@@ -5,6 +5,9 @@ use crate::secret::Secret;
 use std::fmt;
 use std::path::PathBuf;
 
+mod origin;
+pub use origin::TokenOrigin;
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[derive(Debug, thiserror::Error)]
@@ -149,10 +152,9 @@ pub enum Error {
     #[error("single sign-on with {issuer}: the ID token was refused: {reason}; nothing was cached")]
     IdTokenRefused { issuer: String, reason: String },
 
-    #[error(
-        "no login within {seconds} s (--login-timeout): finish the login in the browser sooner, or use --sso-grant device-code or paste where no browser can open"
-    )]
-    LoginTimeout { seconds: u64 },
+    /// `advice` fits the grant used: a paste login is not told to use paste.
+    #[error("no login within {seconds} s (--login-timeout): {advice}")]
+    LoginTimeout { seconds: u64, advice: &'static str },
 
     /// A call without a terminal needs a login, and no browser could be started for it.
     #[error(
@@ -245,7 +247,7 @@ impl Error {
     /// then start no other for a while (see `serve`).
     pub fn unfinished_login(&self) -> Option<String> {
         match self {
-            Error::LoginTimeout { seconds } => Some(format!("no login within {seconds} s")),
+            Error::LoginTimeout { seconds, .. } => Some(format!("no login within {seconds} s")),
             Error::NoBrowser { .. } => Some("no browser could be started".into()),
             _ => None,
         }
@@ -297,6 +299,8 @@ pub struct ApiError {
     pub retry_after: Option<u64>,
     /// How many attempts were made before giving up.
     pub attempts: u32,
+    /// Boxed: every `Result` carries an `Error`, and this would make it larger.
+    pub token_from: Box<TokenOrigin>,
 }
 
 impl ApiError {
@@ -307,7 +311,7 @@ impl ApiError {
     /// What to do about it, for the call that failed.
     pub fn hint(&self) -> String {
         match (self.status, self.call) {
-            (401, _) => "check the token: it may be mistyped, expired or revoked (`doctl auth init` makes a new one)".into(),
+            (401, _) => self.token_from.unauthorized_hint(),
             (403, Call::Credentials) => "the token lacks the `kubernetes:access_cluster` scope: create a token with it".into(),
             // The account's fields need scopes of their own; kubectl needs none of them.
             (403, Call::Account) => "the token may not read the account (a custom-scoped token); kubectl does not need it".into(),

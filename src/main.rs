@@ -15,7 +15,17 @@ fn main() -> ExitCode {
             verbose: false,
             command: Command::GetCredential(args),
         },
-        None => Cli::parse(),
+        None => match Cli::try_parse() {
+            Ok(cli) => cli,
+            Err(err) => match doks_auth::cli::usage::line(&err) {
+                // One line, as every other error: scripts and kubectl's stderr get no block.
+                Some(line) => {
+                    doks_auth::logging::say(format_args!("error: {line}"));
+                    return ExitCode::from(err.exit_code() as u8);
+                }
+                None => err.exit(),
+            },
+        },
     };
     doks_auth::logging::init(cli.verbose);
     match doks_auth::run(cli) {

@@ -181,12 +181,20 @@ fn refresh(
     refused: Option<&Credential>,
 ) -> Result<Served> {
     // Before the lock: after a login nobody finished, a call without a terminal does not wait
-    // for another login in progress either.
+    // for another login in progress either. Only a login is held back: a refresh token still
+    // renews, and then the call waits no longer than a refresh takes.
+    let mut wait = settings.source.wait_bound();
     if let Some(err) = login_needed(settings, cache, Utc::now()) {
-        let usable = cache.load().filter(|c| !c.has_expired(Utc::now()));
-        return unattended(usable.as_ref(), err);
+        let cached = cache.load();
+        match quiet(settings, cached.as_ref()) {
+            Some(source) => wait = source.wait_bound(),
+            None => {
+                let usable = cached.filter(|c| !c.has_expired(Utc::now()));
+                return unattended(usable.as_ref(), err);
+            }
+        }
     }
-    let (timeout, flag) = settings.source.wait_bound();
+    let (timeout, flag) = wait;
     let _lock = match cache.lock(started + timeout, timeout, flag) {
         Ok(lock) => lock,
         // Not a lock file at the lock's name: the entry is left alone and nothing is cached.
@@ -208,9 +216,14 @@ fn refresh(
     }
     let usable = cached.filter(|c| !c.has_expired(now));
     // Many background calls may have waited for the lock while a login nobody finished held it.
-    if let Some(err) = login_needed(settings, cache, now) {
-        return unattended(usable, err);
-    }
+    let (held_back, quiet_source) = match login_needed(settings, cache, now) {
+        None => (None, None),
+        Some(err) => match quiet(settings, cached) {
+            Some(source) => (Some(err), Some(source)),
+            None => return unattended(usable, err),
+        },
+    };
+    let source = quiet_source.as_ref().unwrap_or(&settings.source);
     if let (Some(credential), Some(failure)) = (
         usable,
         entry.as_ref().and_then(|e| e.refresh_failed.as_ref()),
@@ -226,13 +239,7 @@ fn refresh(
         return Ok(stale(credential.clone(), now));
     }
     let bound = usable.map(|_| BOUND_WITH_FALLBACK);
-    match source::fetch(
-        &settings.source,
-        &settings.cluster_id,
-        cached,
-        started,
-        bound,
-    ) {
+    match source::fetch(source, &settings.cluster_id, cached, started, bound) {
         Ok(credential) => {
             let how = match cache.store(&credential) {
                 Ok(()) => How::Fetched,
@@ -252,6 +259,11 @@ fn refresh(
             }
             Err(err)
         }
+        // The refresh token no longer works, and the login it takes is held back.
+        Err(err @ Error::SsoLoginNeeded { .. }) => match held_back {
+            Some(held_back) => unattended(usable, held_back),
+            None => serve_stale(cached.cloned(), err),
+        },
         Err(err) if err.unfinished_login().is_some() => {
             let now = remember_unfinished(cache, &err);
             match (err, &settings.source) {
@@ -287,6 +299,18 @@ fn refresh(
             }
             serve_stale(cached.cloned(), err)
         }
+    }
+}
+
+/// For a call whose login is held back: the source renewing by refresh token alone, when the
+/// cached credential has one (see [`login_needed`]).
+fn quiet(settings: &CredentialSettings, cached: Option<&Credential>) -> Option<Source> {
+    let renewable = cached
+        .and_then(|c| c.sso.as_ref())
+        .is_some_and(|login| login.refresh_token.is_some());
+    match &settings.source {
+        Source::Sso(sso) if renewable => Some(Source::Sso(sso.without_login())),
+        _ => None,
     }
 }
 

@@ -52,10 +52,11 @@ pub struct CredentialRequest<'a> {
 pub fn account(args: &AccountRequest) -> Result<Account> {
     let api_url = normalize_api_url(args.api_url)?;
     let flag = args.access_token.map(Secret::expose);
-    let token = token::resolve(flag, args.context)?;
+    let (token, origin) = token::resolve(flag, args.context)?;
     Ok(Account {
         api_url,
         token,
+        origin,
         timeout: Duration::from_secs(args.timeout),
     })
 }
@@ -68,9 +69,10 @@ pub fn every_account(args: &AccountRequest) -> Result<Vec<(String, Result<Accoun
     Ok(token::every_context()?
         .into_iter()
         .map(|(name, token)| {
-            let account = token.map(|token| Account {
+            let account = token.map(|(token, origin)| Account {
                 api_url: api_url.clone(),
                 token,
+                origin,
                 timeout,
             });
             (name, account)
@@ -331,6 +333,7 @@ mod tests {
         let account = |url: &str, token: &str| Account {
             api_url: url.into(),
             token: Secret::new(token),
+            origin: Default::default(),
             timeout: Duration::from_secs(1),
         };
         let a = account("https://api.digitalocean.com", "dop_v1_a").fingerprint();

@@ -335,15 +335,32 @@ fn is_private(meta: &fs::Metadata) -> bool {
 /// Reads and checks one cache file; the error says why it is not used.
 pub fn read_entry(path: &Path) -> std::result::Result<Entry, String> {
     let (meta, bytes) = folder::read_small_file(path)?;
-    if !is_private(&meta) {
-        return Err(format!(
+    if let Some(why) = distrust(&meta) {
+        return Err(why);
+    }
+    parse_entry(&bytes)
+}
+
+/// As [`read_entry`], but an entry others could read or write is returned too, with why it is
+/// not trusted: never served, but `logout` must still end the login it holds.
+pub fn read_untrusted_entry(path: &Path) -> std::result::Result<(Entry, Option<String>), String> {
+    let (meta, bytes) = folder::read_small_file(path)?;
+    Ok((parse_entry(&bytes)?, distrust(&meta)))
+}
+
+fn distrust(meta: &fs::Metadata) -> Option<String> {
+    (!is_private(meta)).then(|| {
+        format!(
             "not trusted: owner {} mode {:o}, expected this user and 0600",
             meta.uid(),
             meta.mode() & 0o777
-        ));
-    }
-    let entry: Entry = serde_json::from_slice(&bytes)
-        .map_err(|_| "corrupt or from another program".to_string())?;
+        )
+    })
+}
+
+fn parse_entry(bytes: &[u8]) -> std::result::Result<Entry, String> {
+    let entry: Entry =
+        serde_json::from_slice(bytes).map_err(|_| "corrupt or from another program".to_string())?;
     if entry.format != FORMAT {
         return Err(format!("format {} is not {FORMAT}", entry.format));
     }

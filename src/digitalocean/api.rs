@@ -17,7 +17,7 @@ use super::Account;
 use super::answer::ApiCredentials;
 pub use super::models::{AccountInfo, Cluster, ClusterSso, ClusterStatus, Team};
 use crate::credential::ClusterId;
-use crate::error::{ApiError, Call, Error, Result, one_line};
+use crate::error::{ApiError, Call, Error, Result, TokenOrigin, one_line};
 use crate::http::{self, BodyError, error_chain, is_tls_failure, read_capped};
 use crate::secret::Secret;
 
@@ -69,6 +69,7 @@ pub struct Client {
     http: reqwest::Client,
     base_url: String,
     token: Secret,
+    token_from: TokenOrigin,
     deadline: Instant,
     timeout: Duration,
 }
@@ -86,6 +87,7 @@ impl Client {
             http,
             base_url: base_url.trim_end_matches('/').to_string(),
             token: account.token.clone(),
+            token_from: account.origin.clone(),
             deadline: started + timeout,
             timeout,
         })
@@ -288,7 +290,14 @@ impl Client {
                 BodyError::Transport(err) => network_error(err),
             })?;
         if !status.is_success() {
-            return Err(api_error(call, status, &body, retry_after, attempt).into());
+            return Err(api_error(
+                call,
+                status,
+                &body,
+                (retry_after, attempt),
+                &self.token_from,
+            )
+            .into());
         }
         parse(&body, date).map_err(|what| Error::UnexpectedResponse {
             url: url.to_string(),
@@ -314,8 +323,8 @@ fn api_error(
     call: Call,
     status: StatusCode,
     body: &[u8],
-    retry_after: Option<u64>,
-    attempts: u32,
+    (retry_after, attempts): (Option<u64>, u32),
+    token_from: &TokenOrigin,
 ) -> ApiError {
     let parsed: Option<ErrorBody> = serde_json::from_slice(body).ok();
     let (id, message, request_id) = parsed
@@ -329,6 +338,7 @@ fn api_error(
         request_id,
         retry_after,
         attempts,
+        token_from: Box::new(token_from.clone()),
     }
 }
 

@@ -13,7 +13,7 @@ use chrono::Utc;
 use log::debug;
 
 use crate::credential::{ClusterId, Credential};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, TokenOrigin};
 use crate::http;
 use crate::secret::Secret;
 
@@ -24,6 +24,8 @@ pub const DEFAULT_API_URL: &str = "https://api.digitalocean.com";
 pub struct Account {
     pub api_url: String,
     pub token: Secret,
+    /// Where the token came from, for the hint when the API refuses it.
+    pub origin: TokenOrigin,
     /// Bounds each command's API work, retries and lock waits included.
     pub timeout: Duration,
 }

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use log::debug;
 use serde::Deserialize;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, TokenOrigin};
 use crate::secret::Secret;
 
 /// The parts of `doctl/config.yaml` that hold tokens. doctl calls its top-level token context
@@ -25,13 +25,16 @@ struct DoctlConfig {
     auth_contexts: Option<BTreeMap<String, String>>,
 }
 
-pub fn resolve(flag: Option<&str>, context: Option<&str>) -> Result<Secret> {
-    resolve_traced(flag, context).map(|(token, _)| token)
+/// A token and where it came from.
+pub type Found = (Secret, TokenOrigin);
+
+pub fn resolve(flag: Option<&str>, context: Option<&str>) -> Result<(Secret, TokenOrigin)> {
+    resolve_traced(flag, context)
 }
 
 /// [`resolve`], with where the token came from (`DIGITALOCEAN_ACCESS_TOKEN`, `doctl context
 /// "work" in …`), for `doctor`: never the token itself.
-pub fn resolve_traced(flag: Option<&str>, context: Option<&str>) -> Result<(Secret, String)> {
+pub fn resolve_traced(flag: Option<&str>, context: Option<&str>) -> Result<(Secret, TokenOrigin)> {
     let env = |name: &str| std::env::var(name).ok();
     // doctl's config is named only when the flag and the environment have no token: a cache
     // hit with DIGITALOCEAN_ACCESS_TOKEN looks up no more than its answer needs. Without a path
@@ -47,7 +50,7 @@ pub fn resolve_traced(flag: Option<&str>, context: Option<&str>) -> Result<(Secr
 /// environment's (`$DIGITALOCEAN_ACCESS_TOKEN`, else `$DIGITALOCEAN_TOKEN`), then doctl's
 /// `default` and each of its auth contexts. A token that cannot be used is that context's error,
 /// not the whole command's.
-pub fn every_context() -> Result<Vec<(String, Result<Secret>)>> {
+pub fn every_context() -> Result<Vec<(String, Result<Found>)>> {
     every_context_from(
         &|name| std::env::var(name).ok(),
         doctl_config_path().as_deref(),
@@ -57,13 +60,13 @@ pub fn every_context() -> Result<Vec<(String, Result<Secret>)>> {
 fn every_context_from(
     env: &dyn Fn(&str) -> Option<String>,
     config_path: Option<&Path>,
-) -> Result<Vec<(String, Result<Secret>)>> {
+) -> Result<Vec<(String, Result<Found>)>> {
     let mut found = Vec::new();
     let from_env = ["DIGITALOCEAN_ACCESS_TOKEN", "DIGITALOCEAN_TOKEN"]
         .into_iter()
         .find_map(|variable| Some((variable, env(variable).filter(|v| !v.trim().is_empty())?)));
     if let Some((variable, token)) = from_env {
-        let token = checked(&token, variable.into()).map(|(token, _)| token);
+        let token = checked(&token, TokenOrigin::Env(variable));
         found.push((format!("${variable}"), token));
     }
     // An unreadable doctl config is that source's error; the environment's token still lists.
@@ -89,7 +92,7 @@ fn every_context_from(
             names.insert(0, "default");
         }
         for name in names {
-            let token = token_for_context(&config, name, path).map(|(token, _)| token);
+            let token = token_for_context(&config, name, path);
             found.push((name.to_string(), token));
         }
     }
@@ -110,11 +113,11 @@ fn resolve_from(
     context: Option<&str>,
     env: &dyn Fn(&str) -> Option<String>,
     config_path: Option<&Path>,
-) -> Result<(Secret, String)> {
+) -> Result<(Secret, TokenOrigin)> {
     let nonempty = |value: Option<String>| value.filter(|v| !v.trim().is_empty());
     if let Some(token) = nonempty(flag.map(str::to_string)) {
         debug!("token: from --access-token");
-        return checked(&token, "--access-token".into());
+        return checked(&token, TokenOrigin::Flag);
     }
     let context = nonempty(context.map(str::to_string));
     // doctl's `default` context is its access token, which DIGITALOCEAN_ACCESS_TOKEN overrides
@@ -131,7 +134,7 @@ fn resolve_from(
     for variable in ["DIGITALOCEAN_ACCESS_TOKEN", "DIGITALOCEAN_TOKEN"] {
         if let Some(token) = nonempty(env(variable)) {
             debug!("token: from {variable}");
-            return checked(&token, variable.into());
+            return checked(&token, TokenOrigin::Env(variable));
         }
     }
     let Some(path) = config_path else {
@@ -153,16 +156,22 @@ fn resolve_from(
 /// A token goes into an HTTP header: anything but visible ASCII (a pasted newline, a control
 /// character, a space inside) would fail every request, looking like a network fault. Refuse it
 /// here, naming where it came from and never quoting it.
-fn checked(token: &str, origin: String) -> Result<(Secret, String)> {
+fn checked(token: &str, origin: TokenOrigin) -> Result<(Secret, TokenOrigin)> {
     let token = token.trim();
     if token.bytes().all(|b| b.is_ascii_graphic()) {
         Ok((Secret::new(token), origin))
     } else {
-        Err(Error::InvalidToken { origin })
+        Err(Error::InvalidToken {
+            origin: origin.to_string(),
+        })
     }
 }
 
-fn token_for_context(config: &DoctlConfig, name: &str, path: &Path) -> Result<(Secret, String)> {
+fn token_for_context(
+    config: &DoctlConfig,
+    name: &str,
+    path: &Path,
+) -> Result<(Secret, TokenOrigin)> {
     let token = if name == "default" {
         config.access_token.clone()
     } else {
@@ -174,11 +183,10 @@ fn token_for_context(config: &DoctlConfig, name: &str, path: &Path) -> Result<(S
     match token.filter(|t| !t.trim().is_empty()) {
         Some(token) => {
             debug!("token: doctl context {name:?} from {}", path.display());
-            let origin = format!(
-                "doctl context {:?} in {}",
-                crate::error::one_line(name),
-                path.display()
-            );
+            let origin = TokenOrigin::Doctl {
+                context: name.to_string(),
+                path: path.to_path_buf(),
+            };
             checked(&token, origin)
         }
         None if name == "default" => Err(Error::NoToken),

@@ -9,6 +9,7 @@ fn api(status: u16) -> ApiError {
         request_id: Some("4d9d".into()),
         retry_after: None,
         attempts: 1,
+        token_from: Box::new(TokenOrigin::Unknown),
     }
 }
 

@@ -46,6 +46,23 @@ pub enum Grant {
     Paste,
 }
 
+impl Grant {
+    /// What to do after a login of this grant ran out of --login-timeout.
+    fn when_late(self) -> &'static str {
+        match self {
+            Grant::AuthCode => {
+                "finish the login in the browser sooner, or use --sso-grant device-code or paste where no browser can open"
+            }
+            Grant::DeviceCode => {
+                "enter the code and finish the login sooner, or raise --login-timeout"
+            }
+            Grant::Paste => {
+                "paste the address the browser ends up on sooner, or raise --login-timeout"
+            }
+        }
+    }
+}
+
 /// Everything SSO mode needs; no DigitalOcean account.
 #[derive(Clone, Debug)]
 pub struct SsoSettings {
@@ -67,6 +84,14 @@ pub struct SsoSettings {
 }
 
 impl SsoSettings {
+    /// The same settings for a call that may renew by refresh token but start no login.
+    pub fn without_login(&self) -> Self {
+        SsoSettings {
+            may_log_in: false,
+            ..self.clone()
+        }
+    }
+
     /// Names the cache entry: one per issuer and client, never shared with the token path
     /// (whose fingerprint hashes a token) or another provider.
     pub fn fingerprint(&self) -> String {
@@ -118,7 +143,10 @@ pub async fn obtain(
     let seconds = settings.login_timeout.as_secs();
     let login = tokio::time::timeout(settings.login_timeout, grant::login(&provider, settings))
         .await
-        .map_err(|_| Error::LoginTimeout { seconds })??;
+        .map_err(|_| Error::LoginTimeout {
+            seconds,
+            advice: settings.grant.when_late(),
+        })??;
     // The keys and the check after the login: network work again, bounded as before it.
     let checked = credential(&provider, settings, login.answer, login.nonce, None);
     tokio::time::timeout(settings.timeout, checked)
@@ -138,15 +166,15 @@ pub async fn revoke(issuer: &str, client_id: &str, refresh_token: &Secret) -> Re
         .await
 }
 
-/// Whether the issuer's discovery document answers and names it, within `timeout`: what
-/// `doctor` checks before any token is asked for.
-pub async fn discover(issuer: &str, timeout: Duration) -> Result<()> {
-    let seconds = timeout.as_secs();
-    tokio::time::timeout(timeout, Provider::discover(issuer))
+/// Whether the issuer's discovery document answers and names it, by `deadline`: what `doctor`
+/// checks before any token is asked for. `timeout` is the whole command's (`--timeout`), which the error names: the time left of it
+/// is less, and no flag sets that.
+pub async fn discover(issuer: &str, deadline: std::time::Instant, timeout: Duration) -> Result<()> {
+    tokio::time::timeout_at(deadline.into(), Provider::discover(issuer))
         .await
         .map_err(|_| Error::SsoTimeout {
             issuer: issuer.to_string(),
-            seconds,
+            seconds: timeout.as_secs(),
         })?
         .map(|_| ())
 }

@@ -230,3 +230,67 @@ fn whoami_on_an_sso_context_shows_the_id_tokens_claims_and_agrees_with_kubectl()
     }
     assert_eq!(bed.op.browsers(), 1, "kubectl's calls were cache hits");
 }
+
+#[test]
+fn whoami_text_on_an_sso_context_shows_the_email_and_team_role() {
+    let bed = SsoBed::new();
+    bed.log_in();
+    let out = bed.doks_auth("whoami", &[]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    for (key, value) in [
+        ("sso email", "alice@example.com"),
+        ("sso team role", "owner"),
+    ] {
+        assert!(
+            lines
+                .iter()
+                .any(|line| line.starts_with(key) && line[key.len()..].trim_start() == value),
+            "no {key} {value}:\n{}",
+            out.stdout
+        );
+    }
+}
+
+#[test]
+fn doctor_with_an_issuer_that_never_answers_names_the_whole_timeout() {
+    let env = TestEnv::new();
+    // Connections are taken by the kernel and never answered: the TLS handshake hangs.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let issuer = format!("https://127.0.0.1:{}", silent.local_addr().unwrap().port());
+    let pki = Pki::new();
+    let text = exec_kubeconfig(
+        "https://127.0.0.1:9",
+        &pki.ca_base64(),
+        "client.authentication.k8s.io/v1",
+        &[
+            "get-credential",
+            "--cluster-id",
+            CLUSTER_ID,
+            "--sso-issuer-url",
+            &issuer,
+            "--sso-client-id",
+            CLIENT_ID,
+        ],
+        &[],
+    );
+    let kubeconfig = env.home().join("kubeconfig");
+    std::fs::write(&kubeconfig, text).unwrap();
+    let started = Instant::now();
+    let out = run(env
+        .doks_auth()
+        .args(["doctor", "-o", "json", "--timeout", "3"])
+        .env("KUBECONFIG", &kubeconfig));
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    let report = out.json();
+    let step = detail(&report, "issuer");
+    assert_eq!(step["status"], "failed", "{report}");
+    assert!(
+        step["detail"]
+            .as_str()
+            .unwrap()
+            .contains("within 3 s (--timeout)"),
+        "{report}"
+    );
+}

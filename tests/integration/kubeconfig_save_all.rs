@@ -225,12 +225,12 @@ fn prune_removes_only_this_accounts_vanished_clusters_and_dry_run_writes_nothing
     let dry = save_all(&env, &api, &["--prune", "--dry-run", "--context", "team-a"]);
     assert_eq!(dry.code, Some(0), "{}", dry.stderr);
     assert!(
-        dry.stderr.contains("would be removed context do-nyc1-old"),
+        dry.stderr.contains("would remove context do-nyc1-old"),
         "{}",
         dry.stderr
     );
     assert!(
-        dry.stderr.contains("would be added context do-nyc1-c0"),
+        dry.stderr.contains("would add context do-nyc1-c0"),
         "{}",
         dry.stderr
     );

@@ -33,6 +33,8 @@ mod kubeconfig_teams;
 mod kubeconfig_text;
 mod kubectl;
 mod kuberc;
+mod logout_edges;
+mod messages;
 mod network_faults;
 mod outage;
 mod reach;

@@ -277,6 +277,7 @@ pub(crate) fn store_due_entry(env: &TestEnv, api_url: &str) -> std::path::PathBu
     let account = Account {
         api_url: api_url.to_string(),
         token: Secret::new(DO_TOKEN),
+        origin: Default::default(),
         timeout: StdDuration::from_secs(1),
     };
     let cache = Cache::new(

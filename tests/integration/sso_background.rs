@@ -200,3 +200,63 @@ fn kubectl_without_a_terminal_gets_no_second_browser() {
     );
     assert_eq!(op.browsers(), 0);
 }
+
+/// `doks-auth login` for this cluster, its browser started (`true`), and nobody logs in.
+fn abandon_a_login(op: &Op) {
+    let port = op.port.to_string();
+    let abandoned = run(op.doks_auth().args([
+        "login",
+        "--cluster-id",
+        CLUSTER_ID,
+        "--sso-issuer-url",
+        &op.issuer,
+        "--sso-client-id",
+        CLIENT_ID,
+        "--sso-local-server-port",
+        &port,
+        "--browser-command",
+        "true",
+        "--login-timeout",
+        "2",
+    ]));
+    assert_eq!(abandoned.code, Some(1), "{}", abandoned.stderr);
+}
+
+/// The cached ID token has expired (its refresh token is left as it is).
+fn expire_the_id_token(op: &Op) {
+    let path = op.env.only_cache_entry();
+    let mut entry = op.entry();
+    let now = chrono::Utc::now();
+    let at =
+        |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    entry["fetched_at"] = at(now - chrono::Duration::hours(2)).into();
+    entry["expires_at"] = at(now - chrono::Duration::minutes(1)).into();
+    std::fs::write(&path, entry.to_string()).unwrap();
+}
+
+#[test]
+fn after_an_abandoned_login_a_background_call_still_renews_by_refresh_token() {
+    let op = Op::start(json!({}));
+    let first = run_ok(&mut op.get_credential("login"));
+    abandon_a_login(&op);
+    expire_the_id_token(&op);
+
+    let out = run(&mut background(&op, &scripted_browser()));
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(out.stderr, "");
+    assert_ne!(id_token(&out), id_token(&first));
+    assert_eq!(op.token_requests("refresh_token 200"), 1);
+    assert_eq!(op.browsers(), 1, "only the first login opened one");
+
+    // A refresh token the provider no longer takes (rotated away elsewhere): the login it
+    // needs is still held back, at once.
+    let refresh_token = op.entry()["sso"]["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(op.refresh_at_provider(&refresh_token).0, 200);
+    abandon_a_login(&op);
+    expire_the_id_token(&op);
+    assert_fails_at_once_saying_how_to_log_in(&op, "a login is needed, and the last one, at ");
+    assert_eq!(op.browsers(), 1);
+}

@@ -300,3 +300,105 @@ fn kubeconfig_save_writes_the_paste_grant_and_login_by_context_uses_it() {
     assert_eq!(op.entry()["sso"]["email"], "alice@example.com");
     assert_eq!(op.browsers(), 0);
 }
+
+#[test]
+fn a_paste_login_that_runs_out_of_time_says_what_fits_a_paste_login() {
+    let op = Op::start(json!({}));
+    let mut child = op
+        .get_credential_with("login", None)
+        .args(["--sso-grant", "paste", "--login-timeout", "2"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    login_url(&mut stderr);
+    // Nothing is pasted; standard input stays open.
+    let stdin = child.stdin.take();
+    let mut rest = String::new();
+    stderr.read_to_string(&mut rest).unwrap();
+    let out = child.wait_with_output().unwrap();
+    drop(stdin);
+    assert_eq!(out.status.code(), Some(1), "{rest}");
+    assert_eq!(rest.lines().count(), 1, "{rest}");
+    assert!(
+        rest.contains(
+            "no login within 2 s (--login-timeout): paste the address the browser ends up on sooner, or raise --login-timeout"
+        ),
+        "{rest}"
+    );
+    assert!(!rest.contains("use --sso-grant"), "{rest}");
+}
+
+/// A pasted line is read whole up to 16 KiB: an answer padded to just under the bound is still
+/// the answer, and one over it is refused without being read as one.
+#[test]
+fn a_pasted_line_is_bounded_at_16_kib() {
+    let op = Op::start(json!({}));
+    let (mut child, mut stderr) = paste_login(&op);
+    let url = login_url(&mut stderr);
+    let address = op.browse_to_callback(&url);
+    let stdin = child.stdin.as_mut().unwrap();
+    // Over the bound by a byte: refused, and the prompt comes again.
+    let over = 16 * 1024 + 1 - address.len() - 1;
+    writeln!(stdin, "{address}{}", " ".repeat(over)).unwrap();
+    let refused = line(&mut stderr);
+    assert!(
+        refused.starts_with("doks-auth: that is longer than any login's answer (2 more tries)"),
+        "{refused}"
+    );
+    line(&mut stderr);
+    // At the bound, the newline included: read, spaces forgiven.
+    let padding = 16 * 1024 - address.len() - 1;
+    writeln!(stdin, "{address}{}", " ".repeat(padding)).unwrap();
+    let out = finish(child, stderr);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(op.token_requests("authorization_code 200"), 1);
+}
+
+/// A pasted address is taken on http or https (a browser in HTTPS-only mode shows the
+/// callback as https), never on another scheme.
+#[test]
+fn a_pasted_address_of_another_scheme_is_not_the_answer_but_https_is() {
+    let op = Op::start(json!({}));
+    let (mut child, mut stderr) = paste_login(&op);
+    let url = login_url(&mut stderr);
+    let address = op.browse_to_callback(&url);
+    let stdin = child.stdin.as_mut().unwrap();
+    let ftp = address.replacen("http://", "ftp://", 1);
+    writeln!(stdin, "{ftp}").unwrap();
+    let said = line(&mut stderr);
+    assert!(
+        said.starts_with("doks-auth: that is not the address the browser ended up on"),
+        "{said}"
+    );
+    line(&mut stderr);
+    let https = address.replacen("http://", "https://", 1);
+    writeln!(stdin, "{https}").unwrap();
+    let out = finish(child, stderr);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(op.token_requests("authorization_code 200"), 1);
+}
+
+/// Standard input that is a character device other than /dev/null (a terminal; here
+/// /dev/zero) is there to be read: the login starts, prompts, and runs until --login-timeout.
+#[test]
+fn a_character_device_other_than_dev_null_is_standard_input_to_read() {
+    let op = Op::start(json!({}));
+    let out = run(op
+        .get_credential_with("login", None)
+        .args(["--sso-grant", "paste", "--login-timeout", "1"])
+        .stdin(std::fs::File::open("/dev/zero").unwrap()));
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    assert!(
+        out.stderr.starts_with("doks-auth: to log in to "),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("no login within 1 s (--login-timeout)"),
+        "{}",
+        out.stderr
+    );
+}

@@ -196,7 +196,11 @@ fn cluster_found(ctx: &KubeContext, cluster: &Cluster, report: &mut Report) {
 
 /// Step 4 for single sign-on: the issuer answers its discovery document.
 fn issuer(sso: &SsoSettings, bounds: &Bounds, report: &mut Report) -> Flow {
-    match http::block_on(sso::discover(&sso.issuer, bounds.remaining())) {
+    match http::block_on(sso::discover(
+        &sso.issuer,
+        bounds.deadline(),
+        bounds.timeout,
+    )) {
         Ok(()) => {
             report.ok(
                 "issuer",

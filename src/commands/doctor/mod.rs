@@ -33,10 +33,6 @@ impl Bounds {
     fn deadline(&self) -> Instant {
         self.started + self.timeout
     }
-
-    fn remaining(&self) -> Duration {
-        self.deadline().saturating_duration_since(Instant::now())
-    }
 }
 
 pub fn run(args: &InspectArgs) -> anyhow::Result<()> {
@@ -58,9 +54,14 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<()> {
     match report.failed().as_slice() {
         [] => Ok(()),
         failed => anyhow::bail!(
-            "{} of {} checks failed ({}); each says what to do",
+            "{} of {} {} failed ({}); each says what to do",
             failed.len(),
             report.steps.len(),
+            if report.steps.len() == 1 {
+                "check"
+            } else {
+                "checks"
+            },
             failed.join(", ")
         ),
     }
@@ -72,6 +73,8 @@ fn diagnose(
     report: &mut Report,
     clocks: &mut checks::Clocks,
 ) -> Flow {
+    // The context asked for is named even when the kubeconfig has no such context.
+    report.context = args.context.clone();
     let ctx = match context::load(args.context.as_deref()) {
         Ok(ctx) => ctx,
         Err(Error::Kubeconfig { path, reason }) => {
@@ -118,7 +121,7 @@ fn diagnose(
             let flag = args.account.access_token.as_ref().map(Secret::expose);
             token::resolve_traced(flag, args.account.context.as_deref())
                 .ok()
-                .map(|(_, origin)| origin)
+                .map(|(_, origin)| origin.to_string())
         }
     };
     let settings = match context::credential_settings(args, bounds.timeout) {

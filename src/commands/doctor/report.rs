@@ -40,7 +40,7 @@ pub type Flow = Result<(), Stop>;
 
 #[derive(Debug, Default, Serialize)]
 pub struct Report {
-    /// The context looked at, once it is known.
+    /// The context looked at, or asked for with --context.
     pub context: Option<String>,
     pub steps: Vec<Step>,
 }

@@ -135,19 +135,26 @@ fn save(args: &KubeconfigSaveArgs) -> anyhow::Result<()> {
             "note: the --access-token is not written to the kubeconfig; kubectl's get-credential will use DIGITALOCEAN_ACCESS_TOKEN or doctl's config",
         );
     }
-    let current = if set_current {
-        " (current context)"
-    } else {
-        ""
-    };
     let place = if written.is_empty() {
-        format!("{} (unchanged)", opened.names(&[default]))
+        opened.names(&[default])
     } else {
         opened.names(&written)
     };
+    let notes: Vec<&str> = [
+        written.is_empty().then_some("unchanged"),
+        set_current.then_some("current context"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let notes = if notes.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", notes.join(", "))
+    };
     // The names are made of the cluster's name and region, which the server chose.
     super::say(&format!(
-        "saved context {} in {place}{current}",
+        "saved context {} in {place}{notes}",
         crate::error::one_line(&entries.names.context)
     ));
     warn_if_kuberc_refuses(&entries.command);

@@ -46,7 +46,8 @@ pub(super) fn run(args: &KubeconfigSaveArgs) -> anyhow::Result<()> {
     let (_locks, default) = lock_for_save(&files)?;
     let opened = Opened::read(files)?;
     let mut docs = opened.docs();
-    let would = if args.dry_run { "would be " } else { "" };
+    let dry = args.dry_run;
+    let skipped = if dry { "would be skipped" } else { "skipped" };
     let mut counts = Counts::default();
     let mut first_context = None;
     for (cluster, result) in clusters.iter().zip(fetched) {
@@ -58,7 +59,7 @@ pub(super) fn run(args: &KubeconfigSaveArgs) -> anyhow::Result<()> {
         let fetched = match result {
             Ok(fetched) => fetched,
             Err(err) => {
-                super::super::say(&format!("warning: {label}: {err}; {would}skipped"));
+                super::super::say(&format!("warning: {label}: {err}; {skipped}"));
                 counts.failed += 1;
                 continue;
             }
@@ -67,7 +68,7 @@ pub(super) fn run(args: &KubeconfigSaveArgs) -> anyhow::Result<()> {
         match kubeconfig::own_names(&docs, &entries, None) {
             Ok(names) => entries.names = names,
             Err(err) => {
-                super::super::say(&format!("{label}: {would}skipped: {err}"));
+                super::super::say(&format!("{label}: {skipped}: {err}"));
                 counts.skipped += 1;
                 continue;
             }
@@ -80,10 +81,16 @@ pub(super) fn run(args: &KubeconfigSaveArgs) -> anyhow::Result<()> {
         if docs == before {
             counts.unchanged += 1;
         } else if existed {
-            super::super::say(&format!("{would}updated context {context} ({label})"));
+            super::super::say(&format!(
+                "{} context {context} ({label})",
+                did(dry, "updated", "would update")
+            ));
             counts.updated += 1;
         } else {
-            super::super::say(&format!("{would}added context {context} ({label})"));
+            super::super::say(&format!(
+                "{} context {context} ({label})",
+                did(dry, "added", "would add")
+            ));
             counts.added += 1;
         }
     }
@@ -91,7 +98,11 @@ pub(super) fn run(args: &KubeconfigSaveArgs) -> anyhow::Result<()> {
         let entries_of_first = docs.clone();
         kubeconfig::set_current(&mut docs, default, context);
         if docs != entries_of_first {
-            super::super::say(&format!("{would}current context: {}", one_line(context)));
+            super::super::say(&format!(
+                "{} {}",
+                did(dry, "current context:", "would set the current context to"),
+                one_line(context)
+            ));
         }
     }
     let pruned = if args.prune {
@@ -100,7 +111,7 @@ pub(super) fn run(args: &KubeconfigSaveArgs) -> anyhow::Result<()> {
             &account,
             common.account.context.as_deref(),
             &clusters,
-            would,
+            dry,
         )
     } else {
         Vec::new()
@@ -179,7 +190,7 @@ fn prune_vanished(
     account: &Account,
     context: Option<&str>,
     clusters: &[Cluster],
-    would: &str,
+    dry: bool,
 ) -> Vec<String> {
     let live: Vec<String> = clusters.iter().map(|c| c.id.clone()).collect();
     let api_url = (account.api_url != DEFAULT_API_URL).then_some(account.api_url.as_str());
@@ -191,7 +202,8 @@ fn prune_vanished(
             continue;
         }
         super::super::say(&format!(
-            "{would}removed context {} (cluster {id} no longer exists)",
+            "{} context {} (cluster {id} no longer exists)",
+            did(dry, "removed", "would remove"),
             one_line(&names.context)
         ));
         if !ids.contains(&id) {
@@ -199,6 +211,11 @@ fn prune_vanished(
         }
     }
     ids
+}
+
+/// What a line says was done, or with --dry-run would be.
+fn did<'a>(dry_run: bool, done: &'a str, would: &'a str) -> &'a str {
+    if dry_run { would } else { done }
 }
 
 /// The pruned clusters' cached credentials go too.
@@ -230,9 +247,13 @@ struct Counts {
 impl Counts {
     fn summary(&self, total: usize, dry_run: bool) -> String {
         if self.added + self.updated + self.skipped + self.failed + self.removed == 0 {
-            return format!(
-                "nothing changed: the {total} clusters of this account are saved already"
-            );
+            return match total {
+                0 => "nothing changed: this account has no clusters".into(),
+                1 => "nothing changed: the account's one cluster is saved already".into(),
+                _ => format!(
+                    "nothing changed: the {total} clusters of this account are saved already"
+                ),
+            };
         }
         let removed = if self.removed > 0 {
             format!("; {} removed", self.removed)
@@ -245,7 +266,8 @@ impl Counts {
             ""
         };
         format!(
-            "{total} clusters: {} added, {} updated, {} unchanged, {} skipped{}{removed}{dry}",
+            "{total} {}: {} added, {} updated, {} unchanged, {} skipped{}{removed}{dry}",
+            if total == 1 { "cluster" } else { "clusters" },
             self.added,
             self.updated,
             self.unchanged,

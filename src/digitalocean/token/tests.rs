@@ -29,12 +29,12 @@ fn every_context_is_listed_once_the_environments_first() {
     let found = every_context_from(&env, Some(&file)).unwrap();
     let names: Vec<&str> = found.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(names, ["$DIGITALOCEAN_TOKEN", "default", "home", "work"]);
-    assert_eq!(found[2].1.as_ref().unwrap().expose(), "dop_v1_home");
+    assert_eq!(found[2].1.as_ref().unwrap().0.expose(), "dop_v1_home");
     // A context whose token is unusable is its own error; the others stay.
     let file = config_file("auth-contexts:\n  bad: \"dop v1\"\n  good: dop_v1_good\n");
     let found = every_context_from(&|_| None, Some(&file)).unwrap();
     assert!(matches!(found[0].1, Err(Error::InvalidToken { .. })));
-    assert_eq!(found[1].1.as_ref().unwrap().expose(), "dop_v1_good");
+    assert_eq!(found[1].1.as_ref().unwrap().0.expose(), "dop_v1_good");
     assert!(matches!(
         every_context_from(&|_| None, None),
         Err(Error::NoToken)
@@ -87,7 +87,10 @@ fn the_origin_names_where_the_token_came_from_never_the_token() {
                 .find(|(k, _)| *k == name)
                 .map(|(_, v)| v.to_string())
         };
-        resolve_from(flag, context, &lookup, p).unwrap().1
+        resolve_from(flag, context, &lookup, p)
+            .unwrap()
+            .1
+            .to_string()
     };
     assert_eq!(origin(Some("dop_v1_flag"), None, &[]), "--access-token");
     assert_eq!(
