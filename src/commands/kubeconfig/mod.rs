@@ -85,6 +85,56 @@ impl Opened {
         Ok(written)
     }
 
+    /// What a removal left that the user should know: the entries kept for a context that still
+    /// uses them, and, when the removal changed kubectl's current context, what kubectl will use
+    /// now (by its rules over every file, `docs` as they are after the removal).
+    fn report_removal(&self, removed: &Removed, docs: &[Value], would: &str) {
+        use crate::error::one_line;
+        for kept in &removed.kept {
+            super::say(&format!(
+                "{would}kept {} {}: context {} still uses it",
+                kept.kind,
+                one_line(&kept.name),
+                one_line(&kept.context)
+            ));
+        }
+        if !removed.current_changed {
+            return;
+        }
+        let path = |i: usize| self.files.paths()[i].display().to_string();
+        let will = if would.is_empty() {
+            "now uses"
+        } else {
+            "would use"
+        };
+        super::say(&match kubeconfig::reader::current_context(docs) {
+            kubeconfig::Current::Unset => format!(
+                "kubectl {} no current context; choose one with `kubectl config use-context NAME`",
+                if would.is_empty() {
+                    "now has"
+                } else {
+                    "would have"
+                }
+            ),
+            kubeconfig::Current::Missing(name, file) => format!(
+                "kubectl's current context {} {} (set in {}), which no file defines; choose one with `kubectl config use-context NAME`",
+                if would.is_empty() {
+                    "is now"
+                } else {
+                    "would be"
+                },
+                one_line(&name),
+                path(file)
+            ),
+            kubeconfig::Current::Defined(name, file, at) => format!(
+                "kubectl {will} the current context {} (set in {}, defined in {})",
+                one_line(&name),
+                path(file),
+                path(at.file)
+            ),
+        });
+    }
+
     /// "a", or "a, b and c": the files at these indexes, for messages.
     fn names(&self, indexes: &[usize]) -> String {
         let paths = self.files.paths();
@@ -189,18 +239,15 @@ fn remove(args: &KubeconfigArgs) -> anyhow::Result<()> {
     };
 
     // Every file that exists may hold some of the entries; all are read together, since a
-    // context in one file may use a user defined in another.
-    let (removed, changed, opened) = {
+    // context in one file may use a user defined in another. Each definition is judged in the
+    // file that defines it: same-named entries of another cluster (another team's prod) stay.
+    let (removed, changed, opened, docs) = {
         let _locks = lock(&files, &files.existing())?;
         let opened = Opened::read(files)?;
         let mut docs = opened.docs();
-        // Same-named entries of another cluster (another team's prod) or tool stay.
-        let owned = names
-            .as_ref()
-            .map(|names| kubeconfig::ownership::owned(&docs, names, whose.id, whose.server));
-        let removed = kubeconfig::remove(&mut docs, owned.as_ref(), Some(&whose));
+        let removed = kubeconfig::remove(&mut docs, names.as_ref(), &whose);
         let changed = opened.write_changed(&docs)?;
-        (removed, changed, opened)
+        (removed, changed, opened, docs)
     };
     let all: Vec<usize> = (0..opened.loaded.len()).collect();
     if let Some(err) = lookup_error {
@@ -235,17 +282,7 @@ fn remove(args: &KubeconfigArgs) -> anyhow::Result<()> {
             opened.names(&changed)
         ));
     }
-    for kept in &removed.kept {
-        super::say(&format!(
-            "kept {} {}: context {} still uses it",
-            kept.kind,
-            crate::error::one_line(&kept.name),
-            crate::error::one_line(&kept.context)
-        ));
-    }
-    if removed.current_context_cleared {
-        super::say("the current context is now unset");
-    }
+    opened.report_removal(&removed, &docs, "");
     match settings::cache_dir(&args.cache)
         .and_then(|dir| Ok((cache::remove_entries(&dir, Some(&cluster_id))?, dir)))
     {
@@ -298,7 +335,7 @@ mod tests {
             clusters: vec!["do-nyc1-prod".into()],
             users: vec!["do-nyc1-prod-admin".into()],
             contexts: vec!["do-nyc1-prod".into(), "prod".into()],
-            current_context_cleared: true,
+            current_changed: true,
             kept: Vec::new(),
         };
         assert_eq!(

@@ -42,7 +42,11 @@ pub(super) fn run(args: &KubeconfigSaveArgs) -> anyhow::Result<()> {
     let (account, client) = lookup::connect(common, started)?;
     let (clusters, fetched) = http::block_on(fetch_all(client, account.clone(), base))?;
 
-    let (_locks, default) = lock_for_save(&files)?;
+    // A dry run takes no lock either: it leaves no file behind, not even for a moment.
+    let (_locks, default) = match args.dry_run {
+        true => (Vec::new(), files.default_index()),
+        false => lock_for_save(&files)?,
+    };
     let opened = Opened::read(files)?;
     let mut docs = opened.docs();
     let would = if args.dry_run { "would be " } else { "" };
@@ -65,6 +69,15 @@ pub(super) fn run(args: &KubeconfigSaveArgs) -> anyhow::Result<()> {
         let mut entries = fetched.entries;
         match kubeconfig::own_names(&docs, &entries, None) {
             Ok(names) => entries.names = names,
+            Err(crate::error::Error::EntryTaken { what, .. }) => {
+                // --all takes no --alias: the way out is to save that one cluster by itself.
+                super::super::say(&format!(
+                    "{label}: {would}skipped: kubeconfig: {what}; to save it beside it, run `doks-auth kubeconfig save {} --alias NAME`",
+                    cluster.id
+                ));
+                counts.skipped += 1;
+                continue;
+            }
             Err(err) => {
                 super::super::say(&format!("{label}: {would}skipped: {err}"));
                 counts.skipped += 1;
@@ -99,7 +112,7 @@ pub(super) fn run(args: &KubeconfigSaveArgs) -> anyhow::Result<()> {
             &account,
             common.account.context.as_deref(),
             &clusters,
-            would,
+            (&opened, would),
         )
     } else {
         Vec::new()
@@ -175,25 +188,29 @@ fn prune_vanished(
     account: &Account,
     context: Option<&str>,
     clusters: &[Cluster],
-    would: &str,
+    (opened, would): (&super::Opened, &str),
 ) -> Vec<String> {
     let live: Vec<String> = clusters.iter().map(|c| c.id.clone()).collect();
     let api_url = (account.api_url != DEFAULT_API_URL).then_some(account.api_url.as_str());
     let whose = prune::Account { context, api_url };
+    let vanished = prune::vanished(docs, &whose, &live);
+    let targets = vanished
+        .iter()
+        .flat_map(|v| v.targets.iter().copied())
+        .collect();
+    let removed = kubeconfig::remove::take(docs, targets);
     let mut ids = Vec::new();
-    for (names, id) in prune::vanished(docs, &whose, &live) {
-        let removed = kubeconfig::remove(docs, Some(&names), None);
-        if removed.is_empty() {
-            continue;
-        }
+    for gone in vanished {
         super::super::say(&format!(
-            "{would}removed context {} (cluster {id} no longer exists)",
-            one_line(&names.context)
+            "{would}removed context {} (cluster {} no longer exists)",
+            one_line(&gone.context),
+            gone.id
         ));
-        if !ids.contains(&id) {
-            ids.push(id);
+        if !ids.contains(&gone.id) {
+            ids.push(gone.id);
         }
     }
+    opened.report_removal(&removed, docs, would);
     ids
 }
 
