@@ -140,9 +140,14 @@ pub fn take(docs: &mut [Value], mut targets: BTreeSet<At>) -> Removed {
         };
         push_new(list, reader::name_of(entry));
     }
+    // kubectl's own current context changes only with the file it is taken from.
+    if let Current::Defined(_, file, _) = before
+        && resets.contains(&file)
+    {
+        removed.current_changed = true;
+    }
     for file in resets {
         set_current_context(&mut docs[file], "");
-        removed.current_changed = true;
     }
     // Highest index first, so the lower ones stay where they were.
     for at in targets.iter().rev() {

@@ -23,10 +23,15 @@ use crate::settings;
 
 pub fn run(command: &KubeconfigCommand) -> anyhow::Result<()> {
     match command {
+        // clap's `requires` does not hold --prune to --all once a cluster is named.
+        KubeconfigCommand::Save(args) if args.prune && !args.all => Err(Error::InvalidArgs(
+            "--prune works only with --all (it removes the entries of the account's clusters that no longer exist)".into(),
+        )
+        .into()),
         KubeconfigCommand::Save(args) if args.all => save_all::run(args),
         KubeconfigCommand::Save(args) => save(args),
         KubeconfigCommand::Show(args) => show(args),
-        KubeconfigCommand::Remove(args) => remove(args),
+        KubeconfigCommand::Remove(args) => remove(&args.common),
         KubeconfigCommand::Convert(args) => convert::run(args),
     }
 }
@@ -169,8 +174,12 @@ fn save(args: &KubeconfigSaveArgs) -> anyhow::Result<()> {
     Opened::read(files.clone())?;
     let mut fetched = lookup::fetch(common, &args.stanza, started)?;
 
-    // Locked, then read again: the files may have changed during the API calls.
-    let (_locks, default) = lock_for_save(&files)?;
+    // Locked, then read again: the files may have changed during the API calls. A dry run
+    // takes no lock: it leaves no file behind, not even for a moment.
+    let (_locks, default) = match args.dry_run {
+        true => (Vec::new(), files.default_index()),
+        false => lock_for_save(&files)?,
+    };
     let opened = Opened::read(files)?;
     let mut docs = opened.docs();
     fetched.entries.names =
@@ -178,8 +187,15 @@ fn save(args: &KubeconfigSaveArgs) -> anyhow::Result<()> {
     let entries = &fetched.entries;
     let set_current = args.set_current_context.unwrap_or(true);
     kubeconfig::save(&mut docs, default, entries, set_current);
-    let written = opened.write_changed(&docs)?;
-    lookup::seed_cache(common, &fetched);
+    let written: Vec<usize> = match args.dry_run {
+        true => (0..docs.len())
+            .filter(|&i| docs[i] != opened.loaded[i].doc)
+            .collect(),
+        false => opened.write_changed(&docs)?,
+    };
+    if !args.dry_run {
+        lookup::seed_cache(common, &fetched);
+    }
     if common.account.access_token.is_some() {
         super::say(
             "note: the --access-token is not written to the kubeconfig; kubectl's get-credential will use DIGITALOCEAN_ACCESS_TOKEN or doctl's config",
@@ -195,9 +211,10 @@ fn save(args: &KubeconfigSaveArgs) -> anyhow::Result<()> {
     } else {
         opened.names(&written)
     };
+    let would = if args.dry_run { "would have " } else { "" };
     // The names are made of the cluster's name and region, which the server chose.
     super::say(&format!(
-        "saved context {} in {place}{current}",
+        "{would}saved context {} in {place}{current}",
         crate::error::one_line(&entries.names.context)
     ));
     Ok(())
