@@ -7,6 +7,7 @@
 //! (other tools' users, extensions, preferences) stays byte for byte, and saving twice gives
 //! the same bytes.
 
+pub mod context;
 mod convert;
 pub mod files;
 pub mod ownership;
