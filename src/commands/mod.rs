@@ -87,6 +87,27 @@ pub(crate) fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
+/// `get-credential`'s arguments as it would parse a stanza's (see [`cli::parse_stanza_args`]).
+pub(crate) fn credential_args(
+    exec: &crate::kubeconfig::context::Exec,
+) -> std::result::Result<crate::cli::GetCredentialArgs, String> {
+    crate::cli::parse_stanza_args(&exec.args)
+}
+
+/// The settings `get-credential` would make of `args`, with `timeout` (the command's own
+/// `--timeout`) bounding the source, and no SSO login: `doctor` and `whoami` only look.
+pub(crate) fn credential_settings(
+    mut args: crate::cli::GetCredentialArgs,
+    timeout: std::time::Duration,
+) -> crate::error::Result<crate::settings::CredentialSettings> {
+    args.account.timeout = timeout.as_secs();
+    let mut settings = crate::settings::CredentialSettings::from_args(&args)?;
+    if let crate::source::Source::Sso(sso) = &mut settings.source {
+        sso.may_log_in = false;
+    }
+    Ok(settings)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,25 +141,4 @@ mod tests {
         let hostile = vec![vec!["a\u{1b}[2Jb\nc".to_string()]];
         assert_eq!(table(&["N"], &hostile), "N\na\u{fffd}[2Jb c\n");
     }
-}
-
-/// `get-credential`'s arguments as it would parse a stanza's (see [`cli::parse_stanza_args`]).
-pub(crate) fn credential_args(
-    exec: &crate::kubeconfig::context::Exec,
-) -> std::result::Result<crate::cli::GetCredentialArgs, String> {
-    crate::cli::parse_stanza_args(&exec.args)
-}
-
-/// The settings `get-credential` would make of `args`, with `timeout` (the command's own
-/// `--timeout`) bounding the source, and no SSO login: `doctor` and `whoami` only look.
-pub(crate) fn credential_settings(
-    mut args: crate::cli::GetCredentialArgs,
-    timeout: std::time::Duration,
-) -> crate::error::Result<crate::settings::CredentialSettings> {
-    args.account.timeout = timeout.as_secs();
-    let mut settings = crate::settings::CredentialSettings::from_args(&args)?;
-    if let crate::source::Source::Sso(sso) = &mut settings.source {
-        sso.may_log_in = false;
-    }
-    Ok(settings)
 }
