@@ -208,16 +208,17 @@ pub enum KubeconfigCommand {
     /// Print the cluster's kubeconfig on stdout; write nothing.
     Show(KubeconfigShowArgs),
     /// Remove the cluster's cluster, user and context entries (and its cached credentials).
-    Remove(KubeconfigArgs),
+    Remove(KubeconfigRemoveArgs),
     /// Switch the kubeconfig's DigitalOcean users to doks-auth, offline: those that run doctl's
     /// exec-credential, and static tokens for DigitalOcean clusters. Nothing else changes.
     Convert(KubeconfigConvertArgs),
 }
 
-// Which cluster, under which context name, for which account.
+// Which cluster, under which context name, for which account. (A `///` here would become the
+// about text of every subcommand that flattens it.)
 #[derive(Debug, Args)]
 pub struct KubeconfigArgs {
-    /// The cluster's name or UUID (`save --all`: none).
+    /// The cluster's name or UUID.
     pub cluster: Option<String>,
 
     /// Context name to use instead of do-<region>-<name>.
@@ -286,6 +287,16 @@ pub struct KubeconfigConvertArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(mut_arg("cluster", |a| a.required(true)),
+    about = "Remove the cluster's cluster, user and context entries (and its cached credentials)")]
+pub struct KubeconfigRemoveArgs {
+    #[command(flatten)]
+    pub common: KubeconfigArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(mut_arg("cluster", |a| a.required(true)),
+    about = "Print the cluster's kubeconfig on stdout; write nothing")]
 pub struct KubeconfigShowArgs {
     #[command(flatten)]
     pub common: KubeconfigArgs,
@@ -295,6 +306,9 @@ pub struct KubeconfigShowArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(mut_arg("cluster", |a| a.required_unless_present("all")
+    .help("The cluster's name or UUID (none with --all)")),
+    about = "Add (or update) the cluster in your kubeconfig and make it the current context")]
 pub struct KubeconfigSaveArgs {
     #[command(flatten)]
     pub common: KubeconfigArgs,
@@ -323,8 +337,9 @@ pub struct KubeconfigSaveArgs {
     #[arg(long, requires = "all")]
     pub prune: bool,
 
-    /// With --all: print what would be added, updated, skipped and removed; write nothing.
-    #[arg(long, requires = "all")]
+    /// Print what would be saved (with --all: added, updated, skipped and removed); write
+    /// nothing: no kubeconfig, no cache, no lock.
+    #[arg(long)]
     pub dry_run: bool,
 }
 

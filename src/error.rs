@@ -179,7 +179,7 @@ pub enum Error {
     )]
     LoopbackPort { port: u16, reason: String },
 
-    #[error("no cluster given: pass its name or UUID (or, to save every cluster, --all)")]
+    #[error("no cluster given: pass its name or UUID")]
     NoCluster,
 
     /// Saving would replace or repoint an entry of another cluster's (see `kubeconfig::ownership`).

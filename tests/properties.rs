@@ -366,10 +366,10 @@ proptest! {
         kubeconfig::remove(
             std::slice::from_mut(&mut removed),
             Some(&entries.names),
-            Some(&kubeconfig::Whose {
+            &kubeconfig::Whose {
                 id: &entries.stanza.cluster_id,
                 server: Some(&entries.server),
-            }),
+            },
         );
         let mut converted = original;
         kubeconfig::convert(&mut converted, "/usr/local/bin/doks-auth");

@@ -4,7 +4,6 @@
 pub mod cache;
 pub mod clusters;
 pub mod completions;
-pub mod context;
 pub mod doctor;
 pub mod get_credential;
 pub mod kubeconfig;
@@ -86,6 +85,27 @@ pub(crate) fn table(header: &[&str], rows: &[Vec<String>]) -> String {
         out.push('\n');
     }
     out
+}
+
+/// `get-credential`'s arguments as it would parse a stanza's (see [`cli::parse_stanza_args`]).
+pub(crate) fn credential_args(
+    exec: &crate::kubeconfig::context::Exec,
+) -> std::result::Result<crate::cli::GetCredentialArgs, String> {
+    crate::cli::parse_stanza_args(&exec.args)
+}
+
+/// The settings `get-credential` would make of `args`, with `timeout` (the command's own
+/// `--timeout`) bounding the source, and no SSO login: `doctor` and `whoami` only look.
+pub(crate) fn credential_settings(
+    mut args: crate::cli::GetCredentialArgs,
+    timeout: std::time::Duration,
+) -> crate::error::Result<crate::settings::CredentialSettings> {
+    args.account.timeout = timeout.as_secs();
+    let mut settings = crate::settings::CredentialSettings::from_request(&args.request())?;
+    if let crate::source::Source::Sso(sso) = &mut settings.source {
+        sso.may_log_in = false;
+    }
+    Ok(settings)
 }
 
 #[cfg(test)]

@@ -9,7 +9,6 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use log::warn;
 use serde::Serialize;
 
-use super::context::{self, Auth};
 use crate::cli::{InspectArgs, ReportFormat};
 use crate::credential::Credential;
 use crate::digitalocean::Account;
@@ -17,6 +16,7 @@ use crate::digitalocean::api::{self, AccountInfo};
 use crate::error::{Error, one_line};
 use crate::http;
 use crate::kube_api::{self, KubeError, UserInfo};
+use crate::kubeconfig::context::{self, Auth};
 use crate::serve;
 use crate::source::Source;
 
@@ -65,13 +65,13 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<()> {
     };
     // SAFETY: nothing has started a thread yet: no runtime, no HTTP client, no child process.
     unsafe { exec.apply_env() };
-    let stanza = exec.credential_args().map_err(|kind| {
+    let stanza = super::credential_args(&exec).map_err(|kind| {
         anyhow!(
             "user {} runs doks-auth with arguments get-credential does not take ({kind}); run `doks-auth kubeconfig save <cluster>` again",
             one_line(&ctx.user.name)
         )
     })?;
-    let settings = context::credential_settings(stanza, timeout)?;
+    let settings = super::credential_settings(stanza, timeout)?;
     let conn = ctx.connection().map_err(|reason| {
         anyhow!(
             "cluster {} in the kubeconfig: {reason}; run `doks-auth kubeconfig save <cluster>` again",

@@ -7,11 +7,13 @@
 //! (other tools' users, extensions, preferences) stays byte for byte, and saving twice gives
 //! the same bytes.
 
+pub mod context;
 mod convert;
 pub mod files;
 pub mod ownership;
 pub mod prune;
-mod remove;
+pub mod reader;
+pub mod remove;
 pub mod stanza;
 pub mod yaml;
 
@@ -21,6 +23,7 @@ use crate::error::Error;
 
 pub use convert::{Before, Conversion, convert};
 pub use ownership::own_names;
+pub use reader::{At, Current};
 pub use remove::{Kept, Removed, Whose, remove};
 pub use stanza::{EXEC_API_VERSION, INSTALL_HINT, SsoStanza, Stanza};
 pub use yaml::{parse, rewrite, to_yaml};
@@ -118,8 +121,8 @@ pub fn empty() -> Value {
 }
 
 /// The three kinds of named entry doks-auth writes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
     Cluster,
     User,
     Context,
@@ -308,22 +311,6 @@ fn upsert(
         }
         None => items.push(entry),
     }
-}
-
-/// Removes the entries with these names; returns the names actually found, in file order.
-fn take_out(doc: &mut Value, key: &str, names: &[String]) -> Vec<String> {
-    let Some(Value::Array(items)) = doc.get_mut(key) else {
-        return Vec::new();
-    };
-    let mut found = Vec::new();
-    items.retain(|e| match entry_name(e) {
-        Some(name) if names.iter().any(|n| n == name) => {
-            push_new(&mut found, name);
-            false
-        }
-        _ => true,
-    });
-    found
 }
 
 #[cfg(test)]

@@ -6,7 +6,8 @@
 
 use serde_json::Value;
 
-use super::{Entries, Kind, Names, entries, entry_name};
+use super::reader::{self, At};
+use super::{Entries, Kind, Names};
 use crate::credential::ClusterId;
 use crate::error::{Error, one_line};
 
@@ -40,17 +41,14 @@ pub fn own_names(docs: &[Value], entries: &Entries, alias: Option<&str>) -> Resu
     }
 }
 
-/// The first of `names`' entries (as kubectl reads them: first file wins) that belongs to
-/// another cluster than `entries`'.
+/// The first of `names`' entries, as kubectl reads them (the first file's definition, the one
+/// `save` edits), that belongs to another cluster than `entries'`.
 fn taken(docs: &[Value], ours: &Entries, names: &Names) -> Option<Taken> {
-    let judge = Judge {
-        docs,
-        server: &ours.server,
-        id: &ours.stanza.cluster_id,
-    };
+    let judge = Judge::new(docs, &ours.stanza.cluster_id, Some(&ours.server));
     Kind::ALL.into_iter().find_map(|kind| {
         let name = kind.name(names);
-        judge.owner(kind, name).map(|owner| Taken {
+        let at = reader::effective(docs, kind, name)?;
+        judge.owner(at).map(|owner| Taken {
             kind,
             name: name.to_string(),
             owner,
@@ -58,74 +56,63 @@ fn taken(docs: &[Value], ours: &Entries, names: &Names) -> Option<Taken> {
     })
 }
 
-/// `names` less the entries that belong to another cluster than `id` (left as ""), for
-/// `remove`: another team's same-named entries, and other tools', stay.
-pub fn owned(docs: &[Value], names: &Names, id: &str, server: Option<&str>) -> Names {
-    let judge = Judge {
-        docs,
-        server: server.unwrap_or_default(),
-        id,
-    };
-    let keep = |kind: Kind| {
-        let name = kind.name(names);
-        match judge.owner(kind, name) {
-            None => name.to_string(),
-            Some(_) => String::new(),
-        }
-    };
-    Names {
-        cluster: keep(Kind::Cluster),
-        user: keep(Kind::User),
-        context: keep(Kind::Context),
-    }
+/// Every definition, in every file, of `names`' entries that is this cluster's, for `remove`:
+/// another team's same-named entries in another file, and other tools', stay.
+pub fn owned(docs: &[Value], names: &Names, id: &str, server: Option<&str>) -> Vec<At> {
+    let judge = Judge::new(docs, id, server);
+    Kind::ALL
+        .into_iter()
+        .flat_map(|kind| {
+            reader::all(docs, kind)
+                .filter(move |(_, e)| reader::name_of(e) == kind.name(names))
+                .map(|(at, _)| at)
+        })
+        .filter(|&at| judge.owner(at).is_none())
+        .collect()
 }
 
-/// Tells whose an entry is, for the cluster `id` at `server` ("" when not known: a DOKS server
-/// names its cluster id).
-struct Judge<'a> {
+/// Tells whose a definition is, for the cluster `id` at `server` (when known: a DOKS server
+/// names its cluster id). Each definition is judged where it is defined: a context by the
+/// cluster and user its own file gives those names ([`reader::resolve`]).
+pub(super) struct Judge<'a> {
     docs: &'a [Value],
-    server: &'a str,
+    server: Option<&'a str>,
     id: &'a str,
 }
 
-impl Judge<'_> {
-    fn find(&self, kind: Kind, name: &str) -> Option<&Value> {
-        self.docs
-            .iter()
-            .flat_map(|doc| entries(doc, kind.list()))
-            .find(|e| entry_name(e) == Some(name))
+impl<'a> Judge<'a> {
+    pub(super) fn new(docs: &'a [Value], id: &'a str, server: Option<&'a str>) -> Self {
+        Judge { docs, server, id }
     }
 
-    /// Who else the entry belongs to; `None` when it is this cluster's or absent.
-    fn owner(&self, kind: Kind, name: &str) -> Option<String> {
-        match kind {
-            Kind::Cluster => self.cluster_owner(name),
-            Kind::User => self.user_owner(name),
+    /// Who else the definition belongs to; `None` when it is this cluster's or absent.
+    pub(super) fn owner(&self, at: At) -> Option<String> {
+        let entry = reader::get(self.docs, at)?;
+        match at.kind {
+            Kind::Cluster => self.cluster_owner(entry),
+            Kind::User => self.user_owner(at, entry),
             Kind::Context => {
-                let context = self.find(Kind::Context, name)?;
-                let field = |f: &str| {
-                    context
-                        .pointer(&format!("/context/{f}"))
-                        .and_then(Value::as_str)
+                let refer = |kind: Kind, field: &str| {
+                    reader::resolve(self.docs, at.file, kind, reader::reference(entry, field))
                 };
-                field("cluster")
-                    .and_then(|c| self.cluster_owner(c))
-                    .or_else(|| field("user").and_then(|u| self.user_owner(u)))
+                refer(Kind::Cluster, "cluster")
+                    .and_then(|c| self.owner(c))
+                    .or_else(|| refer(Kind::User, "user").and_then(|u| self.owner(u)))
             }
         }
     }
 
-    fn cluster_owner(&self, name: &str) -> Option<String> {
-        let server = self
-            .find(Kind::Cluster, name)?
+    /// A cluster entry is this cluster's when its server is ours or names our id (DNS names and
+    /// the id are compared without case, as DNS and DigitalOcean do).
+    fn cluster_owner(&self, cluster: &Value) -> Option<String> {
+        let server = cluster
             .pointer("/cluster/server")
-            .and_then(Value::as_str)?;
-        (server != self.server && !server.contains(self.id))
-            .then(|| format!("server {}", one_line(server)))
+            .and_then(Value::as_str)
+            .filter(|s| !s.trim().is_empty())?;
+        (!server_is(server, self.id, self.server)).then(|| format!("server {}", one_line(server)))
     }
 
-    fn user_owner(&self, name: &str) -> Option<String> {
-        let user = self.find(Kind::User, name)?;
+    fn user_owner(&self, at: At, user: &Value) -> Option<String> {
         if let Some(id) = user_cluster_id(user) {
             return (!id.eq_ignore_ascii_case(self.id))
                 .then(|| format!("cluster {}", one_line(id)));
@@ -140,14 +127,31 @@ impl Judge<'_> {
         }
         // A static credential says nothing of its cluster: the contexts that use it do. Only
         // one used by no context, or only by contexts of this cluster, is this cluster's.
-        self.docs
-            .iter()
-            .flat_map(|doc| entries(doc, Kind::Context.list()))
-            .filter(|c| c.pointer("/context/user").and_then(Value::as_str) == Some(name))
-            .filter_map(|c| c.pointer("/context/cluster").and_then(Value::as_str))
-            .find_map(|cluster| self.cluster_owner(cluster))
+        reader::all(self.docs, Kind::Context)
+            .filter(|(c, e)| {
+                reader::resolve(self.docs, c.file, Kind::User, reader::reference(e, "user"))
+                    == Some(at)
+            })
+            .filter_map(|(c, e)| {
+                reader::resolve(
+                    self.docs,
+                    c.file,
+                    Kind::Cluster,
+                    reader::reference(e, "cluster"),
+                )
+            })
+            .find_map(|cluster| self.cluster_owner(reader::get(self.docs, cluster)?))
             .map(|owner| format!("a credential for {owner}"))
     }
+}
+
+/// Whether `server` is the cluster `id`'s: the same URL as `ours` (scheme and host without
+/// case, a trailing `/` aside), or a URL that names the id.
+pub fn server_is(server: &str, id: &str, ours: Option<&str>) -> bool {
+    let norm = |s: &str| s.trim().trim_end_matches('/').to_ascii_lowercase();
+    let server = norm(server);
+    (!id.is_empty() && server.contains(&id.to_ascii_lowercase()))
+        || ours.is_some_and(|o| !o.trim().is_empty() && norm(o) == server)
 }
 
 /// An entry in the way, and whose it is.

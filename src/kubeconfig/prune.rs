@@ -5,8 +5,9 @@
 
 use serde_json::Value;
 
+use super::Kind;
 use super::ownership::user_cluster_id;
-use super::{Names, entries, entry_name};
+use super::reader::{self, At};
 
 /// Where a stanza's token comes from, as its args say.
 #[derive(Debug, PartialEq, Eq)]
@@ -15,46 +16,42 @@ pub struct Account<'a> {
     pub api_url: Option<&'a str>,
 }
 
-/// The entries to remove for each vanished cluster: one [`Names`] per context that uses a
-/// doks-auth user of `account` whose cluster id is not in `live`, with the cluster id. A cluster
-/// entry another context still uses is not named (it is left in place).
-pub fn vanished(docs: &[Value], account: &Account, live: &[String]) -> Vec<(Names, String)> {
-    let all = |key: &'static str| docs.iter().flat_map(move |doc| entries(doc, key).iter());
+/// A context of this account whose cluster is gone, and the definitions that go with it.
+#[derive(Debug)]
+pub struct Vanished {
+    pub context: String,
+    pub id: String,
+    /// The context, its user and its cluster, each as the context's own file resolves the name.
+    /// [`super::remove::take`] keeps those another context still uses.
+    pub targets: Vec<At>,
+}
+
+/// Every context that uses a doks-auth user definition of `account` whose cluster id is not in
+/// `live`. Judged per definition: another file's same-named user of another account (team B's
+/// `do-nyc1-old`) is not this one's, and neither are the contexts that use it.
+pub fn vanished(docs: &[Value], account: &Account, live: &[String]) -> Vec<Vanished> {
     let mut found = Vec::new();
-    for user in all("users") {
-        let (Some(user_name), Some(id)) = (entry_name(user), user_cluster_id(user)) else {
+    for (user_at, user) in reader::all(docs, Kind::User) {
+        let Some(id) = user_cluster_id(user) else {
             continue;
         };
         if !is_ours(user, account) || live.iter().any(|l| l.eq_ignore_ascii_case(id)) {
             continue;
         }
-        for context in all("contexts") {
-            let field = |f: &str| {
-                context
-                    .pointer(&format!("/context/{f}"))
-                    .and_then(Value::as_str)
+        for (at, context) in reader::all(docs, Kind::Context) {
+            let refer = |kind, field| {
+                reader::resolve(docs, at.file, kind, reader::reference(context, field))
             };
-            let (Some(name), Some(cluster)) = (entry_name(context), field("cluster")) else {
-                continue;
-            };
-            if field("user") != Some(user_name) {
+            if refer(Kind::User, "user") != Some(user_at) {
                 continue;
             }
-            let shared = all("contexts").any(|other| {
-                entry_name(other) != Some(name)
-                    && other.pointer("/context/cluster").and_then(Value::as_str) == Some(cluster)
-                    && other.pointer("/context/user").and_then(Value::as_str) != Some(user_name)
+            let mut targets = vec![at, user_at];
+            targets.extend(refer(Kind::Cluster, "cluster"));
+            found.push(Vanished {
+                context: reader::name_of(context).to_string(),
+                id: id.to_string(),
+                targets,
             });
-            let names = Names {
-                cluster: if shared {
-                    String::new()
-                } else {
-                    cluster.to_string()
-                },
-                user: user_name.to_string(),
-                context: name.to_string(),
-            };
-            found.push((names, id.to_string()));
         }
     }
     found
@@ -123,16 +120,17 @@ mod tests {
         };
         let found = vanished(&[doc], &account, &[LIVE.to_string()]);
         assert_eq!(found.len(), 1, "{found:?}");
-        let (names, id) = &found[0];
-        assert_eq!(id, GONE);
         assert_eq!(
-            (names.context.as_str(), names.user.as_str()),
-            ("c-gone", "gone")
+            (found[0].context.as_str(), found[0].id.as_str()),
+            ("c-gone", GONE)
         );
-        assert_eq!(
-            names.cluster, "",
-            "k-gone is still used by team B's context"
-        );
+        let at = |kind, index| At {
+            file: 0,
+            kind,
+            index,
+        };
+        // No cluster entries: the context names k-gone, which this file does not define.
+        assert_eq!(found[0].targets, [at(Kind::Context, 0), at(Kind::User, 0)]);
     }
 
     #[test]
@@ -150,12 +148,12 @@ mod tests {
         };
         let found = vanished(std::slice::from_ref(&doc), &plain, &[]);
         assert_eq!(found.len(), 1);
-        assert_eq!(found[0].0.cluster, "k-env");
+        assert_eq!(found[0].context, "c-env");
         let staging = Account {
             context: None,
             api_url: Some("https://x"),
         };
         let found = vanished(&[doc], &staging, &[]);
-        assert_eq!(found[0].0.context, "c-st");
+        assert_eq!(found[0].context, "c-st");
     }
 }

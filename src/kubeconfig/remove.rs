@@ -1,8 +1,14 @@
-//! `kubeconfig remove`'s edit: a cluster's entries out of every file kubectl reads together.
+//! `kubeconfig remove`'s edit (and `prune`'s): a cluster's definitions out of the files kubectl
+//! reads together. What goes is decided per definition, in the file that defines it: another
+//! file's same-named entries for another cluster stay.
+
+use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use super::{Names, current_context, entries, entry_name, push_new, set_current_context, take_out};
+use super::ownership::Judge;
+use super::reader::{self, At, Current};
+use super::{Kind, Names, push_new, set_current_context};
 
 /// What [`remove`] took out.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -10,8 +16,9 @@ pub struct Removed {
     pub clusters: Vec<String>,
     pub users: Vec<String>,
     pub contexts: Vec<String>,
-    /// `current-context` named a removed context and was reset to "".
-    pub current_context_cleared: bool,
+    /// kubectl's current context before, when the removal changed what it is (or what it
+    /// means): the caller says what kubectl will use now.
+    pub current_changed: bool,
     /// Entries of the cluster left in place because another context still uses them.
     pub kept: Vec<Kept>,
 }
@@ -33,141 +40,130 @@ impl Removed {
     }
 }
 
-/// The names of the entries to remove, decided over every file kubectl reads together: a
-/// context in one file may use a user or cluster defined in another.
-struct Targets {
-    clusters: Vec<String>,
-    users: Vec<String>,
-    contexts: Vec<String>,
-    kept: Vec<Kept>,
-}
-
-/// The entries named in `names`, and, when `cluster_id` is given, every user whose exec args name
-/// that cluster id, the contexts using them, and the clusters those contexts use — so a cluster
-/// deleted at DigitalOcean (whose names can no longer be looked up) can still be removed. A
-/// cluster or user that a context staying behind uses is not among them.
-fn removal_targets(docs: &[Value], names: Option<&Names>, cluster: Option<&Whose>) -> Targets {
-    let all = |key: &'static str| docs.iter().flat_map(move |doc| entries(doc, key).iter());
-    let mut users: Vec<String> = names.iter().map(|n| n.user.clone()).collect();
-    let mut contexts: Vec<String> = names.iter().map(|n| n.context.clone()).collect();
-    let mut clusters: Vec<String> = names.iter().map(|n| n.cluster.clone()).collect();
-    if let Some(&Whose { id, server }) = cluster {
-        // A cluster entry reached through a context is this cluster's only by its server: a
-        // context of another tool's may use our user, and its cluster is not ours to delete.
-        let is_ours = |name: &str| {
-            all("clusters")
-                .find(|c| entry_name(c) == Some(name))
-                .and_then(|c| c.pointer("/cluster/server").and_then(Value::as_str))
-                .is_none_or(|s| s.contains(id) || Some(s) == server)
-        };
-        for user in all("users") {
-            let runs_for_id = user
-                .pointer("/user/exec/args")
-                .and_then(Value::as_array)
-                .is_some_and(|args| args.iter().any(|a| names_cluster_id(a, id)));
-            if let Some(name) = entry_name(user).filter(|_| runs_for_id) {
-                push_new(&mut users, name);
-            }
-        }
-        for context in all("contexts") {
-            let user = context.pointer("/context/user").and_then(Value::as_str);
-            if let (Some(name), Some(user)) = (entry_name(context), user)
-                && users.iter().any(|u| u == user)
-            {
-                push_new(&mut contexts, name);
-                if let Some(cluster) = context.pointer("/context/cluster").and_then(Value::as_str)
-                    && is_ours(cluster)
-                {
-                    push_new(&mut clusters, cluster);
-                }
-            }
-        }
-    }
-    // A cluster or user entry another (surviving) context still uses is left alone, and said.
-    let mut kept = Vec::new();
-    let lists = [
-        ("cluster", "clusters", &mut clusters),
-        ("user", "users", &mut users),
-    ];
-    for (kind, list, targets) in lists {
-        targets.retain(|name| {
-            let using = all("contexts").find(|c| {
-                entry_name(c).is_some_and(|n| !contexts.iter().any(|r| r == n))
-                    && c.pointer(&format!("/context/{kind}"))
-                        .and_then(Value::as_str)
-                        == Some(name.as_str())
-            });
-            let Some(context) = using.and_then(entry_name) else {
-                return true;
-            };
-            // Said only of an entry that is there to keep.
-            if all(list).any(|e| entry_name(e) == Some(name.as_str())) {
-                kept.push(Kept {
-                    kind,
-                    name: name.clone(),
-                    context: context.to_string(),
-                });
-            }
-            false
-        });
-    }
-    Targets {
-        clusters,
-        users,
-        contexts,
-        kept,
-    }
-}
-
-/// Takes the targets out of one document; `current-context` is reset to "" when it named a
-/// removed context.
-fn take_out_targets(doc: &mut Value, targets: &Targets) -> Removed {
-    let mut removed = Removed {
-        clusters: take_out(doc, "clusters", &targets.clusters),
-        users: take_out(doc, "users", &targets.users),
-        contexts: take_out(doc, "contexts", &targets.contexts),
-        current_context_cleared: false,
-        kept: Vec::new(),
-    };
-    if current_context(doc).is_some_and(|c| targets.contexts.iter().any(|r| r == c)) {
-        set_current_context(doc, "");
-        removed.current_context_cleared = true;
-    }
-    removed
-}
-
-/// Removes the cluster's entries from every document of the files kubectl reads: those named in
-/// `names`, and, with `cluster_id`, those found by the id (see [`removal_targets`]).
 /// The cluster whose entries go: its id, and its server when DigitalOcean still knows it.
 pub struct Whose<'a> {
     pub id: &'a str,
     pub server: Option<&'a str>,
 }
 
-pub fn remove(docs: &mut [Value], names: Option<&Names>, cluster: Option<&Whose>) -> Removed {
-    let targets = removal_targets(docs, names, cluster);
-    let mut removed = Removed::default();
-    for doc in docs {
-        removed.absorb(take_out_targets(doc, &targets));
+/// The definitions of the cluster: those named in `names` that are this cluster's
+/// ([`super::ownership::owned`]), every user whose exec args name the cluster id, the contexts
+/// that use those users (as their own file resolves the name), and those contexts' clusters when
+/// their server is this cluster's or unknown — so a cluster deleted at DigitalOcean (whose
+/// names can no longer be looked up) can still be removed.
+pub fn targets(docs: &[Value], names: Option<&Names>, whose: &Whose) -> BTreeSet<At> {
+    let mut targets: BTreeSet<At> = names
+        .map(|names| super::ownership::owned(docs, names, whose.id, whose.server))
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
+    let judge = Judge::new(docs, whose.id, whose.server);
+    let users: Vec<At> = reader::all(docs, Kind::User)
+        .filter(|(_, user)| {
+            user.pointer("/user/exec/args")
+                .and_then(Value::as_array)
+                .is_some_and(|args| args.iter().any(|a| names_cluster_id(a, whose.id)))
+        })
+        .map(|(at, _)| at)
+        .collect();
+    targets.extend(&users);
+    for (at, context) in reader::all(docs, Kind::Context) {
+        let refer =
+            |kind, field| reader::resolve(docs, at.file, kind, reader::reference(context, field));
+        if refer(Kind::User, "user").is_some_and(|u| users.contains(&u)) {
+            targets.insert(at);
+            // A cluster entry reached through a context is this cluster's only by its server: a
+            // context of another tool's may use our user, and its cluster is not ours to delete.
+            if let Some(cluster) = refer(Kind::Cluster, "cluster")
+                && judge.owner(cluster).is_none()
+            {
+                targets.insert(cluster);
+            }
+        }
     }
-    removed.kept = targets.kept;
+    targets
+}
+
+/// Removes the definitions `targets` from the documents, except a cluster or user that a
+/// context staying behind uses (kept, and said). A file's `current-context` that meant a removed
+/// context is reset to "".
+pub fn take(docs: &mut [Value], mut targets: BTreeSet<At>) -> Removed {
+    let mut removed = Removed::default();
+    let read: &[Value] = docs;
+    let kept: Vec<(At, Kept)> = reader::all(read, Kind::Context)
+        .filter(|(at, _)| !targets.contains(at))
+        .flat_map(|(at, context)| {
+            [(Kind::Cluster, "cluster"), (Kind::User, "user")]
+                .into_iter()
+                .filter_map(move |(kind, field)| {
+                    let name = reader::reference(context, field);
+                    let used = reader::resolve(read, at.file, kind, name)?;
+                    Some((
+                        used,
+                        Kept {
+                            kind: field,
+                            name: name.to_string(),
+                            context: reader::name_of(context).to_string(),
+                        },
+                    ))
+                })
+        })
+        .filter(|(used, _)| targets.contains(used))
+        .collect();
+    for (used, kept) in kept {
+        if targets.remove(&used) {
+            removed.kept.push(kept);
+        }
+    }
+    let before = reader::current_context(docs);
+    removed.current_changed = matches!(&before, Current::Defined(_, _, at) if targets.contains(at));
+    // Each file's current-context is judged by what it meant in that file.
+    let resets: Vec<usize> = (0..docs.len())
+        .filter(|&file| {
+            let name = docs[file]
+                .get("current-context")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            !name.is_empty()
+                && reader::resolve(docs, file, Kind::Context, name)
+                    .is_some_and(|at| targets.contains(&at))
+        })
+        .collect();
+    for (at, entry) in targets
+        .iter()
+        .filter_map(|&at| Some((at, reader::get(docs, at)?)))
+    {
+        let list = match at.kind {
+            Kind::Cluster => &mut removed.clusters,
+            Kind::User => &mut removed.users,
+            Kind::Context => &mut removed.contexts,
+        };
+        push_new(list, reader::name_of(entry));
+    }
+    // kubectl's own current context changes only with the file it is taken from.
+    if let Current::Defined(_, file, _) = before
+        && resets.contains(&file)
+    {
+        removed.current_changed = true;
+    }
+    for file in resets {
+        set_current_context(&mut docs[file], "");
+    }
+    // Highest index first, so the lower ones stay where they were.
+    for at in targets.iter().rev() {
+        if let Some(Value::Array(items)) = docs[at.file].get_mut(at.kind.list())
+            && at.index < items.len()
+        {
+            items.remove(at.index);
+        }
+    }
     removed
 }
 
-impl Removed {
-    /// Adds what another file gave up.
-    fn absorb(&mut self, other: Removed) {
-        for (mine, theirs) in [
-            (&mut self.clusters, other.clusters),
-            (&mut self.users, other.users),
-            (&mut self.contexts, other.contexts),
-        ] {
-            for name in theirs {
-                push_new(mine, &name);
-            }
-        }
-        self.current_context_cleared |= other.current_context_cleared;
-    }
+/// Removes the cluster's entries from every file kubectl reads (see [`targets`]).
+pub fn remove(docs: &mut [Value], names: Option<&Names>, whose: &Whose) -> Removed {
+    let targets = targets(docs, names, whose);
+    take(docs, targets)
 }
 
 /// `--cluster-id <id>` (as doks-auth writes it), `--cluster-id=<id>`, or a bare id (doctl's

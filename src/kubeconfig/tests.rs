@@ -185,12 +185,15 @@ fn remove_takes_out_only_the_named_entries() {
     let removed = remove(
         std::slice::from_mut(&mut doc),
         Some(&Names::new("nyc1", "prod", None)),
-        None,
+        &Whose {
+            id: ID,
+            server: Some("https://bd5f.k8s.ondigitalocean.com"),
+        },
     );
     assert_eq!(removed.clusters, ["do-nyc1-prod"]);
     assert_eq!(removed.users, ["do-nyc1-prod-admin"]);
     assert_eq!(removed.contexts, ["do-nyc1-prod"]);
-    assert!(removed.current_context_cleared);
+    assert!(removed.current_changed);
     assert_eq!(doc["current-context"], "");
     let mut expected = parse(EXISTING).unwrap();
     for key in ["clusters", "users", "contexts"] {
@@ -202,10 +205,13 @@ fn remove_takes_out_only_the_named_entries() {
     let again = remove(
         std::slice::from_mut(&mut doc),
         Some(&Names::new("nyc1", "prod", None)),
-        None,
+        &Whose {
+            id: ID,
+            server: Some("https://bd5f.k8s.ondigitalocean.com"),
+        },
     );
     assert!(again.is_empty());
-    assert!(!again.current_context_cleared);
+    assert!(!again.current_changed);
 }
 
 #[test]
@@ -214,10 +220,13 @@ fn remove_keeps_current_context_when_it_is_another() {
     let removed = remove(
         std::slice::from_mut(&mut doc),
         Some(&Names::new("nyc1", "prod", None)),
-        None,
+        &Whose {
+            id: ID,
+            server: Some("https://old.example"),
+        },
     );
     assert!(!removed.is_empty());
-    assert!(!removed.current_context_cleared);
+    assert!(!removed.current_changed);
     assert_eq!(doc["current-context"], "minikube");
 }
 
@@ -237,11 +246,11 @@ fn remove_by_id_finds_entries_under_any_name() {
         id: ID,
         server: Some("https://bd5f.k8s.ondigitalocean.com"),
     };
-    let removed = remove(std::slice::from_mut(&mut doc), None, Some(&whose));
+    let removed = remove(std::slice::from_mut(&mut doc), None, &whose);
     assert_eq!(removed.users, ["do-nyc1-prod-admin", "doctl-user"]);
     assert_eq!(removed.contexts, ["do-nyc1-prod", "renamed", "doctl-ctx"]);
     assert_eq!(removed.clusters, ["do-nyc1-prod"]);
-    assert!(removed.current_context_cleared);
+    assert!(removed.current_changed);
     assert_eq!(names_in(&doc, "clusters"), ["minikube"]);
     assert_eq!(names_in(&doc, "users"), ["minikube"]);
     assert_eq!(names_in(&doc, "contexts"), ["minikube"]);
@@ -278,7 +287,7 @@ fn remove_across_files_follows_contexts_to_users_in_other_files() {
     let removed = remove(
         &mut docs,
         None,
-        Some(&Whose {
+        &(Whose {
             id: ID,
             server: Some("https://bd5f.k8s.ondigitalocean.com"),
         }),
@@ -286,7 +295,7 @@ fn remove_across_files_follows_contexts_to_users_in_other_files() {
     assert_eq!(removed.users, ["do-nyc1-prod-admin"]);
     assert_eq!(removed.contexts, ["renamed"]);
     assert_eq!(removed.clusters, ["do-nyc1-prod"]);
-    assert!(removed.current_context_cleared);
+    assert!(removed.current_changed);
     for doc in &docs {
         for key in ["clusters", "users", "contexts"] {
             assert!(names_in(doc, key).is_empty(), "{key} left in {doc}");
@@ -302,7 +311,7 @@ fn remove_by_id_ignores_other_clusters() {
     let removed = remove(
         std::slice::from_mut(&mut doc),
         None,
-        Some(&Whose {
+        &(Whose {
             id: "00000000-0000-0000-0000-000000000000",
             server: None,
         }),
@@ -320,7 +329,17 @@ fn remove_keeps_a_cluster_or_user_another_context_uses() {
     list(&mut doc, "contexts").push(json!({"name": "web",
         "context": {"cluster": "minikube", "user": "do-nyc1-prod-admin"}}));
     let names = Names::new("nyc1", "prod", None);
-    let removed = remove(std::slice::from_mut(&mut doc), Some(&names), None);
+    // The names' own definitions, without the walk by id (which would take `web` too).
+    let targets = super::ownership::owned(
+        std::slice::from_ref(&doc),
+        &names,
+        ID,
+        Some("https://bd5f.k8s.ondigitalocean.com"),
+    );
+    let removed = super::remove::take(
+        std::slice::from_mut(&mut doc),
+        targets.into_iter().collect(),
+    );
     assert_eq!(removed.contexts, ["do-nyc1-prod"]);
     assert!(removed.clusters.is_empty() && removed.users.is_empty());
     let kept = |kind, name: &str, context: &str| Kept {
@@ -348,7 +367,7 @@ fn remove_by_id_leaves_a_cluster_entry_whose_server_is_not_the_clusters() {
         id: ID,
         server: None,
     };
-    let removed = remove(std::slice::from_mut(&mut doc), None, Some(&whose));
+    let removed = remove(std::slice::from_mut(&mut doc), None, &whose);
     assert_eq!(removed.users, ["do-nyc1-prod-admin"]);
     assert_eq!(removed.contexts, ["do-nyc1-prod"]);
     assert!(removed.clusters.is_empty());

@@ -223,7 +223,7 @@ fn a_revoked_digitalocean_token_fails_at_the_account_with_the_usual_hint() {
             assert_eq!(failed.len(), 1, "{}", out.stdout);
             assert!(failed[0].contains("401 Unauthorized"), "{}", failed[0]);
             assert!(
-                failed[0].contains("— fix: check the token"),
+                failed[0].contains("— fix: check $DIGITALOCEAN_ACCESS_TOKEN"),
                 "{}",
                 failed[0]
             );
@@ -247,8 +247,10 @@ fn a_revoked_digitalocean_token_fails_at_the_account_with_the_usual_hint() {
             account["fix"]
                 .as_str()
                 .unwrap()
-                .contains("`doctl auth init`")
+                .contains("$DIGITALOCEAN_ACCESS_TOKEN"),
+            "the hint names the token's source (the stanza's env)"
         );
+        assert!(account["fix"].as_str().unwrap().contains("control panel"));
     }
     assert_eq!(bed.api.credential_requests(CLUSTER_ID), 0);
     assert_eq!(bed.kube.accepted() + bed.kube.rejected(), 0);

@@ -28,6 +28,7 @@ mod kubeconfig_files;
 mod kubeconfig_names;
 mod kubeconfig_save;
 mod kubeconfig_save_all;
+mod kubeconfig_shared;
 mod kubeconfig_show_remove;
 mod kubeconfig_teams;
 mod kubeconfig_text;

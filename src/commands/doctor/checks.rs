@@ -5,12 +5,12 @@ use chrono::{DateTime, Utc};
 
 use super::report::{Flow, Report};
 use super::{Bounds, split};
-use crate::commands::context::KubeContext;
 use crate::credential::ClusterId;
 use crate::digitalocean::Account;
 use crate::digitalocean::api::{self, AccountInfo, Cluster};
 use crate::error::{Error, one_line};
 use crate::http;
+use crate::kubeconfig::context::KubeContext;
 use crate::settings::CredentialSettings;
 use crate::source::Source;
 use crate::sso::{self, SsoSettings};

@@ -7,9 +7,9 @@ use super::checks::{explain, when};
 use super::report::{Report, Stop};
 use super::{Bounds, split};
 use crate::cache::{self, Cache};
-use crate::commands::context::KubeContext;
 use crate::credential::Credential;
 use crate::error::{Error, one_line};
+use crate::kubeconfig::context::KubeContext;
 use crate::serve::{self, How};
 use crate::settings::{CacheChoice, CredentialSettings};
 

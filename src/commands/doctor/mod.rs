@@ -20,7 +20,7 @@ use crate::error::Error;
 use crate::secret::Secret;
 use crate::source::Source;
 
-use super::context::{self, Auth, Exec, KubeContext};
+use crate::kubeconfig::context::{self, Auth, Exec, KubeContext};
 use report::{Flow, Report, Stop};
 
 /// What every step works within: the command's one deadline.
@@ -87,7 +87,7 @@ fn diagnose(
     let exec = uses_doks_auth(&ctx, report)?;
     // SAFETY: nothing has started a thread yet: no runtime, no HTTP client, no child process.
     unsafe { exec.apply_env() };
-    let args = match exec.credential_args() {
+    let args = match super::credential_args(&exec) {
         Ok(args) => args,
         Err(kind) => {
             return report.stop(
@@ -124,7 +124,7 @@ fn diagnose(
                 .map(|(_, origin)| origin.to_string())
         }
     };
-    let settings = match context::credential_settings(args, bounds.timeout) {
+    let settings = match super::credential_settings(args, bounds.timeout) {
         Ok(settings) => settings,
         Err(err) => {
             let (detail, fix) = split(&err.to_string());

@@ -4,11 +4,11 @@
 use super::Bounds;
 use super::checks::{Clocks, offset, stop_with};
 use super::report::{Flow, Report};
-use crate::commands::context::KubeContext;
 use crate::credential::Credential;
 use crate::error::one_line;
 use crate::http;
 use crate::kube_api::{self, Answered, KubeError};
+use crate::kubeconfig::context::KubeContext;
 use crate::settings::CredentialSettings;
 use crate::source::Source;
 

@@ -2,8 +2,8 @@ use std::os::unix::fs::PermissionsExt;
 
 use serde_json::json;
 
-use super::context::Entry;
 use super::*;
+use crate::kubeconfig::context::Entry;
 
 #[test]
 fn an_error_line_splits_into_what_happened_and_what_to_do() {

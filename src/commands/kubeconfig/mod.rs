@@ -23,10 +23,15 @@ use crate::settings;
 
 pub fn run(command: &KubeconfigCommand) -> anyhow::Result<()> {
     match command {
+        // clap's `requires` does not hold --prune to --all once a cluster is named.
+        KubeconfigCommand::Save(args) if args.prune && !args.all => Err(Error::InvalidArgs(
+            "--prune works only with --all (it removes the entries of the account's clusters that no longer exist)".into(),
+        )
+        .into()),
         KubeconfigCommand::Save(args) if args.all => save_all::run(args),
         KubeconfigCommand::Save(args) => save(args),
         KubeconfigCommand::Show(args) => show(args),
-        KubeconfigCommand::Remove(args) => remove(args),
+        KubeconfigCommand::Remove(args) => remove(&args.common),
         KubeconfigCommand::Convert(args) => convert::run(args),
     }
 }
@@ -85,6 +90,56 @@ impl Opened {
         Ok(written)
     }
 
+    /// What a removal left that the user should know: the entries kept for a context that still
+    /// uses them, and, when the removal changed kubectl's current context, what kubectl will use
+    /// now (by its rules over every file, `docs` as they are after the removal).
+    fn report_removal(&self, removed: &Removed, docs: &[Value], would: &str) {
+        use crate::error::one_line;
+        for kept in &removed.kept {
+            super::say(&format!(
+                "{would}kept {} {}: context {} still uses it",
+                kept.kind,
+                one_line(&kept.name),
+                one_line(&kept.context)
+            ));
+        }
+        if !removed.current_changed {
+            return;
+        }
+        let path = |i: usize| self.files.paths()[i].display().to_string();
+        let will = if would.is_empty() {
+            "now uses"
+        } else {
+            "would use"
+        };
+        super::say(&match kubeconfig::reader::current_context(docs) {
+            kubeconfig::Current::Unset => format!(
+                "kubectl {} no current context; choose one with `kubectl config use-context NAME`",
+                if would.is_empty() {
+                    "now has"
+                } else {
+                    "would have"
+                }
+            ),
+            kubeconfig::Current::Missing(name, file) => format!(
+                "kubectl's current context {} {} (set in {}), which no file defines; choose one with `kubectl config use-context NAME`",
+                if would.is_empty() {
+                    "is now"
+                } else {
+                    "would be"
+                },
+                one_line(&name),
+                path(file)
+            ),
+            kubeconfig::Current::Defined(name, file, at) => format!(
+                "kubectl {will} the current context {} (set in {}, defined in {})",
+                one_line(&name),
+                path(file),
+                path(at.file)
+            ),
+        });
+    }
+
     /// "a", or "a, b and c": the files at these indexes, for messages.
     fn names(&self, indexes: &[usize]) -> String {
         let paths = self.files.paths();
@@ -119,8 +174,12 @@ fn save(args: &KubeconfigSaveArgs) -> anyhow::Result<()> {
     Opened::read(files.clone())?;
     let mut fetched = lookup::fetch(common, &args.stanza, started)?;
 
-    // Locked, then read again: the files may have changed during the API calls.
-    let (_locks, default) = lock_for_save(&files)?;
+    // Locked, then read again: the files may have changed during the API calls. A dry run
+    // takes no lock: it leaves no file behind, not even for a moment.
+    let (_locks, default) = match args.dry_run {
+        true => (Vec::new(), files.default_index()),
+        false => lock_for_save(&files)?,
+    };
     let opened = Opened::read(files)?;
     let mut docs = opened.docs();
     fetched.entries.names =
@@ -128,8 +187,15 @@ fn save(args: &KubeconfigSaveArgs) -> anyhow::Result<()> {
     let entries = &fetched.entries;
     let set_current = args.set_current_context.unwrap_or(true);
     kubeconfig::save(&mut docs, default, entries, set_current);
-    let written = opened.write_changed(&docs)?;
-    lookup::seed_cache(common, &fetched);
+    let written: Vec<usize> = match args.dry_run {
+        true => (0..docs.len())
+            .filter(|&i| docs[i] != opened.loaded[i].doc)
+            .collect(),
+        false => opened.write_changed(&docs)?,
+    };
+    if !args.dry_run {
+        lookup::seed_cache(common, &fetched);
+    }
     if common.account.access_token.is_some() {
         super::say(
             "note: the --access-token is not written to the kubeconfig; kubectl's get-credential will use DIGITALOCEAN_ACCESS_TOKEN or doctl's config",
@@ -152,9 +218,10 @@ fn save(args: &KubeconfigSaveArgs) -> anyhow::Result<()> {
     } else {
         format!(" ({})", notes.join(", "))
     };
+    let would = if args.dry_run { "would have " } else { "" };
     // The names are made of the cluster's name and region, which the server chose.
     super::say(&format!(
-        "saved context {} in {place}{notes}",
+        "{would}saved context {} in {place}{notes}",
         crate::error::one_line(&entries.names.context)
     ));
     warn_if_kuberc_refuses(&entries.command);
@@ -210,18 +277,15 @@ fn remove(args: &KubeconfigArgs) -> anyhow::Result<()> {
     };
 
     // Every file that exists may hold some of the entries; all are read together, since a
-    // context in one file may use a user defined in another.
-    let (removed, changed, opened) = {
+    // context in one file may use a user defined in another. Each definition is judged in the
+    // file that defines it: same-named entries of another cluster (another team's prod) stay.
+    let (removed, changed, opened, docs) = {
         let _locks = lock(&files, &files.existing())?;
         let opened = Opened::read(files)?;
         let mut docs = opened.docs();
-        // Same-named entries of another cluster (another team's prod) or tool stay.
-        let owned = names
-            .as_ref()
-            .map(|names| kubeconfig::ownership::owned(&docs, names, whose.id, whose.server));
-        let removed = kubeconfig::remove(&mut docs, owned.as_ref(), Some(&whose));
+        let removed = kubeconfig::remove(&mut docs, names.as_ref(), &whose);
         let changed = opened.write_changed(&docs)?;
-        (removed, changed, opened)
+        (removed, changed, opened, docs)
     };
     let all: Vec<usize> = (0..opened.loaded.len()).collect();
     if let Some(err) = lookup_error {
@@ -256,17 +320,7 @@ fn remove(args: &KubeconfigArgs) -> anyhow::Result<()> {
             opened.names(&changed)
         ));
     }
-    for kept in &removed.kept {
-        super::say(&format!(
-            "kept {} {}: context {} still uses it",
-            kept.kind,
-            crate::error::one_line(&kept.name),
-            crate::error::one_line(&kept.context)
-        ));
-    }
-    if removed.current_context_cleared {
-        super::say("the current context is now unset");
-    }
+    opened.report_removal(&removed, &docs, "");
     match settings::cache_dir(args.cache.cache_dir.as_deref())
         .and_then(|dir| Ok((cache::remove_entries(&dir, Some(&cluster_id))?, dir)))
     {
@@ -319,7 +373,7 @@ mod tests {
             clusters: vec!["do-nyc1-prod".into()],
             users: vec!["do-nyc1-prod-admin".into()],
             contexts: vec!["do-nyc1-prod".into(), "prod".into()],
-            current_context_cleared: true,
+            current_changed: true,
             kept: Vec::new(),
         };
         assert_eq!(

@@ -43,7 +43,11 @@ pub(super) fn run(args: &KubeconfigSaveArgs) -> anyhow::Result<()> {
     let (account, client) = lookup::connect(common, started)?;
     let (clusters, fetched) = http::block_on(fetch_all(client, account.clone(), base))?;
 
-    let (_locks, default) = lock_for_save(&files)?;
+    // A dry run takes no lock either: it leaves no file behind, not even for a moment.
+    let (_locks, default) = match args.dry_run {
+        true => (Vec::new(), files.default_index()),
+        false => lock_for_save(&files)?,
+    };
     let opened = Opened::read(files)?;
     let mut docs = opened.docs();
     let dry = args.dry_run;
@@ -67,6 +71,15 @@ pub(super) fn run(args: &KubeconfigSaveArgs) -> anyhow::Result<()> {
         let mut entries = fetched.entries;
         match kubeconfig::own_names(&docs, &entries, None) {
             Ok(names) => entries.names = names,
+            Err(crate::error::Error::EntryTaken { what, .. }) => {
+                // --all takes no --alias: the way out is to save that one cluster by itself.
+                super::super::say(&format!(
+                    "{label}: {skipped}: kubeconfig: {what}; to save it beside it, run `doks-auth kubeconfig save {} --alias NAME`",
+                    cluster.id
+                ));
+                counts.skipped += 1;
+                continue;
+            }
             Err(err) => {
                 super::super::say(&format!("{label}: {skipped}: {err}"));
                 counts.skipped += 1;
@@ -111,6 +124,7 @@ pub(super) fn run(args: &KubeconfigSaveArgs) -> anyhow::Result<()> {
             &account,
             common.account.context.as_deref(),
             &clusters,
+            &opened,
             dry,
         )
     } else {
@@ -190,26 +204,31 @@ fn prune_vanished(
     account: &Account,
     context: Option<&str>,
     clusters: &[Cluster],
+    opened: &super::Opened,
     dry: bool,
 ) -> Vec<String> {
     let live: Vec<String> = clusters.iter().map(|c| c.id.clone()).collect();
     let api_url = (account.api_url != DEFAULT_API_URL).then_some(account.api_url.as_str());
     let whose = prune::Account { context, api_url };
+    let vanished = prune::vanished(docs, &whose, &live);
+    let targets = vanished
+        .iter()
+        .flat_map(|v| v.targets.iter().copied())
+        .collect();
+    let removed = kubeconfig::remove::take(docs, targets);
     let mut ids = Vec::new();
-    for (names, id) in prune::vanished(docs, &whose, &live) {
-        let removed = kubeconfig::remove(docs, Some(&names), None);
-        if removed.is_empty() {
-            continue;
-        }
+    for gone in vanished {
         super::super::say(&format!(
-            "{} context {} (cluster {id} no longer exists)",
+            "{} context {} (cluster {} no longer exists)",
             did(dry, "removed", "would remove"),
-            one_line(&names.context)
+            one_line(&gone.context),
+            gone.id
         ));
-        if !ids.contains(&id) {
-            ids.push(id);
+        if !ids.contains(&gone.id) {
+            ids.push(gone.id);
         }
     }
+    opened.report_removal(&removed, docs, if dry { "would be " } else { "" });
     ids
 }
 

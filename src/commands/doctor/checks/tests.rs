@@ -1,9 +1,9 @@
 use serde_json::json;
 
 use super::*;
-use crate::commands::context::Entry;
 use crate::commands::doctor::report::Status;
 use crate::digitalocean::api::{ClusterSso, ClusterStatus};
+use crate::kubeconfig::context::Entry;
 
 fn cluster(state: &str, endpoint: &str) -> Cluster {
     Cluster {

@@ -1,20 +1,19 @@
-//! A kubeconfig context as kubectl reads it, for `doctor` and `whoami`: the files by kubectl's
-//! rules (the first file to define a name wins, and the first to set `current-context`), the
-//! context's cluster and user, what that user runs, and — for a doks-auth user — the settings
-//! `get-credential` would make of its stanza.
+//! A kubeconfig context as kubectl reads it, for `doctor` and `whoami`, answered by the one
+//! reader ([`super::reader`]): the files by kubectl's rules (the first file to define a name
+//! wins, and the first to set `current-context`), the context's cluster (with every connection
+//! field kubectl honours, [`Connection`]) and user, each with the file that defines it, and what
+//! that user runs.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::cli::{self, GetCredentialArgs};
+use super::Kind;
+use super::files::{self, Files};
+use super::reader;
 use crate::cluster_client::Connection;
 use crate::credential::ClusterId;
 use crate::error::{Error, Result, one_line};
-use crate::kubeconfig::files::{self, Files};
-use crate::settings::CredentialSettings;
-use crate::source::Source;
 
 /// One named entry (cluster, user or context) and the file that defines it. Its `Debug` leaves
 /// the body out: a user's may hold a token.
@@ -98,22 +97,17 @@ fn find(docs: &[(PathBuf, Value)], name: Option<&str>) -> Result<KubeContext> {
         path: PathBuf::from(&where_),
         reason,
     };
+    let values: Vec<Value> = docs.iter().map(|(_, doc)| doc.clone()).collect();
     let name = match name {
         Some(name) => name.to_string(),
-        None => docs
-            .iter()
-            .find_map(|(_, doc)| {
-                doc.get("current-context")?
-                    .as_str()
-                    .filter(|c| !c.is_empty())
-            })
+        None => reader::current(&values)
+            .map(|(_, name)| name.to_string())
             .ok_or_else(|| {
                 missing(
                     "no current context; pass --context NAME, or `kubectl config use-context NAME`"
                         .into(),
                 )
-            })?
-            .to_string(),
+            })?,
     };
     let context = entry(docs, "contexts", &name).ok_or_else(|| {
         let known = names(docs, "contexts");
@@ -158,19 +152,19 @@ fn find(docs: &[(PathBuf, Value)], name: Option<&str>) -> Result<KubeContext> {
     })
 }
 
-/// The first definition of `name` in the list `list`, with its file.
+/// The definition of `name` in the list `list` kubectl uses (the first file's), with its file.
 fn entry(docs: &[(PathBuf, Value)], list: &str, name: &str) -> Option<Entry> {
-    docs.iter().find_map(|(file, doc)| {
-        let body = doc
-            .get(list)?
-            .as_array()?
-            .iter()
-            .find(|e| e.get("name").and_then(Value::as_str) == Some(name))?;
-        Some(Entry {
-            name: name.to_string(),
-            body: body.clone(),
-            file: file.clone(),
-        })
+    let kind = match list {
+        "clusters" => Kind::Cluster,
+        "users" => Kind::User,
+        _ => Kind::Context,
+    };
+    let values: Vec<Value> = docs.iter().map(|(_, doc)| doc.clone()).collect();
+    let at = reader::effective(&values, kind, name)?;
+    Some(Entry {
+        name: name.to_string(),
+        body: reader::get(&values, at)?.clone(),
+        file: docs[at.file].0.clone(),
     })
 }
 
@@ -320,11 +314,6 @@ pub fn relative_to(kubeconfig: &Path, path: &str) -> PathBuf {
 }
 
 impl Exec {
-    /// `get-credential`'s arguments as it would parse them (see [`cli::parse_stanza_args`]).
-    pub fn credential_args(&self) -> std::result::Result<GetCredentialArgs, String> {
-        cli::parse_stanza_args(&self.args)
-    }
-
     /// Sets the stanza's `env` in this process, as kubectl sets it for the plugin, so the token
     /// and everything else is found where `get-credential` would find it.
     ///
@@ -340,20 +329,6 @@ impl Exec {
             unsafe { std::env::set_var(name, value) };
         }
     }
-}
-
-/// The settings `get-credential` would make of `args`, with `timeout` (the command's own
-/// `--timeout`) bounding the source, and no SSO login: `doctor` and `whoami` only look.
-pub fn credential_settings(
-    mut args: GetCredentialArgs,
-    timeout: Duration,
-) -> Result<CredentialSettings> {
-    args.account.timeout = timeout.as_secs();
-    let mut settings = CredentialSettings::from_request(&args.request())?;
-    if let Source::Sso(sso) = &mut settings.source {
-        sso.may_log_in = false;
-    }
-    Ok(settings)
 }
 
 #[cfg(test)]

@@ -57,7 +57,7 @@ fn names_and_the_current_context_follow_kubectl_across_files() {
         ]
     );
     assert_eq!(exec.env, [("DIGITALOCEAN_CONTEXT".into(), "work".into())]);
-    let args = exec.credential_args().unwrap();
+    let args = crate::cli::parse_stanza_args(&exec.args).unwrap();
     assert_eq!((args.cluster_id.as_str(), args.expiry_seconds), (ID, 600));
 }
 
@@ -142,7 +142,7 @@ fn stanza_arguments_that_do_not_parse_are_not_quoted() {
         args: vec!["get-credential".into(), "dop_v1_secret".into()],
         env: vec![],
     };
-    let err = exec.credential_args().unwrap_err();
+    let err = crate::cli::parse_stanza_args(&exec.args).unwrap_err();
     assert!(!err.contains("dop_v1_secret"), "{err}");
     assert!(!err.is_empty());
 }
