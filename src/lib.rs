@@ -7,7 +7,6 @@
 //! through [`kubeconfig`]. [`credential`], [`error`] and [`secret`] are the small shared types
 //! that every step may import; nothing imports a step above it.
 
-pub mod atomic_file;
 pub mod cache;
 pub mod cli;
 pub mod commands;
@@ -19,8 +18,8 @@ pub mod http;
 pub mod kube_api;
 pub mod kubeconfig;
 pub mod logging;
+pub mod platform;
 pub mod probe;
-pub mod process;
 pub mod secret;
 pub mod serve;
 pub mod settings;

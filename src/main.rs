@@ -4,7 +4,7 @@ use clap::Parser;
 use doks_auth::cli::Cli;
 
 fn main() -> ExitCode {
-    doks_auth::process::disable_core_dumps();
+    doks_auth::platform::disable_core_dumps();
     let cli = Cli::parse();
     doks_auth::logging::init(cli.verbose);
     match doks_auth::run(cli) {

@@ -9,10 +9,9 @@
 
 use std::fs::OpenOptions;
 use std::io::{Read, Write};
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
-use crate::process::Process;
+use crate::platform::{self, Process};
 
 /// Past this the records start again. Every hit by client-go reads them, so they are kept short:
 /// a client's calls come seconds apart, so only the last few dozen records matter.
@@ -20,20 +19,16 @@ const MAX_BYTES: u64 = 2 * 1024;
 
 /// Records a call of `client` and says how many it made before.
 pub fn record(lock: &Path, client: &Process) -> usize {
-    let Ok(mut file) = OpenOptions::new()
-        .read(true)
-        .append(true)
-        .create(true)
-        .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-        .open(lock)
-    else {
+    let Ok(mut file) = platform::no_follow(platform::private_file(
+        OpenOptions::new().read(true).append(true).create(true),
+    ))
+    .open(lock) else {
         return 0;
     };
     let Ok(meta) = file.metadata() else {
         return 0;
     };
-    if !meta.is_file() || !super::is_private(&meta) {
+    if !meta.is_file() || !platform::Privacy::of(&file, &meta).is_private() {
         return 0;
     }
     let line = format!("{} {} {}\n", client.pid, client.start, client.name);
@@ -51,10 +46,7 @@ pub fn record(lock: &Path, client: &Process) -> usize {
 
 /// Empties the records: nobody has been given a new credential yet.
 pub fn forget(lock: &Path) {
-    let opened = OpenOptions::new()
-        .write(true)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-        .open(lock);
+    let opened = platform::no_follow(OpenOptions::new().write(true)).open(lock);
     if let Ok(file) = opened
         && file.metadata().is_ok_and(|m| m.is_file() && m.len() > 0)
     {
@@ -112,7 +104,7 @@ mod tests {
             "left as it was"
         );
         // Private, but another user's (only root can make one).
-        if crate::process::current_uid() == 0 {
+        if crate::platform::current_uid() == 0 {
             std::fs::set_permissions(&lock, std::fs::Permissions::from_mode(0o600)).unwrap();
             std::os::unix::fs::chown(&lock, Some(12345), None).unwrap();
             assert_eq!(record(&lock, &client(10, 5, "k")), 0);
