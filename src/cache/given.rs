@@ -90,6 +90,7 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&lock).unwrap(), "10 5 kubectl\n");
     }
 
+    #[cfg(unix)]
     #[test]
     fn a_lock_file_others_could_write_is_not_trusted() {
         use std::os::unix::fs::PermissionsExt;
@@ -111,6 +112,7 @@ mod tests {
         }
     }
 
+    #[cfg(unix)]
     #[test]
     fn a_symlink_at_the_lock_name_is_not_followed() {
         use std::os::unix::fs::PermissionsExt;

@@ -86,6 +86,7 @@ pub fn check_private_dir(_dir: &Path, meta: &Metadata) -> Result<(), String> {
 }
 
 /// Who may use an open file: private means this user's, and no one else may read or write it.
+#[derive(Debug)]
 pub struct Privacy {
     uid: u32,
     mode: u32,

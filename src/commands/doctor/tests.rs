@@ -1,3 +1,4 @@
+#[cfg(unix)]
 use std::os::unix::fs::PermissionsExt;
 
 use serde_json::json;
@@ -47,6 +48,8 @@ fn command_step(dir: &Path, command: &str) -> report::Step {
     report.steps.remove(0)
 }
 
+// Execute bits and `sh` on PATH: Unix only.
+#[cfg(unix)]
 #[test]
 fn the_command_must_be_an_executable_file_by_its_absolute_path() {
     use report::Status::{Failed, Ok, Warning};

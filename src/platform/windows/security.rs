@@ -141,6 +141,7 @@ pub fn check_private_dir(dir: &Path, _meta: &Metadata) -> Result<(), String> {
 
 /// Who may use an open file: private means this user owns it and no one else is granted any
 /// access to its content.
+#[derive(Debug)]
 pub struct Privacy {
     verdict: Result<(), &'static str>,
 }
