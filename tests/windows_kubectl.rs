@@ -52,6 +52,7 @@ impl Bed {
         let pki = Pki::new();
         let kube = KubeApi::start(&pki, KubeAuth::Token(K8S_TOKEN.into()));
         let api = DoApi::start();
+        api.serve_account("sammy@example.com", None);
         let cluster = cluster_json(CLUSTER_ID, "prod", "nyc1", &kube.url);
         api.serve_clusters(std::slice::from_ref(&cluster));
         api.serve_cluster(&cluster);

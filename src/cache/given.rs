@@ -19,12 +19,22 @@ const MAX_BYTES: u64 = 2 * 1024;
 
 /// Records a call of `client` and says how many it made before.
 pub fn record(lock: &Path, client: &Process) -> usize {
-    let Ok(mut file) = platform::no_follow(platform::private_file(
-        OpenOptions::new().read(true).append(true).create(true),
-    ))
-    .open(lock) else {
+    let open = || {
+        platform::no_follow(platform::private_file(
+            OpenOptions::new().read(true).append(true).create(true),
+        ))
+        .open(lock)
+    };
+    let Ok(mut file) = open() else {
         return 0;
     };
+    // Made private just now (Windows): opened again, so the handle sees its new ACL.
+    if platform::protect_if_new(&file, lock).unwrap_or(false) {
+        let Ok(again) = open() else {
+            return 0;
+        };
+        file = again;
+    }
     let Ok(meta) = file.metadata() else {
         return 0;
     };
@@ -58,6 +68,13 @@ pub fn forget(lock: &Path) {
 mod tests {
     use super::*;
 
+    /// A temporary folder holding `p`, private as the cache folder is.
+    fn private_folder() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        platform::create_private_dir(&dir.path().join("p")).unwrap();
+        dir
+    }
+
     fn client(pid: u32, start: u64, name: &str) -> Process {
         Process {
             pid,
@@ -68,8 +85,8 @@ mod tests {
 
     #[test]
     fn each_clients_calls_are_counted_until_forgotten() {
-        let dir = tempfile::tempdir().unwrap();
-        let lock = dir.path().join("c-0123456789abcdef.lock");
+        let dir = private_folder();
+        let lock = dir.path().join("p").join("c-0123456789abcdef.lock");
         let a = client(10, 5, "kubectl");
         let (b, c) = (client(10, 6, "kubectl"), client(10, 5, "kubectl.1.32"));
         assert_eq!(record(&lock, &a), 0);
@@ -137,8 +154,8 @@ mod tests {
 
     #[test]
     fn records_start_again_past_the_limit() {
-        let dir = tempfile::tempdir().unwrap();
-        let lock = dir.path().join("c-0123456789abcdef.lock");
+        let dir = private_folder();
+        let lock = dir.path().join("p").join("c-0123456789abcdef.lock");
         assert_eq!(record(&lock, &client(1, 1, "k")), 0);
         // Well under the limit, the count survives other clients' records.
         let some = "9 9 k\n".repeat(200);

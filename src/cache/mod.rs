@@ -298,7 +298,11 @@ impl Cache {
         ))
         .open(&self.lock);
         match opened {
-            Ok(file) => Ok(file.metadata()?.is_file().then_some(file)),
+            Ok(file) if file.metadata()?.is_file() => {
+                let _protected = platform::protect_if_new(&file, &self.lock)?;
+                Ok(Some(file))
+            }
+            Ok(_) => Ok(None),
             Err(err) if platform::is_fifo_without_reader(&err) => Ok(None),
             Err(err) => Err(err),
         }

@@ -26,6 +26,7 @@ pub fn replace_owned(
         _ => Path::new("."),
     };
     let mut file = tempfile::Builder::new().prefix(prefix).tempfile_in(dir)?;
+    super::protect(file.path())?;
     file.write_all(bytes)?;
     if let Some(owner) = owner {
         super::set_owner(file.as_file(), owner)?;

@@ -146,16 +146,53 @@ mod tests {
         assert_eq!(Process::from_stat(77, b"77 kubectl) S 1"), None);
     }
 
-    /// The test harness's parent (cargo, or Wine's start-up for a Windows test binary) is found
-    /// with a start time and a name, and stays the same process on a second look.
+    /// This test runs itself as a child, which reports its parent: this process, found with a
+    /// start time and its executable's name, the same on a second look.
     #[cfg(any(target_os = "linux", target_os = "macos", windows))]
     #[test]
     fn the_parent_is_found_with_a_name() {
-        let parent = Process::parent().expect("the parent is known on Linux, macOS and Windows");
-        #[cfg(unix)]
-        assert_eq!(parent.pid, std::os::unix::process::parent_id());
-        assert!(!parent.name.is_empty());
-        assert!(parent.start > 0);
-        assert_eq!(Process::parent(), Some(parent));
+        const CHILD: &str = "DOKS_AUTH_TEST_PARENT_CHILD";
+        if std::env::var_os(CHILD).is_some() {
+            let parent =
+                Process::parent().expect("the parent is known on Linux, macOS and Windows");
+            assert_eq!(Process::parent().as_ref(), Some(&parent));
+            // Straight to stdout: the test harness captures println!.
+            let line = format!("PARENT {} {} {}\n", parent.pid, parent.start, parent.name);
+            std::io::Write::write_all(&mut std::io::stdout(), line.as_bytes()).unwrap();
+            return;
+        }
+        let exe = std::env::current_exe().unwrap();
+        let out = std::process::Command::new(&exe)
+            .args([
+                "--exact",
+                "platform::process::tests::the_parent_is_found_with_a_name",
+            ])
+            .args(["--nocapture", "--test-threads=1"])
+            .env(CHILD, "1")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let line = stdout
+            .split("PARENT ")
+            .nth(1)
+            .and_then(|rest| rest.lines().next())
+            .expect(&stdout);
+        let mut words = line.splitn(3, ' ');
+        let pid: u32 = words.next().unwrap().parse().unwrap();
+        let start: u64 = words.next().unwrap().parse().unwrap();
+        let name = words.next().unwrap();
+        assert_eq!(pid, std::process::id());
+        assert!(start > 0);
+        let file_name = exe.file_name().unwrap().to_string_lossy();
+        // Linux keeps the first 15 bytes of the name; macOS's long name is 32 bytes.
+        assert!(
+            file_name.starts_with(name) && !name.is_empty(),
+            "{name} is not {file_name}"
+        );
     }
 }

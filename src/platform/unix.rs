@@ -47,6 +47,18 @@ pub fn private_file(options: &mut OpenOptions) -> &mut OpenOptions {
     options.mode(0o600)
 }
 
+/// Nothing to do on Unix: [`private_file`] created the file 0600 (the Windows form sets an ACL).
+#[inline]
+pub fn protect(_path: &Path) -> io::Result<()> {
+    Ok(())
+}
+
+/// As [`protect`], for a file just opened with `create`; whether it changed anything.
+#[inline]
+pub fn protect_if_new(_file: &File, _path: &Path) -> io::Result<bool> {
+    Ok(false)
+}
+
 /// O_NOFOLLOW: a symlink planted at the name is never followed (the open fails with ELOOP);
 /// O_NONBLOCK: a FIFO there cannot hang the open.
 pub fn no_follow(options: &mut OpenOptions) -> &mut OpenOptions {

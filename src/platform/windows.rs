@@ -31,7 +31,7 @@ use windows_sys::Win32::System::Threading::{
     PROCESS_QUERY_LIMITED_INFORMATION,
 };
 
-pub use security::{Privacy, check_private_dir, create_private_dir};
+pub use security::{Privacy, check_private_dir, create_private_dir, protect, protect_if_new};
 
 /// No owner is carried over on Windows: a rewritten file's ACL comes from its folder, and only
 /// an administrator could give a file away.

@@ -215,6 +215,8 @@ fn unreadable_folders_and_files_are_errors_not_empty() {
     let file = tmp.path().join("a-file");
     fs::write(&file, b"").unwrap();
     // A path below a file: not "missing", and not to be used or listed as empty.
+    // (Windows says "not found" for a path below a file, and creating it then fails.)
+    #[cfg(unix)]
     assert!(check(&file.join("sub")).is_err());
     assert!(entry_files(&file).is_err());
     assert!(remove_entries(&file, None).is_err());

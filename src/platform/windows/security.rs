@@ -8,14 +8,15 @@ use std::sync::OnceLock;
 
 use windows_sys::Win32::Foundation::{CloseHandle, ERROR_ALREADY_EXISTS, HANDLE, LocalFree};
 use windows_sys::Win32::Security::Authorization::{
-    GetNamedSecurityInfoW, GetSecurityInfo, SE_FILE_OBJECT,
+    GetNamedSecurityInfoW, GetSecurityInfo, SE_FILE_OBJECT, SetNamedSecurityInfoW,
 };
 use windows_sys::Win32::Security::{
     ACCESS_ALLOWED_ACE, ACE_HEADER, ACL, ACL_REVISION, AddAccessAllowedAceEx,
     CONTAINER_INHERIT_ACE, CopySid, DACL_SECURITY_INFORMATION, EqualSid, GetAce, GetLengthSid,
     GetTokenInformation, INHERIT_ONLY_ACE, InitializeAcl, InitializeSecurityDescriptor,
-    IsWellKnownSid, OBJECT_INHERIT_ACE, OWNER_SECURITY_INFORMATION, PSECURITY_DESCRIPTOR, PSID,
-    SE_DACL_PROTECTED, SECURITY_ATTRIBUTES, SECURITY_DESCRIPTOR, SetSecurityDescriptorControl,
+    IsWellKnownSid, OBJECT_INHERIT_ACE, OWNER_SECURITY_INFORMATION,
+    PROTECTED_DACL_SECURITY_INFORMATION, PSECURITY_DESCRIPTOR, PSID, SE_DACL_PROTECTED,
+    SECURITY_ATTRIBUTES, SECURITY_DESCRIPTOR, SetSecurityDescriptorControl,
     SetSecurityDescriptorDacl, TOKEN_QUERY, TOKEN_USER, TokenUser, WinBuiltinAdministratorsSid,
     WinLocalSystemSid,
 };
@@ -80,29 +81,82 @@ fn user_sid() -> Option<&'static [u8]> {
     .as_deref()
 }
 
+/// Room for an ACL of one ACE for one SID (under 80 bytes), 8-aligned.
+type AclBuffer = [u64; 32];
+
+/// Builds, in `buf`, an ACL granting this user alone full control, with these inheritance flags.
+fn owner_only_acl(buf: &mut AclBuffer, inherit: u32) -> io::Result<*mut ACL> {
+    let sid = user_sid().ok_or_else(|| io::Error::other("cannot tell who this user is"))?;
+    let acl = buf.as_mut_ptr().cast::<ACL>();
+    // SAFETY: the buffer is as large as said, aligned, and outlives the returned pointer's use.
+    let built = unsafe {
+        InitializeAcl(acl, std::mem::size_of::<AclBuffer>() as u32, ACL_REVISION) != 0
+            && AddAccessAllowedAceEx(
+                acl,
+                ACL_REVISION,
+                inherit,
+                FILE_ALL_ACCESS,
+                sid.as_ptr() as PSID,
+            ) != 0
+    };
+    if built {
+        Ok(acl)
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// Gives the file at `path` a protected ACL that lets this user alone in: what creating it 0600
+/// is on Unix. Its folder's ACL is not enough: a `--cache-dir` others may read would pass it on.
+pub fn protect(path: &Path) -> io::Result<()> {
+    let mut buf: AclBuffer = [0; 32];
+    let acl = owner_only_acl(&mut buf, 0)?;
+    let name = wide(path);
+    // SAFETY: a NUL-terminated name and an ACL that live through the call.
+    let err = unsafe {
+        SetNamedSecurityInfoW(
+            name.as_ptr(),
+            SE_FILE_OBJECT,
+            DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION,
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            acl,
+            std::ptr::null(),
+        )
+    };
+    match err {
+        0 => Ok(()),
+        err => Err(io::Error::from_raw_os_error(err as i32)),
+    }
+}
+
+/// [`protect`] for a file just opened with `create`: only while it is empty, so a file that
+/// already held something is judged as it is, never made trusted. Says whether it changed the
+/// ACL (a handle opened before may not see the change: Wine's do not).
+pub fn protect_if_new(file: &File, path: &Path) -> io::Result<bool> {
+    let meta = file.metadata()?;
+    // Not a link either (opened as itself, never followed): setting the ACL by name would.
+    if meta.is_file() && meta.len() == 0 && !Privacy::of(file, &meta).is_private() {
+        protect(path)?;
+        return Ok(true);
+    }
+    Ok(false)
+}
+
 /// Creates `dir` (and missing parents, with their usual ACL) with a protected ACL that grants
 /// this user alone full control, inherited by all it will hold.
 pub fn create_private_dir(dir: &Path) -> io::Result<()> {
     if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)?;
     }
-    let sid = user_sid().ok_or_else(|| io::Error::other("cannot tell who this user is"))?;
-    let mut acl_buf = [0u64; 32];
-    let acl = acl_buf.as_mut_ptr().cast::<ACL>();
-    // SAFETY: a 256-byte, 8-aligned buffer for the ACL (an ACE for one SID takes < 80 bytes), a
-    // security descriptor and attributes that live through CreateDirectoryW, which copies them.
+    let mut buf: AclBuffer = [0; 32];
+    let acl = owner_only_acl(&mut buf, OBJECT_INHERIT_ACE | CONTAINER_INHERIT_ACE)?;
+    // SAFETY: a security descriptor and attributes that live through CreateDirectoryW, which
+    // copies them; the ACL they point to outlives it too.
     unsafe {
         let mut sd: SECURITY_DESCRIPTOR = std::mem::zeroed();
         let psd: PSECURITY_DESCRIPTOR = (&raw mut sd).cast();
-        let built = InitializeAcl(acl, std::mem::size_of_val(&acl_buf) as u32, ACL_REVISION) != 0
-            && AddAccessAllowedAceEx(
-                acl,
-                ACL_REVISION,
-                OBJECT_INHERIT_ACE | CONTAINER_INHERIT_ACE,
-                FILE_ALL_ACCESS,
-                sid.as_ptr() as PSID,
-            ) != 0
-            && InitializeSecurityDescriptor(psd, 1) != 0
+        let built = InitializeSecurityDescriptor(psd, 1) != 0
             && SetSecurityDescriptorDacl(psd, 1, acl, 0) != 0
             && SetSecurityDescriptorControl(psd, SE_DACL_PROTECTED, SE_DACL_PROTECTED) != 0;
         if !built {

@@ -14,6 +14,8 @@ fn a_private_folder_and_the_files_made_in_it_are_this_users_alone() {
     let file = private_file(OpenOptions::new().read(true).write(true).create(true))
         .open(&path)
         .unwrap();
+    protect_if_new(&file, &path).unwrap();
+    let file = File::open(&path).unwrap();
     let privacy = Privacy::of(&file, &file.metadata().unwrap());
     assert!(privacy.is_private(), "{privacy}");
     assert_eq!(loose_mode(&file.metadata().unwrap()), None);
