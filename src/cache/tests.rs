@@ -3,7 +3,7 @@ use super::*;
 use crate::platform::current_uid;
 use crate::secret::Secret;
 #[cfg(unix)]
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
 pub(super) const ACCOUNT: &str = "0123456789abcdef";
 

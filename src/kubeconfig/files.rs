@@ -208,7 +208,7 @@ impl Drop for FileLock {
 mod tests {
     use super::*;
     #[cfg(unix)]
-    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
     // `:`-separated, Unix paths; the Windows form is tested in platform.
     #[cfg(unix)]

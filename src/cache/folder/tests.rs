@@ -4,7 +4,7 @@ use super::*;
 use crate::platform::current_uid;
 use std::fs::File;
 #[cfg(unix)]
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::time::Instant;
 
 fn names(dir: &Path) -> Vec<String> {

@@ -23,6 +23,7 @@ fn an_error_line_splits_into_what_happened_and_what_to_do() {
     assert!(fix.contains("troubleshooting"), "{fix}");
 }
 
+#[cfg(unix)]
 fn context_in(dir: &Path) -> KubeContext {
     let entry = |name: &str| Entry {
         name: name.into(),
@@ -37,6 +38,7 @@ fn context_in(dir: &Path) -> KubeContext {
     }
 }
 
+#[cfg(unix)]
 fn command_step(dir: &Path, command: &str) -> report::Step {
     let exec = Exec {
         command: command.into(),

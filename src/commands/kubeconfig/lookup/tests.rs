@@ -1,3 +1,4 @@
+#[cfg(unix)]
 use super::*;
 
 // Execute bits and symlinks: Unix only (Windows uses the running executable's path).
