@@ -8,7 +8,6 @@
 //! that every step may import; nothing imports a step above it.
 
 pub mod arena;
-pub mod atomic_file;
 pub mod cache;
 pub mod cli;
 pub mod cluster_client;
@@ -22,8 +21,8 @@ pub mod kube_api;
 pub mod kubeconfig;
 pub mod kuberc;
 pub mod logging;
+pub mod platform;
 pub mod probe;
-pub mod process;
 pub mod secret;
 pub mod serve;
 pub mod settings;

@@ -8,7 +8,7 @@ use doks_auth::cli::{Cli, Command};
 static ALLOCATOR: doks_auth::arena::Arena = doks_auth::arena::Arena::new();
 
 fn main() -> ExitCode {
-    doks_auth::process::disable_core_dumps();
+    doks_auth::platform::disable_core_dumps();
     // kubectl's call, as `kubeconfig save` wrote it, without building clap's command tree.
     let cli = match doks_auth::cli::fast::from_process() {
         Some(args) => Cli {

@@ -10,8 +10,8 @@ use crate::cache::{self, Cache, Failure};
 use crate::credential::Credential;
 use crate::error::{Error, Result};
 use crate::exec_credential;
+use crate::platform::Process;
 use crate::probe;
-use crate::process::Process;
 use crate::settings::{CacheChoice, CredentialSettings};
 use crate::source::{self, Source};
 

@@ -147,7 +147,7 @@ pub fn default_cache_dir() -> Result<PathBuf> {
     if let Some(root) = std::env::var_os("KUBECACHEDIR").filter(|v| !v.is_empty()) {
         return Ok(PathBuf::from(root).join("doks-auth"));
     }
-    let home = dirs::home_dir().ok_or_else(|| Error::Cache {
+    let home = crate::platform::home_dir().ok_or_else(|| Error::Cache {
         path: PathBuf::from("~/.kube/cache/doks-auth"),
         cause: std::io::Error::other("no home directory: set HOME or use --cache-dir"),
     })?;

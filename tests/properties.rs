@@ -54,17 +54,10 @@ fn cache_in(dir: &std::path::Path) -> Cache {
 }
 
 fn write_private(path: &std::path::Path, bytes: &[u8]) {
-    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(path.parent().unwrap())
-        .unwrap();
+    use doks_auth::platform;
+    platform::create_private_dir(path.parent().unwrap()).unwrap();
     let _ = std::fs::remove_file(path);
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
+    let mut file = platform::private_file(std::fs::OpenOptions::new().write(true).create_new(true))
         .open(path)
         .unwrap();
     std::io::Write::write_all(&mut file, bytes).unwrap();

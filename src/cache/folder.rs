@@ -4,7 +4,6 @@
 
 use std::fs::{self, OpenOptions};
 use std::io::Read;
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
@@ -14,14 +13,15 @@ use super::{Entry, TEMP_PREFIX};
 use crate::credential::ClusterId;
 use crate::digitalocean::Account;
 use crate::error::{Error, Result};
-use crate::process::current_uid;
+use crate::platform;
 
 /// A temporary file younger than this may belong to a write in progress, so `clear` leaves it.
 const TEMP_FILE_GRACE: Duration = Duration::from_secs(60);
 
 /// Whether an existing folder may hold credentials: a directory of this user's that no one else
-/// can write to (else they could swap or delete entries, or plant files). A missing folder is
-/// fine: it will be created private. Never changes a folder's mode: it may not be ours to change.
+/// can write to (else they could swap or delete entries, or plant files; see
+/// [`platform::check_private_dir`]). A missing folder is fine: it will be created private. Never
+/// changes a folder's mode or ACL: it may not be ours to change.
 pub fn check(dir: &Path) -> Result<()> {
     match fs::metadata(dir) {
         Ok(meta) => trusted(dir, &meta),
@@ -43,33 +43,18 @@ fn trusted(dir: &Path, meta: &fs::Metadata) -> Result<()> {
             "exists but is not a directory; remove it or choose another --cache-dir".into(),
         ));
     }
-    if meta.uid() != current_uid() {
-        return Err(refuse(format!(
-            "the folder belongs to uid {}, not to this user; choose another --cache-dir",
-            meta.uid()
-        )));
-    }
-    if meta.mode() & 0o022 != 0 {
-        return Err(refuse(format!(
-            "other users can write to the folder (mode {:o}); use a private one (chmod 700) or another --cache-dir",
-            meta.mode() & 0o7777
-        )));
-    }
-    Ok(())
+    platform::check_private_dir(dir, meta).map_err(refuse)
 }
 
-/// Creates the folder (and missing parents) 0700, or checks the one that is there.
+/// Creates the folder (and missing parents) 0700 (on Windows, with an owner-only ACL), or checks
+/// the one that is there.
 pub fn ensure(dir: &Path) -> Result<()> {
     match fs::metadata(dir) {
         Ok(meta) => trusted(dir, &meta),
-        Err(_) => fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
-            .map_err(|cause| Error::Cache {
-                path: dir.to_path_buf(),
-                cause,
-            }),
+        Err(_) => platform::create_private_dir(dir).map_err(|cause| Error::Cache {
+            path: dir.to_path_buf(),
+            cause,
+        }),
     }
 }
 
@@ -186,10 +171,7 @@ fn holds_entry(path: &Path, name: &Name) -> bool {
 /// (see `Cache::lock`). Anything at a lock's name that is not a regular file (a symlink, a FIFO)
 /// is not doks-auth's: it is left alone, never followed.
 fn remove_unused_lock(path: &Path) -> std::io::Result<()> {
-    let opened = OpenOptions::new()
-        .write(true)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-        .open(path);
+    let opened = platform::no_follow(OpenOptions::new().write(true)).open(path);
     let file = match opened {
         Ok(file) if file.metadata().is_ok_and(|m| m.is_file()) => file,
         // Gone already, a symlink (ELOOP), a FIFO with no reader (ENXIO), a folder, ...
@@ -247,13 +229,13 @@ fn listing(dir: &Path) -> Result<Vec<(PathBuf, String)>> {
     Ok(files)
 }
 
-/// A regular file of at most `MAX_ENTRY_BYTES`, with its metadata; the error says why not.
+/// A regular file of at most `MAX_ENTRY_BYTES`, with who may use it; the error says why not.
 /// O_NOFOLLOW: a symlink planted in the folder is never read through; O_NONBLOCK: a FIFO cannot
 /// hang the open.
-pub(super) fn read_small_file(path: &Path) -> std::result::Result<(fs::Metadata, Vec<u8>), String> {
-    let mut file = OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+pub(super) fn read_small_file(
+    path: &Path,
+) -> std::result::Result<(platform::Privacy, Vec<u8>), String> {
+    let mut file = platform::no_follow(OpenOptions::new().read(true))
         .open(path)
         .map_err(|err| match err.kind() {
             std::io::ErrorKind::NotFound => "no entry".to_string(),
@@ -280,7 +262,7 @@ pub(super) fn read_small_file(path: &Path) -> std::result::Result<(fs::Metadata,
         }
     }
     bytes.truncate(filled);
-    Ok((meta, bytes))
+    Ok((platform::Privacy::of(&file, &meta), bytes))
 }
 
 #[cfg(test)]

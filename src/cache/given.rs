@@ -9,10 +9,9 @@
 
 use std::fs::OpenOptions;
 use std::io::{Read, Write};
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
-use crate::process::Process;
+use crate::platform::{self, Process};
 
 /// Past this the records start again. Every hit by client-go reads them, so they are kept short:
 /// a client's calls come seconds apart, so only the last few dozen records matter.
@@ -20,20 +19,26 @@ const MAX_BYTES: u64 = 2 * 1024;
 
 /// Records a call of `client` and says how many it made before.
 pub fn record(lock: &Path, client: &Process) -> usize {
-    let Ok(mut file) = OpenOptions::new()
-        .read(true)
-        .append(true)
-        .create(true)
-        .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+    let open = || {
+        platform::no_follow(platform::private_file(
+            OpenOptions::new().read(true).append(true).create(true),
+        ))
         .open(lock)
-    else {
+    };
+    let Ok(mut file) = open() else {
         return 0;
     };
+    // Made private just now (Windows): opened again, so the handle sees its new ACL.
+    if platform::protect_if_new(&file, lock).unwrap_or(false) {
+        let Ok(again) = open() else {
+            return 0;
+        };
+        file = again;
+    }
     let Ok(meta) = file.metadata() else {
         return 0;
     };
-    if !meta.is_file() || !super::is_private(&meta) {
+    if !meta.is_file() || !platform::Privacy::of(&file, &meta).is_private() {
         return 0;
     }
     let line = format!("{} {} {}\n", client.pid, client.start, client.name);
@@ -51,10 +56,7 @@ pub fn record(lock: &Path, client: &Process) -> usize {
 
 /// Empties the records: nobody has been given a new credential yet.
 pub fn forget(lock: &Path) {
-    let opened = OpenOptions::new()
-        .write(true)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-        .open(lock);
+    let opened = platform::no_follow(OpenOptions::new().write(true)).open(lock);
     if let Ok(file) = opened
         && file.metadata().is_ok_and(|m| m.is_file() && m.len() > 0)
     {
@@ -66,6 +68,13 @@ pub fn forget(lock: &Path) {
 mod tests {
     use super::*;
 
+    /// A temporary folder holding `p`, private as the cache folder is.
+    fn private_folder() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        platform::create_private_dir(&dir.path().join("p")).unwrap();
+        dir
+    }
+
     fn client(pid: u32, start: u64, name: &str) -> Process {
         Process {
             pid,
@@ -76,8 +85,8 @@ mod tests {
 
     #[test]
     fn each_clients_calls_are_counted_until_forgotten() {
-        let dir = tempfile::tempdir().unwrap();
-        let lock = dir.path().join("c-0123456789abcdef.lock");
+        let dir = private_folder();
+        let lock = dir.path().join("p").join("c-0123456789abcdef.lock");
         let a = client(10, 5, "kubectl");
         let (b, c) = (client(10, 6, "kubectl"), client(10, 5, "kubectl.1.32"));
         assert_eq!(record(&lock, &a), 0);
@@ -98,6 +107,7 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&lock).unwrap(), "10 5 kubectl\n");
     }
 
+    #[cfg(unix)]
     #[test]
     fn a_lock_file_others_could_write_is_not_trusted() {
         use std::os::unix::fs::PermissionsExt;
@@ -112,13 +122,14 @@ mod tests {
             "left as it was"
         );
         // Private, but another user's (only root can make one).
-        if crate::process::current_uid() == 0 {
+        if crate::platform::current_uid() == 0 {
             std::fs::set_permissions(&lock, std::fs::Permissions::from_mode(0o600)).unwrap();
             std::os::unix::fs::chown(&lock, Some(12345), None).unwrap();
             assert_eq!(record(&lock, &client(10, 5, "k")), 0);
         }
     }
 
+    #[cfg(unix)]
     #[test]
     fn a_symlink_at_the_lock_name_is_not_followed() {
         use std::os::unix::fs::PermissionsExt;
@@ -143,8 +154,8 @@ mod tests {
 
     #[test]
     fn records_start_again_past_the_limit() {
-        let dir = tempfile::tempdir().unwrap();
-        let lock = dir.path().join("c-0123456789abcdef.lock");
+        let dir = private_folder();
+        let lock = dir.path().join("p").join("c-0123456789abcdef.lock");
         assert_eq!(record(&lock, &client(1, 1, "k")), 0);
         // Well under the limit, the count survives other clients' records.
         let some = "9 9 k\n".repeat(200);

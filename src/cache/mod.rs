@@ -11,7 +11,6 @@ mod given;
 mod stored;
 
 use std::fs::{self, File, OpenOptions};
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -21,11 +20,10 @@ use serde::{Deserialize, Serialize};
 
 pub use folder::{check as check_folder, entry_files, remove_entries};
 
-use crate::atomic_file;
 use crate::credential::ClusterId;
 use crate::credential::Credential;
 use crate::error::{Error, Result};
-use crate::process::{Process, current_uid};
+use crate::platform::{self, Process, atomic_file};
 
 /// Bumped whenever the entry's layout changes; other values are treated as a miss.
 const FORMAT: u32 = 1;
@@ -153,8 +151,8 @@ impl Cache {
     /// is no record.
     pub fn unfinished_login(&self) -> Option<Failure> {
         let path = self.unfinished_path();
-        let (meta, bytes) = folder::read_small_file(&path).ok()?;
-        if !is_private(&meta) {
+        let (privacy, bytes) = folder::read_small_file(&path).ok()?;
+        if !privacy.is_private() {
             debug!("cache: {} is not trusted: ignored", path.display());
             return None;
         }
@@ -304,38 +302,30 @@ impl Cache {
     /// and anything else that is not a regular file are refused.
     /// `Ok(None)`: something that is not a regular file sits at the lock's name.
     fn open_lock_file(&self) -> std::io::Result<Option<File>> {
-        let opened = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .mode(0o600)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-            .open(&self.lock);
+        let opened = platform::no_follow(platform::private_file(
+            OpenOptions::new().create(true).truncate(false).write(true),
+        ))
+        .open(&self.lock);
         match opened {
-            Ok(file) => Ok(file.metadata()?.is_file().then_some(file)),
-            // What a non-blocking open for writing says of a FIFO nobody reads.
-            Err(err) if err.raw_os_error() == Some(libc::ENXIO) => Ok(None),
+            Ok(file) if file.metadata()?.is_file() => {
+                let _protected = platform::protect_if_new(&file, &self.lock)?;
+                Ok(Some(file))
+            }
+            Ok(_) => Ok(None),
+            Err(err) if platform::is_fifo_without_reader(&err) => Ok(None),
             Err(err) => Err(err),
         }
     }
 
     fn is_current_lock_file(&self, file: &File) -> bool {
-        match (file.metadata(), fs::symlink_metadata(&self.lock)) {
-            (Ok(held), Ok(named)) => held.dev() == named.dev() && held.ino() == named.ino(),
-            _ => false,
-        }
+        platform::is_same_file(file, &self.lock)
     }
-}
-
-/// Ours alone: this user's, and no one else may read or write it.
-fn is_private(meta: &fs::Metadata) -> bool {
-    meta.uid() == current_uid() && meta.mode() & 0o077 == 0
 }
 
 /// Reads and checks one cache file; the error says why it is not used.
 pub fn read_entry(path: &Path) -> std::result::Result<Entry, String> {
-    let (meta, bytes) = folder::read_small_file(path)?;
-    if let Some(why) = distrust(&meta) {
+    let (privacy, bytes) = folder::read_small_file(path)?;
+    if let Some(why) = distrust(&privacy) {
         return Err(why);
     }
     parse_entry(&bytes)
@@ -344,18 +334,12 @@ pub fn read_entry(path: &Path) -> std::result::Result<Entry, String> {
 /// As [`read_entry`], but an entry others could read or write is returned too, with why it is
 /// not trusted: never served, but `logout` must still end the login it holds.
 pub fn read_untrusted_entry(path: &Path) -> std::result::Result<(Entry, Option<String>), String> {
-    let (meta, bytes) = folder::read_small_file(path)?;
-    Ok((parse_entry(&bytes)?, distrust(&meta)))
+    let (privacy, bytes) = folder::read_small_file(path)?;
+    Ok((parse_entry(&bytes)?, distrust(&privacy)))
 }
 
-fn distrust(meta: &fs::Metadata) -> Option<String> {
-    (!is_private(meta)).then(|| {
-        format!(
-            "not trusted: owner {} mode {:o}, expected this user and 0600",
-            meta.uid(),
-            meta.mode() & 0o777
-        )
-    })
+fn distrust(privacy: &platform::Privacy) -> Option<String> {
+    (!privacy.is_private()).then(|| format!("not trusted: {privacy}"))
 }
 
 fn parse_entry(bytes: &[u8]) -> std::result::Result<Entry, String> {

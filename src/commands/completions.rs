@@ -35,4 +35,13 @@ mod tests {
         assert!(script.contains("cmd=\"doks__auth__subcmd__kubeconfig\""));
         assert!(script.contains("\n        doks__auth__subcmd__kubeconfig)\n"));
     }
+
+    /// Windows users' shell: PowerShell registers a completer for the command, subcommands
+    /// included (`doks-auth completions powershell >> $PROFILE`).
+    #[test]
+    fn powershell_completes_doks_auth_and_its_subcommands() {
+        let script = script(Shell::PowerShell);
+        assert!(script.contains("Register-ArgumentCompleter -Native -CommandName 'doks-auth'"));
+        assert!(script.contains("'doks-auth;kubeconfig'"), "{script}");
+    }
 }

@@ -103,9 +103,9 @@ fn every_context_from(
 }
 
 /// doctl keeps its config in the platform's config folder (`$XDG_CONFIG_HOME` or `~/.config`
-/// on Linux, `~/Library/Application Support` on macOS).
+/// on Linux, `~/Library/Application Support` on macOS, `%APPDATA%` on Windows).
 pub fn doctl_config_path() -> Option<PathBuf> {
-    dirs::config_dir().map(|dir| dir.join("doctl").join("config.yaml"))
+    crate::platform::doctl_config_dir().map(|dir| dir.join("config.yaml"))
 }
 
 fn resolve_from(

@@ -3,15 +3,14 @@
 //! the file's owner and group kept.
 
 use std::fs::{self, OpenOptions};
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use log::debug;
 use serde_json::Value;
 
-use crate::atomic_file;
 use crate::error::{Error, Result};
+use crate::platform::{self, atomic_file};
 
 /// How long to wait for another program's `<file>.lock` (kubectl holds it for milliseconds).
 const LOCK_WAIT: Duration = Duration::from_secs(10);
@@ -24,7 +23,7 @@ pub struct Files(Vec<PathBuf>);
 
 impl Files {
     pub fn from_env() -> Result<Self> {
-        Self::from(std::env::var_os("KUBECONFIG"), dirs::home_dir())
+        Self::from(std::env::var_os("KUBECONFIG"), platform::home_dir())
     }
 
     fn from(kubeconfig: Option<std::ffi::OsString>, home: Option<PathBuf>) -> Result<Self> {
@@ -133,19 +132,14 @@ pub fn write(path: &Path, text: &str, old: Option<&fs::Metadata>) -> Result<Opti
         _ => Path::new("."),
     };
     if !dir.exists() {
-        fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
+        platform::create_private_dir(dir)
             .map_err(|err| failed(&format!("create its folder {}", dir.display()), err))?;
     }
-    let owner = old.map(|m| (m.uid(), m.gid()));
+    let owner = old.and_then(platform::owner_of);
     atomic_file::replace_owned(path, ".doks-auth-kubeconfig-", text.as_bytes(), owner)
         .map_err(|err| failed("replace it", err))?;
     debug!("kubeconfig: wrote {}", path.display());
-    Ok(old
-        .map(|m| m.mode() & 0o7777)
-        .filter(|mode| mode & 0o077 != 0))
+    Ok(old.and_then(platform::loose_mode))
 }
 
 /// kubectl's own lock: `<file>.lock`, created exclusively and removed when done, so doks-auth
@@ -166,21 +160,14 @@ impl FileLock {
             .parent()
             .filter(|d| !d.as_os_str().is_empty() && !d.exists())
         {
-            fs::DirBuilder::new()
-                .recursive(true)
-                .mode(0o700)
-                .create(dir)
-                .map_err(|err| Error::Kubeconfig {
-                    path: path.to_path_buf(),
-                    reason: format!("cannot create its folder {}: {err}", dir.display()),
-                })?;
+            platform::create_private_dir(dir).map_err(|err| Error::Kubeconfig {
+                path: path.to_path_buf(),
+                reason: format!("cannot create its folder {}: {err}", dir.display()),
+            })?;
         }
         let deadline = Instant::now() + wait;
         loop {
-            match OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
+            match platform::private_file(OpenOptions::new().write(true).create_new(true))
                 .open(&lock)
             {
                 Ok(_) => return Ok(FileLock(lock)),
@@ -220,8 +207,11 @@ impl Drop for FileLock {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::os::unix::fs::PermissionsExt;
+    #[cfg(unix)]
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
+    // `:`-separated, Unix paths; the Windows form is tested in platform.
+    #[cfg(unix)]
     #[test]
     fn files_follow_kubectl() {
         let home = Some(PathBuf::from("/home/u"));
@@ -255,13 +245,14 @@ mod tests {
         assert!(single.existing().is_empty());
     }
 
+    #[cfg(unix)]
     #[test]
     fn write_is_private_keeps_the_owner_and_follows_symlinks() {
         let tmp = tempfile::tempdir().unwrap();
         let real = tmp.path().join("real-config");
         fs::write(&real, "apiVersion: v1\n").unwrap();
         fs::set_permissions(&real, fs::Permissions::from_mode(0o644)).unwrap();
-        let as_root = crate::process::current_uid() == 0;
+        let as_root = crate::platform::current_uid() == 0;
         if as_root {
             std::os::unix::fs::chown(&real, Some(4242), Some(4343)).unwrap();
         }
@@ -299,9 +290,13 @@ mod tests {
         let path = tmp.path().join(".kube").join("config");
         assert_eq!(load(&path).unwrap().doc, super::super::empty());
         write(&path, "kind: Config\n", None).unwrap();
-        let mode = |p: &Path| fs::metadata(p).unwrap().mode() & 0o777;
-        assert_eq!(mode(&path), 0o600);
-        assert_eq!(mode(&tmp.path().join(".kube")), 0o700);
+        assert_eq!(fs::read_to_string(&path).unwrap(), "kind: Config\n");
+        #[cfg(unix)]
+        {
+            let mode = |p: &Path| fs::metadata(p).unwrap().mode() & 0o777;
+            assert_eq!(mode(&path), 0o600);
+            assert_eq!(mode(&tmp.path().join(".kube")), 0o700);
+        }
     }
 
     #[test]

@@ -1,30 +1,25 @@
 //! Starting the user's browser on the login URL. The browser is never waited for, and its
 //! output goes to stderr: kubectl reads our stdout as the credential.
 
-use std::os::fd::AsFd;
 use std::process::{Command, Stdio};
 
 use log::{debug, warn};
 
 /// Opens `url` with `command` (split into words as a shell would, the URL appended), else with
-/// each entry of `$BROWSER` (colon-separated, tried in order; `%s` stands for the URL), else
-/// with xdg-open or open. Returns whether one started.
+/// each entry of `$BROWSER` (colon-separated, semicolon on Windows, tried in order; `%s` stands
+/// for the URL), else with the system's default browser (xdg-open, macOS's open, the Windows
+/// shell). Returns whether one started.
 pub fn open(url: &str, command: Option<&str>) -> bool {
     if let Some(command) = command {
         return start(command, url);
     }
     if let Ok(list) = std::env::var("BROWSER") {
         return list
-            .split(':')
+            .split(crate::platform::BROWSER_LIST_SEPARATOR)
             .filter(|entry| !entry.trim().is_empty())
             .any(|entry| start(entry, url));
     }
-    let fallback = if cfg!(target_os = "macos") {
-        "open"
-    } else {
-        "xdg-open"
-    };
-    start(fallback, url)
+    crate::platform::open_in_default_browser(url, |command| start(command, url))
 }
 
 fn start(command: &str, url: &str) -> bool {
@@ -40,13 +35,7 @@ fn start(command: &str, url: &str) -> bool {
     } else {
         words.push(url.to_string());
     }
-    let to_stderr = || {
-        std::io::stderr()
-            .as_fd()
-            .try_clone_to_owned()
-            .map(Stdio::from)
-            .unwrap_or_else(|_| Stdio::null())
-    };
+    let to_stderr = crate::platform::stderr_for_child;
     let started = Command::new(&words[0])
         .args(&words[1..])
         .stdin(Stdio::null())

@@ -8,8 +8,6 @@
 //! one. It holds the login's code: it is kept as a [`Secret`] and never quoted back.
 
 use std::io::{BufRead, Read};
-use std::os::fd::AsFd;
-use std::os::unix::fs::{FileTypeExt, MetadataExt};
 
 use reqwest::Url;
 
@@ -19,6 +17,7 @@ use super::loopback::{Answer, check_answer};
 use super::provider::Provider;
 use crate::error::Result;
 use crate::logging;
+use crate::platform::stdin_available;
 use crate::secret::Secret;
 
 /// Pastes that are not this login's answer, before the login ends.
@@ -141,20 +140,6 @@ fn read_bounded_line(input: &mut impl BufRead) -> std::io::Result<Line> {
         }
     }
     Ok(Line::Text(Secret::new(String::from_utf8_lossy(&line))))
-}
-
-/// Whether standard input can give a line at all: not when it is /dev/null, which is what a
-/// program without one gets (kubectl's non-interactive runs; Rust reopens a closed one so).
-fn stdin_available() -> bool {
-    let Ok(fd) = std::io::stdin().as_fd().try_clone_to_owned() else {
-        return false;
-    };
-    let Ok(meta) = std::fs::File::from(fd).metadata() else {
-        return false;
-    };
-    let is_null = meta.file_type().is_char_device()
-        && std::fs::metadata("/dev/null").is_ok_and(|null| null.rdev() == meta.rdev());
-    !is_null
 }
 
 #[cfg(test)]

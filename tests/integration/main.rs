@@ -1,6 +1,12 @@
 //! Integration tests: the real `doks-auth` binary against real peers on loopback (a DigitalOcean
 //! API stand-in, a TLS Kubernetes API stand-in) and real `kubectl`. One test binary, one module
 //! per area, in the style of ripgrep's tests.
+//!
+//! Unix only: the test bed is Unix's (the Google Cloud SDK's kubectl dispatcher and plain Linux
+//! kubectls, node for the OpenID provider, strace, libfaketime, network namespaces, modes,
+//! FIFOs and symlinks). On Windows the end-to-end run is `tests/windows_kubectl.rs`, with the
+//! real `kubectl.exe`.
+#![cfg(unix)]
 
 #[path = "../support/mod.rs"]
 mod support;

@@ -4,7 +4,6 @@
 //! once), and only when missing or out of date.
 
 use std::fs::File;
-use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -21,15 +20,8 @@ struct Exclusive(File);
 impl Exclusive {
     fn take(path: &Path) -> Exclusive {
         let file = File::create(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        // SAFETY: a valid descriptor, owned by `file` for as long as the lock is held.
-        let taken = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) };
-        assert_eq!(
-            taken,
-            0,
-            "{}: {}",
-            path.display(),
-            std::io::Error::last_os_error()
-        );
+        file.lock()
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         Exclusive(file)
     }
 }

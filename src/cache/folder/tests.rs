@@ -1,7 +1,10 @@
 use super::super::tests::{ACCOUNT, cache, credential};
 use super::*;
+#[cfg(unix)]
+use crate::platform::current_uid;
 use std::fs::File;
-use std::os::unix::fs::PermissionsExt;
+#[cfg(unix)]
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::time::Instant;
 
 fn names(dir: &Path) -> Vec<String> {
@@ -48,6 +51,7 @@ fn only_doks_auth_names_are_recognised() {
     }
 }
 
+#[cfg(unix)]
 #[test]
 fn folders_others_can_write_or_own_are_not_trusted() {
     let tmp = tempfile::tempdir().unwrap();
@@ -168,6 +172,7 @@ fn listing_and_removing_touch_only_our_entries() {
     }
 }
 
+#[cfg(unix)]
 #[test]
 fn clear_leaves_what_only_looks_like_a_lock_file() {
     let tmp = tempfile::tempdir().unwrap();
@@ -210,6 +215,8 @@ fn unreadable_folders_and_files_are_errors_not_empty() {
     let file = tmp.path().join("a-file");
     fs::write(&file, b"").unwrap();
     // A path below a file: not "missing", and not to be used or listed as empty.
+    // (Windows says "not found" for a path below a file, and creating it then fails.)
+    #[cfg(unix)]
     assert!(check(&file.join("sub")).is_err());
     assert!(entry_files(&file).is_err());
     assert!(remove_entries(&file, None).is_err());
@@ -250,8 +257,11 @@ fn an_entry_is_recognised_by_its_content_too() {
         &name("abc-fedcba9876543210.json")
     ));
     let dir = tmp.path().join("doks-auth");
-    std::os::unix::fs::symlink(cache.path(), dir.join("link")).unwrap();
-    assert!(!holds_entry(&dir.join("link"), &name(&ours)));
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(cache.path(), dir.join("link")).unwrap();
+        assert!(!holds_entry(&dir.join("link"), &name(&ours)));
+    }
     fs::create_dir(dir.join("sub")).unwrap();
     assert!(!holds_entry(&dir.join("sub"), &name(&ours)));
 }

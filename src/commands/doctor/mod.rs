@@ -188,10 +188,8 @@ fn uses_doks_auth(ctx: &KubeContext, report: &mut Report) -> Result<Exec, Stop> 
 fn command(ctx: &KubeContext, exec: &Exec, report: &mut Report) {
     let resave = "run `doks-auth kubeconfig save <cluster>` again: it writes this doks-auth's absolute path (or pass --exec-command PATH)";
     let name = exec.command.as_str();
-    let is_executable = |path: &Path| {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-    };
+    let is_executable =
+        |path: &Path| std::fs::metadata(path).is_ok_and(|m| crate::platform::is_executable(&m));
     if name.is_empty() {
         return report.fail(
             "command",
@@ -199,7 +197,7 @@ fn command(ctx: &KubeContext, exec: &Exec, report: &mut Report) {
             resave,
         );
     }
-    if !name.contains('/') {
+    if !crate::platform::is_path(name) {
         let found = std::env::var_os("PATH")
             .iter()
             .flat_map(std::env::split_paths)

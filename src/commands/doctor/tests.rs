@@ -1,3 +1,4 @@
+#[cfg(unix)]
 use std::os::unix::fs::PermissionsExt;
 
 use serde_json::json;
@@ -22,6 +23,7 @@ fn an_error_line_splits_into_what_happened_and_what_to_do() {
     assert!(fix.contains("troubleshooting"), "{fix}");
 }
 
+#[cfg(unix)]
 fn context_in(dir: &Path) -> KubeContext {
     let entry = |name: &str| Entry {
         name: name.into(),
@@ -36,6 +38,7 @@ fn context_in(dir: &Path) -> KubeContext {
     }
 }
 
+#[cfg(unix)]
 fn command_step(dir: &Path, command: &str) -> report::Step {
     let exec = Exec {
         command: command.into(),
@@ -47,6 +50,8 @@ fn command_step(dir: &Path, command: &str) -> report::Step {
     report.steps.remove(0)
 }
 
+// Execute bits and `sh` on PATH: Unix only.
+#[cfg(unix)]
 #[test]
 fn the_command_must_be_an_executable_file_by_its_absolute_path() {
     use report::Status::{Failed, Ok, Warning};

@@ -246,13 +246,12 @@ pub(super) fn names(cluster: &Cluster, args: &KubeconfigArgs) -> Result<Names> {
 /// moves the link keeps every saved context working. kubectl (and GUI clients without the
 /// shell's PATH) then find it wherever they run.
 pub(super) fn this_executable() -> anyhow::Result<String> {
-    let exe = invoked_as(
-        std::env::args_os().next(),
-        std::env::var_os("PATH"),
-        std::env::current_dir().ok(),
-    )
-    .or_else(|| std::env::current_exe().ok())
-    .context("cannot find the path of this doks-auth executable; pass --exec-command")?;
+    // Windows shells pass argv[0] as typed, often without `.exe`, which kubectl would then not
+    // run: there the path of the running executable is used (with `.exe`).
+    let arg0 = std::env::args_os().next().filter(|_| cfg!(unix));
+    let exe = invoked_as(arg0, std::env::var_os("PATH"), std::env::current_dir().ok())
+        .or_else(|| std::env::current_exe().ok())
+        .context("cannot find the path of this doks-auth executable; pass --exec-command")?;
     exe.into_os_string()
         .into_string()
         .map_err(|p: std::ffi::OsString| {
@@ -270,11 +269,9 @@ fn invoked_as(
     path: Option<std::ffi::OsString>,
     cwd: Option<PathBuf>,
 ) -> Option<PathBuf> {
-    use std::os::unix::fs::PermissionsExt;
     let arg0 = PathBuf::from(arg0?);
-    let is_executable = |p: &PathBuf| {
-        std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-    };
+    let is_executable =
+        |p: &PathBuf| std::fs::metadata(p).is_ok_and(|m| crate::platform::is_executable(&m));
     let found = if arg0.as_os_str().as_encoded_bytes().contains(&b'/') {
         arg0
     } else {

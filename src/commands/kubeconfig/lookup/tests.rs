@@ -1,5 +1,8 @@
+#[cfg(unix)]
 use super::*;
 
+// Execute bits and symlinks: Unix only (Windows uses the running executable's path).
+#[cfg(unix)]
 #[test]
 fn the_path_is_the_one_invoked_with_symlinks_kept() {
     use std::os::unix::fs::PermissionsExt;

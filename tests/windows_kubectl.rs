@@ -1,0 +1,209 @@
+//! End to end on Windows: the real Windows `kubectl.exe` runs `doks-auth.exe` through the exec
+//! stanza `doks-auth.exe kubeconfig save` wrote, against the DigitalOcean and Kubernetes API
+//! stand-ins on loopback. Built for Windows and run under Wine here (`cross test`), and on real
+//! Windows by the GitHub Actions workflow.
+//!
+//! kubectl comes from `DOKS_KUBECTL_WINDOWS` (CI sets it to `cross kubectl-windows`, 1.37), else
+//! `kubectl.exe` on PATH (GitHub's Windows runners have one).
+#![cfg(windows)]
+
+#[path = "support/mod.rs"]
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use chrono::{Duration, SecondsFormat, Utc};
+use serde_json::Value;
+
+use support::*;
+
+const ROTATED: &str = "k8s-token-rotated-9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a";
+
+fn kubectl() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("DOKS_KUBECTL_WINDOWS") {
+        return Some(PathBuf::from(path));
+    }
+    let on_path = Command::new("kubectl.exe")
+        .args(["version", "--client"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !on_path {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "no kubectl.exe: CI must set DOKS_KUBECTL_WINDOWS or put kubectl.exe on PATH"
+        );
+        eprintln!("\n\n!!!!! no kubectl.exe: the Windows end-to-end test did NOT run !!!!!\n\n");
+    }
+    on_path.then(|| PathBuf::from("kubectl.exe"))
+}
+
+/// A temporary home (HOME and USERPROFILE), the stand-ins, and the kubeconfig file.
+struct Bed {
+    home: tempfile::TempDir,
+    api: DoApi,
+    kube: KubeApi,
+    kubeconfig: PathBuf,
+    kubectl: PathBuf,
+}
+
+impl Bed {
+    fn new(kubectl: PathBuf) -> Bed {
+        let pki = Pki::new();
+        let kube = KubeApi::start(&pki, KubeAuth::Token(K8S_TOKEN.into()));
+        let api = DoApi::start();
+        api.serve_account("sammy@example.com", None);
+        let cluster = cluster_json(CLUSTER_ID, "prod", "nyc1", &kube.url);
+        api.serve_clusters(std::slice::from_ref(&cluster));
+        api.serve_cluster(&cluster);
+        api.serve_cluster_credentials(
+            CLUSTER_ID,
+            &kube.url,
+            &pki.ca_base64(),
+            K8S_TOKEN,
+            Duration::hours(3),
+        );
+        let home = tempfile::tempdir().unwrap();
+        let kubeconfig = home.path().join("kubeconfig");
+        Bed {
+            home,
+            api,
+            kube,
+            kubeconfig,
+            kubectl,
+        }
+    }
+
+    /// A program with this bed's home, kubeconfig and token, and nothing of the caller's own
+    /// kubeconfig, cache or tokens. (Windows programs need the rest of the environment: Go's
+    /// networking fails without SYSTEMROOT, for one.)
+    fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut cmd = Command::new(program);
+        for name in [
+            "KUBECACHEDIR",
+            "DIGITALOCEAN_CONTEXT",
+            "HOMEDRIVE",
+            "HOMEPATH",
+            "APPDATA",
+        ] {
+            cmd.env_remove(name);
+        }
+        cmd.env("HOME", self.home.path())
+            .env("USERPROFILE", self.home.path())
+            .env("KUBECONFIG", &self.kubeconfig)
+            .env("DIGITALOCEAN_ACCESS_TOKEN", DO_TOKEN)
+            .current_dir(self.home.path());
+        cmd
+    }
+
+    fn doks_auth(&self, args: &[&str]) -> Outcome {
+        run(self.command(doks_auth_bin()).args(args))
+    }
+
+    fn kubectl_version(&self) -> Outcome {
+        run(self
+            .command(&self.kubectl)
+            .args(["get", "--raw", "/version"]))
+    }
+
+    fn cache_dir(&self) -> PathBuf {
+        self.home
+            .path()
+            .join(".kube")
+            .join("cache")
+            .join("doks-auth")
+    }
+}
+
+fn works(out: &Outcome, what: &str) {
+    assert_eq!(out.code, Some(0), "{what}: {}", out.stderr);
+    assert_eq!(out.json()["gitVersion"], "v1.31.1", "{what}");
+}
+
+/// Moves the entry's fetch time an hour back (its expiry stays): past the guard against forced
+/// refreshes in a row, as in the Linux revocation tests.
+fn fetched_an_hour_ago(path: &Path) {
+    let mut entry: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    entry["fetched_at"] = (Utc::now() - Duration::hours(1))
+        .to_rfc3339_opts(SecondsFormat::Secs, true)
+        .into();
+    std::fs::write(path, entry.to_string()).unwrap();
+}
+
+#[test]
+fn windows_kubectl_runs_doks_auth_exe_from_save_to_heal() {
+    let Some(kubectl) = kubectl() else {
+        return;
+    };
+    let bed = Bed::new(kubectl);
+    let api_url = bed.api.url();
+
+    // Save: the stanza runs this doks-auth by its absolute path, `.exe` included.
+    let saved = bed.doks_auth(&["kubeconfig", "save", "prod", "--api-url", &api_url]);
+    assert_eq!(saved.code, Some(0), "save: {}", saved.stderr);
+    let config: Value =
+        serde_saphyr::from_str(&std::fs::read_to_string(&bed.kubeconfig).unwrap()).unwrap();
+    let command = config["users"][0]["user"]["exec"]["command"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(command.ends_with(".exe"), "{command}");
+    assert!(Path::new(&command).is_absolute(), "{command}");
+
+    // The first command, then cache hits: no request reaches DigitalOcean.
+    works(&bed.kubectl_version(), "first command");
+    let requests = bed.api.requests().len();
+    for i in 0..3 {
+        works(&bed.kubectl_version(), &format!("command {i}"));
+    }
+    assert_eq!(
+        bed.api.requests().len(),
+        requests,
+        "a cache hit asked the API"
+    );
+    assert_eq!(bed.kube.rejected(), 0);
+
+    // get-credential alone: the ExecCredential on stdout, nothing on stderr.
+    let got = bed.doks_auth(&[
+        "get-credential",
+        "--cluster-id",
+        CLUSTER_ID,
+        "--api-url",
+        &api_url,
+    ]);
+    assert_eq!(got.code, Some(0), "get-credential: {}", got.stderr);
+    assert_eq!(got.json()["status"]["token"], K8S_TOKEN);
+    assert_eq!(got.stderr, "");
+    assert_eq!(
+        bed.api.requests().len(),
+        requests,
+        "get-credential asked the API"
+    );
+
+    // cache list shows the entry; doctor passes.
+    let listed = bed.doks_auth(&["cache", "list"]);
+    assert_eq!(listed.code, Some(0), "cache list: {}", listed.stderr);
+    let all = format!("{}{}", listed.stdout, listed.stderr);
+    assert!(all.contains(CLUSTER_ID), "{all}");
+    let doctor = bed.doks_auth(&["doctor"]);
+    assert_eq!(
+        doctor.code,
+        Some(0),
+        "doctor:\n{}\n{}",
+        doctor.stdout,
+        doctor.stderr
+    );
+
+    // Revoked at DigitalOcean: at most one command fails, then kubectl works again with one new
+    // credential. This needs the heal to see kubectl.exe as its caller (the Toolhelp snapshot).
+    let entries = cache_entries(&bed.cache_dir());
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    fetched_an_hour_ago(&entries[0]);
+    bed.kube.accept(KubeAuth::Token(ROTATED.into()));
+    bed.api.reset();
+    bed.api.serve_token(CLUSTER_ID, ROTATED, Duration::hours(3));
+    let after: Vec<Outcome> = (0..3).map(|_| bed.kubectl_version()).collect();
+    works(&after[1], "the second command after the revocation");
+    works(&after[2], "the third command after the revocation");
+    assert_eq!(bed.api.credential_requests(CLUSTER_ID), 1);
+}
