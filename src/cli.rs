@@ -8,8 +8,10 @@ use crate::digitalocean::DEFAULT_API_URL;
 use crate::exec_credential::ApiVersion;
 use crate::secret::Secret;
 
+mod auth;
 mod requests;
 mod session;
+pub use auth::{AuthCommand, AuthContextArg, AuthInitArgs, AuthListArgs};
 pub use session::{LoginArgs, LogoutArgs};
 
 /// kubectl credential plugin for DigitalOcean Kubernetes (DOKS).
@@ -67,7 +69,13 @@ pub enum Command {
     Doctor(InspectArgs),
     /// Who you are, as the cluster and DigitalOcean (or the identity provider) see you.
     Whoami(InspectArgs),
+    /// Store, list, switch and remove DigitalOcean tokens, in doctl's config file.
+    Auth {
+        #[command(subcommand)]
+        command: AuthCommand,
+    },
     /// Print a shell completion script (e.g. `doks-auth completions bash > /etc/bash_completion.d/doks-auth`).
+    #[command(visible_alias = "completion")]
     Completions {
         /// The shell to complete for.
         shell: clap_complete::Shell,
