@@ -5,6 +5,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod auth;
 mod cache_behaviour;
 mod cache_commands;
 mod clock;
