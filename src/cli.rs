@@ -366,7 +366,8 @@ pub enum ReportFormat {
 #[derive(Debug, Subcommand)]
 #[command(defer = true)]
 pub enum CacheCommand {
-    /// One row per cached credential: cluster, account fingerprint, expiry, whether it is served.
+    /// One row per cached credential: cluster, kubeconfig context, account, expiry, when it is
+    /// renewed, whether it is served (never a secret).
     List(CacheListArgs),
     /// Remove cached credentials: all of them, or one cluster's.
     Clear(CacheClearArgs),
@@ -377,6 +378,10 @@ pub struct CacheListArgs {
     /// The refresh margin to judge "served now" by, in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = margin_seconds())]
     pub refresh_margin: u64,
+
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
 
     #[command(flatten)]
     pub cache: CacheDirArg,

@@ -8,6 +8,7 @@ mod support;
 mod auth;
 mod cache_behaviour;
 mod cache_commands;
+mod cache_list;
 mod clock;
 mod clusters;
 mod clusters_contexts;
