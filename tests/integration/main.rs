@@ -17,6 +17,7 @@ mod disk;
 mod doctor;
 mod doctor_edges;
 mod doctor_sso;
+mod doctor_start;
 mod failures;
 mod get_credential;
 mod kubeconfig;

@@ -10,6 +10,7 @@ mod checks;
 mod credential;
 mod report;
 mod server;
+mod start;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -72,6 +73,9 @@ fn diagnose(
     report: &mut Report,
     clocks: &mut checks::Clocks,
 ) -> Flow {
+    if let Some((detail, fix)) = start::nothing_to_check(args.context.as_deref()) {
+        return report.stop("context", detail, fix);
+    }
     let ctx = match context::load(args.context.as_deref()) {
         Ok(ctx) => ctx,
         Err(Error::Kubeconfig { path, reason }) => {
