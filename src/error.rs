@@ -21,12 +21,12 @@ pub enum Error {
     InvalidApiUrl { url: String, reason: String },
 
     #[error(
-        "no DigitalOcean token: set DIGITALOCEAN_ACCESS_TOKEN, pass --access-token, or run `doctl auth init`"
+        "no DigitalOcean token: run `doks-auth auth init` to store one where every shell and kubectl find it (doctl's config), or set DIGITALOCEAN_ACCESS_TOKEN"
     )]
     NoToken,
 
     #[error(
-        "doctl auth context {name:?} not found in {path} (known: {known}); run `doctl auth init --context {name}` or choose another with --context"
+        "doctl auth context {name:?} not found in {path} (known: {known}); run `doks-auth auth init --context {name}` or choose another with --context"
     )]
     UnknownContext {
         name: String,
@@ -307,7 +307,7 @@ impl ApiError {
     /// What to do about it, for the call that failed.
     pub fn hint(&self) -> String {
         match (self.status, self.call) {
-            (401, _) => "check the token: it may be mistyped, expired or revoked (`doctl auth init` makes a new one)".into(),
+            (401, _) => "check the token: it may be mistyped, expired or revoked (`doks-auth auth init` stores a new one)".into(),
             (403, Call::Credentials) => "the token lacks the `kubernetes:access_cluster` scope: create a token with it".into(),
             // The account's fields need scopes of their own; kubectl needs none of them.
             (403, Call::Account) => "the token may not read the account (a custom-scoped token); kubectl does not need it".into(),

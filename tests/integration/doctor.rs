@@ -246,7 +246,7 @@ fn a_revoked_digitalocean_token_fails_at_the_account_with_the_usual_hint() {
             account["fix"]
                 .as_str()
                 .unwrap()
-                .contains("`doctl auth init`")
+                .contains("`doks-auth auth init`")
         );
     }
     assert_eq!(bed.api.credential_requests(CLUSTER_ID), 0);
