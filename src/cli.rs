@@ -9,6 +9,7 @@ use crate::exec_credential::ApiVersion;
 use crate::secret::Secret;
 
 mod auth;
+mod complete;
 mod requests;
 mod session;
 pub use auth::{AuthCommand, AuthContextArg, AuthInitArgs, AuthListArgs};
@@ -91,7 +92,7 @@ pub struct AccountArgs {
     pub access_token: Option<Secret>,
 
     /// doctl auth context whose token to use (from doctl's config.yaml).
-    #[arg(long, value_name = "NAME", env = "DIGITALOCEAN_CONTEXT")]
+    #[arg(long, value_name = "NAME", env = "DIGITALOCEAN_CONTEXT", add = complete::doctl_contexts())]
     pub context: Option<String>,
 
     /// DigitalOcean API base URL.
@@ -210,6 +211,7 @@ pub enum KubeconfigCommand {
 #[derive(Debug, Args)]
 pub struct KubeconfigArgs {
     /// The cluster's name or UUID (`save --all`: none).
+    #[arg(add = complete::clusters())]
     pub cluster: Option<String>,
 
     /// Context name to use instead of do-<region>-<name>.
@@ -345,7 +347,7 @@ pub enum OutputFormat {
 #[derive(Debug, Args)]
 pub struct InspectArgs {
     /// The kubeconfig context [default: the current one]
-    #[arg(long, value_name = "KUBE_CONTEXT")]
+    #[arg(long, value_name = "KUBE_CONTEXT", add = complete::kube_contexts())]
     pub context: Option<String>,
 
     /// Output format.

@@ -1,10 +1,15 @@
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use doks_auth::cli::Cli;
 
 fn main() -> ExitCode {
     doks_auth::process::disable_core_dumps();
+    // A TAB in a shell set up by `doks-auth completion`; otherwise one environment look-up.
+    clap_complete::CompleteEnv::with_factory(Cli::command)
+        .var(doks_auth::commands::completions::VAR)
+        .bin("doks-auth")
+        .complete();
     let cli = Cli::parse();
     doks_auth::logging::init(cli.verbose);
     match doks_auth::run(cli) {

@@ -28,7 +28,7 @@ pub enum AuthCommand {
 pub struct AuthInitArgs {
     /// The context to store the token as (doctl lower-cases it) [default: the current
     /// context, else `default`]
-    #[arg(long, value_name = "NAME", env = "DIGITALOCEAN_CONTEXT")]
+    #[arg(long, value_name = "NAME", env = "DIGITALOCEAN_CONTEXT", add = super::complete::doctl_contexts())]
     pub context: Option<String>,
 
     #[command(flatten)]
@@ -64,6 +64,6 @@ pub struct AuthApiArgs {
 #[derive(Debug, Args)]
 pub struct AuthContextArg {
     /// The doctl auth context (`default` is the top-level access-token).
-    #[arg(long, value_name = "NAME", required = true)]
+    #[arg(long, value_name = "NAME", required = true, add = super::complete::doctl_contexts())]
     pub context: String,
 }
