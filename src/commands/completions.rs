@@ -19,10 +19,10 @@ pub fn run(shell: Shell) -> anyhow::Result<()> {
 fn completer() -> String {
     let argv0 = std::env::args_os().next().unwrap_or_default();
     let path = std::path::PathBuf::from(argv0);
-    if path.components().count() > 1 {
-        if let Ok(dir) = std::env::current_dir() {
-            return dir.join(path).to_string_lossy().into_owned();
-        }
+    if path.components().count() > 1
+        && let Ok(dir) = std::env::current_dir()
+    {
+        return dir.join(path).to_string_lossy().into_owned();
     }
     "doks-auth".into()
 }
