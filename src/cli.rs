@@ -8,10 +8,13 @@ use crate::digitalocean::DEFAULT_API_URL;
 use crate::exec_credential::ApiVersion;
 use crate::secret::Secret;
 
+mod auth;
+mod complete;
 pub mod fast;
 mod requests;
 mod session;
 pub mod usage;
+pub use auth::{AuthCommand, AuthContextArg, AuthInitArgs, AuthListArgs};
 pub use session::{LoginArgs, LogoutArgs};
 
 /// What `--version` prints after the name: the release, the commit it was built from and the
@@ -81,7 +84,13 @@ pub enum Command {
     Doctor(InspectArgs),
     /// Who you are, as the cluster and DigitalOcean (or the identity provider) see you.
     Whoami(InspectArgs),
+    /// Store, list, switch and remove DigitalOcean tokens, in doctl's config file.
+    Auth {
+        #[command(subcommand)]
+        command: AuthCommand,
+    },
     /// Print a shell completion script (e.g. `doks-auth completions bash > /etc/bash_completion.d/doks-auth`).
+    #[command(visible_alias = "completion")]
     Completions {
         /// The shell to complete for.
         shell: clap_complete::Shell,
@@ -98,7 +107,7 @@ pub struct AccountArgs {
     pub access_token: Option<Secret>,
 
     /// doctl auth context whose token to use (from doctl's config.yaml).
-    #[arg(long, value_name = "NAME", env = "DIGITALOCEAN_CONTEXT")]
+    #[arg(long, value_name = "NAME", env = "DIGITALOCEAN_CONTEXT", add = complete::doctl_contexts())]
     pub context: Option<String>,
 
     /// DigitalOcean API base URL.
@@ -219,6 +228,7 @@ pub enum KubeconfigCommand {
 #[derive(Debug, Args)]
 pub struct KubeconfigArgs {
     /// The cluster's name or UUID.
+    #[arg(add = complete::clusters())]
     pub cluster: Option<String>,
 
     /// Context name to use instead of do-<region>-<name>.
@@ -368,7 +378,7 @@ pub enum OutputFormat {
 #[derive(Debug, Args)]
 pub struct InspectArgs {
     /// The kubeconfig context [default: the current one]
-    #[arg(long, value_name = "KUBE_CONTEXT")]
+    #[arg(long, value_name = "KUBE_CONTEXT", add = complete::kube_contexts())]
     pub context: Option<String>,
 
     /// Output format.
@@ -389,7 +399,8 @@ pub enum ReportFormat {
 #[derive(Debug, Subcommand)]
 #[command(defer = true)]
 pub enum CacheCommand {
-    /// One row per cached credential: cluster, account fingerprint, expiry, whether it is served.
+    /// One row per cached credential: cluster, kubeconfig context, account, expiry, when it is
+    /// renewed, whether it is served (never a secret).
     List(CacheListArgs),
     /// Remove cached credentials: all of them, or one cluster's.
     Clear(CacheClearArgs),
@@ -400,6 +411,10 @@ pub struct CacheListArgs {
     /// The refresh margin to judge "served now" by, in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = margin_seconds())]
     pub refresh_margin: u64,
+
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
 
     #[command(flatten)]
     pub cache: CacheDirArg,

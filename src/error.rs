@@ -24,12 +24,12 @@ pub enum Error {
     InvalidApiUrl { url: String, reason: String },
 
     #[error(
-        "no DigitalOcean token: set DIGITALOCEAN_ACCESS_TOKEN, pass --access-token, or run `doctl auth init`"
+        "no DigitalOcean token: run `doks-auth auth init` to store one where every shell and kubectl find it (doctl's config), or set DIGITALOCEAN_ACCESS_TOKEN"
     )]
     NoToken,
 
     #[error(
-        "doctl auth context {name:?} not found in {path} (known: {known}); run `doctl auth init --context {name}` or choose another with --context"
+        "doctl auth context {name:?} not found in {path} (known: {known}); run `doks-auth auth init --context {name}` or choose another with --context"
     )]
     UnknownContext {
         name: String,

@@ -44,6 +44,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Cache { command } => commands::cache::run(&command),
         Command::Doctor(args) => commands::doctor::run(&args),
         Command::Whoami(args) => commands::whoami::run(&args),
+        Command::Auth { command } => commands::auth::run(&command),
         Command::Completions { shell } => commands::completions::run(shell),
     }
 }

@@ -1,6 +1,6 @@
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use doks_auth::cli::{Cli, Command};
 
 /// See [`doks_auth::arena`]: a cache hit's allocations cost a pointer bump each.
@@ -9,6 +9,11 @@ static ALLOCATOR: doks_auth::arena::Arena = doks_auth::arena::Arena::new();
 
 fn main() -> ExitCode {
     doks_auth::platform::disable_core_dumps();
+    // A TAB in a shell set up by `doks-auth completion`; otherwise one environment look-up.
+    clap_complete::CompleteEnv::with_factory(Cli::command)
+        .var(doks_auth::commands::completions::VAR)
+        .bin("doks-auth")
+        .complete();
     // kubectl's call, as `kubeconfig save` wrote it, without building clap's command tree.
     let cli = match doks_auth::cli::fast::from_process() {
         Some(args) => Cli {

@@ -15,7 +15,7 @@ pub struct LoginArgs {
     /// The kubeconfig context whose user runs `doks-auth get-credential`: the cluster and its
     /// SSO settings are taken from that exec stanza (the kubeconfig is $KUBECONFIG, else
     /// ~/.kube/config).
-    #[arg(long, value_name = "KUBE_CONTEXT")]
+    #[arg(long, value_name = "KUBE_CONTEXT", add = super::complete::kube_contexts())]
     pub context: Option<String>,
 
     /// The cluster's UUID (with --sso-issuer-url and --sso-client-id).

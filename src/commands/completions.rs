@@ -1,27 +1,44 @@
-//! `doks-auth completions <SHELL>`: a completion script, generated from the clap definition so it
-//! never falls behind the real options.
+//! `doks-auth completion <SHELL>` (also `completions`): the script that hooks the shell to
+//! doks-auth's dynamic completion, as `kubectl completion` and `doctl completion` do. On TAB the
+//! shell asks doks-auth itself (`COMPLETE=<shell> doks-auth -- <words>`, answered in `main`
+//! before anything else runs), so subcommands and flags never fall behind the binary, and
+//! values are live: cluster names from the API, doctl's and the kubeconfig's contexts.
 
-use clap::CommandFactory;
 use clap_complete::Shell;
+use clap_complete::env::{Bash, Elvish, EnvCompleter, Fish, Powershell, Zsh};
 
-use crate::cli::Cli;
+/// The variable that turns a run of doks-auth into a completion request.
+pub const VAR: &str = "COMPLETE";
 
 pub fn run(shell: Shell) -> anyhow::Result<()> {
-    super::print_stdout(&script(shell))
+    super::print_stdout(&script(shell, &completer())?)
 }
 
-fn script(shell: Shell) -> String {
-    let mut script = Vec::new();
-    clap_complete::generate(shell, &mut Cli::command(), "doks-auth", &mut script);
-    let script = String::from_utf8_lossy(&script).into_owned();
-    match shell {
-        // clap_complete 4.5 escapes the '-' of "doks-auth" one way where it works out which
-        // subcommand is being typed (`doks__auth__subcmd__kubeconfig`) and another where it
-        // offers that subcommand's words (`doks__subcmd__auth__subcmd__kubeconfig`), so nothing
-        // below the top level completed. Make the two agree.
-        Shell::Bash => script.replace("doks__subcmd__auth", "doks__auth"),
-        _ => script,
+/// How the script runs doks-auth: as it was run now, by name from PATH or by its absolute path
+/// (symlinks kept, so an upgrade through a package manager keeps working).
+fn completer() -> String {
+    let argv0 = std::env::args_os().next().unwrap_or_default();
+    let path = std::path::PathBuf::from(argv0);
+    if path.components().count() > 1
+        && let Ok(dir) = std::env::current_dir()
+    {
+        return dir.join(path).to_string_lossy().into_owned();
     }
+    "doks-auth".into()
+}
+
+fn script(shell: Shell, completer: &str) -> anyhow::Result<String> {
+    let adapter: &dyn EnvCompleter = match shell {
+        Shell::Bash => &Bash,
+        Shell::Zsh => &Zsh,
+        Shell::Fish => &Fish,
+        Shell::Elvish => &Elvish,
+        Shell::PowerShell => &Powershell,
+        other => anyhow::bail!("no completion for {other}"),
+    };
+    let mut script = Vec::new();
+    adapter.write_registration(VAR, "doks-auth", "doks-auth", completer, &mut script)?;
+    Ok(String::from_utf8_lossy(&script).into_owned())
 }
 
 #[cfg(test)]
@@ -29,19 +46,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn bash_states_are_named_alike_where_set_and_where_matched() {
-        let script = script(Shell::Bash);
-        assert!(!script.contains("doks__subcmd__auth"));
-        assert!(script.contains("cmd=\"doks__auth__subcmd__kubeconfig\""));
-        assert!(script.contains("\n        doks__auth__subcmd__kubeconfig)\n"));
+    fn the_script_calls_doks_auth_back_with_the_variable_set() {
+        let script = script(Shell::Bash, "/opt/bin/doks-auth").unwrap();
+        assert!(script.contains("COMPLETE=\"bash\""), "{script}");
+        assert!(script.contains("/opt/bin/doks-auth"), "{script}");
+        assert!(
+            script.contains("-F _clap_complete_doks_auth doks-auth"),
+            "{script}"
+        );
     }
 
-    /// Windows users' shell: PowerShell registers a completer for the command, subcommands
-    /// included (`doks-auth completions powershell >> $PROFILE`).
+    /// Windows users' shell: PowerShell registers a completer for the command that calls
+    /// doks-auth back (`doks-auth completion powershell >> $PROFILE`).
     #[test]
-    fn powershell_completes_doks_auth_and_its_subcommands() {
-        let script = script(Shell::PowerShell);
-        assert!(script.contains("Register-ArgumentCompleter -Native -CommandName 'doks-auth'"));
-        assert!(script.contains("'doks-auth;kubeconfig'"), "{script}");
+    fn powershell_registers_a_completer_that_calls_doks_auth_back() {
+        let script = script(Shell::PowerShell, "C:\\bin\\doks-auth.exe").unwrap();
+        assert!(script.contains("Register-ArgumentCompleter"), "{script}");
+        assert!(script.contains("doks-auth"), "{script}");
+        assert!(script.contains(VAR), "{script}");
     }
 }

@@ -127,7 +127,7 @@ fn resolve_from(
         let path = config_path.ok_or(Error::NoToken)?;
         let config = read_config(path)?.ok_or_else(|| Error::DoctlConfig {
             path: path.to_path_buf(),
-            reason: format!("it does not exist, so context {name:?} cannot be read; run `doctl auth init --context {name}`"),
+            reason: format!("it does not exist, so context {name:?} cannot be read; run `doks-auth auth init --context {name}`"),
         })?;
         return token_for_context(&config, &name, path);
     }

@@ -17,7 +17,7 @@ pub enum TokenOrigin {
     Doctl { context: String, path: PathBuf },
 }
 
-/// Where tokens are made: doctl only stores one.
+/// Where tokens are made: `auth init` (or doctl) only stores one.
 const MAKE: &str = "make a new one in DigitalOcean's control panel (API, Tokens)";
 
 impl TokenOrigin {
@@ -36,10 +36,10 @@ impl TokenOrigin {
             ),
             TokenOrigin::Doctl { context, .. } => {
                 let init = if context == "default" {
-                    "doctl auth init".to_string()
+                    "doks-auth auth init".to_string()
                 } else {
                     format!(
-                        "doctl auth init --context {}",
+                        "doks-auth auth init --context {}",
                         shell_words::quote(&super::one_line(context))
                     )
                 };

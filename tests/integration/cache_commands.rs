@@ -54,7 +54,8 @@ fn rows(table: &str) -> Vec<Vec<String>> {
     assert_eq!(
         header,
         [
-            "CLUSTER", "ID", "ACCOUNT", "EXPIRES", "AT", "TIME", "LEFT", "SERVED", "SSO", "LOGIN"
+            "CLUSTER", "ID", "CONTEXT", "ACCOUNT", "EXPIRES", "AT", "TIME", "LEFT", "RENEWS", "IN",
+            "SERVED", "SSO", "LOGIN"
         ],
         "{table}"
     );
@@ -90,7 +91,8 @@ fn list_shows_cluster_account_and_served_but_no_secret() {
         (&rows[1], CLUSTER_ID, "yes"),
     ] {
         assert_eq!(row[0], id, "{}", out.stdout);
-        assert_eq!(row[1], account, "{}", out.stdout);
+        assert_eq!(row[1], "-", "{}", out.stdout);
+        assert_eq!(row[2], account, "{}", out.stdout);
         assert_eq!(row[row.len() - 2], served, "{}", out.stdout);
         assert_eq!(row[row.len() - 1], "-", "{}", out.stdout);
     }

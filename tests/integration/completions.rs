@@ -1,52 +1,64 @@
-//! `doks-auth completions <shell>`: a script for each shell clap_complete knows.
+//! `doks-auth completion <shell>` (and `completions`): a script that asks doks-auth on TAB, and
+//! what it offers — subcommands and flags at every level, the account's cluster names from the
+//! API, doctl's auth contexts and the kubeconfig's contexts — driven through bash's own
+//! completion machinery.
+
+use std::time::Instant;
 
 use crate::support::*;
 
 #[test]
-fn every_shell_gets_a_script_that_names_the_subcommands() {
+fn every_shell_gets_a_script_that_calls_doks_auth_back() {
     let env = TestEnv::new();
     for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
-        let out = run(env.doks_auth().args(["completions", shell]));
+        let out = run(env.doks_auth().args(["completion", shell]));
         assert_eq!(out.code, Some(0), "{shell}: {}", out.stderr);
         assert_eq!(out.stderr, "", "{shell}");
-        assert!(!out.stdout.trim().is_empty(), "{shell}: empty script");
         assert!(
-            out.stdout.contains("get-credential"),
-            "{shell}: no get-credential in\n{}",
+            out.stdout.contains(&doks_auth_bin().display().to_string())
+                && out.stdout.contains("COMPLETE"),
+            "{shell}: the script does not run doks-auth:\n{}",
             out.stdout
         );
+        // `completions`, as before, is the same command.
+        let plural = run_ok(env.doks_auth().args(["completions", shell]));
+        assert_eq!(plural.stdout, out.stdout, "{shell}");
     }
 }
 
 #[test]
 fn an_unknown_shell_is_a_usage_error() {
     let env = TestEnv::new();
-    let out = run(env.doks_auth().args(["completions", "tcsh"]));
+    let out = run(env.doks_auth().args(["completion", "tcsh"]));
     assert_eq!(out.code, Some(2), "{}", out.stderr);
     assert_eq!(out.stdout, "");
 }
 
 /// What bash offers for the words typed so far (the last one being completed), through the
-/// generated script and bash's own completion machinery.
-fn bash_completes(env: &TestEnv, script: &str, words: &[&str]) -> Vec<String> {
+/// script and bash's own completion machinery, in `env` plus `vars`.
+fn bash_completes(env: &TestEnv, vars: &[(&str, &str)], words: &[&str]) -> Vec<String> {
+    let script = run_ok(env.doks_auth().args(["completion", "bash"])).stdout;
     let file = env.home().join("doks-auth.bash");
     std::fs::write(&file, script).unwrap();
     let words_list: String = words.iter().map(|w| format!("{w:?} ")).collect();
-    let current = words.len() - 1;
     let program = format!(
         "source {file:?}\n\
          COMP_WORDS=({words_list})\n\
          COMP_CWORD={current}\n\
+         COMP_TYPE=9\n\
          COMP_LINE=\"${{COMP_WORDS[*]}}\"\n\
          COMP_POINT=${{#COMP_LINE}}\n\
-         _doks__auth doks-auth \"${{COMP_WORDS[$COMP_CWORD]}}\" \"${{COMP_WORDS[$((COMP_CWORD-1))]}}\"\n\
+         _clap_complete_doks_auth doks-auth \"${{COMP_WORDS[$COMP_CWORD]}}\" \"${{COMP_WORDS[$((COMP_CWORD-1))]}}\"\n\
          printf '%s\\n' \"${{COMPREPLY[@]}}\"\n",
         file = file.display().to_string(),
+        current = words.len() - 1,
     );
-    let out = run_ok(
-        env.command("bash")
-            .args(["--norc", "--noprofile", "-c", &program]),
-    );
+    let mut cmd = env.command("bash");
+    cmd.args(["--norc", "--noprofile", "-c", &program]);
+    for (k, v) in vars {
+        cmd.env(k, v);
+    }
+    let out = run_ok(&mut cmd);
     out.stdout
         .lines()
         .filter(|l| !l.is_empty())
@@ -57,31 +69,133 @@ fn bash_completes(env: &TestEnv, script: &str, words: &[&str]) -> Vec<String> {
 #[test]
 fn bash_completes_subcommands_and_their_options_at_every_level() {
     let env = TestEnv::new();
-    let script = run_ok(env.doks_auth().args(["completions", "bash"])).stdout;
+    let at = |words: &[&str]| bash_completes(&env, &[], words);
+    assert_eq!(at(&["doks-auth", "kub"]), ["kubeconfig"]);
+    assert_eq!(at(&["doks-auth", "kubeconfig", "s"]), ["save", "show"]);
+    assert_eq!(at(&["doks-auth", "cache", "c"]), ["clear"]);
+    assert_eq!(at(&["doks-auth", "auth", "s"]), ["switch"]);
     assert_eq!(
-        bash_completes(&env, &script, &["doks-auth", "kub"]),
-        ["kubeconfig"]
-    );
-    assert_eq!(
-        bash_completes(&env, &script, &["doks-auth", "kubeconfig", "s"]),
-        ["save", "show"]
-    );
-    assert_eq!(
-        bash_completes(&env, &script, &["doks-auth", "cache", "c"]),
-        ["clear"]
-    );
-    assert_eq!(
-        bash_completes(&env, &script, &["doks-auth", "kubeconfig", "save", "--set"]),
+        at(&["doks-auth", "kubeconfig", "save", "--set"]),
         ["--set-current-context"]
     );
-    let remove = bash_completes(&env, &script, &["doks-auth", "kubeconfig", "remove", "--"]);
+    let remove = at(&["doks-auth", "kubeconfig", "remove", "--"]);
     assert!(remove.contains(&"--cache-dir".to_string()), "{remove:?}");
     assert!(
         !remove.contains(&"--exec-command".to_string()),
         "{remove:?}"
     );
     assert_eq!(
-        bash_completes(&env, &script, &["doks-auth", "get-credential", "--cluster"]),
+        at(&["doks-auth", "get-credential", "--cluster"]),
         ["--cluster-id"]
     );
+}
+
+/// The values offered, without the flags offered beside them.
+fn values(offered: Vec<String>) -> Vec<String> {
+    offered
+        .into_iter()
+        .filter(|o| !o.starts_with('-'))
+        .collect()
+}
+
+#[test]
+fn kubeconfig_save_completes_the_accounts_cluster_names_from_the_api() {
+    let env = TestEnv::new();
+    let api = DoApi::start();
+    api.serve_clusters(&[
+        cluster_json(CLUSTER_ID, "prod", "nyc1", "https://p.example"),
+        cluster_json(OTHER_CLUSTER_ID, "staging", "ams3", "https://s.example"),
+        // A name no shell should be handed as it is.
+        cluster_json(
+            "3f8a2b1c-0d4e-4f5a-9b6c-7d8e9f0a1b2c",
+            "pwn\u{1b}]0;x\u{7}",
+            "fra1",
+            "https://x.example",
+        ),
+    ]);
+    let url = api.url();
+    let vars = [
+        ("DIGITALOCEAN_API_URL", url.as_str()),
+        ("DIGITALOCEAN_ACCESS_TOKEN", DO_TOKEN),
+    ];
+    let save = ["doks-auth", "kubeconfig", "save", ""];
+    assert_eq!(
+        values(bash_completes(&env, &vars, &save)),
+        ["prod", "staging"]
+    );
+    assert_eq!(
+        bash_completes(&env, &vars, &["doks-auth", "kubeconfig", "save", "st"]),
+        ["staging"]
+    );
+    assert_eq!(
+        bash_completes(&env, &vars, &["doks-auth", "kubeconfig", "remove", "p"]),
+        ["prod"]
+    );
+    let asked = api
+        .requests()
+        .iter()
+        .filter(|r| r.url.path() == "/v2/kubernetes/clusters")
+        .count();
+    assert_eq!(asked, 3);
+}
+
+#[test]
+fn completion_is_silent_and_quick_when_the_api_cannot_be_asked() {
+    let env = TestEnv::new();
+    // Nothing listens here: the port of a listener just closed.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    let save = ["doks-auth", "kubeconfig", "save", ""];
+    let started = Instant::now();
+    let offered = bash_completes(
+        &env,
+        &[
+            ("DIGITALOCEAN_API_URL", &url),
+            ("DIGITALOCEAN_ACCESS_TOKEN", DO_TOKEN),
+        ],
+        &save,
+    );
+    println!("completion with the API down: {:?}", started.elapsed());
+    assert!(values(offered.clone()).is_empty(), "{offered:?}");
+    // No token at all: no names either (the flags still), and no error on the terminal.
+    assert!(values(bash_completes(&env, &[], &save)).is_empty());
+}
+
+#[test]
+fn context_flags_complete_doctl_contexts_or_kubeconfig_contexts() {
+    let env = TestEnv::new();
+    let doctl = env.home().join(".config/doctl");
+    std::fs::create_dir_all(&doctl).unwrap();
+    std::fs::write(
+        doctl.join("config.yaml"),
+        format!(
+            "access-token: {DO_TOKEN}\nauth-contexts:\n  team-a: {DO_TOKEN}\n  team-b: {DO_TOKEN}\n"
+        ),
+    )
+    .unwrap();
+    let kube = env.home().join(".kube");
+    std::fs::create_dir_all(&kube).unwrap();
+    std::fs::write(
+        kube.join("config"),
+        "apiVersion: v1\nkind: Config\ncontexts:\n- name: do-nyc1-prod\n  context: {cluster: a, user: a}\n- name: minikube\n  context: {cluster: m, user: m}\n",
+    )
+    .unwrap();
+    let at = |words: &[&str]| bash_completes(&env, &[], words);
+    assert_eq!(
+        at(&["doks-auth", "clusters", "--context", ""]),
+        ["default", "team-a", "team-b"]
+    );
+    assert_eq!(
+        at(&["doks-auth", "auth", "switch", "--context", "team-"]),
+        ["team-a", "team-b"]
+    );
+    assert_eq!(
+        at(&["doks-auth", "doctor", "--context", ""]),
+        ["do-nyc1-prod", "minikube"]
+    );
+    assert_eq!(at(&["doks-auth", "whoami", "--context", "m"]), ["minikube"]);
 }

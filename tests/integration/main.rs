@@ -11,8 +11,10 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod auth;
 mod cache_behaviour;
 mod cache_commands;
+mod cache_list;
 mod clock;
 mod clusters;
 mod clusters_contexts;
@@ -22,6 +24,7 @@ mod doctor;
 mod doctor_edges;
 mod doctor_server_words;
 mod doctor_sso;
+mod doctor_start;
 mod failures;
 mod get_credential;
 mod krew;

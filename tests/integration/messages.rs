@@ -178,7 +178,7 @@ fn the_401_hint_names_the_token_source_used_and_its_fix() {
     let said = refused(&mut get());
     assert!(
         said.contains("check doctl context \"work\" in ")
-            && said.ends_with("and store it with `doctl auth init --context work`\n"),
+            && said.ends_with("and store it with `doks-auth auth init --context work`\n"),
         "{said}"
     );
     for secret in [DO_TOKEN, "dop_v1_from_doctl_work"] {

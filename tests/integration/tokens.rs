@@ -118,7 +118,8 @@ fn no_token_anywhere_is_a_clear_error_and_no_request() {
     assert_eq!(out.code, Some(1));
     assert_eq!(out.stdout, "");
     assert!(
-        out.stderr.contains("DIGITALOCEAN_ACCESS_TOKEN") && out.stderr.contains("doctl auth init"),
+        out.stderr.contains("DIGITALOCEAN_ACCESS_TOKEN")
+            && out.stderr.contains("doks-auth auth init"),
         "{}",
         out.stderr
     );

@@ -10,6 +10,7 @@ mod checks;
 mod credential;
 mod report;
 mod server;
+mod start;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -75,6 +76,9 @@ fn diagnose(
 ) -> Flow {
     // The context asked for is named even when the kubeconfig has no such context.
     report.context = args.context.clone();
+    if let Some((detail, fix)) = start::nothing_to_check(args.context.as_deref()) {
+        return report.stop("context", detail, fix);
+    }
     let ctx = match context::load(args.context.as_deref()) {
         Ok(ctx) => ctx,
         Err(Error::Kubeconfig { path, reason }) => {

@@ -113,7 +113,7 @@ fn missing_token_and_context_errors_are_helpful() {
         .unwrap_err()
         .to_string();
     assert!(
-        err.contains("DIGITALOCEAN_ACCESS_TOKEN") && err.contains("doctl auth init"),
+        err.contains("DIGITALOCEAN_ACCESS_TOKEN") && err.contains("doks-auth auth init"),
         "{err}"
     );
     let path = config_file(CONFIG);

@@ -51,6 +51,16 @@ pub fn parse(text: &str) -> Result<Value, String> {
     Ok(doc)
 }
 
+/// Any YAML file's first document as go-yaml v2 reads it (doctl reads its config through viper,
+/// over the same parser); `Null` for an empty one. Errors as [`parse`]'s, without the file's text.
+pub fn parse_document(text: &str) -> Result<Value, String> {
+    if text.contains(['\u{85}', '\u{2028}', '\u{2029}']) {
+        // parse's error for these names the line.
+        return parse(text);
+    }
+    reading::value(&tree::parse(text)?)
+}
+
 /// A kubeconfig written anew, as `kubectl config` writes one: block style, keys in order.
 pub fn to_yaml(doc: &Value) -> String {
     emit::document(doc, "\n")

@@ -1,0 +1,211 @@
+//! doctl's config file (`doctl/config.yaml` in the platform's config folder), read and edited
+//! as doctl reads it: the `default` context's token is the top-level `access-token`, every
+//! other context's is in `auth-contexts`, and `context` names the current one.
+//!
+//! doctl rewrites the whole file from its settings; doks-auth changes only the text of the keys
+//! it changes ([`kubeconfig::rewrite`], which reads YAML as go-yaml v2 does, as viper does for
+//! doctl), so every other key, comment and spelling survives. The file is replaced atomically,
+//! private (0600), keeping its owner.
+
+use std::fs;
+use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value};
+
+use crate::platform::atomic_file;
+use crate::digitalocean::token;
+use crate::error::{Error, Result};
+use crate::kubeconfig::{self, files};
+use crate::secret::Secret;
+
+/// doctl's name for the top-level `access-token`.
+pub const DEFAULT: &str = "default";
+const ACCESS_TOKEN: &str = "access-token";
+const AUTH_CONTEXTS: &str = "auth-contexts";
+const CONTEXT: &str = "context";
+/// A config file is a few hundred bytes; anything far larger is not doctl's.
+const MAX_BYTES: u64 = 1024 * 1024;
+
+pub struct DoctlFile {
+    /// Where it is written: a symlinked file at its target.
+    pub path: PathBuf,
+    text: String,
+    doc: Map<String, Value>,
+    meta: Option<fs::Metadata>,
+}
+
+impl DoctlFile {
+    /// doctl's own file; a missing one is an empty config.
+    pub fn load() -> Result<Self> {
+        let path = token::doctl_config_path().ok_or_else(|| Error::DoctlConfig {
+            path: PathBuf::from("doctl/config.yaml"),
+            reason: "this machine has no config folder (is HOME set?)".into(),
+        })?;
+        Self::load_from(&path)
+    }
+
+    pub fn load_from(path: &Path) -> Result<Self> {
+        let path = files::resolve_target(path);
+        let failed = |reason: String| Error::DoctlConfig {
+            path: path.clone(),
+            reason,
+        };
+        let meta = match fs::metadata(&path) {
+            Ok(meta) => Some(meta),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => None,
+            Err(err) => return Err(failed(format!("cannot read it: {err}"))),
+        };
+        if meta.as_ref().is_some_and(|m| m.len() > MAX_BYTES) {
+            return Err(failed("it is over 1 MiB, which no doctl config is".into()));
+        }
+        let text = match &meta {
+            None => String::new(),
+            Some(_) => fs::read(&path)
+                .map_err(|err| failed(format!("cannot read it: {err}")))
+                .and_then(|bytes| {
+                    String::from_utf8(bytes).map_err(|_| failed("it is not UTF-8 text".into()))
+                })?,
+        };
+        // The parser's reason names a place, never the file's text (which holds tokens).
+        let doc = match kubeconfig::yaml::parse_document(&text) {
+            Ok(Value::Null) => Map::new(),
+            Ok(Value::Object(map)) => map,
+            Ok(_) => return Err(failed("its top level is not a mapping; fix it".into())),
+            Err(reason) => return Err(failed(format!("{reason}; fix it (it was left untouched)"))),
+        };
+        if !matches!(
+            doc.get(AUTH_CONTEXTS),
+            None | Some(Value::Null | Value::Object(_))
+        ) {
+            return Err(failed(format!(
+                "its {AUTH_CONTEXTS} is not a mapping; fix it"
+            )));
+        }
+        Ok(DoctlFile {
+            path,
+            text,
+            doc,
+            meta,
+        })
+    }
+
+    pub fn exists(&self) -> bool {
+        self.meta.is_some()
+    }
+
+    /// The current context as doctl sees it in the file: `context`, else `default`.
+    pub fn current(&self) -> String {
+        match self.doc.get(CONTEXT) {
+            Some(Value::String(name)) if !name.is_empty() => name.clone(),
+            _ => DEFAULT.into(),
+        }
+    }
+
+    /// `default` first (doctl always lists it), then the others in order.
+    pub fn names(&self) -> Vec<String> {
+        let mut names = vec![DEFAULT.to_string()];
+        if let Some(Value::Object(contexts)) = self.doc.get(AUTH_CONTEXTS) {
+            let mut others: Vec<String> =
+                contexts.keys().filter(|k| *k != DEFAULT).cloned().collect();
+            others.sort();
+            names.extend(others);
+        }
+        names
+    }
+
+    /// The context's token, when it has one.
+    pub fn token(&self, name: &str) -> Option<Secret> {
+        let value = if name == DEFAULT {
+            self.doc.get(ACCESS_TOKEN)
+        } else {
+            self.contexts().and_then(|c| c.get(name))
+        };
+        match value {
+            Some(Value::String(token)) if !token.trim().is_empty() => Some(Secret::new(token)),
+            _ => None,
+        }
+    }
+
+    /// Whether `context` names one (else doctl takes `default`).
+    pub fn has_current(&self) -> bool {
+        matches!(self.doc.get(CONTEXT), Some(Value::String(name)) if !name.is_empty())
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        name == DEFAULT || self.contexts().is_some_and(|c| c.contains_key(name))
+    }
+
+    fn contexts(&self) -> Option<&Map<String, Value>> {
+        self.doc.get(AUTH_CONTEXTS).and_then(Value::as_object)
+    }
+
+    pub fn set_token(&mut self, name: &str, token: &Secret) {
+        let value = Value::String(token.expose().to_string());
+        if name == DEFAULT {
+            self.doc.insert(ACCESS_TOKEN.into(), value);
+            return;
+        }
+        let contexts = self
+            .doc
+            .entry(AUTH_CONTEXTS)
+            .or_insert_with(|| Value::Object(Map::new()));
+        if !contexts.is_object() {
+            // Null (`auth-contexts:` alone): load refused anything else.
+            *contexts = Value::Object(Map::new());
+        }
+        if let Value::Object(map) = contexts {
+            map.insert(name.into(), value);
+        }
+    }
+
+    pub fn set_current(&mut self, name: &str) {
+        self.doc.insert(CONTEXT.into(), Value::String(name.into()));
+    }
+
+    /// Takes the context's token out, as doctl does: `default`'s token is emptied (doctl always
+    /// has a `default`), any other context goes. False when there was no such context.
+    pub fn remove(&mut self, name: &str) -> bool {
+        if name == DEFAULT {
+            if self.doc.contains_key(ACCESS_TOKEN) {
+                self.doc
+                    .insert(ACCESS_TOKEN.into(), Value::String(String::new()));
+            }
+            return true;
+        }
+        match self.doc.get_mut(AUTH_CONTEXTS) {
+            Some(Value::Object(map)) => map.remove(name).is_some(),
+            _ => false,
+        }
+    }
+
+    /// The new text, other keys and comments as they were.
+    pub fn render(&self) -> Result<String> {
+        kubeconfig::rewrite(&self.text, &Value::Object(self.doc.clone())).map_err(|reason| {
+            Error::DoctlConfig {
+                path: self.path.clone(),
+                reason: format!("{reason}; it was left as it was"),
+            }
+        })
+    }
+
+    /// Replaces the file atomically, 0600, keeping its owner; a missing folder is made 0700.
+    pub fn save(&self) -> Result<()> {
+        let text = self.render()?;
+        let failed = |what: String, err: std::io::Error| Error::DoctlConfig {
+            path: self.path.clone(),
+            reason: format!("cannot {what}: {err}; it was left as it was"),
+        };
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        if !dir.as_os_str().is_empty() && !dir.exists() {
+            fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)
+                .map_err(|err| failed(format!("create its folder {}", dir.display()), err))?;
+        }
+        let owner = self.meta.as_ref().map(|m| (m.uid(), m.gid()));
+        atomic_file::replace_owned(&self.path, ".doks-auth-doctl-", text.as_bytes(), owner)
+            .map_err(|err| failed("replace it".into(), err))
+    }
+}
