@@ -49,9 +49,11 @@ impl Arena {
     }
 
     /// A piece of the block, or None when it does not fit in what is left.
+    /// Acquire/release on `used`: a piece a shrink gave back may be handed out again on another
+    /// thread, whose writes must come after the first owner's.
     fn bump(&self, layout: Layout) -> Option<*mut u8> {
         let start = self.start();
-        let mut used = self.used.load(Ordering::Relaxed);
+        let mut used = self.used.load(Ordering::Acquire);
         loop {
             // Offsets stay below SIZE, so none of this can overflow.
             let offset = (start + used).next_multiple_of(layout.align()) - start;
@@ -60,7 +62,7 @@ impl Arena {
                 .filter(|&end| end <= SIZE)?;
             match self
                 .used
-                .compare_exchange_weak(used, end, Ordering::Relaxed, Ordering::Relaxed)
+                .compare_exchange_weak(used, end, Ordering::AcqRel, Ordering::Acquire)
             {
                 Ok(_) => return Some((start + offset) as *mut u8),
                 Err(now) => used = now,
@@ -113,7 +115,7 @@ unsafe impl GlobalAlloc for Arena {
         if new_end <= SIZE
             && self
                 .used
-                .compare_exchange(old_end, new_end, Ordering::Relaxed, Ordering::Relaxed)
+                .compare_exchange(old_end, new_end, Ordering::AcqRel, Ordering::Acquire)
                 .is_ok()
         {
             return ptr;

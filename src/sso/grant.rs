@@ -10,7 +10,7 @@ use reqwest::Url;
 
 use super::loopback::{Callback, Loopback};
 use super::provider::{OAuthError, Provider, TokenAnswer};
-use super::{Grant, SsoSettings, browser, paste};
+use super::{SsoSettings, browser};
 use crate::error::{Error, Result, one_line};
 use crate::logging;
 use crate::secret::Secret;
@@ -39,14 +39,6 @@ pub enum Refreshed {
     Rejected(String),
 }
 
-pub async fn login(provider: &Provider, settings: &SsoSettings) -> Result<Login> {
-    match settings.grant {
-        Grant::AuthCode => auth_code(provider, settings).await,
-        Grant::DeviceCode => device_code(provider, settings).await,
-        Grant::Paste => paste::login(provider, settings).await,
-    }
-}
-
 pub async fn refresh(
     provider: &Provider,
     settings: &SsoSettings,
@@ -73,7 +65,7 @@ pub async fn refresh(
 
 /// The authorization-code flow with PKCE (RFC 7636, S256), `state` and `nonce`. The loopback
 /// server listens before the browser starts, so the callback cannot arrive too early.
-async fn auth_code(provider: &Provider, settings: &SsoSettings) -> Result<Login> {
+pub async fn auth_code(provider: &Provider, settings: &SsoSettings) -> Result<Login> {
     let loopback = Loopback::bind(settings.port)?;
     let request = AuthRequest::new(provider, settings, loopback.redirect_uri())?;
     let opened = browser::open(request.url.as_str(), settings.browser_command.as_deref());
@@ -180,7 +172,7 @@ impl AuthRequest {
 
 /// The device authorization grant: a code to enter on any device, for machines without a
 /// browser (SSH, containers).
-async fn device_code(provider: &Provider, settings: &SsoSettings) -> Result<Login> {
+pub async fn device_code(provider: &Provider, settings: &SsoSettings) -> Result<Login> {
     let device = match provider.device_authorization(&settings.client_id).await? {
         Ok(device) => device,
         Err(err) => {

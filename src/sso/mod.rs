@@ -141,7 +141,7 @@ pub async fn obtain(
         });
     }
     let seconds = settings.login_timeout.as_secs();
-    let login = tokio::time::timeout(settings.login_timeout, grant::login(&provider, settings))
+    let login = tokio::time::timeout(settings.login_timeout, log_in(&provider, settings))
         .await
         .map_err(|_| Error::LoginTimeout {
             seconds,
@@ -177,6 +177,15 @@ pub async fn discover(issuer: &str, deadline: std::time::Instant, timeout: Durat
             seconds: timeout.as_secs(),
         })?
         .map(|_| ())
+}
+
+/// A login by the grant the settings name (the paste login reuses the browser login's request).
+async fn log_in(provider: &Provider, settings: &SsoSettings) -> Result<grant::Login> {
+    match settings.grant {
+        Grant::AuthCode => grant::auth_code(provider, settings).await,
+        Grant::DeviceCode => grant::device_code(provider, settings).await,
+        Grant::Paste => paste::login(provider, settings).await,
+    }
 }
 
 /// Discovery, then the refresh token if there is one.

@@ -13,10 +13,10 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
-use crate::platform::atomic_file;
 use crate::digitalocean::token;
 use crate::error::{Error, Result};
 use crate::kubeconfig::{self, files};
+use crate::platform::atomic_file;
 use crate::secret::Secret;
 
 /// doctl's name for the top-level `access-token`.

@@ -3,8 +3,7 @@
 
 use chrono::Utc;
 
-use super::checks::{explain, when};
-use super::report::{Report, Stop};
+use super::report::{Report, Stop, explain, when};
 use super::{Bounds, split};
 use crate::cache::{self, Cache};
 use crate::credential::Credential;

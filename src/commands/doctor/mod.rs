@@ -42,7 +42,7 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<()> {
         timeout: Duration::from_secs(args.timeout),
     };
     let mut report = Report::default();
-    let mut clocks = checks::Clocks::default();
+    let mut clocks = report::Clocks::default();
     // A stop ends the walk, but the clocks are still compared with whatever answered: a clock
     // far off is a likely cause of the failure that stopped it.
     let _: Flow = diagnose(args, &bounds, &mut report, &mut clocks);
@@ -72,7 +72,7 @@ fn diagnose(
     args: &InspectArgs,
     bounds: &Bounds,
     report: &mut Report,
-    clocks: &mut checks::Clocks,
+    clocks: &mut report::Clocks,
 ) -> Flow {
     // The context asked for is named even when the kubeconfig has no such context.
     report.context = args.context.clone();
@@ -157,7 +157,9 @@ fn diagnose(
             }
         },
     );
-    checks::remote(&ctx, &settings, bounds, report, clocks)
+    checks::remote(&ctx, &settings, bounds, report, clocks)?;
+    let credential = credential::check(&ctx, &settings, bounds, report)?;
+    server::check(&ctx, &settings, &credential, bounds, report, clocks)
 }
 
 /// Step 1's second half: the user must run doks-auth, and a doctl user or a control-panel token

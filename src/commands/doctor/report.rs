@@ -1,8 +1,10 @@
 //! What `doctor` found: one entry per step, printed one line each, or as JSON.
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::error::folded;
+use super::split;
+use crate::error::{Error, folded};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -110,6 +112,34 @@ impl Report {
         }
         out
     }
+}
+
+/// How far this machine's clock is ahead of each server's (negative: behind).
+#[derive(Debug, Default)]
+pub struct Clocks {
+    pub digitalocean: Option<chrono::Duration>,
+    pub api_server: Option<chrono::Duration>,
+}
+
+pub fn offset(server_date: Option<DateTime<Utc>>) -> Option<chrono::Duration> {
+    server_date.map(|date| Utc::now() - date)
+}
+
+/// "what happened" and "what to do" of an error.
+pub fn explain(err: &Error) -> (String, String) {
+    match err {
+        Error::Api(api) => (api.summary(), api.hint()),
+        other => split(&other.to_string()),
+    }
+}
+
+pub fn stop_with(report: &mut Report, name: &'static str, err: &Error) -> Flow {
+    let (detail, fix) = explain(err);
+    report.stop(name, detail, fix)
+}
+
+pub fn when(time: DateTime<Utc>) -> String {
+    time.format("%Y-%m-%d %H:%M:%S UTC").to_string()
 }
 
 #[cfg(test)]

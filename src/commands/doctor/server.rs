@@ -2,8 +2,7 @@
 //! agrees with the servers'.
 
 use super::Bounds;
-use super::checks::{Clocks, offset, stop_with};
-use super::report::{Flow, Report};
+use super::report::{Clocks, Flow, Report, offset, stop_with};
 use crate::credential::Credential;
 use crate::error::one_line;
 use crate::http;
