@@ -204,9 +204,8 @@ fn clean(path: &str) -> String {
 /// Go's `exec.LookPath`: a name with a slash is itself (when executable), else the first
 /// executable file of that name on PATH.
 fn look_path(name: &str) -> Option<String> {
-    use std::os::unix::fs::PermissionsExt;
     let executable = |path: &Path| {
-        std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        std::fs::metadata(path).is_ok_and(|m| m.is_file() && crate::platform::is_executable(&m))
     };
     if name.contains('/') {
         return executable(Path::new(name)).then(|| clean(name));

@@ -1,5 +1,5 @@
 //! Completion that knows your clusters and contexts (clap_complete's dynamic completion: the
-//! shell runs `COMPLETE=<shell> doks-auth -- <words>` on TAB). Each source is bounded by a short
+//! shell runs `_DOKS_AUTH_COMPLETE=<shell> doks-auth -- <words>` on TAB). Each source is bounded by a short
 //! timeout and silent on failure: a TAB that cannot ask offers nothing rather than an error.
 
 use std::time::{Duration, Instant};

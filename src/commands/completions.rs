@@ -1,14 +1,16 @@
 //! `doks-auth completion <SHELL>` (also `completions`): the script that hooks the shell to
 //! doks-auth's dynamic completion, as `kubectl completion` and `doctl completion` do. On TAB the
-//! shell asks doks-auth itself (`COMPLETE=<shell> doks-auth -- <words>`, answered in `main`
+//! shell asks doks-auth itself (`_DOKS_AUTH_COMPLETE=<shell> doks-auth -- <words>`, answered in `main`
 //! before anything else runs), so subcommands and flags never fall behind the binary, and
 //! values are live: cluster names from the API, doctl's and the kubeconfig's contexts.
 
 use clap_complete::Shell;
 use clap_complete::env::{Bash, Elvish, EnvCompleter, Fish, Powershell, Zsh};
 
-/// The variable that turns a run of doks-auth into a completion request.
-pub const VAR: &str = "COMPLETE";
+/// The variable that turns a run of doks-auth into a completion request: a name of our own, so a
+/// `COMPLETE` some other tool left in the environment cannot turn kubectl's `get-credential`
+/// into a completion script on stdout.
+pub const VAR: &str = "_DOKS_AUTH_COMPLETE";
 
 pub fn run(shell: Shell) -> anyhow::Result<()> {
     super::print_stdout(&script(shell, &completer())?)

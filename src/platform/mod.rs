@@ -10,6 +10,7 @@
 
 pub mod atomic_file;
 mod process;
+mod terminal;
 
 #[cfg(unix)]
 mod unix;
@@ -22,6 +23,7 @@ mod windows;
 pub use windows::*;
 
 pub use process::{Process, disable_core_dumps};
+pub use terminal::EchoOff;
 
 /// Whether a command names a file by a path (`./doks-auth`, `C:\bin\doks-auth.exe`) rather than
 /// by a bare name that is looked up in `PATH`.

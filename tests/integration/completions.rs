@@ -199,3 +199,21 @@ fn context_flags_complete_doctl_contexts_or_kubeconfig_contexts() {
     );
     assert_eq!(at(&["doks-auth", "whoami", "--context", "m"]), ["minikube"]);
 }
+
+/// Another tool's `COMPLETE` in the environment is not a completion request: kubectl's
+/// `get-credential` still gets its answer (here: the usual one-line error for a bad id, exit 2,
+/// and nothing on stdout), never a completion script.
+#[test]
+fn a_stray_complete_variable_does_not_turn_get_credential_into_a_script() {
+    let env = TestEnv::new();
+    for value in ["bash", "true"] {
+        let out = run(env.doks_auth().env("COMPLETE", value).args([
+            "get-credential",
+            "--cluster-id",
+            "../x",
+        ]));
+        assert_eq!(out.code, Some(2), "{value}: {}", out.stderr);
+        assert_eq!(out.stdout, "", "{value}: a script on stdout");
+        assert!(out.stderr.starts_with("doks-auth: "), "{}", out.stderr);
+    }
+}

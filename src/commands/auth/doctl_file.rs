@@ -8,7 +8,6 @@
 //! private (0600), keeping its owner.
 
 use std::fs;
-use std::os::unix::fs::{DirBuilderExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
@@ -16,7 +15,7 @@ use serde_json::{Map, Value};
 use crate::digitalocean::token;
 use crate::error::{Error, Result};
 use crate::kubeconfig::{self, files};
-use crate::platform::atomic_file;
+use crate::platform::{self, atomic_file};
 use crate::secret::Secret;
 
 /// doctl's name for the top-level `access-token`.
@@ -198,13 +197,10 @@ impl DoctlFile {
         };
         let dir = self.path.parent().unwrap_or(Path::new("."));
         if !dir.as_os_str().is_empty() && !dir.exists() {
-            fs::DirBuilder::new()
-                .recursive(true)
-                .mode(0o700)
-                .create(dir)
+            platform::create_private_dir(dir)
                 .map_err(|err| failed(format!("create its folder {}", dir.display()), err))?;
         }
-        let owner = self.meta.as_ref().map(|m| (m.uid(), m.gid()));
+        let owner = self.meta.as_ref().and_then(platform::owner_of);
         atomic_file::replace_owned(&self.path, ".doks-auth-doctl-", text.as_bytes(), owner)
             .map_err(|err| failed("replace it".into(), err))
     }

@@ -1,9 +1,10 @@
 //! Reading a token from the person at the terminal without showing it, or from a pipe.
 
-use std::io::{BufRead, Read, Write};
+use std::io::{BufRead, IsTerminal, Read, Write};
 
 use anyhow::{Context, bail};
 
+use crate::platform::EchoOff;
 use crate::secret::Secret;
 
 /// A token is under 100 characters; more than this on standard input is not one.
@@ -12,8 +13,7 @@ const MAX_BYTES: u64 = 4096;
 /// The token: typed at the terminal with echo off when standard input is one, else the whole of
 /// standard input (one line; blanks around it dropped).
 pub fn read_token() -> anyhow::Result<Secret> {
-    // SAFETY: isatty only looks at the descriptor.
-    let text = if unsafe { libc::isatty(libc::STDIN_FILENO) } == 1 {
+    let text = if std::io::stdin().is_terminal() {
         from_terminal()?
     } else {
         from_pipe()?
@@ -60,7 +60,11 @@ fn from_terminal() -> anyhow::Result<String> {
     );
     let _ = stderr.flush();
     let line = {
-        let _quiet = EchoOff::new()?;
+        let _quiet = EchoOff::new().map_err(|err| {
+            anyhow::anyhow!(
+                "cannot turn off the terminal's echo ({err}); pipe the token in instead"
+            )
+        })?;
         let mut line = String::new();
         std::io::stdin()
             .lock()
@@ -72,38 +76,4 @@ fn from_terminal() -> anyhow::Result<String> {
     // The Enter that ended the line was not echoed either.
     let _ = writeln!(stderr);
     Ok(line)
-}
-
-/// The terminal's echo, off while this lives (the Enter too); restored on drop, even on an
-/// error. Ctrl-C still interrupts: the shell restores the terminal of a job a signal ended.
-struct EchoOff(libc::termios);
-
-impl EchoOff {
-    fn new() -> anyhow::Result<Self> {
-        // SAFETY: termios is plain data, filled in by tcgetattr before it is read.
-        let mut old: libc::termios = unsafe { std::mem::zeroed() };
-        if unsafe { libc::tcgetattr(libc::STDIN_FILENO, &mut old) } != 0 {
-            bail!(
-                "cannot turn off the terminal's echo ({}); pipe the token in instead",
-                std::io::Error::last_os_error()
-            );
-        }
-        let mut quiet = old;
-        quiet.c_lflag &= !(libc::ECHO | libc::ECHONL);
-        // SAFETY: a valid termios for the same descriptor.
-        if unsafe { libc::tcsetattr(libc::STDIN_FILENO, libc::TCSAFLUSH, &quiet) } != 0 {
-            bail!(
-                "cannot turn off the terminal's echo ({}); pipe the token in instead",
-                std::io::Error::last_os_error()
-            );
-        }
-        Ok(EchoOff(old))
-    }
-}
-
-impl Drop for EchoOff {
-    fn drop(&mut self) {
-        // SAFETY: the settings tcgetattr gave for this descriptor.
-        unsafe { libc::tcsetattr(libc::STDIN_FILENO, libc::TCSAFLUSH, &self.0) };
-    }
 }
