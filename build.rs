@@ -22,6 +22,10 @@ fn commit() -> Option<String> {
     // Only a packaged crate has this file; it wins over git, since a crate unpacked inside some
     // other repository would otherwise take that repository's commit.
     if let Ok(info) = std::fs::read_to_string(".cargo_vcs_info.json") {
+        // Also what makes a checkout's build rerun this script after `cargo publish --dry-run`
+        // ran it for the packaged copy: cargo gives both the same build folder, and the file is
+        // missing in the checkout.
+        println!("cargo:rerun-if-changed=.cargo_vcs_info.json");
         let sha = info.split("\"sha1\"").nth(1)?.split('"').nth(1)?;
         return is_hex(sha).then(|| short(sha));
     }
