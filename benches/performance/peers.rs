@@ -39,7 +39,7 @@ pub(crate) fn build_minimal_reader(dir: &Path) -> PathBuf {
 }
 
 /// The binary users install on Linux: static musl, not PIE, as `cross static --release` builds
-/// it (see docs/notes-issue27.md). `DOKS_BENCH_STATIC` names another.
+/// it (see docs/hit-path.md). `DOKS_BENCH_STATIC` names another.
 pub(crate) fn static_doks_auth() -> Option<PathBuf> {
     let path = std::env::var_os("DOKS_BENCH_STATIC")
         .map(PathBuf::from)
