@@ -70,7 +70,7 @@ fn access_errors_explain_themselves_and_are_not_retried() {
             401,
             "unauthorized",
             "Unable to authenticate you",
-            "check the token",
+            "check $DIGITALOCEAN_ACCESS_TOKEN",
         ),
         (
             403,
