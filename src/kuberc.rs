@@ -56,6 +56,11 @@ pub fn load() -> Result<Kuberc, String> {
         }
         Err(err) => return Err(format!("cannot read kuberc {}: {err}", path.display())),
     };
+    // kubectl 1.37 refuses a kuberc with no valid Preference document when it was named
+    // ($KUBERC), but only warns and goes on without one at the default place.
+    if !explicit && !text.trim().is_empty() && chosen(&text).is_ok_and(|doc| doc.is_none()) {
+        return Ok(allow_all(Some(path)));
+    }
     parse(&text)
         .map(|policy| Kuberc {
             path: Some(path.clone()),
@@ -85,17 +90,22 @@ pub fn parse(text: &str) -> Result<Policy, String> {
     if text.trim().is_empty() {
         return Ok(Policy::AllowAll);
     }
-    let mut options = serde_saphyr::Options::default();
-    options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::LastWins;
-    let docs: Vec<Value> = serde_saphyr::from_multiple_with_options(text, options)
-        .map_err(|_| "it is not YAML".to_string())?;
-    let doc = docs.iter().find(|doc| preference(doc)).ok_or_else(|| {
+    let doc = chosen(text)?.ok_or_else(|| {
         "no document in it is a valid kubectl Preference (apiVersion kubectl.config.k8s.io/v1beta1, kind Preference), so kubectl refuses it and runs nothing".to_string()
     })?;
     if doc.get("apiVersion").and_then(Value::as_str) != Some(PREFERENCE[0]) {
         return Ok(Policy::AllowAll);
     }
-    policy(doc)
+    policy(&doc)
+}
+
+/// The document kubectl takes its preferences from: the first valid `Preference`, if any.
+fn chosen(text: &str) -> Result<Option<Value>, String> {
+    let mut options = serde_saphyr::Options::default();
+    options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::LastWins;
+    let docs: Vec<Value> = serde_saphyr::from_multiple_with_options(text, options)
+        .map_err(|_| "it is not YAML".to_string())?;
+    Ok(docs.into_iter().find(preference))
 }
 
 /// Whether kubectl takes `doc` as its preferences: kind and version, and fields that decode
