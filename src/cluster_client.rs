@@ -261,7 +261,7 @@ fn proxy(conn: &Connection, server: &Url) -> Result<Option<reqwest::Proxy>, Unus
         // environment does take): kubectl refuses the entry before any request.
         if !matches!(parsed.scheme(), "http" | "https" | "socks5") {
             return Err(Unusable(format!(
-                "its proxy-url's scheme {:?} is unsupported: it must be http, https, or socks5, as kubectl requires (kubectl refuses it too)",
+                "its proxy-url's scheme {:?} is unsupported: kubectl takes only http, https, or socks5, and refuses it too",
                 one_line(parsed.scheme())
             )));
         }
