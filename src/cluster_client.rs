@@ -257,6 +257,14 @@ fn proxy(conn: &Connection, server: &Url) -> Result<Option<reqwest::Proxy>, Unus
             .ok()
             .filter(|u| u.host_str().is_some())
             .ok_or_else(|| Unusable(format!("its proxy-url {:?} is not a URL", one_line(url))))?;
+        // client-go's check of the kubeconfig takes socks5 but not socks5h (which Go's proxy
+        // environment does take): kubectl refuses the entry before any request.
+        if !matches!(parsed.scheme(), "http" | "https" | "socks5") {
+            return Err(Unusable(format!(
+                "its proxy-url's scheme {:?} is unsupported: kubectl takes only http, https, or socks5, and refuses it too",
+                one_line(parsed.scheme())
+            )));
+        }
         return proxy_to(parsed, "its proxy-url").map(Some);
     }
     from_environment(server, &|name| std::env::var(name).ok())
@@ -294,10 +302,12 @@ fn from_environment(
         })
         .ok_or_else(|| Unusable(format!("{name} {:?} is not a URL", one_line(&value))))?;
     let no_proxy = first(["NO_PROXY", "no_proxy"]).map(|(_, v)| v);
-    let proxy = proxy_to(parsed, name)?;
-    Ok(Some(proxy.no_proxy(reqwest::NoProxy::from_string(
-        no_proxy.as_deref().unwrap_or_default(),
-    ))))
+    let port = server.port_or_known_default().unwrap_or(443);
+    let host = server.host_str().unwrap_or_default();
+    if no_proxy.is_some_and(|list| no_proxy::bypasses(&list, host, port)) {
+        return Ok(None);
+    }
+    proxy_to(parsed, name).map(Some)
 }
 
 /// A proxy for every request, by the schemes client-go takes.
@@ -326,6 +336,7 @@ fn proxy_to(mut url: Url, field: &str) -> Result<reqwest::Proxy, Unusable> {
     })
 }
 
+mod no_proxy;
 mod verify;
 
 #[cfg(test)]

@@ -56,6 +56,11 @@ pub fn load() -> Result<Kuberc, String> {
         }
         Err(err) => return Err(format!("cannot read kuberc {}: {err}", path.display())),
     };
+    // kubectl 1.37 refuses a kuberc with no valid Preference document when it was named
+    // ($KUBERC), but only warns and goes on without one at the default place.
+    if !explicit && !text.trim().is_empty() && chosen(&text).is_ok_and(|doc| doc.is_none()) {
+        return Ok(allow_all(Some(path)));
+    }
     parse(&text)
         .map(|policy| Kuberc {
             path: Some(path.clone()),
@@ -71,9 +76,71 @@ fn allow_all(path: Option<PathBuf>) -> Kuberc {
     }
 }
 
-/// The policy of a kuberc's text, with client-go's checks of it.
+/// The versions of kubectl's `Preference` kind kubectl 1.37 reads; v1alpha1 has no credential
+/// plugin fields (kubectl ignores them there as unknown).
+const PREFERENCE: [&str; 2] = [
+    "kubectl.config.k8s.io/v1beta1",
+    "kubectl.config.k8s.io/v1alpha1",
+];
+
+/// The policy of a kuberc's text, with client-go's checks of it. As kubectl 1.37: of several
+/// YAML documents the first that is a valid `Preference` counts, the others are skipped; none
+/// valid is an error (kubectl then runs nothing); a repeated key takes its last value.
 pub fn parse(text: &str) -> Result<Policy, String> {
-    let doc: Value = serde_saphyr::from_str(text).map_err(|_| "it is not YAML".to_string())?;
+    if text.trim().is_empty() {
+        return Ok(Policy::AllowAll);
+    }
+    let doc = chosen(text)?.ok_or_else(|| {
+        "no document in it is a valid kubectl Preference (apiVersion kubectl.config.k8s.io/v1beta1, kind Preference), so kubectl refuses it and runs nothing".to_string()
+    })?;
+    if doc.get("apiVersion").and_then(Value::as_str) != Some(PREFERENCE[0]) {
+        return Ok(Policy::AllowAll);
+    }
+    policy(&doc)
+}
+
+/// The document kubectl takes its preferences from: the first valid `Preference`, if any.
+fn chosen(text: &str) -> Result<Option<Value>, String> {
+    let mut options = serde_saphyr::Options::default();
+    options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::LastWins;
+    let docs: Vec<Value> = serde_saphyr::from_multiple_with_options(text, options)
+        .map_err(|_| "it is not YAML".to_string())?;
+    Ok(docs.into_iter().find(preference))
+}
+
+/// Whether kubectl takes `doc` as its preferences: kind and version, and fields that decode
+/// (an allowlist entry naming two different commands in `command:` and `name:` does not).
+fn preference(doc: &Value) -> bool {
+    let str_or_absent = |v: Option<&Value>| v.is_none_or(|v| v.is_null() || v.is_string());
+    doc.get("kind").and_then(Value::as_str) == Some("Preference")
+        && doc
+            .get("apiVersion")
+            .and_then(Value::as_str)
+            .is_some_and(|v| PREFERENCE.contains(&v))
+        && str_or_absent(doc.get("credentialPluginPolicy"))
+        && doc
+            .get("credentialPluginAllowlist")
+            .filter(|v| !v.is_null())
+            .is_none_or(|list| {
+                list.as_array().is_some_and(|entries| {
+                    entries.iter().all(|e| {
+                        let (command, name) = (e.get("command"), e.get("name"));
+                        str_or_absent(command)
+                            && str_or_absent(name)
+                            && match (
+                                command.and_then(Value::as_str),
+                                name.and_then(Value::as_str),
+                            ) {
+                                (Some(c), Some(n)) => c == n,
+                                _ => true,
+                            }
+                    })
+                })
+            })
+}
+
+/// The policy of kubectl's chosen `Preference` document.
+fn policy(doc: &Value) -> Result<Policy, String> {
     let policy = doc
         .get("credentialPluginPolicy")
         .and_then(Value::as_str)
@@ -144,6 +211,25 @@ pub fn verdict(kuberc: &Kuberc, command: &str) -> Verdict {
             "{file}'s credentialPluginAllowlist allows {command} (entry {entry})"
         ));
     }
+    let why = match &kuberc.policy {
+        Policy::DenyAll => format!(
+            "{file} sets credentialPluginPolicy DenyAll: kubectl 1.35 and later will not run {command}"
+        ),
+        _ => format!(
+            "{file}'s credentialPluginAllowlist does not allow {command}: kubectl 1.35 and later will not run it"
+        ),
+    };
+    // `kubectl kuberc set` splits an --allowlist-entry at commas, so such an entry cannot be
+    // kept by it: the only way that keeps it is editing the file.
+    if let Some(entry) = entries.iter().find(|e| e.contains(',')) {
+        return Verdict::Refused {
+            why,
+            fix: format!(
+                "add `- command: {command}` under credentialPluginAllowlist in {file} by hand (`kubectl kuberc set --allowlist-entry` cannot keep the existing entry {:?}: it splits entries at commas)",
+                one_line(entry)
+            ),
+        };
+    }
     let mut allow: Vec<String> = entries.to_vec();
     allow.push(command.to_string());
     let args: Vec<String> = allow
@@ -155,14 +241,6 @@ pub fn verdict(kuberc: &Kuberc, command: &str) -> Verdict {
             )
         })
         .collect();
-    let why = match &kuberc.policy {
-        Policy::DenyAll => format!(
-            "{file} sets credentialPluginPolicy DenyAll: kubectl 1.35 and later will not run {command}"
-        ),
-        _ => format!(
-            "{file}'s credentialPluginAllowlist does not allow {command}: kubectl 1.35 and later will not run it"
-        ),
-    };
     Verdict::Refused {
         why,
         fix: format!(
@@ -183,21 +261,28 @@ fn matches(entry: &str, command: &str) -> bool {
     }
 }
 
-/// Go's `filepath.Clean` for what matters here: `./` and doubled slashes.
+/// Go's `filepath.Clean`: `.`, doubled slashes and `..` (lexically) removed. kubectl refuses an
+/// allowlist entry that differs from its clean form.
 fn clean(path: &str) -> String {
-    if !path.contains('/') {
+    if !path.contains('/') && path != "." && path != ".." {
         return path.to_string();
     }
     let absolute = path.starts_with('/');
-    let parts: Vec<&str> = path
-        .split('/')
-        .filter(|p| !p.is_empty() && *p != ".")
-        .collect();
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/').filter(|p| !p.is_empty() && *p != ".") {
+        match part {
+            ".." if parts.last().is_some_and(|p| *p != "..") => {
+                parts.pop();
+            }
+            ".." if absolute => {}
+            other => parts.push(other),
+        }
+    }
     let joined = parts.join("/");
-    if absolute {
-        format!("/{joined}")
-    } else {
-        joined
+    match (absolute, joined.is_empty()) {
+        (true, _) => format!("/{joined}"),
+        (false, true) => ".".into(),
+        (false, false) => joined,
     }
 }
 

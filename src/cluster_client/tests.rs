@@ -80,7 +80,15 @@ fn insecure_with_a_certificate_authority_is_refused_as_kubectl_refuses_it() {
 fn a_proxy_url_kubectl_does_not_take_is_refused() {
     let mut c = conn("https://s");
     c.proxy_url = Some("ftp://127.0.0.1:21".into());
-    assert!(refused(&c).contains("proxy-url's scheme \"ftp\" is not http, https or socks5"));
+    for scheme in ["ftp", "socks5h"] {
+        c.proxy_url = Some(format!("{scheme}://127.0.0.1:21"));
+        assert!(
+            refused(&c).contains(&format!(
+                "proxy-url's scheme {scheme:?} is unsupported: kubectl takes only http, https, or socks5"
+            )),
+            "{scheme}"
+        );
+    }
     c.proxy_url = Some("::".into());
     assert!(refused(&c).contains("is not a URL"));
     for ok in [

@@ -89,3 +89,79 @@ fn a_bare_entry_matches_a_path_only_through_path_look_up() {
     assert_eq!(clean("./a//b/./c"), "a/b/c");
     assert_eq!(clean("/a//b"), "/a/b");
 }
+
+#[test]
+fn documents_versions_and_repeated_keys_are_read_as_kubectl_1_37_reads_them() {
+    let beta = "apiVersion: kubectl.config.k8s.io/v1beta1\nkind: Preference\n";
+    let alpha = "apiVersion: kubectl.config.k8s.io/v1alpha1\nkind: Preference\n";
+    let deny = format!("{beta}credentialPluginPolicy: DenyAll\n");
+    // Not kubectl's Preference: no valid preferences, kubectl runs nothing.
+    for other in [
+        "apiVersion: kubectl.config.k8s.io/v1\nkind: Preference\ncredentialPluginPolicy: DenyAll\n",
+        "apiVersion: kubectl.config.k8s.io/v1beta1\nkind: Other\ncredentialPluginPolicy: DenyAll\n",
+        "credentialPluginPolicy: DenyAll\n",
+        "# only a comment\n",
+    ] {
+        assert!(parse(other).is_err(), "{other}");
+    }
+    assert_eq!(parse(""), Ok(Policy::AllowAll));
+    // v1alpha1 has no credential plugin fields: kubectl ignores them.
+    assert_eq!(
+        parse(&format!("{alpha}credentialPluginPolicy: DenyAll\n")),
+        Ok(Policy::AllowAll)
+    );
+    // The last of a repeated key.
+    assert_eq!(
+        parse(&format!("{deny}credentialPluginPolicy: AllowAll\n")),
+        Ok(Policy::AllowAll)
+    );
+    assert_eq!(
+        parse(&format!(
+            "{beta}credentialPluginPolicy: AllowAll\ncredentialPluginPolicy: DenyAll\n"
+        )),
+        Ok(Policy::DenyAll)
+    );
+    // The first valid document counts.
+    assert_eq!(
+        parse(&format!(
+            "{deny}---\n{beta}credentialPluginPolicy: AllowAll\n"
+        )),
+        Ok(Policy::DenyAll)
+    );
+    assert_eq!(parse(&format!("{beta}---\n{deny}")), Ok(Policy::AllowAll));
+    assert_eq!(parse(&format!("{alpha}---\n{deny}")), Ok(Policy::AllowAll));
+    assert_eq!(
+        parse(&format!("apiVersion: v1\nkind: Config\n---\n{deny}")),
+        Ok(Policy::DenyAll)
+    );
+    // An entry naming two commands makes its document invalid; the same one twice is fine.
+    let both = |c: &str, n: &str| {
+        format!(
+            "{beta}credentialPluginPolicy: Allowlist\ncredentialPluginAllowlist:\n- command: {c}\n  name: {n}\n"
+        )
+    };
+    assert!(parse(&both("/x/a", "/x/b")).is_err());
+    assert_eq!(
+        parse(&both("/x/a", "/x/a")),
+        Ok(Policy::Allowlist(vec!["/x/a".into()]))
+    );
+    assert_eq!(
+        parse(&format!("{}---\n{deny}", both("/x/a", "/x/b"))),
+        Ok(Policy::DenyAll)
+    );
+    // `..` is not normalized: kubectl refuses the entry.
+    assert!(parse(&format!("{beta}credentialPluginPolicy: Allowlist\ncredentialPluginAllowlist:\n- command: /x/../y/doks-auth\n")).is_err());
+}
+
+#[test]
+fn an_entry_with_a_comma_is_not_given_a_kuberc_set_command_that_would_split_it() {
+    let kuberc = Kuberc {
+        path: Some("/h/.kube/kuberc".into()),
+        policy: Policy::Allowlist(vec!["/opt/a,b".into()]),
+    };
+    let Verdict::Refused { fix, .. } = verdict(&kuberc, "/usr/bin/doks-auth") else {
+        panic!("runs");
+    };
+    assert!(!fix.contains("kubectl kuberc set --section"), "{fix}");
+    assert!(fix.contains("by hand") && fix.contains("/opt/a,b"), "{fix}");
+}

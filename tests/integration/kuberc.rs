@@ -168,3 +168,58 @@ fn convert_warns_once_when_the_kuberc_refuses_what_it_wrote() {
     );
     assert!(out.stderr.contains("converted 2 users"), "{}", out.stderr);
 }
+
+/// Whole kuberc files where doctor's reading once differed from kubectl 1.37's: other versions
+/// and kinds, several documents, a repeated key, an entry naming two commands, a `..` entry.
+#[test]
+fn doctor_reads_the_kuberc_file_as_kubectl_137_does() {
+    let kubectl = kubectl_137();
+    let bed = Bed::new();
+    let kuberc = bed.env.home().join(".kube/kuberc");
+    std::fs::create_dir_all(kuberc.parent().unwrap()).unwrap();
+    let bin = doks_auth_bin();
+    let dir = bin.parent().unwrap();
+    let dotdot = format!(
+        "{}/../{}/doks-auth",
+        dir.display(),
+        dir.file_name().unwrap().to_string_lossy()
+    );
+    let alpha = "apiVersion: kubectl.config.k8s.io/v1alpha1\nkind: Preference\n";
+    let deny = format!("{HEAD}credentialPluginPolicy: DenyAll\n");
+    let allowlist = |entries: &str| {
+        format!("{HEAD}credentialPluginPolicy: Allowlist\ncredentialPluginAllowlist:\n{entries}")
+    };
+    let cases = [
+        ("v1alpha1 DenyAll", format!("{alpha}credentialPluginPolicy: DenyAll\n")),
+        ("kind Other", "apiVersion: kubectl.config.k8s.io/v1beta1\nkind: Other\ncredentialPluginPolicy: AllowAll\n".to_string()),
+        ("repeated key, last AllowAll", format!("{deny}credentialPluginPolicy: AllowAll\n")),
+        ("repeated key, last DenyAll", format!("{HEAD}credentialPluginPolicy: AllowAll\ncredentialPluginPolicy: DenyAll\n")),
+        ("AllowAll document then DenyAll", format!("{HEAD}credentialPluginPolicy: AllowAll\n---\n{deny}")),
+        ("another kind then DenyAll", format!("apiVersion: v1\nkind: Config\n---\n{deny}")),
+        ("v1alpha1 then DenyAll", format!("{alpha}---\n{deny}")),
+        ("entry with command and another name", allowlist("- command: doks-auth\n  name: /usr/local/bin/other-login\n")),
+        ("entry with command and the same name", allowlist("- command: doks-auth\n  name: doks-auth\n")),
+        ("entry with ..", allowlist(&format!("- command: {dotdot}\n"))),
+    ];
+    let mut report = Vec::new();
+    for (name, text) in cases {
+        std::fs::write(&kuberc, &text).unwrap();
+        let (kubectl_ran, stderr) = kubectl_runs(&bed, &kubectl);
+        let (ok, detail, _) = doctor_says(&bed);
+        assert_eq!(
+            ok, kubectl_ran,
+            "{name}: doctor says {detail}\nkubectl 1.37: {stderr}\n{text}"
+        );
+        report.push(format!("{name:<40} kubectl runs it: {kubectl_ran}"));
+    }
+    eprintln!("{}", report.join("\n"));
+    // An entry with a comma: kubectl keeps honouring it, but `kubectl kuberc set` would split
+    // it, so doctor does not print that command.
+    std::fs::write(&kuberc, allowlist("- command: /opt/a,b\n")).unwrap();
+    assert!(!kubectl_runs(&bed, &kubectl).0);
+    let (ok, _, fix) = doctor_says(&bed);
+    let fix = fix.unwrap();
+    assert!(!ok);
+    assert!(!fix.contains("kubectl kuberc set --section"), "{fix}");
+    assert!(fix.contains("/opt/a,b"), "{fix}");
+}

@@ -286,6 +286,76 @@ fn doks_auth_reaches_each_cluster_entry_exactly_as_kubectl_does() {
             ),
             &[("https_proxy", format!("socks5://127.0.0.1:{psocks}"))],
         ),
+        // NO_PROXY as Go reads it. 0.0.0.0 reaches this machine but is not loopback, so Go
+        // consults NO_PROXY for it; a name server bypassed would need DNS, so names are only
+        // used where Go proxies.
+        with_env(
+            case(
+                "NO_PROXY address:port, address server",
+                &[
+                    format!("server: https://0.0.0.0:{ps}"),
+                    "insecure-skip-tls-verify: true".into(),
+                ],
+            ),
+            &[
+                ("HTTPS_PROXY", format!("http://127.0.0.1:{pconn}")),
+                ("NO_PROXY", format!("example.org, 0.0.0.0:{ps}")),
+            ],
+        ),
+        with_env(
+            case(
+                "NO_PROXY address on another port",
+                &[
+                    format!("server: https://0.0.0.0:{ps}"),
+                    "insecure-skip-tls-verify: true".into(),
+                ],
+            ),
+            &[
+                ("HTTPS_PROXY", format!("http://127.0.0.1:{pconn}")),
+                ("NO_PROXY", "0.0.0.0:1".into()),
+            ],
+        ),
+        with_env(
+            case(
+                "no_proxy CIDR, address server",
+                &[
+                    format!("server: https://0.0.0.0:{ps}"),
+                    "insecure-skip-tls-verify: true".into(),
+                ],
+            ),
+            &[
+                ("https_proxy", format!("http://127.0.0.1:{pconn}")),
+                ("no_proxy", "0.0.0.0/8".into()),
+            ],
+        ),
+        with_env(
+            case(
+                "NO_PROXY .domain, server the domain itself",
+                &[format!("server: https://kube.test:{pc}"), data(&ca_c)],
+            ),
+            &[
+                ("HTTPS_PROXY", format!("http://127.0.0.1:{pconn}")),
+                ("NO_PROXY", ".KUBE.test".into()),
+            ],
+        ),
+        with_env(
+            case(
+                "NO_PROXY name:port on another port",
+                &[format!("server: https://kube.test:{pc}"), data(&ca_c)],
+            ),
+            &[
+                ("HTTPS_PROXY", format!("http://127.0.0.1:{pconn}")),
+                ("NO_PROXY", "kube.test:1,*.kube.test".into()),
+            ],
+        ),
+        case(
+            "proxy-url socks5h",
+            &[
+                server(pa),
+                data(&ca_a),
+                format!("proxy-url: socks5h://127.0.0.1:{psocks}"),
+            ],
+        ),
         with_env(
             case(
                 "HTTPS_PROXY dead, loopback server",
