@@ -92,12 +92,14 @@ fn install(user: &mut Value, ours: Map<String, Value>) {
         return;
     };
     match user.get_mut("exec").and_then(Value::as_object_mut) {
-        // doctl's stanza: what runs (and the hint about it) is ours; the rest (env,
-        // provideClusterInfo, an interactiveMode chosen) is the user's.
+        // doctl's stanza: what runs (and the hint about it) is ours; the rest (env, an
+        // interactiveMode chosen) is the user's. provideClusterInfo is ours too: doctl writes
+        // `false`, which would keep kubectl from naming the cluster and so keep the heal after
+        // a revoked credential from ever firing (the stanza must run exactly as `save` writes).
         Some(theirs) => {
             for (key, value) in ours {
                 let chosen = theirs.get(&key).is_some_and(|v| !v.is_null());
-                if !matches!(key.as_str(), "interactiveMode" | "provideClusterInfo") || !chosen {
+                if key != "interactiveMode" || !chosen {
                     theirs.insert(key, value);
                 }
             }
