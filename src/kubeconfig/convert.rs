@@ -92,12 +92,14 @@ fn install(user: &mut Value, ours: Map<String, Value>) {
         return;
     };
     match user.get_mut("exec").and_then(Value::as_object_mut) {
-        // doctl's stanza: what runs (and the hint about it) is ours; the rest (env,
-        // provideClusterInfo, an interactiveMode chosen) is the user's.
+        // doctl's stanza: what runs (and the hint about it) is ours; the rest (env, an
+        // interactiveMode chosen) is the user's. provideClusterInfo is ours too: doctl writes
+        // `false`, which would keep kubectl from naming the cluster and so keep the heal after
+        // a revoked credential from ever firing (the stanza must run exactly as `save` writes).
         Some(theirs) => {
             for (key, value) in ours {
                 let chosen = theirs.get(&key).is_some_and(|v| !v.is_null());
-                if !matches!(key.as_str(), "interactiveMode" | "provideClusterInfo") || !chosen {
+                if key != "interactiveMode" || !chosen {
                     theirs.insert(key, value);
                 }
             }
@@ -255,9 +257,10 @@ fn from_static<'a>(
 }
 
 /// DigitalOcean's cluster tokens are DigitalOcean API tokens (each one shows in the account's
-/// token list): `dop_v1_` (personal) or `doo_v1_` (OAuth) and 64 hex digits. Anything else on
-/// a DigitalOcean cluster (a service account's JWT, a token made inside the cluster) is someone's
-/// deliberate credential, which doks-auth's would replace with the account's own.
+/// token list): `dop_v1_` (personal) or `doo_v1_` (OAuth) and 64 hex digits, or (older) the 64
+/// hex digits alone. Anything else on a DigitalOcean cluster (a service account's JWT, a token
+/// made inside the cluster) is someone's deliberate credential, which doks-auth's would replace
+/// with the account's own.
 fn issued_by_digitalocean(token: &str) -> Result<(), String> {
     if is_jwt(token) {
         return Err(
@@ -265,14 +268,19 @@ fn issued_by_digitalocean(token: &str) -> Result<(), String> {
                 .into(),
         );
     }
+    // Before it added the prefixes, DigitalOcean issued the 64 hex digits alone; on a
+    // DigitalOcean cluster's server (the caller's check) such a token is DigitalOcean's too.
     let hex = token
         .strip_prefix("dop_v1_")
-        .or_else(|| token.strip_prefix("doo_v1_"));
-    match hex {
-        Some(hex) if hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()) => Ok(()),
-        _ => Err(
-            "a token not shaped like DigitalOcean's (dop_v1_ or doo_v1_ and 64 hex digits)".into(),
-        ),
+        .or_else(|| token.strip_prefix("doo_v1_"))
+        .unwrap_or(token);
+    if hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(())
+    } else {
+        Err(
+            "a token not shaped like DigitalOcean's ([dop_v1_ or doo_v1_ and] 64 hex digits)"
+                .into(),
+        )
     }
 }
 

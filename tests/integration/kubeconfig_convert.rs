@@ -349,3 +349,28 @@ fn kubectl_works_through_a_converted_doctl_user() {
     assert_eq!(kube.rejected(), 0);
     assert_eq!(api.credential_requests(CLUSTER_ID), 1);
 }
+
+#[test]
+fn converted_doctl_users_let_kubectl_name_the_cluster_as_saved_stanzas_do() {
+    if !kubectl_available() {
+        return;
+    }
+    let env = TestEnv::new();
+    // doctl writes `provideClusterInfo: false`; without the cluster kubectl names, the heal
+    // after a revoked credential never fires.
+    let path = write_fixture(&env, &fixture("https://127.0.0.1:6443", "Q0E="));
+    let out = convert(&env, &path, &[]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let after = view(&env, &path);
+    for name in [
+        "do-nyc1-prod-admin",
+        "do-ams3-sso-admin",
+        "do-fra1-dev-admin",
+    ] {
+        assert_eq!(
+            user(&after, name)["exec"]["provideClusterInfo"],
+            true,
+            "{name}"
+        );
+    }
+}

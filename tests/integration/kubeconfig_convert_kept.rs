@@ -233,3 +233,57 @@ users:
         out.stderr
     );
 }
+
+#[test]
+fn an_older_unprefixed_digitalocean_token_on_a_digitalocean_cluster_is_converted() {
+    if !kubectl_available() {
+        return;
+    }
+    // What DigitalOcean issued before it added the dop_v1_/doo_v1_ prefixes.
+    let old = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+    let env = TestEnv::new();
+    let path = write_fixture(
+        &env,
+        &format!(
+            r#"apiVersion: v1
+kind: Config
+clusters:
+- cluster:
+    server: https://{STATIC_ID}.k8s.ondigitalocean.com
+  name: do-fra1-dev
+contexts:
+- context:
+    cluster: do-fra1-dev
+    user: old-token
+  name: old-token
+- context:
+    cluster: do-fra1-dev
+    user: ci-bot
+  name: ci-bot
+current-context: old-token
+users:
+- name: old-token
+  user:
+    token: {old}
+- name: ci-bot
+  user:
+    token: {SA_JWT}
+"#
+        ),
+    );
+    let out = convert(&env, &path, &["-v"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("old-token: static token → doks-auth"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains(old), "{}", out.stderr);
+    let after = view(&env, &path);
+    assert_eq!(
+        args(&after, "old-token"),
+        ["get-credential", "--cluster-id", STATIC_ID]
+    );
+    assert!(user(&after, "old-token").get("token").is_none());
+    assert_eq!(user(&after, "ci-bot")["token"], SA_JWT);
+}

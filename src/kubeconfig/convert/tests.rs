@@ -237,6 +237,7 @@ fn only_tokens_shaped_like_digitaloceans_are_converted() {
     let hex = &DO_TOKEN["dop_v1_".len()..];
     assert_eq!(issued_by_digitalocean(DO_TOKEN), Ok(()));
     assert_eq!(issued_by_digitalocean(&format!("doo_v1_{hex}")), Ok(()));
+    assert_eq!(issued_by_digitalocean(hex), Ok(()));
     assert!(issued_by_digitalocean(JWT).unwrap_err().contains("JWT"));
     assert!(issued_by_digitalocean(&format!("{JWT}.")).is_err());
     for not_ours in [
@@ -244,7 +245,8 @@ fn only_tokens_shaped_like_digitaloceans_are_converted() {
         format!("dop_v1_{}", &hex[1..]),
         format!("dop_v1_{hex}0"),
         format!("dop_v1_{}g", &hex[1..]),
-        hex.to_string(),
+        hex[1..].to_string(),
+        format!("{hex}0"),
         "abcdef.0123456789abcdef".to_string(),
         "on-cluster-static-token".to_string(),
         "\u{FDD0}0x1F".to_string(),
