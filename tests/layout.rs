@@ -29,8 +29,6 @@ const LAYERS: &[(&str, u8)] = &[
     ("tls_words", 1),
     ("probe", 2),
     ("http", 2),
-    ("atomic_file", 2),
-    ("process", 2),
     ("platform", 2),
     ("exec_credential", 1),
     ("credential", 1),
