@@ -11,6 +11,8 @@ use std::fs::OpenOptions;
 use std::io::{Read, Write};
 use std::path::Path;
 
+use log::debug;
+
 use crate::platform::{self, Process};
 
 /// Past this the records start again. Every hit by client-go reads them, so they are kept short:
@@ -44,7 +46,15 @@ pub fn record(lock: &Path, client: &Process) -> usize {
     let line = format!("{} {} {}\n", client.pid, client.start, client.name);
     let mut seen = Vec::new();
     if meta.len() > MAX_BYTES {
-        let _ = file.set_len(0);
+        // Through a handle of its own: on Windows an append handle lacks FILE_WRITE_DATA, so
+        // `set_len` on it fails there, and the records would grow past the limit for good.
+        if let Err(err) = truncate(lock) {
+            debug!(
+                "cache: cannot start the records in {} again: {err}",
+                lock.display()
+            );
+            return 0;
+        }
     } else if file.read_to_end(&mut seen).is_err() {
         return 0;
     }
@@ -56,12 +66,23 @@ pub fn record(lock: &Path, client: &Process) -> usize {
 
 /// Empties the records: nobody has been given a new credential yet.
 pub fn forget(lock: &Path) {
-    let opened = platform::no_follow(OpenOptions::new().write(true)).open(lock);
-    if let Ok(file) = opened
-        && file.metadata().is_ok_and(|m| m.is_file() && m.len() > 0)
+    if let Err(err) = truncate(lock)
+        && err.kind() != std::io::ErrorKind::NotFound
     {
-        let _ = file.set_len(0);
+        debug!(
+            "cache: cannot empty the records in {}: {err}",
+            lock.display()
+        );
     }
+}
+
+/// Empties the records through a handle opened for writing (never a link's target).
+fn truncate(lock: &Path) -> std::io::Result<()> {
+    let file = platform::no_follow(OpenOptions::new().write(true)).open(lock)?;
+    if file.metadata().is_ok_and(|m| m.is_file() && m.len() > 0) {
+        file.set_len(0)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -22,10 +22,20 @@ pub fn open(url: &str, command: Option<&str>) -> bool {
     crate::platform::open_in_default_browser(url, |command| start(command, url))
 }
 
+/// The command's words. On Windows a command naming an existing file is that one path: POSIX
+/// splitting would eat the backslashes of `C:\Program Files\Mozilla Firefox\firefox.exe`.
+fn words(command: &str, whole_if_a_file: bool) -> Option<Vec<String>> {
+    let trimmed = command.trim();
+    if whole_if_a_file && std::path::Path::new(trimmed).is_file() {
+        return Some(vec![trimmed.to_string()]);
+    }
+    shell_words::split(command).ok().filter(|w| !w.is_empty())
+}
+
 fn start(command: &str, url: &str) -> bool {
-    let mut words = match shell_words::split(command) {
-        Ok(words) if !words.is_empty() => words,
-        _ => {
+    let mut words = match words(command, cfg!(windows)) {
+        Some(words) => words,
+        None => {
             warn!("cannot read the browser command {command:?}: unbalanced quotes?");
             return false;
         }
@@ -53,5 +63,30 @@ fn start(command: &str, url: &str) -> bool {
             debug!("sso: cannot start the browser {:?}: {err}", words[0]);
             false
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_command_naming_a_file_is_one_path_where_asked_else_shell_words() {
+        let dir = tempfile::tempdir().unwrap();
+        // What a Windows path looks like to POSIX splitting: spaces and backslashes.
+        let exe = dir
+            .path()
+            .join(r"Program Files\Mozilla Firefox\firefox.exe");
+        std::fs::write(&exe, "").unwrap();
+        let exe = exe.to_str().unwrap();
+        assert_eq!(words(exe, true), Some(vec![exe.to_string()]));
+        assert_ne!(words(exe, false), Some(vec![exe.to_string()]));
+        assert_eq!(
+            words("firefox --new-window", true),
+            Some(vec!["firefox".to_string(), "--new-window".to_string()]),
+            "not a file: split as a shell would"
+        );
+        assert_eq!(words("'unbalanced", true), None);
+        assert_eq!(words("  ", true), None);
     }
 }

@@ -11,20 +11,18 @@ use windows_sys::Win32::Security::Authorization::{
     GetNamedSecurityInfoW, GetSecurityInfo, SE_FILE_OBJECT, SetNamedSecurityInfoW,
 };
 use windows_sys::Win32::Security::{
-    ACCESS_ALLOWED_ACE, ACE_HEADER, ACL, ACL_REVISION, AddAccessAllowedAceEx,
-    CONTAINER_INHERIT_ACE, CopySid, DACL_SECURITY_INFORMATION, EqualSid, GetAce, GetLengthSid,
-    GetTokenInformation, INHERIT_ONLY_ACE, InitializeAcl, InitializeSecurityDescriptor,
-    IsWellKnownSid, OBJECT_INHERIT_ACE, OWNER_SECURITY_INFORMATION,
-    PROTECTED_DACL_SECURITY_INFORMATION, PSECURITY_DESCRIPTOR, PSID, SE_DACL_PROTECTED,
-    SECURITY_ATTRIBUTES, SECURITY_DESCRIPTOR, SetSecurityDescriptorControl,
-    SetSecurityDescriptorDacl, TOKEN_QUERY, TOKEN_USER, TokenUser, WinBuiltinAdministratorsSid,
-    WinLocalSystemSid,
+    ACE_HEADER, ACL, ACL_REVISION, AddAccessAllowedAceEx, CONTAINER_INHERIT_ACE, CopySid,
+    DACL_SECURITY_INFORMATION, EqualSid, GetAce, GetLengthSid, GetTokenInformation,
+    INHERIT_ONLY_ACE, InitializeAcl, InitializeSecurityDescriptor, IsWellKnownSid,
+    OBJECT_INHERIT_ACE, OWNER_SECURITY_INFORMATION, PROTECTED_DACL_SECURITY_INFORMATION,
+    PSECURITY_DESCRIPTOR, PSID, SE_DACL_PROTECTED, SECURITY_ATTRIBUTES, SECURITY_DESCRIPTOR,
+    SetSecurityDescriptorControl, SetSecurityDescriptorDacl, TOKEN_QUERY, TOKEN_USER, TokenUser,
+    WinBuiltinAdministratorsSid, WinLocalSystemSid,
 };
 use windows_sys::Win32::Storage::FileSystem::{
     CreateDirectoryW, DELETE, FILE_ADD_FILE, FILE_ADD_SUBDIRECTORY, FILE_ALL_ACCESS,
     FILE_APPEND_DATA, FILE_DELETE_CHILD, FILE_READ_DATA, FILE_WRITE_DATA, WRITE_DAC, WRITE_OWNER,
 };
-use windows_sys::Win32::System::SystemServices::ACCESS_ALLOWED_ACE_TYPE;
 use windows_sys::Win32::System::Threading::{GetCurrentProcess, OpenProcessToken};
 
 use super::wide;
@@ -304,19 +302,67 @@ impl Descriptor {
                     return true;
                 }
                 let header = &*ace.cast::<ACE_HEADER>();
-                if header.AceFlags as u32 & INHERIT_ONLY_ACE != 0
-                    || u32::from(header.AceType) != ACCESS_ALLOWED_ACE_TYPE
-                {
+                if header.AceFlags as u32 & INHERIT_ONLY_ACE != 0 {
                     continue;
                 }
-                let allowed = &*ace.cast::<ACCESS_ALLOWED_ACE>();
-                let sid = (&raw const allowed.SidStart) as PSID;
-                if allowed.Mask & rights != 0 && !is_us(sid) && !is_trusted(sid) {
+                let bytes = std::slice::from_raw_parts(ace.cast::<u8>(), header.AceSize.into());
+                let sid = match ace_sid(bytes) {
+                    AceSid::Denies => continue,
+                    AceSid::Unknown => return true,
+                    AceSid::Allows { mask, at } if mask & rights != 0 => at,
+                    AceSid::Allows { .. } => continue,
+                };
+                let sid = bytes[sid..].as_ptr() as PSID;
+                if !is_us(sid) && !is_trusted(sid) {
                     return true;
                 }
             }
         }
         false
+    }
+}
+
+/// What one ACE of a DACL does, read from its bytes (header first).
+#[derive(Debug, PartialEq)]
+pub(super) enum AceSid {
+    /// A deny ACE: it can only take rights away, so it never makes a file less private.
+    Denies,
+    /// An allow ACE (plain, callback/conditional, or object) granting `mask` to the SID at `at`.
+    Allows { mask: u32, at: usize },
+    /// Anything else, or too short to read: judged as letting others in (fail closed).
+    Unknown,
+}
+
+pub(super) fn ace_sid(ace: &[u8]) -> AceSid {
+    // ACE types (winnt.h): allowed 0, denied 1, allowed object 5, denied object 6, allowed
+    // callback 9, denied callback 0xA, allowed callback object 0xB, denied callback object 0xC.
+    const ACE_OBJECT_TYPE_PRESENT: u32 = 1;
+    const ACE_INHERITED_OBJECT_TYPE_PRESENT: u32 = 2;
+    let word = |at: usize| {
+        ace.get(at..at + 4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    };
+    let Some((&kind, mask)) = ace.first().zip(word(4)) else {
+        return AceSid::Unknown;
+    };
+    let at = match kind {
+        1 | 6 | 0xA | 0xC => return AceSid::Denies,
+        // Header, mask, then the SID (a callback ACE's condition follows the SID).
+        0 | 9 => 8,
+        // Header, mask, flags, the GUIDs the flags say are present, then the SID.
+        5 | 0xB => match word(8) {
+            Some(flags) => {
+                12 + 16 * usize::from(flags & ACE_OBJECT_TYPE_PRESENT != 0)
+                    + 16 * usize::from(flags & ACE_INHERITED_OBJECT_TYPE_PRESENT != 0)
+            }
+            None => return AceSid::Unknown,
+        },
+        _ => return AceSid::Unknown,
+    };
+    // A SID is at least 8 bytes (revision, count, authority) plus 4 per sub-authority.
+    match ace.get(at + 1) {
+        Some(&count) if ace.len() >= at + 8 + 4 * usize::from(count) => AceSid::Allows { mask, at },
+        _ => AceSid::Unknown,
     }
 }
 

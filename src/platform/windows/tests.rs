@@ -91,3 +91,38 @@ fn only_web_addresses_are_handed_to_the_shell() {
     ));
     assert!(!open_in_default_browser("file:///C:/x", never));
 }
+
+#[test]
+fn every_allow_ace_is_read_and_any_other_kind_but_deny_fails_closed() {
+    use security::{AceSid, ace_sid};
+    // Everyone (S-1-1-0): revision 1, one sub-authority, authority 1, sub-authority 0.
+    let everyone = [1u8, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0];
+    let ace = |kind: u8, body: &[u8]| {
+        let mut a = vec![kind, 0, 0, 0];
+        a.extend_from_slice(&0x1f01ffu32.to_le_bytes());
+        a.extend_from_slice(body);
+        a.extend_from_slice(&everyone);
+        a
+    };
+    let allows = |at| AceSid::Allows { mask: 0x1f01ff, at };
+    assert_eq!(ace_sid(&ace(0, &[])), allows(8));
+    assert_eq!(
+        ace_sid(&ace(9, &[])),
+        allows(8),
+        "callback (conditional) allow"
+    );
+    let mut object = 3u32.to_le_bytes().to_vec();
+    object.extend_from_slice(&[7; 32]);
+    assert_eq!(
+        ace_sid(&ace(5, &object)),
+        allows(44),
+        "object allow, both GUIDs"
+    );
+    assert_eq!(ace_sid(&ace(0xB, &0u32.to_le_bytes())), allows(12));
+    for deny in [1, 6, 0xA, 0xC] {
+        assert_eq!(ace_sid(&ace(deny, &[])), AceSid::Denies);
+    }
+    assert_eq!(ace_sid(&ace(4, &[])), AceSid::Unknown, "compound: not read");
+    assert_eq!(ace_sid(&ace(0x11, &[])), AceSid::Unknown);
+    assert_eq!(ace_sid(&ace(0, &[])[..14]), AceSid::Unknown, "cut short");
+}
