@@ -156,7 +156,7 @@ fn resolve_from(
 /// A token goes into an HTTP header: anything but visible ASCII (a pasted newline, a control
 /// character, a space inside) would fail every request, looking like a network fault. Refuse it
 /// here, naming where it came from and never quoting it.
-fn checked(token: &str, origin: TokenOrigin) -> Result<(Secret, TokenOrigin)> {
+pub fn checked(token: &str, origin: TokenOrigin) -> Result<(Secret, TokenOrigin)> {
     let token = token.trim();
     if token.bytes().all(|b| b.is_ascii_graphic()) {
         Ok((Secret::new(token), origin))
