@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::credential::ClusterId;
 use crate::digitalocean::{Account, token};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, TokenOrigin};
 use crate::exec_credential::{ApiVersion, Caller};
 use crate::http;
 use crate::secret::Secret;
@@ -58,6 +58,23 @@ pub fn account(args: &AccountRequest) -> Result<Account> {
         token,
         origin,
         timeout: Duration::from_secs(args.timeout),
+    })
+}
+
+/// The account of a token found by the caller (`auth`'s standard input, one of doctl's
+/// contexts), named by `origin` so that a refusal blames that place, not `--access-token`.
+pub fn account_of(
+    token: &Secret,
+    origin: TokenOrigin,
+    api_url: &str,
+    timeout: u64,
+) -> Result<Account> {
+    let (token, origin) = token::checked(token.expose(), origin)?;
+    Ok(Account {
+        api_url: normalize_api_url(api_url)?,
+        token,
+        origin,
+        timeout: Duration::from_secs(timeout),
     })
 }
 

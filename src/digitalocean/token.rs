@@ -78,21 +78,21 @@ fn every_context_from(
         }
     };
     if let (Some(path), Some(config)) = (config_path, config) {
-        let mut names: Vec<&str> = config
+        let mut names: Vec<String> = config
             .auth_contexts
             .iter()
-            .flat_map(|c| c.keys().map(String::as_str))
-            .filter(|name| *name != "default")
+            .flat_map(|c| c.keys().map(|k| k.to_lowercase()))
+            .filter(|name| name != "default")
             .collect();
         if config
             .access_token
             .as_deref()
             .is_some_and(|t| !t.trim().is_empty())
         {
-            names.insert(0, "default");
+            names.insert(0, "default".to_string());
         }
         for name in names {
-            let token = token_for_context(&config, name, path);
+            let token = token_for_context(&config, &name, path);
             found.push((name.to_string(), token));
         }
     }
@@ -122,7 +122,9 @@ fn resolve_from(
     let context = nonempty(context.map(str::to_string));
     // doctl's `default` context is its access token, which DIGITALOCEAN_ACCESS_TOKEN overrides
     // as for no context at all; any other context is read from the config file alone.
-    let default_context = context.as_deref() == Some("default");
+    let default_context = context
+        .as_deref()
+        .is_some_and(|c| c.eq_ignore_ascii_case("default"));
     if let Some(name) = context.filter(|_| !default_context) {
         let path = config_path.ok_or(Error::NoToken)?;
         let config = read_config(path)?.ok_or_else(|| Error::DoctlConfig {
@@ -156,7 +158,7 @@ fn resolve_from(
 /// A token goes into an HTTP header: anything but visible ASCII (a pasted newline, a control
 /// character, a space inside) would fail every request, looking like a network fault. Refuse it
 /// here, naming where it came from and never quoting it.
-fn checked(token: &str, origin: TokenOrigin) -> Result<(Secret, TokenOrigin)> {
+pub fn checked(token: &str, origin: TokenOrigin) -> Result<(Secret, TokenOrigin)> {
     let token = token.trim();
     if token.bytes().all(|b| b.is_ascii_graphic()) {
         Ok((Secret::new(token), origin))
@@ -172,13 +174,18 @@ fn token_for_context(
     name: &str,
     path: &Path,
 ) -> Result<(Secret, TokenOrigin)> {
+    // viper, which reads doctl's config, lower-cases every key: `--context Work` and
+    // `auth-contexts: {work: …}` (or the reverse) are one context to doctl, and so here.
+    let name = name.to_lowercase();
+    let name = name.as_str();
     let token = if name == "default" {
         config.access_token.clone()
     } else {
-        config
-            .auth_contexts
-            .as_ref()
-            .and_then(|c| c.get(name).cloned())
+        config.auth_contexts.as_ref().and_then(|c| {
+            c.iter()
+                .find(|(key, _)| key.to_lowercase() == name)
+                .map(|(_, token)| token.clone())
+        })
     };
     match token.filter(|t| !t.trim().is_empty()) {
         Some(token) => {

@@ -15,6 +15,8 @@ pub enum TokenOrigin {
     Env(&'static str),
     /// One of doctl's auth contexts (`default` is its access token).
     Doctl { context: String, path: PathBuf },
+    /// Typed at `doks-auth auth init`'s prompt or piped to it: not stored yet.
+    Input,
 }
 
 /// Where tokens are made: `auth init` (or doctl) only stores one.
@@ -33,6 +35,9 @@ impl TokenOrigin {
             }
             TokenOrigin::Env(variable) => format!(
                 "check ${variable}: its token is used before doctl's config, and {refused}; {MAKE} and set {variable} to it, or unset {variable} to use doctl's token"
+            ),
+            TokenOrigin::Input => format!(
+                "check the token given to `doks-auth auth init`: {refused}; copy the whole token again, or {MAKE}, and run `doks-auth auth init` again"
             ),
             TokenOrigin::Doctl { context, .. } => {
                 let init = if context == "default" {
@@ -59,6 +64,7 @@ impl fmt::Display for TokenOrigin {
             TokenOrigin::Unknown => f.write_str("the token"),
             TokenOrigin::Flag => f.write_str("--access-token"),
             TokenOrigin::Env(variable) => f.write_str(variable),
+            TokenOrigin::Input => f.write_str("the token given on standard input"),
             TokenOrigin::Doctl { context, path } => write!(
                 f,
                 "doctl context {:?} in {}",

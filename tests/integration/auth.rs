@@ -14,7 +14,8 @@ use wiremock::{Mock, ResponseTemplate};
 
 use crate::support::*;
 
-const OTHER_TOKEN: &str = "dop_v1_ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff";
+pub(crate) const OTHER_TOKEN: &str =
+    "dop_v1_ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff";
 
 /// A doctl config as a doctl user has it: keys doks-auth knows nothing about, comments.
 const DOCTL_CONFIG: &str = "# written by doctl, then edited by hand\n\
@@ -24,7 +25,7 @@ context: default\n\
 output: json  # doctl's own setting\n\
 apps:\n  dev:\n    config: ~/app.yaml\n";
 
-fn doctl_config(env: &TestEnv) -> PathBuf {
+pub(crate) fn doctl_config(env: &TestEnv) -> PathBuf {
     env.home().join(".config/doctl/config.yaml")
 }
 
@@ -37,7 +38,7 @@ fn write_doctl_config(env: &TestEnv) -> PathBuf {
 
 /// `doks-auth <args> --api-url <stand-in>` with `stdin` on standard input (a pipe, not a
 /// terminal) and no token in the environment.
-fn auth(env: &TestEnv, api: &DoApi, args: &[&str], stdin: &str) -> Outcome {
+pub(crate) fn auth(env: &TestEnv, api: &DoApi, args: &[&str], stdin: &str) -> Outcome {
     let mut child = env
         .doks_auth()
         .arg("auth")
@@ -63,7 +64,7 @@ fn auth(env: &TestEnv, api: &DoApi, args: &[&str], stdin: &str) -> Outcome {
 }
 
 /// `GET /v2/account` answers for [`DO_TOKEN`] only, as a team token; other tokens are refused.
-fn account_api() -> DoApi {
+pub(crate) fn account_api() -> DoApi {
     let api = DoApi::start();
     let account = json!({"account": {"email": "sammy@example.com", "status": "active",
         "team": {"uuid": "5df3e3004a5d4a6a8e3d20f3f2b6a5a1", "name": "Ocean Team"}}});
@@ -229,7 +230,7 @@ fn list_switch_and_remove_do_what_they_say_and_keep_the_files_other_keys() {
         json!([
             {"name": "default", "current": true, "team": null, "email": null, "token": "no token"},
             {"name": "team-b", "current": false, "team": null, "email": null,
-             "token": "refused (401): run `doks-auth auth init` again"},
+             "token": "refused (401): run `doks-auth auth init --context team-b` again"},
             {"name": "work", "current": false, "team": "Ocean Team", "email": "sammy@example.com", "token": "ok"},
         ])
     );

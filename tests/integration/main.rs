@@ -12,6 +12,7 @@
 mod support;
 
 mod auth;
+mod auth_edges;
 mod cache_behaviour;
 mod cache_commands;
 mod cache_list;

@@ -96,7 +96,8 @@ impl DoctlFile {
     /// The current context as doctl sees it in the file: `context`, else `default`.
     pub fn current(&self) -> String {
         match self.doc.get(CONTEXT) {
-            Some(Value::String(name)) if !name.is_empty() => name.clone(),
+            // viper's keys ignore case: `context: Work` names `auth-contexts: {work: …}`.
+            Some(Value::String(name)) if !name.is_empty() => name.to_lowercase(),
             _ => DEFAULT.into(),
         }
     }
@@ -105,8 +106,11 @@ impl DoctlFile {
     pub fn names(&self) -> Vec<String> {
         let mut names = vec![DEFAULT.to_string()];
         if let Some(Value::Object(contexts)) = self.doc.get(AUTH_CONTEXTS) {
-            let mut others: Vec<String> =
-                contexts.keys().filter(|k| *k != DEFAULT).cloned().collect();
+            let mut others: Vec<String> = contexts
+                .keys()
+                .map(|k| k.to_lowercase())
+                .filter(|k| k != DEFAULT)
+                .collect();
             others.sort();
             names.extend(others);
         }
@@ -118,7 +122,8 @@ impl DoctlFile {
         let value = if name == DEFAULT {
             self.doc.get(ACCESS_TOKEN)
         } else {
-            self.contexts().and_then(|c| c.get(name))
+            let key = self.key(name)?;
+            self.contexts().and_then(|c| c.get(&key))
         };
         match value {
             Some(Value::String(token)) if !token.trim().is_empty() => Some(Secret::new(token)),
@@ -132,7 +137,17 @@ impl DoctlFile {
     }
 
     pub fn has(&self, name: &str) -> bool {
-        name == DEFAULT || self.contexts().is_some_and(|c| c.contains_key(name))
+        name == DEFAULT || self.key(name).is_some()
+    }
+
+    /// The key in `auth-contexts` doctl reads for `name`: viper lower-cases every key, so a
+    /// hand-written `Work` is doctl's `work`.
+    fn key(&self, name: &str) -> Option<String> {
+        let name = name.to_lowercase();
+        self.contexts()?
+            .keys()
+            .find(|k| k.to_lowercase() == name)
+            .cloned()
     }
 
     fn contexts(&self) -> Option<&Map<String, Value>> {
@@ -145,6 +160,8 @@ impl DoctlFile {
             self.doc.insert(ACCESS_TOKEN.into(), value);
             return;
         }
+        // The key as written (`Work`) keeps its place; a new one is written lower-case.
+        let key = self.key(name).unwrap_or_else(|| name.to_lowercase());
         let contexts = self
             .doc
             .entry(AUTH_CONTEXTS)
@@ -154,7 +171,7 @@ impl DoctlFile {
             *contexts = Value::Object(Map::new());
         }
         if let Value::Object(map) = contexts {
-            map.insert(name.into(), value);
+            map.insert(key, value);
         }
     }
 
@@ -172,8 +189,11 @@ impl DoctlFile {
             }
             return true;
         }
+        let Some(key) = self.key(name) else {
+            return false;
+        };
         match self.doc.get_mut(AUTH_CONTEXTS) {
-            Some(Value::Object(map)) => map.remove(name).is_some(),
+            Some(Value::Object(map)) => map.remove(&key).is_some(),
             _ => false,
         }
     }

@@ -12,9 +12,9 @@ use serde::Serialize;
 
 use crate::cli::{AuthCommand, AuthContextArg, AuthInitArgs, AuthListArgs, OutputFormat};
 use crate::digitalocean::{Account, api};
-use crate::error::{self, Error};
+use crate::error::{self, Error, TokenOrigin};
 use crate::http;
-use crate::settings::{self, AccountRequest};
+use crate::settings;
 use doctl_file::{DEFAULT, DoctlFile};
 
 pub fn run(command: &AuthCommand) -> anyhow::Result<()> {
@@ -49,12 +49,12 @@ fn init(args: &AuthInitArgs) -> anyhow::Result<()> {
         None => file.current(),
     };
     let token = prompt::read_token()?;
-    let account = settings::account(&AccountRequest {
-        access_token: Some(&token),
-        context: None,
-        api_url: &args.api.api_url,
-        timeout: args.api.timeout,
-    })?;
+    let account = settings::account_of(
+        &token,
+        TokenOrigin::Input,
+        &args.api.api_url,
+        args.api.timeout,
+    )?;
     let whose = match whose(&account, started) {
         Ok(whose) => whose,
         Err(Error::Api(api)) if api.status == 401 => bail!(
@@ -190,16 +190,15 @@ fn check_all(args: &AuthListArgs, file: &DoctlFile, rows: &mut [Row], started: I
         let Some(token) = file.token(&row.name) else {
             continue;
         };
-        let account = settings::account(&AccountRequest {
-            access_token: Some(&token),
-            context: None,
-            api_url: &args.api.api_url,
-            timeout: args.api.timeout,
-        })
-        .and_then(|account| api::Client::new(&account, started));
+        let origin = TokenOrigin::Doctl {
+            context: row.name.clone(),
+            path: file.path.clone(),
+        };
+        let account = settings::account_of(&token, origin, &args.api.api_url, args.api.timeout)
+            .and_then(|account| api::Client::new(&account, started));
         match account {
             Ok(client) => clients.push((i, client)),
-            Err(err) => row.token = short(&err),
+            Err(err) => row.token = short(&err, &row.name),
         }
     }
     let answers = http::block_on(async {
@@ -226,17 +225,21 @@ fn check_all(args: &AuthListArgs, file: &DoctlFile, rows: &mut [Row], started: I
             Err(Error::Api(api)) if api.status == 403 => {
                 row.token = "ok (may not read the account)".into()
             }
-            Err(err) => row.token = short(&err),
+            Err(err) => row.token = short(&err, &row.name),
         }
     }
 }
 
 /// An error in a table cell: what DigitalOcean answered, or the error's first clause.
-fn short(err: &Error) -> String {
+fn short(err: &Error, name: &str) -> String {
     match err {
-        Error::Api(api) if api.status == 401 => {
+        Error::Api(api) if api.status == 401 && name == DEFAULT => {
             "refused (401): run `doks-auth auth init` again".into()
         }
+        Error::Api(api) if api.status == 401 => format!(
+            "refused (401): run `doks-auth auth init --context {}` again",
+            shell_words::quote(&error::one_line(name))
+        ),
         Error::Api(api) => api.summary(),
         other => other.to_string(),
     }

@@ -187,3 +187,25 @@ fn unparsable_config_is_an_error_that_quotes_nothing() {
     assert!(err.contains("not doctl's YAML"), "{err}");
     assert!(!err.contains("dop_v1_secret"), "{err}");
 }
+
+/// viper lower-cases doctl's keys: `--context Work` finds `work`, `--context work` finds a
+/// hand-written `Work`, and `context: WORK` in the file names it too.
+#[test]
+fn context_names_ignore_case_as_doctl_does() {
+    let path = config_file(
+        "access-token: dop_v1_default\nauth-contexts:\n  Work: dop_v1_work\n  home: dop_v1_home\ncontext: WORK\n",
+    );
+    let p = Some(path.as_ref());
+    let none = |_: &str| None;
+    let token = |context: Option<&str>| {
+        resolve_from(None, context, &none, p)
+            .unwrap()
+            .0
+            .expose()
+            .to_string()
+    };
+    assert_eq!(token(Some("work")), "dop_v1_work");
+    assert_eq!(token(Some("HOME")), "dop_v1_home");
+    assert_eq!(token(None), "dop_v1_work");
+    assert_eq!(token(Some("Default")), "dop_v1_default");
+}

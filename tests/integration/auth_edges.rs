@@ -1,0 +1,82 @@
+//! `doks-auth auth`'s edges: a bad token blamed on where it came from, and context names that
+//! ignore case as doctl's do.
+
+use crate::auth::{OTHER_TOKEN, account_api, auth, doctl_config};
+use crate::support::*;
+
+/// A refused or unusable token is blamed on where it came from (the doctl context, standard
+/// input), never on `--access-token`, which was not given.
+#[test]
+fn a_bad_token_is_blamed_on_its_doctl_context_or_standard_input() {
+    let env = TestEnv::new();
+    let api = account_api();
+    let path = doctl_config(&env);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(
+        &path,
+        format!("access-token: {DO_TOKEN}\nauth-contexts:\n  team-b: {OTHER_TOKEN}\n  spaced: \"dop_v1 a b\"\ncontext: default\n"),
+    )
+    .unwrap();
+    let out = auth(&env, &api, &["list", "-v"], "");
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let all = format!("{}{}", out.stdout, out.stderr);
+    assert!(!all.contains("--access-token"), "{all}");
+    assert!(!all.contains(OTHER_TOKEN), "{all}");
+    let row = |name: &str| {
+        out.stdout
+            .lines()
+            .find(|l| {
+                l.split_whitespace().nth(0) == Some(name)
+                    || l.split_whitespace().nth(1) == Some(name)
+            })
+            .unwrap_or_else(|| panic!("no row {name}: {}", out.stdout))
+            .to_string()
+    };
+    assert!(
+        row("team-b").contains("auth init --context team-b"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        row("spaced").contains("doctl context \"spaced\""),
+        "{}",
+        out.stdout
+    );
+
+    let out = auth(
+        &env,
+        &api,
+        &["init", "-v", "--context", "x"],
+        "dop_v1_revoked\n",
+    );
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    assert!(!out.stderr.contains("--access-token"), "{}", out.stderr);
+    assert!(!out.stderr.contains("dop_v1_revoked"), "{}", out.stderr);
+}
+
+/// doctl (viper) ignores case in context names: a hand-written `Work` is switched to, listed and
+/// removed as `work`, however the user spells it.
+#[test]
+fn context_names_ignore_case_as_doctl_does() {
+    let env = TestEnv::new();
+    let path = doctl_config(&env);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(
+        &path,
+        format!("access-token: \"\"\nauth-contexts:\n  Work: {OTHER_TOKEN}\ncontext: default\n"),
+    )
+    .unwrap();
+    run_ok(
+        env.doks_auth()
+            .args(["auth", "switch", "--context", "WORK"]),
+    );
+    let table = run_ok(env.doks_auth().args(["auth", "list", "--offline"]));
+    assert!(table.stdout.contains("*        work "), "{}", table.stdout);
+    run_ok(
+        env.doks_auth()
+            .args(["auth", "remove", "--context", "work"]),
+    );
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(!text.contains(OTHER_TOKEN), "{text}");
+    assert!(text.contains("context: default"), "{text}");
+}
