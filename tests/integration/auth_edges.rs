@@ -26,7 +26,7 @@ fn a_bad_token_is_blamed_on_its_doctl_context_or_standard_input() {
         out.stdout
             .lines()
             .find(|l| {
-                l.split_whitespace().nth(0) == Some(name)
+                l.split_whitespace().next() == Some(name)
                     || l.split_whitespace().nth(1) == Some(name)
             })
             .unwrap_or_else(|| panic!("no row {name}: {}", out.stdout))
