@@ -3,6 +3,8 @@
 //! files, their digests and the binary's path inside, or an install fails. The archives here are
 //! small stand-ins made with tar and zip (no release build in the test run); scripts/dist runs
 //! the same generator on the real ones.
+// It runs tar, zip, sha256sum and cargo, as scripts/dist does on the Linux machine that packs.
+#![cfg(unix)]
 
 #[allow(dead_code)]
 #[path = "../examples/dist_manifests.rs"]

@@ -76,6 +76,9 @@ fn a_refusal_gives_the_command_that_allows_it_keeping_the_entries() {
     ));
 }
 
+/// Unix-only: `sh` and `/`-rooted paths (Windows' PATHEXT look-up is not modelled; see
+/// docs/platforms.md).
+#[cfg(unix)]
 #[test]
 fn a_bare_entry_matches_a_path_only_through_path_look_up() {
     // `sh` is on every PATH; a path to it matches the bare entry only where PATH finds it.

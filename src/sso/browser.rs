@@ -77,6 +77,7 @@ mod tests {
         let exe = dir
             .path()
             .join(r"Program Files\Mozilla Firefox\firefox.exe");
+        std::fs::create_dir_all(exe.parent().unwrap()).unwrap();
         std::fs::write(&exe, "").unwrap();
         let exe = exe.to_str().unwrap();
         assert_eq!(words(exe, true), Some(vec![exe.to_string()]));
