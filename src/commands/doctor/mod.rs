@@ -6,8 +6,8 @@
 //! It changes nothing on disk but what `get-credential` would (a credential it fetched goes into
 //! the cache), starts no login, and is bounded by `--timeout` as a whole.
 
-mod checks;
 mod credential;
+mod remote;
 mod report;
 mod server;
 mod start;
@@ -157,7 +157,7 @@ fn diagnose(
             }
         },
     );
-    checks::remote(&ctx, &settings, bounds, report, clocks)?;
+    remote::check(&ctx, &settings, bounds, report, clocks)?;
     let credential = credential::check(&ctx, &settings, bounds, report)?;
     server::check(&ctx, &settings, &credential, bounds, report, clocks)
 }

@@ -13,8 +13,8 @@ use crate::settings::CredentialSettings;
 use crate::source::Source;
 use crate::sso::{self, SsoSettings};
 
-/// Steps 4 and 5: DigitalOcean (or the identity provider) and the cluster.
-pub fn remote(
+/// DigitalOcean's account and cluster steps (or the identity provider's), after the source.
+pub fn check(
     ctx: &KubeContext,
     settings: &CredentialSettings,
     bounds: &Bounds,
