@@ -10,10 +10,14 @@ static ALLOCATOR: doks_auth::arena::Arena = doks_auth::arena::Arena::new();
 fn main() -> ExitCode {
     doks_auth::platform::disable_core_dumps();
     // A TAB in a shell set up by `doks-auth completion`; otherwise one environment look-up.
-    clap_complete::CompleteEnv::with_factory(Cli::command)
-        .var(doks_auth::commands::completions::VAR)
-        .bin("doks-auth")
-        .complete();
+    // Checked here first: `CompleteEnv::complete` reads the working folder (a getcwd) and copies
+    // argv before it looks at the variable, on every cache hit.
+    if std::env::var_os(doks_auth::commands::completions::VAR).is_some() {
+        clap_complete::CompleteEnv::with_factory(Cli::command)
+            .var(doks_auth::commands::completions::VAR)
+            .bin("doks-auth")
+            .complete();
+    }
     // kubectl's call, as `kubeconfig save` wrote it, without building clap's command tree.
     let cli = match doks_auth::cli::fast::from_process() {
         Some(args) => Cli {

@@ -160,7 +160,7 @@ fn only_a_credential_the_cluster_refuses_is_refreshed_and_not_twice_in_10_s() {
     assert_eq!(api.credential_requests(CLUSTER_ID), 2, "not twice in 10 s");
 }
 
-/// The files a cache hit opens, by strace; `None` (loudly, and a failure under CI) without strace.
+/// The files a cache hit opens (and any getcwd), by strace; `None` (loudly, and a failure under CI) without strace.
 fn files_a_hit_opens(env: &TestEnv, api: &DoApi, exec_info: Option<&str>) -> Option<String> {
     let found = std::process::Command::new("strace")
         .arg("-V")
@@ -176,7 +176,7 @@ fn files_a_hit_opens(env: &TestEnv, api: &DoApi, exec_info: Option<&str>) -> Opt
     }
     let log = env.home().join("strace.log");
     let mut cmd = env.command("strace");
-    cmd.args(["-f", "-e", "trace=open,openat,openat2", "-o"])
+    cmd.args(["-f", "-e", "trace=open,openat,openat2,getcwd", "-o"])
         .arg(&log)
         .arg(doks_auth_bin())
         .args(["get-credential", "--cluster-id", CLUSTER_ID, "--api-url"])
@@ -207,4 +207,20 @@ fn the_client_process_is_looked_up_only_for_client_go() {
         "client-go's call is counted:\n{client_go}"
     );
     assert_eq!(api.credential_requests(CLUSTER_ID), 1);
+}
+
+/// The completion hook runs before everything else: without its variable a cache hit must not
+/// pay for it (clap_complete's own check reads the working folder and copies argv first).
+#[test]
+fn a_cache_hit_does_not_read_the_working_folder_for_completion() {
+    let (env, api) = serving_a_token();
+    run_ok(&mut env.get_credential(&api.url(), CLUSTER_ID));
+    let Some(script) = files_a_hit_opens(&env, &api, None) else {
+        return;
+    };
+    assert!(
+        !script.contains("getcwd("),
+        "a hit read its working folder:\n{script}"
+    );
+    assert_eq!(api.credential_requests(CLUSTER_ID), 1, "not a hit");
 }
