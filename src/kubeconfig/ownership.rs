@@ -95,9 +95,18 @@ impl<'a> Judge<'a> {
                 let refer = |kind: Kind, field: &str| {
                     reader::resolve(self.docs, at.file, kind, reader::reference(entry, field))
                 };
-                refer(Kind::Cluster, "cluster")
+                let (cluster, user) = (refer(Kind::Cluster, "cluster"), refer(Kind::User, "user"));
+                let names_any = ["cluster", "user"]
+                    .iter()
+                    .any(|field| !reader::reference(entry, field).is_empty());
+                if cluster.is_none() && user.is_none() && names_any {
+                    // It names a cluster or user that no file defines: someone's, whose entries
+                    // live elsewhere. (A context that names neither is a blank to fill in.)
+                    return Some("a context whose cluster and user are defined nowhere".into());
+                }
+                cluster
                     .and_then(|c| self.owner(c))
-                    .or_else(|| refer(Kind::User, "user").and_then(|u| self.owner(u)))
+                    .or_else(|| user.and_then(|u| self.owner(u)))
             }
         }
     }
@@ -105,10 +114,13 @@ impl<'a> Judge<'a> {
     /// A cluster entry is this cluster's when its server is ours or names our id (DNS names and
     /// the id are compared without case, as DNS and DigitalOcean do).
     fn cluster_owner(&self, cluster: &Value) -> Option<String> {
-        let server = cluster
+        let Some(server) = cluster
             .pointer("/cluster/server")
             .and_then(Value::as_str)
-            .filter(|s| !s.trim().is_empty())?;
+            .filter(|s| !s.trim().is_empty())
+        else {
+            return Some("no server: nothing says it is this cluster's".into());
+        };
         (!server_is(server, self.id, self.server)).then(|| format!("server {}", one_line(server)))
     }
 
@@ -145,13 +157,30 @@ impl<'a> Judge<'a> {
     }
 }
 
-/// Whether `server` is the cluster `id`'s: the same URL as `ours` (scheme and host without
-/// case, a trailing `/` aside), or a URL that names the id.
+/// Whether `server` is the cluster `id`'s: the same URL as `ours` (scheme and host without case,
+/// the default port and a trailing `/` aside), or one whose host starts with the id as its own
+/// label, as DigitalOcean's endpoints do (`https://<id>.k8s.ondigitalocean.com`). An id anywhere
+/// else in the URL (`https://x.example/<id>`, `https://not-<id>.example`) names another server.
 pub fn server_is(server: &str, id: &str, ours: Option<&str>) -> bool {
-    let norm = |s: &str| s.trim().trim_end_matches('/').to_ascii_lowercase();
-    let server = norm(server);
-    (!id.is_empty() && server.contains(&id.to_ascii_lowercase()))
-        || ours.is_some_and(|o| !o.trim().is_empty() && norm(o) == server)
+    let Ok(url) = reqwest::Url::parse(server.trim()) else {
+        return false;
+    };
+    let origin = |url: &reqwest::Url| {
+        (
+            url.scheme().to_string(),
+            url.host_str().map(str::to_ascii_lowercase),
+            url.port_or_known_default(),
+            url.path().trim_end_matches('/').to_string(),
+        )
+    };
+    let names_id = url
+        .host_str()
+        .and_then(|host| host.split_once('.'))
+        .is_some_and(|(label, _)| !id.is_empty() && label.eq_ignore_ascii_case(id));
+    names_id
+        || ours
+            .and_then(|o| reqwest::Url::parse(o.trim()).ok())
+            .is_some_and(|o| origin(&o) == origin(&url))
 }
 
 /// An entry in the way, and whose it is.

@@ -6,7 +6,7 @@
 use serde_json::Value;
 
 use super::Kind;
-use super::ownership::user_cluster_id;
+use super::ownership::{server_is, user_cluster_id};
 use super::reader::{self, At};
 
 /// Where a stanza's token comes from, as its args say.
@@ -46,7 +46,14 @@ pub fn vanished(docs: &[Value], account: &Account, live: &[String]) -> Vec<Vanis
                 continue;
             }
             let mut targets = vec![at, user_at];
-            targets.extend(refer(Kind::Cluster, "cluster"));
+            // The cluster entry goes only when it is the vanished cluster's (its endpoint):
+            // another file's same-named entry, or an unnamed one, is someone else's.
+            targets.extend(refer(Kind::Cluster, "cluster").filter(|&c| {
+                reader::get(docs, c)
+                    .and_then(|e| e.pointer("/cluster/server"))
+                    .and_then(Value::as_str)
+                    .is_some_and(|server| server_is(server, id, None))
+            }));
             found.push(Vanished {
                 context: reader::name_of(context).to_string(),
                 id: id.to_string(),

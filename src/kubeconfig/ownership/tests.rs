@@ -200,3 +200,38 @@ fn another_tools_exec_and_a_static_credential_of_another_cluster_are_not_ours() 
         "{err}"
     );
 }
+
+#[test]
+fn a_server_is_ours_by_its_whole_host_label_or_the_same_origin() {
+    let id = "bd5f5959-5e1e-4205-a714-a914373942af";
+    for ours in [
+        "https://bd5f5959-5e1e-4205-a714-a914373942af.k8s.ondigitalocean.com",
+        "HTTPS://BD5F5959-5E1E-4205-A714-A914373942AF.k8s.ondigitalocean.com/",
+    ] {
+        assert!(server_is(ours, id, None), "{ours}");
+    }
+    for theirs in [
+        "https://x.example/bd5f5959-5e1e-4205-a714-a914373942af",
+        "https://not-bd5f5959-5e1e-4205-a714-a914373942af.example",
+        "https://bd5f5959-5e1e-4205-a714-a914373942afx.example",
+        "not a url bd5f5959-5e1e-4205-a714-a914373942af",
+    ] {
+        assert!(!server_is(theirs, id, None), "{theirs}");
+    }
+    // The same origin: the default port and a trailing slash aside, host without case.
+    assert!(server_is(
+        "https://X.example:443/",
+        id,
+        Some("https://x.example")
+    ));
+    assert!(!server_is(
+        "https://x.example:6443",
+        id,
+        Some("https://x.example")
+    ));
+    assert!(!server_is(
+        "http://x.example",
+        id,
+        Some("https://x.example")
+    ));
+}

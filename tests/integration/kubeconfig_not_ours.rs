@@ -1,0 +1,143 @@
+//! A second reviewer's layouts for issue 22: entries that only look like doks-auth's — another
+//! file's cluster entry named like a vanished cluster's, an unnamed one a context reaches by
+//! default, a context naming a cluster and user that no file defines — stay, byte for byte.
+
+use std::path::{Path, PathBuf};
+
+use crate::kubeconfig::*;
+use crate::support::*;
+
+/// A cluster that no longer exists at DigitalOcean.
+const GONE: &str = "3f8a2b1c-0d4e-4f5a-9b6c-7d8e9f0a1b2c";
+
+/// Team A's stanza for the vanished cluster, and a context using it whose `cluster` line is
+/// `cluster_line` (a name defined only in another file, or nothing).
+fn team_a_old(cluster_line: &str) -> String {
+    format!(
+        r#"apiVersion: v1
+kind: Config
+users:
+- name: do-nyc1-old-admin
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1beta1
+      command: doks-auth
+      args: [get-credential, --cluster-id, {GONE}, --context, team-a, --api-url, API_URL]
+contexts:
+- name: do-nyc1-old
+  context:
+    {cluster_line}
+    user: do-nyc1-old-admin
+"#
+    )
+}
+
+fn write(dir: &Path, name: &str, text: &str, api: &DoApi) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text.replace("API_URL", &api.url())).unwrap();
+    path
+}
+
+fn prune(env: &TestEnv, api: &DoApi, files: &[&PathBuf]) -> Outcome {
+    let doctl = env.home().join(".config/doctl");
+    std::fs::create_dir_all(&doctl).unwrap();
+    std::fs::write(
+        doctl.join("config.yaml"),
+        format!("auth-contexts:\n  team-a: {DO_TOKEN}\n"),
+    )
+    .unwrap();
+    run_ok(
+        doks(
+            env,
+            api,
+            None,
+            &[
+                "kubeconfig",
+                "save",
+                "--all",
+                "--prune",
+                "--context",
+                "team-a",
+            ],
+        )
+        .env("KUBECONFIG", std::env::join_paths(files).unwrap()),
+    )
+}
+
+#[test]
+fn prune_leaves_another_files_cluster_entry_named_like_the_vanished_one() {
+    let (env, api) = account(&[prod()]);
+    let other = "apiVersion: v1\nkind: Config\nclusters:\n- name: do-nyc1-old\n  cluster:\n    server: https://kind.example:6443\n";
+    for order in [[0, 1], [1, 0]] {
+        let dir = tempfile::tempdir().unwrap();
+        let files = [
+            write(
+                dir.path(),
+                "teama.yaml",
+                &team_a_old("cluster: do-nyc1-old"),
+                &api,
+            ),
+            write(dir.path(), "teamc.yaml", other, &api),
+        ];
+        let out = prune(&env, &api, &[&files[order[0]], &files[order[1]]]);
+        assert!(out.stderr.contains("do-nyc1-old"), "{}", out.stderr);
+        // First in KUBECONFIG, team C's file also gets the live cluster's new entries (kubectl's
+        // rule for new entries): its own lines stay as they were.
+        let team_c = std::fs::read_to_string(&files[1]).unwrap();
+        assert!(
+            team_c.starts_with(other),
+            "{order:?}: team C's cluster was taken:\n{team_c}"
+        );
+        // Team A's own stanza and context for the vanished cluster do go.
+        let team_a = std::fs::read_to_string(&files[0]).unwrap();
+        assert!(!team_a.contains("do-nyc1-old"), "{order:?}:\n{team_a}");
+    }
+}
+
+#[test]
+fn prune_leaves_an_unnamed_cluster_a_context_without_a_cluster_reaches() {
+    let (env, api) = account(&[prod()]);
+    let other = "apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    server: https://someone-elses.example:6443\n";
+    let dir = tempfile::tempdir().unwrap();
+    let files = [
+        write(
+            dir.path(),
+            "teama.yaml",
+            &team_a_old("namespace: default"),
+            &api,
+        ),
+        write(dir.path(), "other.yaml", other, &api),
+    ];
+    prune(&env, &api, &[&files[0], &files[1]]);
+    assert_eq!(
+        std::fs::read_to_string(&files[1]).unwrap(),
+        other,
+        "the unnamed cluster was taken"
+    );
+}
+
+#[test]
+fn remove_leaves_another_files_context_whose_entries_are_defined_elsewhere() {
+    let (env, api) = account(&[prod()]);
+    let dir = tempfile::tempdir().unwrap();
+    let ours = dir.path().join("teama.yaml");
+    save(&env, &api, &ours, &["prod"]);
+    let theirs_text = "apiVersion: v1\nkind: Config\ncontexts:\n- name: do-nyc1-prod\n  context:\n    cluster: c-cluster-in-another-file\n    user: c-user-in-another-file\n    namespace: team-c\n";
+    let theirs = write(dir.path(), "teamc.yaml", theirs_text, &api);
+    run_ok(
+        doks(&env, &api, None, &["kubeconfig", "remove", "prod"]).env(
+            "KUBECONFIG",
+            std::env::join_paths([&ours, &theirs]).unwrap(),
+        ),
+    );
+    assert_eq!(
+        std::fs::read_to_string(&theirs).unwrap(),
+        theirs_text,
+        "team C's context was taken"
+    );
+    let team_a = read_yaml(&ours);
+    assert!(
+        team_a["contexts"].as_array().is_none_or(|c| c.is_empty()),
+        "{team_a}"
+    );
+}
