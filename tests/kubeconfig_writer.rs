@@ -4,6 +4,7 @@
 //! form the writer uses: a fresh document, a value replaced in a block mapping, a value replaced
 //! inside a flow mapping. Many strings go through one kubectl call.
 
+use std::ffi::OsString;
 use std::path::Path;
 use std::process::Command;
 
@@ -118,11 +119,19 @@ fn extension(map: &Map<String, Value>) -> Value {
     json!([{"name": "x", "extension": map}])
 }
 
+/// The kubectl to ask: on Windows the real `kubectl.exe` that CI names in `DOKS_KUBECTL_WINDOWS`
+/// (Wine's PATH has none), elsewhere `kubectl` from PATH.
+fn kubectl_program() -> OsString {
+    std::env::var_os("DOKS_KUBECTL_WINDOWS")
+        .filter(|_| cfg!(windows))
+        .unwrap_or_else(|| "kubectl".into())
+}
+
 /// kubectl's reading of these files together; `None` when there is no kubectl to ask (CI
 /// must have one).
 fn kubectl_view(files: &[&Path]) -> Option<Value> {
     let joined = std::env::join_paths(files).unwrap();
-    let out = match Command::new("kubectl")
+    let out = match Command::new(kubectl_program())
         .args(["config", "view", "--raw", "-o", "json"])
         .env("KUBECONFIG", joined)
         .output()
