@@ -70,7 +70,9 @@ fn split_host_port(entry: &str) -> Option<(&str, &str)> {
 fn cidr(entry: &str) -> Option<(IpAddr, u32)> {
     let (ip, bits) = entry.split_once('/')?;
     let ip: IpAddr = ip.parse().ok()?;
-    if bits.is_empty() || !bits.bytes().all(|b| b.is_ascii_digit()) || bits.len() > 3 {
+    // Go's dtoi: decimal digits only, leading zeros taken ("/0008" is /8); Rust's parse would
+    // also take a sign ("+8"), Go does not. An empty or overlong number fails the parse, as in Go.
+    if !bits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
     let bits: u32 = bits.parse().ok()?;
@@ -132,6 +134,13 @@ mod tests {
             (" foo.test , bar.test ", "x.bar.test", 443, true),
             (":443", "example.com", 443, false),
             ("0.0.0.0/0", "0.0.0.0", 443, true),
+            // The prefix length as Go's net.ParseCIDR reads it: leading zeros, no sign.
+            ("10.0.0.0/0008", "10.1.2.3", 443, true),
+            ("10.0.0.0/+8", "10.1.2.3", 443, false),
+            ("10.0.0.0/", "10.1.2.3", 443, false),
+            ("fd00::/120", "fd00::1", 443, true),
+            ("fd00::/120", "fd00::1:1", 443, false),
+            ("10.0.0.0/33", "10.1.2.3", 443, false),
         ];
         for (list, host, port, want) in rows {
             assert_eq!(
