@@ -139,7 +139,9 @@ pub fn client(
                 })?,
             ),
         };
-        let name = match conn.tls_server_name.as_deref().map(str::trim) {
+        // client-go takes an empty tls-server-name as none and any other text as the name,
+        // blanks included: no certificate is valid for "  ", so kubectl reaches nothing.
+        let name = match conn.tls_server_name.as_deref() {
             Some(name) if !name.is_empty() => {
                 Some(ServerName::try_from(name.to_string()).map_err(|_| {
                     unusable(format!(

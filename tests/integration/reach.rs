@@ -216,6 +216,16 @@ fn doks_auth_reaches_each_cluster_entry_exactly_as_kubectl_does() {
                 "tls-server-name: api.internal".into(),
             ],
         ),
+        // An empty tls-server-name is none to client-go; one of blanks is a name no certificate
+        // is valid for.
+        case(
+            "tls-server-name empty",
+            &[server(pa), data(&ca_a), "tls-server-name: \"\"".into()],
+        ),
+        case(
+            "tls-server-name blank",
+            &[server(pa), data(&ca_a), "tls-server-name: \"  \"".into()],
+        ),
         case(
             "certificate for another name, no tls-server-name",
             &[server(pb), data(&ca_b)],
