@@ -80,7 +80,15 @@ pub fn client(
     timeout: Duration,
 ) -> Result<ClusterClient, Unusable> {
     let unusable = |reason: String| Unusable(reason);
-    let server = Url::parse(conn.server.trim())
+    // Go's url.Parse refuses blanks around a URL (this parser would strip them): kubectl
+    // reaches nothing.
+    if conn.server.trim() != conn.server {
+        return Err(unusable(format!(
+            "its server {:?} has blanks around it, which kubectl refuses",
+            one_line(&conn.server)
+        )));
+    }
+    let server = Url::parse(&conn.server)
         .ok()
         .filter(|url| url.host_str().is_some())
         .ok_or_else(|| {
@@ -191,12 +199,8 @@ pub fn client(
 fn certificate_authority(
     conn: &Connection,
 ) -> Result<Option<Vec<CertificateDer<'static>>>, Unusable> {
-    let nonempty = |v: &Option<String>| {
-        v.as_deref()
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .map(str::to_string)
-    };
+    // As written: kubectl trims neither a path nor base64 (Go's decoder skips only line breaks).
+    let nonempty = |v: &Option<String>| v.clone().filter(|v| !v.is_empty());
     let (pem, field) = match (
         nonempty(&conn.certificate_authority_data),
         nonempty(&conn.certificate_authority),
@@ -209,7 +213,7 @@ fn certificate_authority(
         }
         (Some(data), None) => (
             STANDARD
-                .decode(data)
+                .decode(data.replace(['\r', '\n'], ""))
                 .map_err(|_| Unusable("its certificate-authority-data is not base64".into()))?,
             "certificate-authority-data",
         ),
@@ -249,14 +253,12 @@ fn relative(dir: &std::path::Path, path: &str) -> PathBuf {
 
 /// The proxy kubectl would use for `server`, or none.
 fn proxy(conn: &Connection, server: &Url) -> Result<Option<reqwest::Proxy>, Unusable> {
-    if let Some(url) = conn
-        .proxy_url
-        .as_deref()
-        .map(str::trim)
-        .filter(|u| !u.is_empty())
-    {
-        let parsed = Url::parse(url)
-            .ok()
+    if let Some(url) = conn.proxy_url.as_deref().filter(|u| !u.is_empty()) {
+        // Go's url.Parse refuses blanks around a URL (this parser would strip them), and so
+        // kubectl refuses the entry.
+        let parsed = Some(url)
+            .filter(|u| u.trim() == *u)
+            .and_then(|u| Url::parse(u).ok())
             .filter(|u| u.host_str().is_some())
             .ok_or_else(|| Unusable(format!("its proxy-url {:?} is not a URL", one_line(url))))?;
         // client-go's check of the kubeconfig takes socks5 but not socks5h (which Go's proxy

@@ -208,11 +208,13 @@ impl KubeContext {
     /// The cluster entry's connection fields, for [`crate::cluster_client`], which takes them as
     /// kubectl does. The error says what is missing.
     pub fn connection(&self) -> std::result::Result<Connection, String> {
+        let cluster = &self.cluster.body["cluster"];
+        // As written, blanks and all: the client refuses a server kubectl would not parse.
         let server = self
             .server()
+            .and(cluster.get("server").and_then(Value::as_str))
             .ok_or("the cluster entry has no server")?
             .to_string();
-        let cluster = &self.cluster.body["cluster"];
         let text = |key: &str| cluster.get(key).and_then(Value::as_str).map(str::to_string);
         Ok(Connection {
             server,

@@ -218,6 +218,48 @@ fn doks_auth_reaches_each_cluster_entry_exactly_as_kubectl_does() {
         ),
         // An empty tls-server-name is none to client-go; one of blanks is a name no certificate
         // is valid for.
+        // Fields as written, as client-go takes them: Go's URL parser refuses blanks around a
+        // URL, a path is not trimmed, base64 may be broken into lines but has no blanks.
+        case(
+            "proxy-url with a blank before it",
+            &[
+                server(pa),
+                data(&ca_a),
+                format!("proxy-url: \" http://127.0.0.1:{pconn}\""),
+            ],
+        ),
+        case(
+            "server with a blank before it",
+            &[format!("server: \" https://127.0.0.1:{pa}\""), data(&ca_a)],
+        ),
+        case(
+            "ca data with blanks around it",
+            &[
+                server(pa),
+                format!("certificate-authority-data: \" {ca_a} \""),
+            ],
+        ),
+        case(
+            "ca data in lines",
+            &[
+                server(pa),
+                format!(
+                    "certificate-authority-data: |\n      {}",
+                    ca_a.as_bytes()
+                        .chunks(64)
+                        .map(|c| std::str::from_utf8(c).unwrap())
+                        .collect::<Vec<_>>()
+                        .join("\n      ")
+                ),
+            ],
+        ),
+        Case {
+            files: vec![("pki/ca.pem", loopback.ca_pem.clone())],
+            ..case(
+                "ca file with a blank before its path",
+                &[server(pa), "certificate-authority: \" pki/ca.pem\"".into()],
+            )
+        },
         case(
             "tls-server-name empty",
             &[server(pa), data(&ca_a), "tls-server-name: \"\"".into()],
