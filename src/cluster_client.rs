@@ -295,16 +295,28 @@ fn from_environment(
     let Some((name, value)) = first(names) else {
         return Ok(None);
     };
-    // Go reads a value without a scheme or host ("host:port") as http://host:port.
-    let parsed = Url::parse(&value)
-        .ok()
-        .filter(|u| u.host_str().is_some())
-        .or_else(|| {
-            Url::parse(&format!("http://{value}"))
+    // Go reads a value without a scheme or host ("host:port") as http://host:port, and one it
+    // cannot parse (blanks around it, which this parser would strip) as no proxy at all:
+    // kubectl then goes straight to the server, and so does this.
+    let parsed = Some(value.as_str())
+        .filter(|v| v.trim() == *v)
+        .and_then(|v| {
+            Url::parse(v)
                 .ok()
                 .filter(|u| u.host_str().is_some())
-        })
-        .ok_or_else(|| Unusable(format!("{name} {:?} is not a URL", one_line(&value))))?;
+                .or_else(|| {
+                    Url::parse(&format!("http://{v}"))
+                        .ok()
+                        .filter(|u| u.host_str().is_some())
+                })
+        });
+    let Some(parsed) = parsed else {
+        log::debug!(
+            "{name} {:?} is not a URL: not used, as kubectl does not",
+            one_line(&value)
+        );
+        return Ok(None);
+    };
     let no_proxy = first(["NO_PROXY", "no_proxy"]).map(|(_, v)| v);
     let port = server.port_or_known_default().unwrap_or(443);
     let host = server.host_str().unwrap_or_default();

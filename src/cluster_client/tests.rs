@@ -142,6 +142,13 @@ fn the_environment_proxy_is_gos_never_for_loopback_and_https_proxy_first() {
             .unwrap()
             .is_some()
     );
+    // A value Go cannot parse is no proxy to it.
+    let blank: &[(&str, &str)] = &[("HTTPS_PROXY", "http://127.0.0.1:3128 ")];
+    assert!(
+        from_environment(&url("https://kube.test"), &env(blank))
+            .unwrap()
+            .is_none()
+    );
     let bad: &[(&str, &str)] = &[("HTTPS_PROXY", "ftp://127.0.0.1:21")];
     assert!(from_environment(&url("https://kube.test"), &env(bad)).is_err());
     assert!(

@@ -338,6 +338,17 @@ fn doks_auth_reaches_each_cluster_entry_exactly_as_kubectl_does() {
             ),
             &[("https_proxy", format!("socks5://127.0.0.1:{psocks}"))],
         ),
+        // Go ignores a proxy variable it cannot parse. (0.0.0.0: a name would need DNS.)
+        with_env(
+            case(
+                "HTTPS_PROXY with a blank before it",
+                &[
+                    format!("server: https://0.0.0.0:{ps}"),
+                    "insecure-skip-tls-verify: true".into(),
+                ],
+            ),
+            &[("HTTPS_PROXY", format!(" http://127.0.0.1:{pconn}"))],
+        ),
         // NO_PROXY as Go reads it. 0.0.0.0 reaches this machine but is not loopback, so Go
         // consults NO_PROXY for it; a name server bypassed would need DNS, so names are only
         // used where Go proxies.
