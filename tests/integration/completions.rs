@@ -246,3 +246,46 @@ fn a_stray_complete_variable_does_not_turn_get_credential_into_a_script() {
         assert!(out.stderr.starts_with("doks-auth: "), "{}", out.stderr);
     }
 }
+
+/// `completion --help` (and `completions --help`) shows how to install the script for oneself
+/// in every shell, with no root and no system folder, and the README and the getting-started
+/// guide show the very same lines.
+#[test]
+fn completion_help_shows_per_user_installs_the_readme_repeats() {
+    let env = TestEnv::new();
+    let help = run_ok(env.doks_auth().args(["completion", "--help"])).stdout;
+    assert_eq!(
+        run_ok(env.doks_auth().args(["completions", "--help"])).stdout,
+        help
+    );
+    assert!(!help.contains("/etc/"), "{help}");
+    let lines: Vec<&str> = help
+        .lines()
+        .skip_while(|l| !l.starts_with("Install it for yourself"))
+        .filter_map(|l| l.strip_prefix("  "))
+        .collect();
+    for place in [
+        "~/.local/share/bash-completion/completions/doks-auth",
+        "~/.bashrc",
+        "~/.zshrc",
+        "~/.config/fish/completions/doks-auth.fish",
+        "$PROFILE",
+        "~/.config/elvish/rc.elv",
+    ] {
+        assert!(
+            lines.iter().any(|l| l.ends_with(place)),
+            "no install into {place}:\n{help}"
+        );
+    }
+    for doc in ["README.md", "docs/getting-started.md"] {
+        let text =
+            std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(doc))
+                .unwrap();
+        for line in &lines {
+            assert!(
+                text.lines().any(|l| l == *line),
+                "{doc} does not show `{line}`"
+            );
+        }
+    }
+}
