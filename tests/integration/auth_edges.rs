@@ -151,3 +151,49 @@ fn concurrent_auth_inits_lose_no_context_and_no_other_key() {
     }
     assert_eq!(text.matches(DO_TOKEN).count(), N, "{text}");
 }
+
+/// A doctl config whose contexts share a token through a YAML anchor and alias: an edit that
+/// would change what the alias reads (or copy it over the alias) is refused with one line, the
+/// file kept byte for byte; edits that leave them be are made in place, anchor, alias and
+/// comments kept. (Before, such an edit wrote the whole file anew, silently.)
+#[test]
+fn an_edit_under_a_yaml_alias_is_refused_and_the_file_kept_byte_for_byte() {
+    let env = TestEnv::new();
+    let api = account_api();
+    let path = doctl_config(&env);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let text = format!(
+        "# one token, two names\naccess-token: &shared {OTHER_TOKEN}\nauth-contexts:\n  team-a: *shared  # as default\n  team-b: {DO_TOKEN}\ncontext: default\n"
+    );
+    std::fs::write(&path, &text).unwrap();
+    let refused = [
+        run(&mut auth_command(&env, &["remove", "--context", "default"])),
+        auth(&env, &api, &["init", "--context", "default"], DO_TOKEN),
+    ];
+    for out in refused {
+        assert_eq!(out.code, Some(1), "{}", out.stderr);
+        assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+        assert!(
+            out.stderr.starts_with("doks-auth: ")
+                && out.stderr.contains("aliases")
+                && out.stderr.contains("nothing was changed"),
+            "{}",
+            out.stderr
+        );
+        assert_eq!(std::fs::read(&path).unwrap(), text.as_bytes());
+    }
+    // Made in place: the current context, and another context removed.
+    run_ok(&mut auth_command(&env, &["switch", "--context", "team-a"]));
+    let switched = text.replace("context: default\n", "context: team-a\n");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), switched);
+    run_ok(&mut auth_command(&env, &["remove", "--context", "team-b"]));
+    let removed = switched.replace(&format!("  team-b: {DO_TOKEN}\n"), "");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), removed);
+}
+
+/// `doks-auth auth <args>`, with no token anywhere but doctl's config.
+fn auth_command(env: &TestEnv, args: &[&str]) -> std::process::Command {
+    let mut cmd = env.doks_auth();
+    cmd.arg("auth").args(args);
+    cmd
+}

@@ -3,9 +3,10 @@
 //! other context's is in `auth-contexts`, and `context` names the current one.
 //!
 //! doctl rewrites the whole file from its settings; doks-auth changes only the text of the keys
-//! it changes ([`kubeconfig::rewrite`], which reads YAML as go-yaml v2 does, as viper does for
-//! doctl), so every other key, comment and spelling survives. The file is replaced atomically,
-//! private (0600), keeping its owner. Each edit reads the file afresh and writes it under a lock
+//! it changes ([`kubeconfig::rewrite_in_place`], which reads YAML as go-yaml v2 does, as viper does for
+//! doctl), so every other key, comment, anchor and spelling survives (or, where an alias reads
+//! what changes, nothing is changed). The file is replaced atomically, private (0600), keeping
+//! its owner. Each edit reads the file afresh and writes it under a lock
 //! ([`DoctlFile::edit`]), so two doks-auth edits at once lose nothing; doctl itself takes no
 //! lock, so an edit by doctl at the same moment can still be lost.
 
@@ -216,14 +217,16 @@ impl DoctlFile {
         }
     }
 
-    /// The new text, other keys and comments as they were.
+    /// The new text, other keys and comments as they were. An edit that cannot be made in
+    /// place is refused, never made by writing the user's file anew without its comments and
+    /// aliases (doctl's own edits do that; ours are asked for by someone who may not expect it).
     pub fn render(&self) -> Result<String> {
-        kubeconfig::rewrite(&self.text, &Value::Object(self.doc.clone())).map_err(|reason| {
-            Error::DoctlConfig {
+        kubeconfig::rewrite_in_place(&self.text, &Value::Object(self.doc.clone())).map_err(
+            |reason| Error::DoctlConfig {
                 path: self.path.clone(),
-                reason: format!("{reason}; it was left as it was"),
-            }
-        })
+                reason,
+            },
+        )
     }
 
     /// Replaces the file atomically, 0600, keeping its owner; a missing folder is made 0700.
