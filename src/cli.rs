@@ -94,13 +94,34 @@ pub enum Command {
         #[command(subcommand)]
         command: AuthCommand,
     },
-    /// Print a shell completion script (e.g. `doks-auth completions bash > /etc/bash_completion.d/doks-auth`).
-    #[command(visible_alias = "completion")]
+    /// Print a shell completion script: on TAB it asks doks-auth for subcommands, flags, your
+    /// clusters and your contexts.
+    #[command(visible_alias = "completion", after_help = COMPLETION_INSTALL)]
     Completions {
         /// The shell to complete for.
         shell: clap_complete::Shell,
     },
 }
+
+/// Per-user installs, no root: the README shows the same lines (a test holds them together).
+const COMPLETION_INSTALL: &str = "\
+Install it for yourself, no root needed (then open a new shell):
+bash, with bash-completion (which loads it on the first TAB after doks-auth):
+  mkdir -p ~/.local/share/bash-completion/completions
+  doks-auth completion bash > ~/.local/share/bash-completion/completions/doks-auth
+bash without bash-completion:
+  echo 'source <(doks-auth completion bash)' >> ~/.bashrc
+zsh:
+  echo 'source <(doks-auth completion zsh)' >> ~/.zshrc
+fish:
+  mkdir -p ~/.config/fish/completions
+  doks-auth completion fish > ~/.config/fish/completions/doks-auth.fish
+PowerShell:
+  New-Item -ItemType Directory -Force (Split-Path $PROFILE)
+  doks-auth completion powershell >> $PROFILE
+elvish:
+  mkdir -p ~/.config/elvish
+  echo 'eval (doks-auth completion elvish | slurp)' >> ~/.config/elvish/rc.elv";
 
 // How to reach DigitalOcean and as whom; shared by every command that calls the API. Plain
 // comments on flattened structs: clap would take a doc comment as the command's own about.

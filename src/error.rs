@@ -30,7 +30,7 @@ pub enum Error {
     NoToken,
 
     #[error(
-        "doctl auth context {name:?} not found in {path} (known: {known}); run `doks-auth auth init --context {name}` or choose another with --context"
+        "doctl auth context {name:?} not found in {path} (known: {known}); run `doks-auth auth init --context {name}` to store a token under that name"
     )]
     UnknownContext {
         name: String,

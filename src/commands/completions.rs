@@ -40,7 +40,34 @@ fn script(shell: Shell, completer: &str) -> anyhow::Result<String> {
     };
     let mut script = Vec::new();
     adapter.write_registration(VAR, "doks-auth", "doks-auth", completer, &mut script)?;
-    Ok(String::from_utf8_lossy(&script).into_owned())
+    let script = String::from_utf8_lossy(&script).into_owned();
+    // Whatever the completer's process says on stderr (the shell's own "No such file or
+    // directory" when the doks-auth the script names is gone, a crash) would land in the middle
+    // of the line being typed: bash and fish send it to /dev/null, as clap's zsh script does.
+    match shell {
+        Shell::Bash => quiet(
+            &script,
+            r#"-- "${words[@]}" \"#,
+            r#"-- "${words[@]}" 2>/dev/null \"#,
+        ),
+        Shell::Fish => quiet(
+            &script,
+            "(commandline --current-token))",
+            "(commandline --current-token) 2>/dev/null)",
+        ),
+        _ => Ok(script),
+    }
+}
+
+/// `script` with its one `call` (the end of the completer's command line) replaced by `quiet`.
+fn quiet(script: &str, call: &str, quiet: &str) -> anyhow::Result<String> {
+    if script.matches(call).count() != 1 {
+        // clap_complete's template changed: better no script than one that scribbles on TAB.
+        anyhow::bail!(
+            "this doks-auth cannot quiet the completion script of its own clap_complete; please report it"
+        );
+    }
+    Ok(script.replace(call, quiet))
 }
 
 #[cfg(test)]
@@ -55,6 +82,21 @@ mod tests {
         assert!(
             script.contains("-F _clap_complete_doks_auth doks-auth"),
             "{script}"
+        );
+    }
+
+    /// What the completer's process writes to stderr never reaches the terminal on TAB.
+    #[test]
+    fn bash_and_fish_send_the_completers_stderr_to_dev_null() {
+        let bash = script(Shell::Bash, "/opt/bin/doks-auth").unwrap();
+        assert!(
+            bash.contains(r#""/opt/bin/doks-auth" -- "${words[@]}" 2>/dev/null \"#),
+            "{bash}"
+        );
+        let fish = script(Shell::Fish, "/opt/bin/doks-auth").unwrap();
+        assert!(
+            fish.contains("(commandline --current-token) 2>/dev/null)"),
+            "{fish}"
         );
     }
 

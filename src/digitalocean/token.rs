@@ -127,9 +127,11 @@ fn resolve_from(
         .is_some_and(|c| c.eq_ignore_ascii_case("default"));
     if let Some(name) = context.filter(|_| !default_context) {
         let path = config_path.ok_or(Error::NoToken)?;
-        let config = read_config(path)?.ok_or_else(|| Error::DoctlConfig {
+        // No file is no such context: the same error, so every caller offers `auth init`.
+        let config = read_config(path)?.ok_or_else(|| Error::UnknownContext {
+            name: crate::error::one_line(&name.to_lowercase()),
             path: path.to_path_buf(),
-            reason: format!("it does not exist, so context {name:?} cannot be read; run `doks-auth auth init --context {name}`"),
+            known: "none, the file does not exist".into(),
         })?;
         return token_for_context(&config, &name, path);
     }

@@ -1,14 +1,16 @@
 //! What differs between Linux, macOS and Windows, in one place, so that the rest of doks-auth is
 //! written once: private files and folders (Unix modes and owners; on Windows an owner-only ACL
 //! and the owner), opening files without following a link planted at their name, replacing a
-//! file atomically ([`atomic_file`]), who ran us ([`Process`]), the browser, standard input,
-//! core dumps, and where kubectl and doctl keep their files.
+//! file atomically ([`atomic_file`]), a lock between doks-auth processes ([`lock`]), who ran us
+//! ([`Process`]), the browser, standard input, core dumps, and where kubectl and doctl keep
+//! their files.
 //!
 //! The Unix half is [`unix`] (Linux and macOS, with [`process`] reading each one's process
 //! table); the Windows half is `windows`. Both offer the same functions; nothing here imports
 //! anything of doks-auth's but the small types.
 
 pub mod atomic_file;
+pub mod lock;
 mod process;
 mod terminal;
 

@@ -18,7 +18,7 @@ pub(crate) const OTHER_TOKEN: &str =
     "dop_v1_ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff";
 
 /// A doctl config as a doctl user has it: keys doks-auth knows nothing about, comments.
-const DOCTL_CONFIG: &str = "# written by doctl, then edited by hand\n\
+pub(crate) const DOCTL_CONFIG: &str = "# written by doctl, then edited by hand\n\
 access-token: \"\"\n\
 auth-contexts:\n  team-b: OTHER  # the old team\n\
 context: default\n\
@@ -29,7 +29,7 @@ pub(crate) fn doctl_config(env: &TestEnv) -> PathBuf {
     env.home().join(".config/doctl/config.yaml")
 }
 
-fn write_doctl_config(env: &TestEnv) -> PathBuf {
+pub(crate) fn write_doctl_config(env: &TestEnv) -> PathBuf {
     let path = doctl_config(env);
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(&path, DOCTL_CONFIG.replace("OTHER", OTHER_TOKEN)).unwrap();

@@ -35,9 +35,25 @@ fn an_unknown_shell_is_a_usage_error() {
 }
 
 /// What bash offers for the words typed so far (the last one being completed), through the
-/// script and bash's own completion machinery, in `env` plus `vars`.
+/// script and bash's own completion machinery, in `env` plus `vars`; bash must say nothing on
+/// stderr (a TAB that prints an error scribbles over the command line being typed).
 fn bash_completes(env: &TestEnv, vars: &[(&str, &str)], words: &[&str]) -> Vec<String> {
     let script = run_ok(env.doks_auth().args(["completion", "bash"])).stdout;
+    let out = run_ok(&mut bash_tab(env, &script, vars, words));
+    out.stdout
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// bash, with `script` sourced, pressing TAB after `words` and printing what it offers.
+fn bash_tab(
+    env: &TestEnv,
+    script: &str,
+    vars: &[(&str, &str)],
+    words: &[&str],
+) -> std::process::Command {
     let file = env.home().join("doks-auth.bash");
     std::fs::write(&file, script).unwrap();
     let words_list: String = words.iter().map(|w| format!("{w:?} ")).collect();
@@ -58,12 +74,25 @@ fn bash_completes(env: &TestEnv, vars: &[(&str, &str)], words: &[&str]) -> Vec<S
     for (k, v) in vars {
         cmd.env(k, v);
     }
-    let out = run_ok(&mut cmd);
-    out.stdout
-        .lines()
-        .filter(|l| !l.is_empty())
-        .map(str::to_string)
-        .collect()
+    cmd
+}
+
+/// A script saved once names the doks-auth that printed it; when that one is gone (moved,
+/// uninstalled, upgraded to another path), TAB offers nothing and bash prints no error over
+/// the line being typed.
+#[test]
+fn a_tab_is_silent_when_the_doks_auth_the_script_names_is_gone() {
+    let env = TestEnv::new();
+    let bin = env.home().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let copy = bin.join("doks-auth");
+    std::fs::copy(doks_auth_bin(), &copy).unwrap();
+    let script = run_ok(env.command(&copy).args(["completion", "bash"])).stdout;
+    assert!(script.contains(&copy.display().to_string()), "{script}");
+    std::fs::remove_file(&copy).unwrap();
+    let out = run(&mut bash_tab(&env, &script, &[], &["doks-auth", "kube"]));
+    assert_eq!(out.stderr, "", "TAB printed an error");
+    assert_eq!(out.stdout.trim(), "", "{}", out.stdout);
 }
 
 #[test]
@@ -215,5 +244,48 @@ fn a_stray_complete_variable_does_not_turn_get_credential_into_a_script() {
         assert_eq!(out.code, Some(2), "{value}: {}", out.stderr);
         assert_eq!(out.stdout, "", "{value}: a script on stdout");
         assert!(out.stderr.starts_with("doks-auth: "), "{}", out.stderr);
+    }
+}
+
+/// `completion --help` (and `completions --help`) shows how to install the script for oneself
+/// in every shell, with no root and no system folder, and the README and the getting-started
+/// guide show the very same lines.
+#[test]
+fn completion_help_shows_per_user_installs_the_readme_repeats() {
+    let env = TestEnv::new();
+    let help = run_ok(env.doks_auth().args(["completion", "--help"])).stdout;
+    assert_eq!(
+        run_ok(env.doks_auth().args(["completions", "--help"])).stdout,
+        help
+    );
+    assert!(!help.contains("/etc/"), "{help}");
+    let lines: Vec<&str> = help
+        .lines()
+        .skip_while(|l| !l.starts_with("Install it for yourself"))
+        .filter_map(|l| l.strip_prefix("  "))
+        .collect();
+    for place in [
+        "~/.local/share/bash-completion/completions/doks-auth",
+        "~/.bashrc",
+        "~/.zshrc",
+        "~/.config/fish/completions/doks-auth.fish",
+        "$PROFILE",
+        "~/.config/elvish/rc.elv",
+    ] {
+        assert!(
+            lines.iter().any(|l| l.ends_with(place)),
+            "no install into {place}:\n{help}"
+        );
+    }
+    for doc in ["README.md", "docs/getting-started.md"] {
+        let text =
+            std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(doc))
+                .unwrap();
+        for line in &lines {
+            assert!(
+                text.lines().any(|l| l == *line),
+                "{doc} does not show `{line}`"
+            );
+        }
     }
 }

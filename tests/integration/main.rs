@@ -22,6 +22,7 @@ mod clusters_contexts;
 mod completions;
 mod disk;
 mod doctor;
+mod doctor_auth_context;
 mod doctor_edges;
 mod doctor_server_words;
 mod doctor_sso;

@@ -3,12 +3,16 @@
 //! other context's is in `auth-contexts`, and `context` names the current one.
 //!
 //! doctl rewrites the whole file from its settings; doks-auth changes only the text of the keys
-//! it changes ([`kubeconfig::rewrite`], which reads YAML as go-yaml v2 does, as viper does for
-//! doctl), so every other key, comment and spelling survives. The file is replaced atomically,
-//! private (0600), keeping its owner.
+//! it changes ([`kubeconfig::rewrite_in_place`], which reads YAML as go-yaml v2 does, as viper does for
+//! doctl), so every other key, comment, anchor and spelling survives (or, where an alias reads
+//! what changes, nothing is changed). The file is replaced atomically, private (0600), keeping
+//! its owner. Each edit reads the file afresh and writes it under a lock
+//! ([`DoctlFile::edit`]), so two doks-auth edits at once lose nothing; doctl itself takes no
+//! lock, so an edit by doctl at the same moment can still be lost.
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde_json::{Map, Value};
 
@@ -25,6 +29,10 @@ const AUTH_CONTEXTS: &str = "auth-contexts";
 const CONTEXT: &str = "context";
 /// A config file is a few hundred bytes; anything far larger is not doctl's.
 const MAX_BYTES: u64 = 1024 * 1024;
+/// The lock's file, beside doctl's (doctl never looks at it).
+const LOCK_NAME: &str = ".doks-auth-doctl.lock";
+/// How long an edit waits for another doks-auth's edit to finish: each takes milliseconds.
+const LOCK_WAIT: Duration = Duration::from_secs(10);
 
 pub struct DoctlFile {
     /// Where it is written: a symlinked file at its target.
@@ -87,6 +95,17 @@ impl DoctlFile {
             doc,
             meta,
         })
+    }
+
+    /// Reads the file afresh under doks-auth's lock and hands it to `change`, which edits and
+    /// saves it (or fails, and nothing is written); the lock is held until `change` returns.
+    pub fn edit<T>(
+        self,
+        change: impl FnOnce(&mut DoctlFile) -> anyhow::Result<T>,
+    ) -> anyhow::Result<T> {
+        let _held = lock(&self.path)?;
+        let mut file = Self::load_from(&self.path)?;
+        change(&mut file)
     }
 
     pub fn exists(&self) -> bool {
@@ -198,14 +217,16 @@ impl DoctlFile {
         }
     }
 
-    /// The new text, other keys and comments as they were.
+    /// The new text, other keys and comments as they were. An edit that cannot be made in
+    /// place is refused, never made by writing the user's file anew without its comments and
+    /// aliases (doctl's own edits do that; ours are asked for by someone who may not expect it).
     pub fn render(&self) -> Result<String> {
-        kubeconfig::rewrite(&self.text, &Value::Object(self.doc.clone())).map_err(|reason| {
-            Error::DoctlConfig {
+        kubeconfig::rewrite_in_place(&self.text, &Value::Object(self.doc.clone())).map_err(
+            |reason| Error::DoctlConfig {
                 path: self.path.clone(),
-                reason: format!("{reason}; it was left as it was"),
-            }
-        })
+                reason,
+            },
+        )
     }
 
     /// Replaces the file atomically, 0600, keeping its owner; a missing folder is made 0700.
@@ -215,13 +236,36 @@ impl DoctlFile {
             path: self.path.clone(),
             reason: format!("cannot {what}: {err}; it was left as it was"),
         };
-        let dir = self.path.parent().unwrap_or(Path::new("."));
-        if !dir.as_os_str().is_empty() && !dir.exists() {
-            platform::create_private_dir(dir)
-                .map_err(|err| failed(format!("create its folder {}", dir.display()), err))?;
-        }
+        make_folder(&self.path)?;
         let owner = self.meta.as_ref().and_then(platform::owner_of);
         atomic_file::replace_owned(&self.path, ".doks-auth-doctl-", text.as_bytes(), owner)
             .map_err(|err| failed("replace it".into(), err))
     }
+}
+
+/// The file's folder, made private (0700) when it is missing.
+fn make_folder(path: &Path) -> Result<&Path> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    if !dir.as_os_str().is_empty() && !dir.exists() {
+        platform::create_private_dir(dir).map_err(|err| Error::DoctlConfig {
+            path: path.to_path_buf(),
+            reason: format!(
+                "cannot create its folder {}: {err}; it was left as it was",
+                dir.display()
+            ),
+        })?;
+    }
+    Ok(dir)
+}
+
+/// doks-auth's lock on the file at `path` (its target), beside it.
+fn lock(path: &Path) -> Result<platform::lock::Held> {
+    let lock = make_folder(path)?.join(LOCK_NAME);
+    platform::lock::exclusive(&lock, LOCK_WAIT).map_err(|err| Error::DoctlConfig {
+        path: path.to_path_buf(),
+        reason: format!(
+            "cannot take the lock {} for an edit: {err}; nothing was changed, try again",
+            lock.display()
+        ),
+    })
 }

@@ -42,7 +42,7 @@ fn context_name(raw: &str) -> Result<String, Error> {
 fn init(args: &AuthInitArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     // The file first: one doks-auth cannot edit fails before the token is asked for.
-    let mut file = DoctlFile::load()?;
+    let file = DoctlFile::load()?;
     let name = match args.context.as_deref().filter(|c| !c.trim().is_empty()) {
         Some(raw) => context_name(raw)?,
         // As `doctl auth init`: the current context's token is replaced.
@@ -65,22 +65,27 @@ fn init(args: &AuthInitArgs) -> anyhow::Result<()> {
         Err(Error::Api(api)) if api.status == 403 => Whose::default(),
         Err(err) => bail!("cannot check the token with DigitalOcean: {err}; nothing was stored"),
     };
-    // A first token becomes the current one; otherwise, as with doctl, `auth switch` does that.
-    let first = !file.has_current() && file.token(DEFAULT).is_none() && name != DEFAULT;
-    file.set_token(&name, &token);
-    if first {
-        file.set_current(&name);
-    }
-    file.save()?;
+    let path = file.path.clone();
+    // Under the lock, on the file as it is now: another edit may have come in meanwhile.
+    let (first, current) = file.edit(|file| {
+        // A first token becomes the current one; otherwise, as with doctl, `auth switch` does.
+        let first = !file.has_current() && file.token(DEFAULT).is_none() && name != DEFAULT;
+        file.set_token(&name, &token);
+        if first {
+            file.set_current(&name);
+        }
+        file.save()?;
+        Ok((first, file.current()))
+    })?;
     let mut message = format!(
         "stored the token of {} as doctl context {:?} in {}",
         whose.describe(),
         error::one_line(&name),
-        file.path.display()
+        path.display()
     );
     if first {
         message.push_str("; it is now the current context");
-    } else if file.current() != name {
+    } else if current != name {
         message.push_str(&format!(
             "; use it with --context {name}, or make it the current one with `doks-auth auth switch --context {name}`"
         ));
@@ -247,14 +252,16 @@ fn short(err: &Error, name: &str) -> String {
 
 fn switch(args: &AuthContextArg) -> anyhow::Result<()> {
     let name = context_name(&args.context)?;
-    let mut file = DoctlFile::load()?;
-    if !file.has(&name) {
-        bail!(unknown(&file, &name));
-    }
-    file.set_current(&name);
-    file.save()?;
+    let has_token = DoctlFile::load()?.edit(|file| {
+        if !file.has(&name) {
+            bail!(unknown(file, &name));
+        }
+        file.set_current(&name);
+        file.save()?;
+        Ok(file.token(&name).is_some())
+    })?;
     let mut message = format!("now using doctl context {:?}", error::one_line(&name));
-    if file.token(&name).is_none() {
+    if !has_token {
         message.push_str(&format!(
             ", which has no token yet: run `doks-auth auth init --context {name}`"
         ));
@@ -265,22 +272,24 @@ fn switch(args: &AuthContextArg) -> anyhow::Result<()> {
 
 fn remove(args: &AuthContextArg) -> anyhow::Result<()> {
     let name = context_name(&args.context)?;
-    let mut file = DoctlFile::load()?;
-    if !file.remove(&name) {
-        bail!(unknown(&file, &name));
-    }
-    let mut message = format!(
-        "removed doctl context {:?} from {}",
-        error::one_line(&name),
-        file.path.display()
-    );
-    // doctl would leave `context` naming a context that no longer exists, and every command
-    // without --context would fail; `default` is what doctl falls back to with none.
-    if name != DEFAULT && file.current() == name {
-        file.set_current(DEFAULT);
-        message.push_str("; the current context is now \"default\"");
-    }
-    file.save()?;
+    let message = DoctlFile::load()?.edit(|file| {
+        if !file.remove(&name) {
+            bail!(unknown(file, &name));
+        }
+        let mut message = format!(
+            "removed doctl context {:?} from {}",
+            error::one_line(&name),
+            file.path.display()
+        );
+        // doctl would leave `context` naming a context that no longer exists, and every command
+        // without --context would fail; `default` is what doctl falls back to with none.
+        if name != DEFAULT && file.current() == name {
+            file.set_current(DEFAULT);
+            message.push_str("; the current context is now \"default\"");
+        }
+        file.save()?;
+        Ok(message)
+    })?;
     super::say(&message);
     Ok(())
 }

@@ -5,15 +5,13 @@
 use serde_json::Value;
 
 use crate::digitalocean::token;
-use crate::error::Error;
+use crate::error::{Error, one_line};
 use crate::kubeconfig::files::{self, Files};
 
-/// What is missing and what to do, when nothing names a context to check; `None` when there is
-/// one (or the kubeconfig cannot be read: the context step reports that as it is).
+/// What is missing and what to do, when nothing names a context to check, or the context asked
+/// for has no kubeconfig at all to be in; `None` when there is one to check (or the kubeconfig
+/// cannot be read: the context step reports that as it is).
 pub(super) fn nothing_to_check(context: Option<&str>) -> Option<(String, String)> {
-    if context.is_some() {
-        return None;
-    }
     let files = Files::from_env().ok()?;
     let mut docs = Vec::new();
     for path in files.paths() {
@@ -21,6 +19,28 @@ pub(super) fn nothing_to_check(context: Option<&str>) -> Option<(String, String)
         if target.exists() {
             docs.push(files::load(&target).ok()?.doc);
         }
+    }
+    let paths: Vec<String> = files
+        .paths()
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    let save = "`doks-auth kubeconfig save <cluster>` (`doks-auth clusters` lists them): it adds the cluster and makes it the current context";
+    if let Some(name) = context {
+        // A kubeconfig that exists is the context step's to search, naming the contexts it has.
+        if !docs.is_empty() {
+            return None;
+        }
+        let detail = format!(
+            "no kubeconfig yet ({} does not exist), so no context {:?}",
+            paths.join(", "),
+            one_line(name)
+        );
+        let save = format!(
+            "{save}; `--alias {}` gives the context that name",
+            shell_words::quote(&one_line(name))
+        );
+        return Some((detail, then_save(&save, None)));
     }
     let contexts = |doc: &Value| {
         doc.get("contexts")
@@ -35,11 +55,6 @@ pub(super) fn nothing_to_check(context: Option<&str>) -> Option<(String, String)
     if current {
         return None;
     }
-    let paths: Vec<String> = files
-        .paths()
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect();
     let known: usize = docs.iter().map(contexts).sum();
     let detail = match (docs.is_empty(), known) {
         (true, _) => format!("no kubeconfig yet ({} does not exist)", paths.join(", ")),
@@ -50,17 +65,29 @@ pub(super) fn nothing_to_check(context: Option<&str>) -> Option<(String, String)
             if n == 1 { "" } else { "s" }
         ),
     };
-    let save = "run `doks-auth kubeconfig save <cluster>` (`doks-auth clusters` lists them): it adds the cluster and makes it the current context";
+    let or_use = (known > 0).then_some("pick one you have with `kubectl config use-context NAME`");
+    Some((detail, then_save(save, or_use)))
+}
+
+/// Run `save` (a command and what it does), after storing a token when `kubeconfig save` would
+/// find none; `or` is another way forward once there is a token.
+fn then_save(save: &str, or: Option<&str>) -> String {
     let context = std::env::var("DIGITALOCEAN_CONTEXT").ok();
-    let fix = match token::resolve(None, context.as_deref()) {
-        Err(Error::NoToken) => format!(
-            "no DigitalOcean token is found either: run `doks-auth auth init` to store one, then {}",
-            save.trim_start_matches("run ")
-        ),
-        _ if known > 0 => {
-            format!("{save}; or pick one you have with `kubectl config use-context NAME`")
+    match token::resolve(None, context.as_deref()) {
+        Err(Error::NoToken) => {
+            format!(
+                "no DigitalOcean token is found either: run `doks-auth auth init` to store one, then {save}"
+            )
         }
-        _ => save.to_string(),
-    };
-    Some((detail, fix))
+        // DIGITALOCEAN_CONTEXT names a context doctl's config does not have: that name is the
+        // one `kubeconfig save` will look for, so it is the one to store.
+        Err(Error::UnknownContext { name, .. }) => format!(
+            "DIGITALOCEAN_CONTEXT names doctl auth context {name:?}, which has no token yet: run `doks-auth auth init --context {}` to store one, then {save}",
+            shell_words::quote(&name)
+        ),
+        _ => match or {
+            Some(or) => format!("run {save}; or {or}"),
+            None => format!("run {save}"),
+        },
+    }
 }

@@ -51,6 +51,9 @@ pub(super) struct Editor<'a> {
     text: Text<'a>,
     nl: &'a str,
     referenced: &'a HashSet<usize>,
+    /// Only changes that keep the file's shape: no document written anew, no alias replaced
+    /// by a copy of what it reads.
+    strict: bool,
     splices: Vec<Splice>,
 }
 
@@ -60,8 +63,16 @@ impl<'a> Editor<'a> {
             text: Text(text),
             nl,
             referenced,
+            strict: false,
             splices: Vec::new(),
         }
+    }
+
+    /// An editor that refuses (`Stuck`) where it would write the document anew or turn an
+    /// alias into a copy of its value.
+    pub(super) fn strict(mut self) -> Self {
+        self.strict = true;
+        self
     }
 
     /// The text with `root` (read as `old`) changed to `new`, as little as can be.
@@ -217,6 +228,9 @@ impl<'a> Editor<'a> {
     fn replace(&mut self, node: &Node, new: &Value, place: Place) -> Result {
         // The whole document written anew has no aliases left to break.
         if !matches!(place, Place::Root) && node.holds_referenced(self.referenced) {
+            return Err(Stuck);
+        }
+        if self.strict && (matches!(place, Place::Root) || node.holds_alias()) {
             return Err(Stuck);
         }
         let (start, end, text) = match place {

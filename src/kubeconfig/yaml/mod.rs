@@ -9,8 +9,8 @@
 //! readers take the same way.
 //!
 //! [`rewrite`] checks its own work: the new text must read back as exactly the value asked
-//! for, or the whole document is written anew from the value; a text that still does not read
-//! back is refused, and the file left as it was.
+//! for, or the whole document is written anew from the value ([`rewrite_in_place`] refuses
+//! instead); a text that still does not read back is refused, and the file left as it was.
 
 mod edit;
 mod emit;
@@ -69,6 +69,18 @@ pub fn to_yaml(doc: &Value) -> String {
 /// `text` changed so that it reads as `doc`, changing only what differs; everything else
 /// (comments, key order, anchors, other documents) stays byte for byte.
 pub fn rewrite(text: &str, doc: &Value) -> Result<String, String> {
+    rewrite_with(text, doc, true)
+}
+
+/// [`rewrite`] without its last resort: a change that cannot be made in place (inside a node
+/// an alias names, which would change what the alias reads too), or only by turning an alias
+/// into a copy of what it reads, is refused with the reason, rather than made by writing the
+/// document anew without its comments, anchors and aliases.
+pub fn rewrite_in_place(text: &str, doc: &Value) -> Result<String, String> {
+    rewrite_with(text, doc, false)
+}
+
+fn rewrite_with(text: &str, doc: &Value, anew: bool) -> Result<String, String> {
     let tree = tree::parse(text)?;
     let old = reading::value(&tree)?;
     // Lines added end as the file's first line does.
@@ -78,10 +90,18 @@ pub fn rewrite(text: &str, doc: &Value) -> Result<String, String> {
         return fresh(text, &tree, doc, nl);
     };
     let editor = || edit::Editor::new(text, nl, &tree.referenced);
-    if let Ok(candidate) = editor().in_place(root, &old, doc)
+    let in_place = if anew { editor() } else { editor().strict() };
+    if let Ok(candidate) = in_place.in_place(root, &old, doc)
         && reads_as(&candidate, doc)
     {
         return Ok(candidate);
+    }
+    if !anew {
+        return Err(if tree.referenced.is_empty() {
+            "the change cannot be made in place, and writing the file anew would lose its comments and layout; nothing was changed: make the change by hand".into()
+        } else {
+            "the change touches what its YAML anchors and aliases (&name, *name) share, so it cannot be made in place without undoing them, and writing the file anew would lose its comments, anchors and aliases; nothing was changed: write out each alias the change touches as the value it stands for, then run the command again".into()
+        });
     }
     match editor().whole(root, doc) {
         Ok(candidate) if reads_as(&candidate, doc) => {

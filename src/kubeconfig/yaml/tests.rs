@@ -342,3 +342,31 @@ fn a_token_gives_way_to_an_exec_stanza_where_it_stood() {
         "users:\n- name: u\n  user:\n    # from the control panel\n    exec:\n      command: doks-auth\n# next\n"
     );
 }
+
+/// What `rewrite` does by writing the document anew, or by copying a value over an alias,
+/// `rewrite_in_place` refuses; what it can change in place it changes as `rewrite` does.
+#[test]
+fn in_place_only_refuses_to_undo_anchors_and_aliases() {
+    let change = |text: &str, f: &dyn Fn(&mut Value)| {
+        let mut doc = parse_document(text).unwrap();
+        f(&mut doc);
+        (rewrite(text, &doc), rewrite_in_place(text, &doc))
+    };
+    // The anchored value changes: `rewrite` writes the document anew, without the comment.
+    let shared = "# c\na: &t x\nb: *t  # same\n";
+    let (anew, strict) = change(shared, &|doc| doc["a"] = json!("y"));
+    let anew = anew.unwrap();
+    assert!(!anew.contains("*t"), "{anew}");
+    assert!(strict.unwrap_err().contains("aliases"));
+    // A merged mapping changes: `rewrite` copies the merged keys over the `<<`.
+    let merged = "base: &m\n  k: 1\nteam:\n  <<: *m\n  j: 2\n";
+    let (anew, strict) = change(merged, &|doc| {
+        doc["team"].as_object_mut().unwrap().remove("j");
+    });
+    assert!(!anew.unwrap().contains("<<"));
+    assert!(strict.is_err());
+    // Beside them, the edit is made in place, the same either way.
+    let (anew, strict) = change(shared, &|doc| doc["c"] = json!("z"));
+    assert_eq!(anew.unwrap(), "# c\na: &t x\nb: *t  # same\nc: z\n");
+    assert_eq!(strict.unwrap(), "# c\na: &t x\nb: *t  # same\nc: z\n");
+}

@@ -82,6 +82,18 @@ impl Node {
             }
     }
 
+    /// Whether this node is an alias or holds one: written anew, it would hold a copy instead.
+    pub(super) fn holds_alias(&self) -> bool {
+        match &self.kind {
+            Kind::Alias(_) => true,
+            Kind::Seq { items, .. } => items.iter().any(Node::holds_alias),
+            Kind::Map { entries, .. } => entries
+                .iter()
+                .any(|(k, v)| k.holds_alias() || v.holds_alias()),
+            Kind::Scalar { .. } => false,
+        }
+    }
+
     pub(super) fn is_flow(&self) -> bool {
         matches!(
             self.kind,
