@@ -224,6 +224,7 @@ fn save(args: &KubeconfigSaveArgs) -> anyhow::Result<()> {
         "{would}saved context {} in {place}{notes}",
         crate::error::one_line(&entries.names.context)
     ));
+    lookup::say_pinned(&fetched.base);
     warn_if_kuberc_refuses(&entries.command);
     Ok(())
 }

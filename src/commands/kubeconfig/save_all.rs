@@ -38,10 +38,11 @@ pub(super) fn run(args: &KubeconfigSaveArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let files = Files::from_env()?;
     Opened::read(files.clone())?;
-    let base = lookup::base(common, &args.stanza)?;
+    let mut base = lookup::base(common, &args.stanza)?;
     let command = base.command().to_string();
     let (account, client) = lookup::connect(common, started)?;
-    let (clusters, fetched) = http::block_on(fetch_all(client, account.clone(), base))?;
+    lookup::pin_doctl_context(&mut base, &account);
+    let (clusters, fetched) = http::block_on(fetch_all(client, account.clone(), base.clone()))?;
 
     // A dry run takes no lock either: it leaves no file behind, not even for a moment.
     let (_locks, default) = match args.dry_run {
@@ -137,6 +138,7 @@ pub(super) fn run(args: &KubeconfigSaveArgs) -> anyhow::Result<()> {
     }
     super::super::say(&counts.summary(clusters.len(), args.dry_run));
     if !clusters.is_empty() {
+        lookup::say_pinned(&base);
         super::warn_if_kuberc_refuses(&command);
     }
     if counts.failed > 0 {
