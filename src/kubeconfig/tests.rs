@@ -36,7 +36,7 @@ users:
     client-certificate: /home/u/.minikube/client.crt
 - name: do-nyc1-prod-admin
   user:
-    token: old-token
+    token: dop_v1_0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a
 contexts:
 - name: minikube
   context:
