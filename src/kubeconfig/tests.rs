@@ -346,6 +346,8 @@ fn remove_keeps_a_cluster_or_user_another_context_uses() {
         kind,
         name: name.into(),
         context: context.into(),
+        file: 0,
+        context_file: 0,
     };
     assert_eq!(
         removed.kept,

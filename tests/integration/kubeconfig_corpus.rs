@@ -234,7 +234,7 @@ fn save_and_remove(edge_cases: bool) {
             "{name}: remove"
         );
         for (list, entry) in ours.entries() {
-            let kept = format!("kept {} {entry}:", &list[..list.len() - 1]);
+            let kept = format!("kept {} {entry:?}:", &list[..list.len() - 1]);
             assert!(
                 !by_name(&removed, list).contains_key(entry) || out.stderr.contains(&kept),
                 "{name}: {list} {entry} left: {}",

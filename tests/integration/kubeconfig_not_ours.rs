@@ -203,3 +203,28 @@ fn a_server_whose_host_only_starts_with_the_id_is_not_ours() {
     let left = std::fs::read_to_string(&path).unwrap();
     assert!(left.ends_with(&cluster), "{left}");
 }
+
+/// A kept entry is said with quoted names and, with several files, the file of each: the context
+/// that still uses it may be another team's, in another file.
+#[test]
+fn a_kept_entry_names_the_file_of_the_context_that_uses_it() {
+    let (env, api) = account(&[prod()]);
+    let dir = tempfile::tempdir().unwrap();
+    let ours = dir.path().join("teama.yaml");
+    save(&env, &api, &ours, &["prod"]);
+    let theirs_text = "apiVersion: v1\nkind: Config\nusers:\n- name: b\n  user: {token: b-token}\ncontexts:\n- name: b-prod\n  context: {cluster: do-nyc1-prod, user: b}\n";
+    let theirs = write(dir.path(), "teamb.yaml", theirs_text, &api);
+    let out = run_ok(
+        doks(&env, &api, None, &["kubeconfig", "remove", "prod"]).env(
+            "KUBECONFIG",
+            std::env::join_paths([&ours, &theirs]).unwrap(),
+        ),
+    );
+    let line = format!(
+        "doks-auth: kept cluster \"do-nyc1-prod\" in {}: context \"b-prod\" in {} still uses it\n",
+        ours.display(),
+        theirs.display()
+    );
+    assert!(out.stderr.contains(&line), "{}", out.stderr);
+    assert_eq!(std::fs::read_to_string(&theirs).unwrap(), theirs_text);
+}
