@@ -120,6 +120,22 @@ impl Client {
             .kubernetes_cluster)
     }
 
+    /// `error`, with the token's team when it is a 404 for a cluster: the usual cause is a token
+    /// of another team, and the team's name says which. The question is best effort.
+    pub async fn with_team(&self, error: Error) -> Error {
+        match error {
+            Error::Api(mut api)
+                if api.status == 404 && matches!(api.call, Call::Cluster | Call::Credentials) =>
+            {
+                if let Ok((info, _)) = self.account().await {
+                    api.team = info.team.and_then(|t| t.name).map(String::into_boxed_str);
+                }
+                Error::Api(api)
+            }
+            other => other,
+        }
+    }
+
     /// Whom the token belongs to, with the answer's `Date` (DigitalOcean's clock).
     pub async fn account(&self) -> Result<(AccountInfo, Option<DateTime<Utc>>)> {
         let url = format!("{}/v2/account", self.base_url);
@@ -339,6 +355,7 @@ fn api_error(
         retry_after,
         attempts,
         token_from: Box::new(token_from.clone()),
+        team: None,
     }
 }
 

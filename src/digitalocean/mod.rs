@@ -56,7 +56,12 @@ pub fn credential(
     started: Instant,
 ) -> Result<Credential> {
     let client = api::Client::new(account, started)?;
-    let answer = http::block_on(client.credentials(cluster, expiry_seconds))?;
+    let answer = http::block_on(async {
+        match client.credentials(cluster, expiry_seconds).await {
+            Ok(answer) => Ok(answer),
+            Err(err) => Err(client.with_team(err).await),
+        }
+    })?;
     let now = Utc::now();
     if let Some(skew) = answer.server_date.map(|date| now - date)
         && skew.num_seconds().abs() > 60

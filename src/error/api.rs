@@ -33,6 +33,8 @@ pub struct ApiError {
     pub attempts: u32,
     /// Boxed: every `Result` carries an `Error`, and this would make it larger.
     pub token_from: Box<TokenOrigin>,
+    /// The token's team, when the API said (asked only after a 404 for a cluster).
+    pub team: Option<Box<str>>,
 }
 
 impl ApiError {
@@ -50,13 +52,32 @@ impl ApiError {
             (404, Call::Account) => "the API has no account there: check --api-url (the base URL, such as https://api.digitalocean.com)".into(),
             (403, _) => "the token lacks the `kubernetes:read` scope (listing and looking up clusters need it): create a token with it".into(),
             (404, Call::ClusterList) => "the API has no cluster list there: check --api-url (the base URL, such as https://api.digitalocean.com)".into(),
-            (404, _) => "no such cluster for this account: check the id with `doks-auth clusters`".into(),
+            (404, _) => self.no_such_cluster(),
             (429, _) => match self.retry_after {
                 Some(secs) => format!("rate limited: try again in {secs} s"),
                 None => "rate limited: try again in a minute".into(),
             },
             (s, _) if s >= 500 => "DigitalOcean had a problem: try again shortly (status.digitalocean.com)".into(),
             _ => "check the command's arguments".into(),
+        }
+    }
+
+    /// A cluster the token cannot see: most often another team's, reached with the token of
+    /// another doctl context or variable, so the hint names the one actually used.
+    fn no_such_cluster(&self) -> String {
+        let team = match &self.team {
+            Some(team) => format!(" (team {})", one_line(team)),
+            None => String::new(),
+        };
+        match &*self.token_from {
+            TokenOrigin::Unknown => {
+                format!(
+                    "no such cluster for this account{team}: check the id with `doks-auth clusters`"
+                )
+            }
+            origin => format!(
+                "no such cluster for the token of {origin}{team}: check the id with `doks-auth clusters`; a cluster of another team needs that team's token (--context NAME)"
+            ),
         }
     }
 

@@ -10,6 +10,7 @@ fn api(status: u16) -> ApiError {
         retry_after: None,
         attempts: 1,
         token_from: Box::new(TokenOrigin::Unknown),
+        team: None,
     }
 }
 

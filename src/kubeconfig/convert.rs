@@ -229,7 +229,7 @@ fn from_doctl(exec: &Value) -> Result<(Stanza, Before), String> {
 
 /// Credentials kubectl uses instead of an exec stanza, when a user has one of them as well.
 /// `tokenFile` holds a token doks-auth cannot judge without reading another file.
-const PREFERRED_OVER_EXEC: [&str; 6] = [
+pub(super) const PREFERRED_OVER_EXEC: [&str; 6] = [
     "tokenFile",
     "client-certificate",
     "client-certificate-data",
@@ -261,7 +261,7 @@ fn from_static<'a>(
 /// hex digits alone. Anything else on a DigitalOcean cluster (a service account's JWT, a token
 /// made inside the cluster) is someone's deliberate credential, which doks-auth's would replace
 /// with the account's own.
-fn issued_by_digitalocean(token: &str) -> Result<(), String> {
+pub(super) fn issued_by_digitalocean(token: &str) -> Result<(), String> {
     if is_jwt(token) {
         return Err(
             "a JWT (such as a Kubernetes service-account token), which DigitalOcean does not issue"

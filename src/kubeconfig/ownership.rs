@@ -137,8 +137,14 @@ impl<'a> Judge<'a> {
                 .is_some_and(|name| name == "doks-auth");
             return (!ours).then(|| format!("a credential run by {}", one_line(command)));
         }
-        // A static credential says nothing of its cluster: the contexts that use it do. Only
-        // one used by no context, or only by contexts of this cluster, is this cluster's.
+        // A credential of its own (a service account's token, a certificate, a password) is
+        // someone's deliberate choice, never ours to delete or repoint. Only a DigitalOcean
+        // token (the control panel's download) is what doks-auth's stanza stands for.
+        if let Some(what) = own_credential(user) {
+            return Some(format!("a credential of its own: {what}"));
+        }
+        // Such a token says nothing of its cluster: the contexts that use it do. Only one used
+        // by no context, or only by contexts of this cluster, is this cluster's.
         reader::all(self.docs, Kind::Context)
             .filter(|(c, e)| {
                 reader::resolve(self.docs, c.file, Kind::User, reader::reference(e, "user"))
@@ -157,10 +163,33 @@ impl<'a> Judge<'a> {
     }
 }
 
+/// What a user without an exec stanza holds that is not a DigitalOcean token: a token of another
+/// shape, or any other credential kubectl uses; `None` for none, or a DigitalOcean token alone.
+fn own_credential(user: &Value) -> Option<&'static str> {
+    let user = user.get("user")?;
+    let set = |field: &str| user.get(field).is_some_and(|v| !v.is_null() && v != "");
+    if let Some(field) = super::convert::PREFERRED_OVER_EXEC
+        .into_iter()
+        .chain(["client-key", "client-key-data"])
+        .find(|f| set(f))
+    {
+        return Some(field);
+    }
+    match user.get("token").filter(|t| !t.is_null() && *t != "") {
+        Some(Value::String(token)) if super::convert::issued_by_digitalocean(token).is_ok() => None,
+        Some(_) => Some("a token DigitalOcean did not issue"),
+        None => None,
+    }
+}
+
+/// Where DigitalOcean's cluster endpoints live: `k8s.ondigitalocean.com`, and `k8s.example`,
+/// the form of the test stand-ins (`.example` is reserved: no real server has it).
+const DIGITALOCEAN_DOMAINS: [&str; 2] = ["k8s.ondigitalocean.com", "k8s.example"];
+
 /// Whether `server` is the cluster `id`'s: the same URL as `ours` (scheme and host without case,
-/// the default port and a trailing `/` aside), or one whose host starts with the id as its own
-/// label, as DigitalOcean's endpoints do (`https://<id>.k8s.ondigitalocean.com`). An id anywhere
-/// else in the URL (`https://x.example/<id>`, `https://not-<id>.example`) names another server.
+/// the default port and a trailing `/` aside), or DigitalOcean's endpoint for the id
+/// (`https://<id>.k8s.ondigitalocean.com`). The id anywhere else (`https://x.example/<id>`,
+/// `https://not-<id>.example`, `https://<id>.evil.example`) names another server.
 pub fn server_is(server: &str, id: &str, ours: Option<&str>) -> bool {
     let Ok(url) = reqwest::Url::parse(server.trim()) else {
         return false;
@@ -176,7 +205,13 @@ pub fn server_is(server: &str, id: &str, ours: Option<&str>) -> bool {
     let names_id = url
         .host_str()
         .and_then(|host| host.split_once('.'))
-        .is_some_and(|(label, _)| !id.is_empty() && label.eq_ignore_ascii_case(id));
+        .is_some_and(|(label, domain)| {
+            !id.is_empty()
+                && label.eq_ignore_ascii_case(id)
+                && DIGITALOCEAN_DOMAINS
+                    .iter()
+                    .any(|d| domain.trim_end_matches('.').eq_ignore_ascii_case(d))
+        });
     names_id
         || ours
             .and_then(|o| reqwest::Url::parse(o.trim()).ok())

@@ -32,6 +32,29 @@ pub struct Kept {
     pub kind: &'static str,
     pub name: String,
     pub context: String,
+    /// The files that define the kept entry and the context, by index.
+    pub file: usize,
+    pub context_file: usize,
+}
+
+impl Kept {
+    /// `cluster "prod": context (unnamed) still uses it`, each with its file (`path` of an
+    /// index) when there are several: the context may be another team's, in another file.
+    pub fn describe(&self, path: Option<&dyn Fn(usize) -> String>) -> String {
+        let named = |name: &str| match name {
+            "" => "(unnamed)".to_string(),
+            name => format!("{:?}", crate::error::one_line(name)),
+        };
+        let place = |file: usize| path.map(|p| format!(" in {}", p(file))).unwrap_or_default();
+        format!(
+            "{} {}{}: context {}{} still uses it",
+            self.kind,
+            named(&self.name),
+            place(self.file),
+            named(&self.context),
+            place(self.context_file)
+        )
+    }
 }
 
 impl Removed {
@@ -104,6 +127,8 @@ pub fn take(docs: &mut [Value], mut targets: BTreeSet<At>) -> Removed {
                             kind: field,
                             name: name.to_string(),
                             context: reader::name_of(context).to_string(),
+                            file: used.file,
+                            context_file: at.file,
                         },
                     ))
                 })
@@ -174,4 +199,29 @@ fn names_cluster_id(arg: &Value, id: &str) -> bool {
             || a.strip_prefix("--cluster-id=")
                 .is_some_and(|v| v.eq_ignore_ascii_case(id))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Kept;
+
+    #[test]
+    fn a_kept_entry_is_said_with_quoted_names_and_files_when_there_are_several() {
+        let unnamed = Kept {
+            kind: "cluster",
+            name: "do-nyc1-prod".into(),
+            context: String::new(),
+            file: 0,
+            context_file: 1,
+        };
+        assert_eq!(
+            unnamed.describe(None),
+            "cluster \"do-nyc1-prod\": context (unnamed) still uses it"
+        );
+        let path = |i: usize| format!("f{i}");
+        assert_eq!(
+            unnamed.describe(Some(&path)),
+            "cluster \"do-nyc1-prod\" in f0: context (unnamed) in f1 still uses it"
+        );
+    }
 }

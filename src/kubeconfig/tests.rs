@@ -36,7 +36,7 @@ users:
     client-certificate: /home/u/.minikube/client.crt
 - name: do-nyc1-prod-admin
   user:
-    token: old-token
+    token: dop_v1_0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a
 contexts:
 - name: minikube
   context:
@@ -346,6 +346,8 @@ fn remove_keeps_a_cluster_or_user_another_context_uses() {
         kind,
         name: name.into(),
         context: context.into(),
+        file: 0,
+        context_file: 0,
     };
     assert_eq!(
         removed.kept,

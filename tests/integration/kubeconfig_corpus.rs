@@ -29,6 +29,9 @@ const CONVERTED: &[(&str, &[&str])] = &[
     ("do-control-panel.yaml", &["do-nyc1-prod-admin"]),
     // A certificate user with `token: ~` (or NULL) is no token user (case 5).
     ("edge-cert-null-token.yaml", &["do-ams3-staging-admin"]),
+    // The control panel's DigitalOcean token on a DigitalOcean cluster.
+    ("edge-existing-odd.yaml", &["do-nyc1-prod-admin"]),
+    ("edge-flow.yaml", &["do-nyc1-prod-admin"]),
 ];
 
 /// The corpus, by file name: the files of real tools, or the YAML edge cases (`edge-*`).
@@ -231,7 +234,7 @@ fn save_and_remove(edge_cases: bool) {
             "{name}: remove"
         );
         for (list, entry) in ours.entries() {
-            let kept = format!("kept {} {entry}:", &list[..list.len() - 1]);
+            let kept = format!("kept {} {entry:?}:", &list[..list.len() - 1]);
             assert!(
                 !by_name(&removed, list).contains_key(entry) || out.stderr.contains(&kept),
                 "{name}: {list} {entry} left: {}",

@@ -100,10 +100,14 @@ fn an_entry_is_edited_in_the_file_that_defines_it_and_removed_from_every_file() 
     let first = env.home().join("first");
     let second = env.home().join("second");
     std::fs::write(&first, "apiVersion: v1\nkind: Config\nclusters:\n- name: mine\n  cluster: {server: https://127.0.0.1:1}\n").unwrap();
-    // The user entry lives in the second file (say, written there by hand or by doctl).
+    // The user entry lives in the second file (say, the control panel's, with a DigitalOcean
+    // token: a token of another kind would be someone's own credential, never replaced).
     std::fs::write(
         &second,
-        "apiVersion: v1\nkind: Config\nusers:\n- name: do-nyc1-prod-admin\n  user: {token: old}\n",
+        format!(
+            "apiVersion: v1\nkind: Config\nusers:\n- name: do-nyc1-prod-admin\n  user: {{token: dop_v1_{}}}\n",
+            "0c".repeat(32)
+        ),
     )
     .unwrap();
     let kubeconfig = joined(&[&first, &second]);

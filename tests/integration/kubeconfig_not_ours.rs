@@ -141,3 +141,90 @@ fn remove_leaves_another_files_context_whose_entries_are_defined_elsewhere() {
         "{team_a}"
     );
 }
+
+/// A third review: a user of our names holding a credential of its own (a service account's
+/// token) is someone's deliberate choice: neither `save` nor `remove` touches it.
+#[test]
+fn a_static_token_user_named_like_ours_is_never_repointed_or_deleted() {
+    let (env, api) = account(&[prod()]);
+    let path = env.home().join("config");
+    let text = format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: do-nyc1-prod\n  cluster: {{server: '{}'}}\nusers:\n- name: do-nyc1-prod-admin\n  user: {{token: service-account-token-of-mine}}\ncontexts:\n- name: do-nyc1-prod\n  context: {{cluster: do-nyc1-prod, user: do-nyc1-prod-admin}}\ncurrent-context: do-nyc1-prod\n",
+        server_of(CLUSTER_ID)
+    );
+    std::fs::write(&path, &text).unwrap();
+    let saved = run(&mut doks(
+        &env,
+        &api,
+        Some(&path),
+        &["kubeconfig", "save", "prod"],
+    ));
+    assert_eq!(saved.code, Some(1), "{}", saved.stderr);
+    assert!(
+        saved.stderr.contains(
+            "the user entry \"do-nyc1-prod-admin\" belongs to another cluster (a credential of its own: a token DigitalOcean did not issue)"
+        ),
+        "{}",
+        saved.stderr
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+    run_ok(&mut doks(
+        &env,
+        &api,
+        Some(&path),
+        &["kubeconfig", "remove", "prod"],
+    ));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+}
+
+/// Only DigitalOcean's own endpoint for the id names the cluster: `<id>.evil.example` is
+/// another server, so removing the deleted cluster leaves its entry.
+#[test]
+fn a_server_whose_host_only_starts_with_the_id_is_not_ours() {
+    let (env, api) = account(&[prod()]);
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = format!(
+        "clusters:\n- name: do-nyc1-old\n  cluster: {{server: 'https://{GONE}.evil.example'}}\n"
+    );
+    let text = team_a_old("cluster: do-nyc1-old") + &cluster;
+    let path = write(dir.path(), "teama.yaml", &text, &api);
+    let out = run_ok(&mut doks(
+        &env,
+        &api,
+        Some(&path),
+        &["kubeconfig", "remove", GONE],
+    ));
+    assert!(
+        out.stderr
+            .contains("removed context do-nyc1-old and user do-nyc1-old-admin from"),
+        "{}",
+        out.stderr
+    );
+    let left = std::fs::read_to_string(&path).unwrap();
+    assert!(left.ends_with(&cluster), "{left}");
+}
+
+/// A kept entry is said with quoted names and, with several files, the file of each: the context
+/// that still uses it may be another team's, in another file.
+#[test]
+fn a_kept_entry_names_the_file_of_the_context_that_uses_it() {
+    let (env, api) = account(&[prod()]);
+    let dir = tempfile::tempdir().unwrap();
+    let ours = dir.path().join("teama.yaml");
+    save(&env, &api, &ours, &["prod"]);
+    let theirs_text = "apiVersion: v1\nkind: Config\nusers:\n- name: b\n  user: {token: b-token}\ncontexts:\n- name: b-prod\n  context: {cluster: do-nyc1-prod, user: b}\n";
+    let theirs = write(dir.path(), "teamb.yaml", theirs_text, &api);
+    let out = run_ok(
+        doks(&env, &api, None, &["kubeconfig", "remove", "prod"]).env(
+            "KUBECONFIG",
+            std::env::join_paths([&ours, &theirs]).unwrap(),
+        ),
+    );
+    let line = format!(
+        "doks-auth: kept cluster \"do-nyc1-prod\" in {}: context \"b-prod\" in {} still uses it\n",
+        ours.display(),
+        theirs.display()
+    );
+    assert!(out.stderr.contains(&line), "{}", out.stderr);
+    assert_eq!(std::fs::read_to_string(&theirs).unwrap(), theirs_text);
+}

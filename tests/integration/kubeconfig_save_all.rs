@@ -141,7 +141,27 @@ fn a_name_another_cluster_owns_is_skipped_and_left_as_it_was() {
         .replace("user: do-nyc1-c1}", "user: do-nyc1-c1-admin}");
     std::fs::write(env.home().join("kubeconfig"), &theirs).unwrap();
     let before = view(&env);
-    let out = save_all(&env, &api, &[]);
+    // The token of a doctl context: the way out must name it, and the API and stanza options.
+    let doctl = env.home().join(".config/doctl");
+    std::fs::create_dir_all(&doctl).unwrap();
+    std::fs::write(
+        doctl.join("config.yaml"),
+        format!("auth-contexts:\n  team-a: {DO_TOKEN}\n"),
+    )
+    .unwrap();
+    let cache = env.home().join("my cache");
+    let extra = [
+        "--context",
+        "team-a",
+        "--expiry-seconds",
+        "600",
+        "--cache-dir",
+    ];
+    let out = save_all(
+        &env,
+        &api,
+        &[&extra[..], &[cache.to_str().unwrap()]].concat(),
+    );
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     assert!(
         out.stderr.contains("c1 in nyc1: skipped")
@@ -149,6 +169,13 @@ fn a_name_another_cluster_owns_is_skipped_and_left_as_it_was() {
         "{}",
         out.stderr
     );
+    let way_out = format!(
+        "; to save it beside it, run `doks-auth kubeconfig save {} --alias NAME --context team-a --api-url {} --cache-dir '{}' --expiry-seconds 600`\n",
+        cluster(1)["id"].as_str().unwrap(),
+        api.url(),
+        cache.display()
+    );
+    assert!(out.stderr.contains(&way_out), "{}", out.stderr);
     let after = view(&env);
     let find = |v: &Value, list: &str, name: &str| {
         v[list]

@@ -326,7 +326,7 @@ fn entries_named_empty_or_unnamed_are_never_taken() {
     );
     assert!(
         out.stderr
-            .contains("kept cluster do-nyc1-prod: context  still uses it"),
+            .contains("kept cluster \"do-nyc1-prod\": context (unnamed) still uses it"),
         "{}",
         out.stderr
     );

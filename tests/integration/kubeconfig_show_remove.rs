@@ -153,7 +153,7 @@ fn remove_keeps_a_cluster_entry_another_context_uses_and_says_so() {
         out.stderr
             .contains("doks-auth: removed context do-nyc1-prod and user do-nyc1-prod-admin from")
             && out.stderr.contains(
-                "doks-auth: kept cluster do-nyc1-prod: context prod-readonly still uses it"
+                "doks-auth: kept cluster \"do-nyc1-prod\": context \"prod-readonly\" still uses it"
             ),
         "{}",
         out.stderr

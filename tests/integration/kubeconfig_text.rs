@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use crate::kubeconfig::*;
+use crate::kubeconfig_corpus_views::by_name;
 use crate::support::*;
 
 const HAND_WRITTEN: &str = "\
@@ -236,4 +237,31 @@ fn remove_never_deletes_a_cluster_entry_of_another_server() {
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     let doc = read_yaml(&path);
     assert_eq!(names(&doc, "clusters"), ["kind-kind"], "{}", out.stderr);
+}
+
+/// A flow list whose lines are indented with tabs, as kubectl reads it (issue 22, item 11).
+const FLOW_TABS: &str = "apiVersion: v1\nkind: Config\nclusters: [\n\t{name: kind, cluster: {server: \"https://127.0.0.1:6443\"}},\n\t{name: two,\n\t\tcluster: {server: \"https://127.0.0.2:6443\"}}\n]\n# keep me\nusers: []\ncontexts: [{name: kind, context: {cluster: kind, user: kind}}]\ncurrent-context: kind\n";
+
+#[test]
+fn a_flow_list_indented_with_tabs_is_read_as_kubectl_reads_it_and_edited_in_place() {
+    if !kubectl_available() {
+        return;
+    }
+    let (env, api) = account(&[prod()]);
+    let path = env.home().join("config");
+    std::fs::write(&path, FLOW_TABS).unwrap();
+    let before = crate::kubeconfig_corpus_views::view(&path);
+    save(&env, &api, &path, &["prod", "--set-current-context=false"]);
+    let text = std::fs::read_to_string(&path).unwrap();
+    // In place: every byte up to the last cluster is as it was, the new one follows it.
+    let kept = "clusters: [\n\t{name: kind, cluster: {server: \"https://127.0.0.1:6443\"}},\n\t{name: two,\n\t\tcluster: {server: \"https://127.0.0.2:6443\"}}";
+    let head = &FLOW_TABS[..FLOW_TABS.find(kept).unwrap() + kept.len()];
+    assert!(text.starts_with(head), "{text}");
+    assert!(text.contains("\n]\n# keep me\n"), "{text}");
+    let after = crate::kubeconfig_corpus_views::view(&path);
+    let (before, mut clusters) = (by_name(&before, "clusters"), by_name(&after, "clusters"));
+    assert!(clusters.remove("do-nyc1-prod").is_some());
+    assert_eq!((clusters, before.len()), (before, 2));
+    assert_eq!(after["current-context"], "kind");
+    assert_eq!(after["contexts"].as_array().unwrap().len(), 2);
 }

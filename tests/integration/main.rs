@@ -38,6 +38,7 @@ mod kubeconfig_corpus_views;
 mod kubeconfig_files;
 mod kubeconfig_names;
 mod kubeconfig_not_ours;
+mod kubeconfig_pinned;
 mod kubeconfig_save;
 mod kubeconfig_save_all;
 mod kubeconfig_shared;

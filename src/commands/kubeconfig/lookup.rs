@@ -16,7 +16,7 @@ use crate::digitalocean::answer::ApiCredentials;
 use crate::digitalocean::api::{self, Cluster};
 use crate::digitalocean::clusters::{ClusterRef, by_name, endpoint};
 use crate::digitalocean::{Account, DEFAULT_API_URL};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, TokenOrigin};
 use crate::http;
 use crate::kubeconfig::{Entries, Names, SsoStanza, Stanza};
 use crate::settings;
@@ -32,12 +32,38 @@ pub(super) struct Fetched {
     /// The credential minted on the way, to seed the cache, or why it cannot be used; none for
     /// SSO, whose first kubectl command logs in.
     credential: Option<std::result::Result<Credential, String>>,
+    /// What the stanza was built from, for [`say_pinned`].
+    pub(super) base: Base,
 }
 
 pub(super) fn connect(args: &KubeconfigArgs, started: Instant) -> Result<(Account, api::Client)> {
     let account = settings::account(&args.account.request())?;
     let client = api::Client::new(&account, started)?;
     Ok((account, client))
+}
+
+/// A token read from doctl's current auth context (no `--context` given) is pinned into the
+/// stanza as `--context NAME`, as doctl pins its own: otherwise a later `doctl auth switch`
+/// hands kubectl another team's token, which cannot reach this cluster.
+pub(super) fn pin_doctl_context(base: &mut Base, account: &Account) {
+    if base.context.is_some() {
+        return;
+    }
+    if let TokenOrigin::Doctl { context, .. } = &account.origin {
+        base.context = Some(context.clone());
+        base.pinned = true;
+    }
+}
+
+/// The one line that says a context was pinned, once the entries are written.
+pub(super) fn say_pinned(base: &Base) {
+    if let (true, Some(context)) = (base.pinned, &base.context) {
+        let context = crate::error::one_line(context);
+        crate::commands::say(&format!(
+            "note: the token is doctl's current context {context}, so the stanza keeps to it (--context {}); pass --context NAME to choose another",
+            shell_words::quote(&context)
+        ));
+    }
 }
 
 pub(super) fn lookup(args: &KubeconfigArgs, id: &ClusterId, started: Instant) -> Result<Cluster> {
@@ -55,6 +81,8 @@ pub(super) struct Base {
     auth: Option<AuthKind>,
     sso_local_server_port: Option<u16>,
     sso_grant: Option<SsoGrant>,
+    /// `context` is doctl's current one, taken without `--context` (see [`pin_doctl_context`]).
+    pinned: bool,
 }
 
 impl Base {
@@ -90,6 +118,7 @@ pub(super) fn base(args: &KubeconfigArgs, stanza: &StanzaArgs) -> anyhow::Result
         auth: stanza.auth,
         sso_local_server_port: stanza.sso_local_server_port,
         sso_grant: stanza.sso_grant,
+        pinned: false,
     })
 }
 
@@ -101,17 +130,24 @@ pub(super) fn fetch(
     started: Instant,
 ) -> anyhow::Result<Fetched> {
     let reference = ClusterRef::parse(args.cluster()?)?;
-    let base = base(args, stanza)?;
+    let mut base = base(args, stanza)?;
     let (account, client) = connect(args, started)?;
+    pin_doctl_context(&mut base, &account);
     // One runtime for every request: reqwest's pooled connections belong to the runtime that
     // opened them.
     let fetched = http::block_on(async {
-        let (cluster_id, cluster) = match &reference {
-            ClusterRef::Id(id) => (id.clone(), client.cluster(id).await?),
-            ClusterRef::Name(name) => by_name(&client, name).await?,
+        let found = async {
+            let (cluster_id, cluster) = match &reference {
+                ClusterRef::Id(id) => (id.clone(), client.cluster(id).await?),
+                ClusterRef::Name(name) => by_name(&client, name).await?,
+            };
+            let names = names(&cluster, args)?;
+            fetch_entries(&client, &account, &base, cluster_id, &cluster, names).await
         };
-        let names = names(&cluster, args)?;
-        fetch_entries(&client, &account, &base, cluster_id, &cluster, names).await
+        match found.await {
+            Ok(fetched) => Ok(fetched),
+            Err(err) => Err(client.with_team(err).await),
+        }
     })?;
     Ok(fetched)
 }
@@ -178,6 +214,7 @@ pub(super) async fn fetch_entries(
         account: account.clone(),
         cluster_id,
         entries,
+        base: base.clone(),
     })
 }
 

@@ -95,13 +95,10 @@ impl Opened {
     /// now (by its rules over every file, `docs` as they are after the removal).
     fn report_removal(&self, removed: &Removed, docs: &[Value], would: &str) {
         use crate::error::one_line;
+        let file = |i: usize| self.files.paths()[i].display().to_string();
+        let several = (self.files.paths().len() > 1).then_some(&file as &dyn Fn(usize) -> String);
         for kept in &removed.kept {
-            super::say(&format!(
-                "{would}kept {} {}: context {} still uses it",
-                kept.kind,
-                one_line(&kept.name),
-                one_line(&kept.context)
-            ));
+            super::say(&format!("{would}kept {}", kept.describe(several)));
         }
         if !removed.current_changed {
             return;
@@ -224,6 +221,7 @@ fn save(args: &KubeconfigSaveArgs) -> anyhow::Result<()> {
         "{would}saved context {} in {place}{notes}",
         crate::error::one_line(&entries.names.context)
     ));
+    lookup::say_pinned(&fetched.base);
     warn_if_kuberc_refuses(&entries.command);
     Ok(())
 }

@@ -38,10 +38,11 @@ pub(super) fn run(args: &KubeconfigSaveArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let files = Files::from_env()?;
     Opened::read(files.clone())?;
-    let base = lookup::base(common, &args.stanza)?;
+    let mut base = lookup::base(common, &args.stanza)?;
     let command = base.command().to_string();
     let (account, client) = lookup::connect(common, started)?;
-    let (clusters, fetched) = http::block_on(fetch_all(client, account.clone(), base))?;
+    lookup::pin_doctl_context(&mut base, &account);
+    let (clusters, fetched) = http::block_on(fetch_all(client, account.clone(), base.clone()))?;
 
     // A dry run takes no lock either: it leaves no file behind, not even for a moment.
     let (_locks, default) = match args.dry_run {
@@ -74,8 +75,8 @@ pub(super) fn run(args: &KubeconfigSaveArgs) -> anyhow::Result<()> {
             Err(crate::error::Error::EntryTaken { what, .. }) => {
                 // --all takes no --alias: the way out is to save that one cluster by itself.
                 super::super::say(&format!(
-                    "{label}: {skipped}: kubeconfig: {what}; to save it beside it, run `doks-auth kubeconfig save {} --alias NAME`",
-                    cluster.id
+                    "{label}: {skipped}: kubeconfig: {what}; to save it beside it, run `{}`",
+                    save_one(args, &cluster.id)
                 ));
                 counts.skipped += 1;
                 continue;
@@ -137,6 +138,7 @@ pub(super) fn run(args: &KubeconfigSaveArgs) -> anyhow::Result<()> {
     }
     super::super::say(&counts.summary(clusters.len(), args.dry_run));
     if !clusters.is_empty() {
+        lookup::say_pinned(&base);
         super::warn_if_kuberc_refuses(&command);
     }
     if counts.failed > 0 {
@@ -298,4 +300,43 @@ impl Counts {
             }
         )
     }
+}
+
+/// The command that saves one cluster under an alias with what this run was given (the token's
+/// context, the API, the stanza's options), so the way out reaches the same account and writes
+/// the same stanza.
+fn save_one(args: &KubeconfigSaveArgs, id: &str) -> String {
+    let (common, stanza) = (&args.common, &args.stanza);
+    let mut words: Vec<String> = ["doks-auth", "kubeconfig", "save", id, "--alias", "NAME"]
+        .map(String::from)
+        .into();
+    let mut flag = |name: &str, value: Option<String>| {
+        if let Some(value) = value {
+            words.extend([name.to_string(), value]);
+        }
+    };
+    flag("--context", common.account.context.clone());
+    let api_url = &common.account.api_url;
+    flag(
+        "--api-url",
+        (api_url != DEFAULT_API_URL).then(|| api_url.clone()),
+    );
+    flag(
+        "--cache-dir",
+        common
+            .cache
+            .cache_dir
+            .as_ref()
+            .map(|d| d.display().to_string()),
+    );
+    flag("--exec-command", stanza.exec_command.clone());
+    flag(
+        "--expiry-seconds",
+        stanza.expiry_seconds.map(|s| s.to_string()),
+    );
+    let words: Vec<String> = words
+        .iter()
+        .map(|w| shell_words::quote(&one_line(w)).into_owned())
+        .collect();
+    words.join(" ")
 }

@@ -106,9 +106,9 @@ fn each_kind_of_entry_is_judged_by_what_it_points_at() {
     doc["clusters"] = json!([{"name": "other", "cluster": {"server": "https://10.0.0.1:6443"}}]);
     let err = own_names(&[doc], &ours(A), None).unwrap_err().to_string();
     assert!(err.contains("context entry \"do-nyc1-prod\""), "{err}");
-    // A static-token user says nothing of its cluster: it is not another's.
+    // A DigitalOcean token says nothing of its cluster: it is not another's.
     let mut doc = saved(A, &usual);
-    doc["users"][0]["user"] = json!({"token": "t"});
+    doc["users"][0]["user"] = json!({ "token": format!("dop_v1_{}", "0a".repeat(32)) });
     assert!(own_names(&[doc], &ours(A), None).is_ok());
 }
 
@@ -182,9 +182,23 @@ fn another_tools_exec_and_a_static_credential_of_another_cluster_are_not_ours() 
     // A doks-auth stanza that names no cluster is ours, if broken.
     let broken = with_user(json!({"exec": {"command": "/opt/bin/doks-auth"}}));
     assert!(own_names(&[broken], &ours(A), None).is_ok());
-    // A static token that only our context uses is ours; one another cluster's context uses
-    // is not.
-    let mut doc = with_user(json!({"token": "t"}));
+    // A token, certificate or password of its own is never ours, whoever uses it.
+    for user in [
+        json!({"token": "t"}),
+        json!({"token": "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln"}),
+        json!({"client-key-data": "a2V5"}),
+        json!({"username": "u", "password": "p"}),
+    ] {
+        let err = own_names(&[with_user(user.clone())], &ours(A), None).unwrap_err();
+        assert!(
+            err.to_string().contains("a credential of its own"),
+            "{user}: {err}"
+        );
+    }
+    // A DigitalOcean token (the control panel's download) that only our context uses is ours;
+    // one another cluster's context uses is not.
+    let do_token = format!("dop_v1_{}", "0a".repeat(32));
+    let mut doc = with_user(json!({ "token": do_token }));
     assert!(own_names(std::slice::from_ref(&doc), &ours(A), None).is_ok());
     doc["clusters"]
         .as_array_mut()
@@ -214,6 +228,8 @@ fn a_server_is_ours_by_its_whole_host_label_or_the_same_origin() {
         "https://x.example/bd5f5959-5e1e-4205-a714-a914373942af",
         "https://not-bd5f5959-5e1e-4205-a714-a914373942af.example",
         "https://bd5f5959-5e1e-4205-a714-a914373942afx.example",
+        "https://bd5f5959-5e1e-4205-a714-a914373942af.evil.example",
+        "https://bd5f5959-5e1e-4205-a714-a914373942af.k8s.ondigitalocean.com.evil.example",
         "not a url bd5f5959-5e1e-4205-a714-a914373942af",
     ] {
         assert!(!server_is(theirs, id, None), "{theirs}");

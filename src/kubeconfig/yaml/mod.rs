@@ -14,6 +14,7 @@
 
 mod edit;
 mod emit;
+mod flow_tabs;
 mod lines;
 mod reading;
 mod tree;

@@ -103,8 +103,16 @@ impl Node {
 }
 
 /// Parses the first document. The error is a reason with a place, never the file's text (it
-/// may hold tokens and keys).
+/// may hold tokens and keys). A text our parser refuses is tried once more with the tabs that
+/// indent flow collections' lines made spaces, which kubectl reads as it reads the original.
 pub(super) fn parse(text: &str) -> Result<Tree, String> {
+    parse_exact(text).or_else(|err| match super::flow_tabs::untab(text) {
+        Some(spaced) => parse_exact(&spaced).map_err(|_| err),
+        None => Err(err),
+    })
+}
+
+fn parse_exact(text: &str) -> Result<Tree, String> {
     let mut options = granit_parser::Options::default();
     // As libyaml (go-yaml's origin) reads a block scalar on the file's last line.
     options.block_scalar_eof_without_line_feed = true;
