@@ -12,6 +12,7 @@ use log::debug;
 use serde::Deserialize;
 
 use crate::error::{Error, Result, TokenOrigin};
+use crate::invoked::CMD;
 use crate::secret::Secret;
 
 /// The parts of `doctl/config.yaml` that hold tokens. doctl calls its top-level token context
@@ -129,7 +130,7 @@ fn resolve_from(
         let path = config_path.ok_or(Error::NoToken)?;
         let config = read_config(path)?.ok_or_else(|| Error::DoctlConfig {
             path: path.to_path_buf(),
-            reason: format!("it does not exist, so context {name:?} cannot be read; run `doks-auth auth init --context {name}`"),
+            reason: format!("it does not exist, so context {name:?} cannot be read; run `{CMD} auth init --context {name}`"),
         })?;
         return token_for_context(&config, &name, path);
     }

@@ -4,6 +4,7 @@
 use std::fmt;
 
 use super::{TokenOrigin, one_line};
+use crate::invoked::CMD;
 
 /// Which request failed: the hints differ (each call needs its own token scope).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,7 +51,7 @@ impl ApiError {
             (404, Call::Account) => "the API has no account there: check --api-url (the base URL, such as https://api.digitalocean.com)".into(),
             (403, _) => "the token lacks the `kubernetes:read` scope (listing and looking up clusters need it): create a token with it".into(),
             (404, Call::ClusterList) => "the API has no cluster list there: check --api-url (the base URL, such as https://api.digitalocean.com)".into(),
-            (404, _) => "no such cluster for this account: check the id with `doks-auth clusters`".into(),
+            (404, _) => format!("no such cluster for this account: check the id with `{CMD} clusters`"),
             (429, _) => match self.retry_after {
                 Some(secs) => format!("rate limited: try again in {secs} s"),
                 None => "rate limited: try again in a minute".into(),

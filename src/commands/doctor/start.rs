@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use crate::digitalocean::token;
 use crate::error::Error;
+use crate::invoked::CMD;
 use crate::kubeconfig::files::{self, Files};
 
 /// What is missing and what to do, when nothing names a context to check; `None` when there is
@@ -50,17 +51,19 @@ pub(super) fn nothing_to_check(context: Option<&str>) -> Option<(String, String)
             if n == 1 { "" } else { "s" }
         ),
     };
-    let save = "run `doks-auth kubeconfig save <cluster>` (`doks-auth clusters` lists them): it adds the cluster and makes it the current context";
+    let save = format!(
+        "run `{CMD} kubeconfig save <cluster>` (`{CMD} clusters` lists them): it adds the cluster and makes it the current context"
+    );
     let context = std::env::var("DIGITALOCEAN_CONTEXT").ok();
     let fix = match token::resolve(None, context.as_deref()) {
         Err(Error::NoToken) => format!(
-            "no DigitalOcean token is found either: run `doks-auth auth init` to store one, then {}",
+            "no DigitalOcean token is found either: run `{CMD} auth init` to store one, then {}",
             save.trim_start_matches("run ")
         ),
         _ if known > 0 => {
             format!("{save}; or pick one you have with `kubectl config use-context NAME`")
         }
-        _ => save.to_string(),
+        _ => save,
     };
     Some((detail, fix))
 }

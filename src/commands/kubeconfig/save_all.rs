@@ -17,6 +17,7 @@ use crate::digitalocean::api::{self, Cluster};
 use crate::digitalocean::{Account, DEFAULT_API_URL};
 use crate::error::{Error, Result, one_line};
 use crate::http;
+use crate::invoked::CMD;
 use crate::kubeconfig::files::Files;
 use crate::kubeconfig::{self, Names, prune};
 use crate::settings;
@@ -74,7 +75,7 @@ pub(super) fn run(args: &KubeconfigSaveArgs) -> anyhow::Result<()> {
             Err(crate::error::Error::EntryTaken { what, .. }) => {
                 // --all takes no --alias: the way out is to save that one cluster by itself.
                 super::super::say(&format!(
-                    "{label}: {skipped}: kubeconfig: {what}; to save it beside it, run `doks-auth kubeconfig save {} --alias NAME`",
+                    "{label}: {skipped}: kubeconfig: {what}; to save it beside it, run `{CMD} kubeconfig save {} --alias NAME`",
                     cluster.id
                 ));
                 counts.skipped += 1;
