@@ -27,17 +27,26 @@ pub fn name() -> &'static str {
     NAME.get_or_init(|| from_argv0(std::env::args_os().next().as_deref()))
 }
 
+fn file_name(path: Option<&Path>) -> Option<&str> {
+    path.and_then(Path::file_name).and_then(OsStr::to_str)
+}
+
 /// `kubectl doks` when the program's file is krew's link (`kubectl-doks`, `kubectl-doks.exe` on
-/// Windows, whose file names ignore case), `doks-auth` for any other name or none.
+/// Windows, whose file names ignore case) or the binary in krew's store
+/// (`…/store/doks/<version>/doks-auth.exe`, which krew's Windows shim `kubectl-doks.exe` starts by
+/// its own path); `doks-auth` for any other name or none.
 fn from_argv0(argv0: Option<&OsStr>) -> &'static str {
-    let file = argv0
-        .and_then(|a| Path::new(a).file_name())
-        .and_then(OsStr::to_str);
-    match file {
-        Some(f) if f == "kubectl-doks" || f.eq_ignore_ascii_case("kubectl-doks.exe") => {
-            "kubectl doks"
-        }
-        _ => "doks-auth",
+    let Some(path) = argv0.map(Path::new) else {
+        return "doks-auth";
+    };
+    let file = file_name(Some(path)).unwrap_or("");
+    let plugin = path.parent().and_then(Path::parent);
+    let in_store = file_name(plugin) == Some("doks")
+        && file_name(plugin.and_then(Path::parent)) == Some("store");
+    if file == "kubectl-doks" || file.eq_ignore_ascii_case("kubectl-doks.exe") || in_store {
+        "kubectl doks"
+    } else {
+        "doks-auth"
     }
 }
 
@@ -55,12 +64,17 @@ mod tests {
         assert_eq!(of("/home/a/.krew/bin/kubectl-doks"), "kubectl doks");
         assert_eq!(of("kubectl-doks.exe"), "kubectl doks");
         assert_eq!(of("kubectl-doks.EXE"), "kubectl doks");
+        assert_eq!(
+            of("/home/a/.krew/store/doks/v0.2.0/doks-auth"),
+            "kubectl doks"
+        );
         assert_eq!(of("doks-auth"), "doks-auth");
         assert_eq!(of("/usr/local/bin/doks-auth"), "doks-auth");
         assert_eq!(of("doks-auth.exe"), "doks-auth");
         // Names that only look like it: another plugin, a folder of that name.
         assert_eq!(of("kubectl-doks-old"), "doks-auth");
         assert_eq!(of("kubectl-doks/doks-auth"), "doks-auth");
+        assert_eq!(of("/opt/store/other/v1/doks-auth"), "doks-auth");
         assert_eq!(of(""), "doks-auth");
         assert_eq!(from_argv0(None), "doks-auth");
     }
@@ -70,5 +84,10 @@ mod tests {
     fn windows_paths_name_the_file_after_the_last_backslash() {
         assert_eq!(of(r"C:\Users\a\.krew\bin\kubectl-doks.exe"), "kubectl doks");
         assert_eq!(of(r"C:\tools\doks-auth.exe"), "doks-auth");
+        // krew's Windows shim starts the stored binary by its path.
+        assert_eq!(
+            of(r"C:\Users\a\.krew\store\doks\v0.1.0\doks-auth.exe"),
+            "kubectl doks"
+        );
     }
 }
