@@ -312,6 +312,16 @@ pub struct CacheClearArgs {
     pub cache: CacheDirArg,
 }
 
+/// The process's own arguments, its usage lines naming the command as it was run (`kubectl doks
+/// kubeconfig save …` under krew's link; see [`crate::invoked`]).
+pub fn parse() -> Result<Cli, clap::Error> {
+    use clap::{CommandFactory, FromArgMatches};
+    let mut matches = Cli::command()
+        .bin_name(crate::invoked::name())
+        .try_get_matches()?;
+    Cli::from_arg_matches_mut(&mut matches)
+}
+
 /// An exec stanza's arguments (`get-credential …`) as `get-credential` would parse them, for
 /// `doctor` and `whoami`. The error is the kind of clap's error only: its message may quote an
 /// argument, and an argument may be a token.

@@ -1,6 +1,7 @@
 //! The library's typed errors. Each message is one line that says what happened and what to do;
 //! none of them ever carries a token or a credential.
 
+use crate::invoked::CMD;
 use crate::secret::Secret;
 use std::path::PathBuf;
 
@@ -25,12 +26,12 @@ pub enum Error {
     InvalidApiUrl { url: String, reason: String },
 
     #[error(
-        "no DigitalOcean token: run `doks-auth auth init` to store one where every shell and kubectl find it (doctl's config), or set DIGITALOCEAN_ACCESS_TOKEN"
+        "no DigitalOcean token: run `{CMD} auth init` to store one where every shell and kubectl find it (doctl's config), or set DIGITALOCEAN_ACCESS_TOKEN"
     )]
     NoToken,
 
     #[error(
-        "doctl auth context {name:?} not found in {path} (known: {known}); run `doks-auth auth init --context {name}` to store a token under that name"
+        "doctl auth context {name:?} not found in {path} (known: {known}); run `{CMD} auth init --context {name}` to store a token under that name"
     )]
     UnknownContext {
         name: String,
@@ -90,9 +91,7 @@ pub enum Error {
         path: PathBuf,
     },
 
-    #[error(
-        "no cluster named {name:?} in this account (clusters: {known}); see `doks-auth clusters`"
-    )]
+    #[error("no cluster named {name:?} in this account (clusters: {known}); see `{CMD} clusters`")]
     ClusterNotFound { name: String, known: String },
 
     #[error("{count} clusters are named {name:?} (ids: {ids}); pass the cluster's id instead")]
@@ -159,7 +158,7 @@ pub enum Error {
 
     /// A call without a terminal needs a login, and no browser could be started for it.
     #[error(
-        "single sign-on with {issuer}: no browser could be started for the login, and nobody is at a terminal to open its URL: log in from a terminal (any kubectl command for this cluster there, or `doks-auth login`)"
+        "single sign-on with {issuer}: no browser could be started for the login, and nobody is at a terminal to open its URL: log in from a terminal (any kubectl command for this cluster there, or `{CMD} login`)"
     )]
     NoBrowser { issuer: String },
 

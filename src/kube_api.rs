@@ -17,6 +17,7 @@ use crate::cluster_client::{self, ClusterClient, Connection};
 use crate::credential::Credential;
 use crate::error::one_line;
 use crate::http::{self, BodyError, error_chain, read_capped};
+use crate::invoked::CMD;
 use crate::tls_words::{self, Whose};
 
 /// Newest first, as kubectl tries them: GA since Kubernetes 1.28, beta in 1.27, alpha in 1.26
@@ -104,7 +105,7 @@ pub enum KubeError {
 
     /// A field of the cluster entry that cannot be honoured: no request was made.
     #[error(
-        "doks-auth cannot reach cluster {cluster} as kubectl would, so it sent nothing: {reason}; fix the cluster entry (`doks-auth kubeconfig save <cluster>` writes a new one)"
+        "doks-auth cannot reach cluster {cluster} as kubectl would, so it sent nothing: {reason}; fix the cluster entry (`{CMD} kubeconfig save <cluster>` writes a new one)"
     )]
     Unusable { cluster: String, reason: String },
 }
@@ -139,7 +140,7 @@ impl KubeError {
         match self {
             KubeError::Unauthorized { url, message, .. } => (
                 format!("the Kubernetes API server at {url} refused the credential (401 Unauthorized{})", detail(message)),
-                "get a new credential: `doks-auth cache clear`, then run doctor again".into(),
+                format!("get a new credential: `{CMD} cache clear`, then run doctor again"),
             ),
             KubeError::Status { url, status, message } => (
                 format!("the Kubernetes API server at {url} answered {status}{}", detail(message)),
@@ -163,7 +164,7 @@ impl KubeError {
             ),
             KubeError::Unusable { cluster, reason } => (
                 format!("doks-auth cannot reach cluster {cluster} as kubectl would, so it sent nothing: {reason}"),
-                "fix the cluster entry (`doks-auth kubeconfig save <cluster>` writes a new one)".into(),
+                format!("fix the cluster entry (`{CMD} kubeconfig save <cluster>` writes a new one)"),
             ),
         }
     }

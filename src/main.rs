@@ -1,6 +1,6 @@
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser};
+use clap::CommandFactory;
 use doks_auth::cli::{Cli, Command};
 
 /// See [`doks_auth::arena`]: a cache hit's allocations cost a pointer bump each.
@@ -24,7 +24,7 @@ fn main() -> ExitCode {
             verbose: false,
             command: Command::GetCredential(args),
         },
-        None => match Cli::try_parse() {
+        None => match doks_auth::cli::parse() {
             Ok(cli) => cli,
             Err(err) => match doks_auth::cli::usage::line(&err) {
                 // One line, as every other error: scripts and kubectl's stderr get no block.

@@ -2,6 +2,7 @@
 //! do. rustls' own texts name the other side "peer" and end in Rust debug strings
 //! (`Other(OtherError(UnsupportedCertVersion))`).
 
+use crate::invoked::CMD;
 use rustls::{AlertDescription, CertificateError, Error};
 
 /// Whose certificate an error is about.
@@ -19,11 +20,13 @@ pub fn describe(err: &Error, whose: Whose) -> (String, String) {
         Whose::Server => "the server's certificate",
         Whose::Ours => "the client certificate of the credential",
     };
-    let resave = "the kubeconfig's certificate authority may be out of date: run `doks-auth kubeconfig save <cluster>` again";
+    let resave = format!(
+        "the kubeconfig's certificate authority may be out of date: run `{CMD} kubeconfig save <cluster>` again"
+    );
     let renew = match whose {
         Whose::Server => "ask the cluster's admin to have the server's certificate reissued",
         Whose::Ours => {
-            "drop the cached credential (`doks-auth cache clear`) so a new one is fetched"
+            &format!("drop the cached credential (`{CMD} cache clear`) so a new one is fetched")
         }
     };
     let (what, fix): (String, String) = match err {
@@ -34,7 +37,7 @@ pub fn describe(err: &Error, whose: Whose) -> (String, String) {
             ),
             CertificateError::UnknownIssuer => (
                 format!("{cert} is not signed by the cluster entry's certificate authority (or, without one, by a root this system trusts)"),
-                resave.into(),
+                resave.clone(),
             ),
             CertificateError::Expired | CertificateError::ExpiredContext { .. } => (
                 format!("{cert} has expired"),
@@ -52,7 +55,7 @@ pub fn describe(err: &Error, whose: Whose) -> (String, String) {
             // webpki finds the issuer by name: a CA of the same name that did not sign it.
             CertificateError::BadSignature => (
                 format!("{cert}'s signature does not check out against the cluster entry's certificate authority (another CA of the same name, or a forged certificate)"),
-                resave.into(),
+                resave.clone(),
             ),
             CertificateError::UnsupportedSignatureAlgorithmContext { .. } => (
                 format!("{cert} has a signature algorithm doks-auth's TLS stack does not accept"),
@@ -81,7 +84,7 @@ pub fn describe(err: &Error, whose: Whose) -> (String, String) {
             | AlertDescription::CertificateRequired
             | AlertDescription::AccessDenied => (
                 format!("the server refused the TLS handshake ({}): it did not accept the client certificate doks-auth presented, or wanted one", alert_words(*alert)),
-                "drop the cached credential (`doks-auth cache clear`) so a new one is fetched; if that is refused too, the credential is not for this server".into(),
+                format!("drop the cached credential (`{CMD} cache clear`) so a new one is fetched; if that is refused too, the credential is not for this server"),
             ),
             other => (
                 format!("the server ended the TLS handshake ({})", alert_words(*other)),

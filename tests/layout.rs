@@ -34,6 +34,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("credential", 1),
     ("secret", 0),
     ("error", 0),
+    ("invoked", 0),
     ("logging", 0),
     ("arena", 0),
 ];

@@ -9,6 +9,7 @@ use anyhow::{anyhow, bail};
 use serde_json::Value;
 
 use crate::cli::{Cli, Command, GetCredentialArgs, LoginArgs};
+use crate::invoked::CMD;
 use crate::kubeconfig::files::{self, Files};
 use crate::serve;
 use crate::settings::{CacheChoice, CredentialSettings};
@@ -119,7 +120,7 @@ fn from_context(context: &str) -> anyhow::Result<GetCredentialArgs> {
     let args = args.into_iter().skip(1);
     get_credential(args).map_err(|kind| {
         anyhow!(
-            "context {context:?}: its exec args are not ones doks-auth get-credential takes ({kind}); write the stanza again with `doks-auth kubeconfig save`"
+            "context {context:?}: its exec args are not ones doks-auth get-credential takes ({kind}); write the stanza again with `{CMD} kubeconfig save`"
         )
     })
 }
@@ -149,7 +150,7 @@ fn exec_args(docs: &[Value], context: &str) -> Result<Vec<String>, String> {
         .collect();
     if args.first().map(String::as_str) != Some("get-credential") {
         return Err(format!(
-            "context {context:?}: its user {user:?} does not run `doks-auth get-credential` (`doks-auth kubeconfig save` writes such a stanza; `kubeconfig convert` switches doctl's)"
+            "context {context:?}: its user {user:?} does not run `doks-auth get-credential` (`{CMD} kubeconfig save` writes such a stanza; `kubeconfig convert` switches doctl's)"
         ));
     }
     Ok(args)

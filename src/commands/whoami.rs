@@ -15,6 +15,7 @@ use crate::digitalocean::Account;
 use crate::digitalocean::api::{self, AccountInfo};
 use crate::error::{Error, one_line};
 use crate::http;
+use crate::invoked::CMD;
 use crate::kube_api::{self, KubeError, UserInfo};
 use crate::kubeconfig::context::{self, Auth};
 use crate::serve;
@@ -57,7 +58,7 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<()> {
     let ctx = context::load(args.context.as_deref())?;
     let Auth::DoksAuth(exec) = ctx.auth() else {
         anyhow::bail!(
-            "context {}'s user {} does not run doks-auth; `doks-auth doctor --context {}` says what it runs and what to do",
+            "context {}'s user {} does not run doks-auth; `{CMD} doctor --context {}` says what it runs and what to do",
             one_line(&ctx.name),
             one_line(&ctx.user.name),
             shell_words::quote(&one_line(&ctx.name))
@@ -67,14 +68,14 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<()> {
     unsafe { exec.apply_env() };
     let stanza = super::credential_args(&exec).map_err(|kind| {
         anyhow!(
-            "user {} runs doks-auth with arguments get-credential does not take ({kind}); run `doks-auth kubeconfig save <cluster>` again",
+            "user {} runs doks-auth with arguments get-credential does not take ({kind}); run `{CMD} kubeconfig save <cluster>` again",
             one_line(&ctx.user.name)
         )
     })?;
     let settings = super::credential_settings(stanza, timeout)?;
     let conn = ctx.connection().map_err(|reason| {
         anyhow!(
-            "cluster {} in the kubeconfig: {reason}; run `doks-auth kubeconfig save <cluster>` again",
+            "cluster {} in the kubeconfig: {reason}; run `{CMD} kubeconfig save <cluster>` again",
             one_line(&ctx.cluster.name)
         )
     })?;
@@ -92,7 +93,7 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<()> {
     .map_err(|err| match err {
         // The only answers whose message says nothing of what to do.
         KubeError::Unauthorized { .. } | KubeError::Status { .. } => anyhow!(
-            "{err}; `doks-auth doctor --context {}` checks each step and says what to try",
+            "{err}; `{CMD} doctor --context {}` checks each step and says what to try",
             shell_words::quote(&one_line(&ctx.name))
         ),
         other => other.into(),

@@ -4,6 +4,7 @@
 use std::fmt;
 
 use super::{TokenOrigin, one_line};
+use crate::invoked::CMD;
 
 /// Which request failed: the hints differ (each call needs its own token scope).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,11 +73,11 @@ impl ApiError {
         match &*self.token_from {
             TokenOrigin::Unknown => {
                 format!(
-                    "no such cluster for this account{team}: check the id with `doks-auth clusters`"
+                    "no such cluster for this account{team}: check the id with `{CMD} clusters`"
                 )
             }
             origin => format!(
-                "no such cluster for the token of {origin}{team}: check the id with `doks-auth clusters`; a cluster of another team needs that team's token (--context NAME)"
+                "no such cluster for the token of {origin}{team}: check the id with `{CMD} clusters`; a cluster of another team needs that team's token (--context NAME)"
             ),
         }
     }

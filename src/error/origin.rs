@@ -1,6 +1,7 @@
 //! Where a DigitalOcean token came from: each place has its own way to replace a token the API
 //! refuses, so the 401 hint names the place actually used and that way.
 
+use crate::invoked::CMD;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -37,14 +38,14 @@ impl TokenOrigin {
                 "check ${variable}: its token is used before doctl's config, and {refused}; {MAKE} and set {variable} to it, or unset {variable} to use doctl's token"
             ),
             TokenOrigin::Input => format!(
-                "check the token given to `doks-auth auth init`: {refused}; copy the whole token again, or {MAKE}, and run `doks-auth auth init` again"
+                "check the token given to `{CMD} auth init`: {refused}; copy the whole token again, or {MAKE}, and run `{CMD} auth init` again"
             ),
             TokenOrigin::Doctl { context, .. } => {
                 let init = if context == "default" {
-                    "doks-auth auth init".to_string()
+                    format!("{CMD} auth init")
                 } else {
                     format!(
-                        "doks-auth auth init --context {}",
+                        "{CMD} auth init --context {}",
                         shell_words::quote(&super::one_line(context))
                     )
                 };

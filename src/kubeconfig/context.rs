@@ -14,6 +14,7 @@ use super::reader;
 use crate::cluster_client::Connection;
 use crate::credential::ClusterId;
 use crate::error::{Error, Result, one_line};
+use crate::invoked::CMD;
 
 /// One named entry (cluster, user or context) and the file that defines it. Its `Debug` leaves
 /// the body out: a user's may hold a token.
@@ -131,14 +132,14 @@ fn find(docs: &[(PathBuf, Value)], name: Option<&str>) -> Result<KubeContext> {
     };
     let (Some(cluster), Some(user)) = (field("cluster"), field("user")) else {
         return Err(missing(format!(
-            "context {:?} names no cluster or no user; run `doks-auth kubeconfig save <cluster>` again",
+            "context {:?} names no cluster or no user; run `{CMD} kubeconfig save <cluster>` again",
             one_line(&name)
         )));
     };
     let lookup = |list: &str, kind: &str, wanted: &str| {
         entry(docs, list, wanted).ok_or_else(|| {
             missing(format!(
-                "context {:?} uses {kind} {:?}, which no file defines; run `doks-auth kubeconfig save <cluster>` again",
+                "context {:?} uses {kind} {:?}, which no file defines; run `{CMD} kubeconfig save <cluster>` again",
                 one_line(&name),
                 one_line(wanted)
             ))

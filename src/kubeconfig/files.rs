@@ -120,7 +120,8 @@ pub fn load(path: &Path) -> Result<Loaded> {
 
 /// Replaces the file atomically with `text`, mode 0600 (it holds cluster endpoints and, for other
 /// tools' users, secrets), keeping the owner and group of the file it replaces (root editing a
-/// user's kubeconfig through sudo must leave it the user's), creating a missing folder 0700.
+/// user's kubeconfig through sudo must leave it the user's; on Windows its DACL when private),
+/// creating a missing folder 0700.
 /// Returns the old mode when it was looser than 0600, for the caller to report.
 pub fn write(path: &Path, text: &str, old: Option<&fs::Metadata>) -> Result<Option<u32>> {
     let failed = |what: &str, err: std::io::Error| Error::Kubeconfig {
@@ -135,8 +136,8 @@ pub fn write(path: &Path, text: &str, old: Option<&fs::Metadata>) -> Result<Opti
         platform::create_private_dir(dir)
             .map_err(|err| failed(&format!("create its folder {}", dir.display()), err))?;
     }
-    let owner = old.and_then(platform::owner_of);
-    atomic_file::replace_owned(path, ".doks-auth-kubeconfig-", text.as_bytes(), owner)
+    let kept = old.and_then(|meta| platform::kept_of(path, meta));
+    atomic_file::replace_keeping(path, ".doks-auth-kubeconfig-", text.as_bytes(), kept)
         .map_err(|err| failed("replace it", err))?;
     debug!("kubeconfig: wrote {}", path.display());
     Ok(old.and_then(platform::loose_mode))

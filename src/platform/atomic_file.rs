@@ -4,32 +4,35 @@ use std::fs::File;
 use std::io::{self, Write};
 use std::path::Path;
 
-/// Writes `bytes` to `path` atomically: a temporary file named `prefix…` (mode 0600; on Windows
-/// with its folder's ACL) in the same folder, fsynced, then renamed over `path`. A reader sees the old file or the new one, never
-/// half of either; a process killed midway leaves the old file; a symlink at `path` is replaced
-/// itself, never written through. On failure the temporary file is removed.
+/// Writes `bytes` to `path` atomically: a temporary file named `prefix…` in the same folder,
+/// created private (mode 0600; on Windows an owner-only ACL from its first moment, whatever the
+/// folder passes on), fsynced, then renamed over `path`. A reader sees the old file or the new
+/// one, never half of either; a process killed midway leaves the old file; a symlink at `path`
+/// is replaced itself, never written through. On failure the temporary file is removed.
 pub fn replace(path: &Path, prefix: &str, bytes: &[u8]) -> io::Result<()> {
-    replace_owned(path, prefix, bytes, None)
+    replace_keeping(path, prefix, bytes, None)
 }
 
-/// [`replace`], with the new file given this owner and group (uid, gid) before it takes the
-/// old one's place. Only root may give a file away: for anyone else that is an error, and the
-/// old file stays as it was.
-pub fn replace_owned(
+/// [`replace`], the new file given what it keeps of the old one (see [`super::Kept`]: on Unix
+/// its owner and group, on Windows its DACL when that is private) before it takes the old one's
+/// place. Only root may give a file away: for anyone else that is an error, and the old file
+/// stays as it was.
+pub fn replace_keeping(
     path: &Path,
     prefix: &str,
     bytes: &[u8],
-    owner: Option<super::Owner>,
+    kept: Option<super::Kept>,
 ) -> io::Result<()> {
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
     };
-    let mut file = tempfile::Builder::new().prefix(prefix).tempfile_in(dir)?;
-    super::protect(file.path())?;
+    let mut file = tempfile::Builder::new()
+        .prefix(prefix)
+        .make_in(dir, super::create_new_private)?;
     file.write_all(bytes)?;
-    if let Some(owner) = owner {
-        super::set_owner(file.as_file(), owner)?;
+    if let Some(kept) = kept {
+        super::apply_kept(file.as_file(), kept)?;
     }
     file.as_file().sync_all()?;
     persist(file, path)?;
@@ -41,7 +44,7 @@ pub fn replace_owned(
 }
 
 #[cfg(unix)]
-fn persist(file: tempfile::NamedTempFile, path: &Path) -> io::Result<()> {
+fn persist(file: tempfile::NamedTempFile<File>, path: &Path) -> io::Result<()> {
     file.persist(path).map(drop).map_err(|err| err.error)
 }
 
@@ -49,7 +52,7 @@ fn persist(file: tempfile::NamedTempFile, path: &Path) -> io::Result<()> {
 /// looking at the new file, an editor or kubectl reading the old one) cannot be replaced until
 /// it lets go, which is soon: the rename is tried again for up to a second.
 #[cfg(windows)]
-fn persist(mut file: tempfile::NamedTempFile, path: &Path) -> io::Result<()> {
+fn persist(mut file: tempfile::NamedTempFile<File>, path: &Path) -> io::Result<()> {
     use std::time::{Duration, Instant};
     const ERROR_ACCESS_DENIED: i32 = 5;
     const ERROR_SHARING_VIOLATION: i32 = 32;

@@ -13,20 +13,31 @@ pub fn current_uid() -> u32 {
     unsafe { libc::geteuid() }
 }
 
-/// A file's owner and group, kept when root rewrites a user's kubeconfig through sudo.
-pub type Owner = (u32, u32);
+/// What a rewritten file keeps of the one it replaces: its owner and group, so root editing a
+/// user's kubeconfig through sudo leaves it the user's. (The mode is not kept: it becomes 0600.)
+pub type Kept = (u32, u32);
 
-pub fn owner_of(meta: &Metadata) -> Option<Owner> {
+pub fn kept_of(_path: &Path, meta: &Metadata) -> Option<Kept> {
     Some((meta.uid(), meta.gid()))
 }
 
-/// Gives a file `owner` unless it has it already (only root may give a file away).
-pub fn set_owner(file: &File, (uid, gid): Owner) -> io::Result<()> {
+/// Gives a file the kept owner unless it has it already (only root may give a file away).
+pub fn apply_kept(file: &File, (uid, gid): Kept) -> io::Result<()> {
     let meta = file.metadata()?;
     if (meta.uid(), meta.gid()) != (uid, gid) {
         std::os::unix::fs::fchown(file, Some(uid), Some(gid))?;
     }
     Ok(())
+}
+
+/// Creates the file at `path`, which must not exist, 0600.
+pub fn create_new_private(path: &Path) -> io::Result<File> {
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
 }
 
 /// The mode of a file others may read or write, for a warning that it was made private.

@@ -6,6 +6,7 @@
 //! can take any file anyway. The cache folder is created with a protected ACL that grants this
 //! user alone, inherited by every file made in it.
 
+mod private;
 mod security;
 
 use std::ffi::OsStr;
@@ -31,19 +32,8 @@ use windows_sys::Win32::System::Threading::{
     PROCESS_QUERY_LIMITED_INFORMATION,
 };
 
-pub use security::{Privacy, check_private_dir, create_private_dir, protect, protect_if_new};
-
-/// No owner is carried over on Windows: a rewritten file's ACL comes from its folder, and only
-/// an administrator could give a file away.
-pub type Owner = std::convert::Infallible;
-
-pub fn owner_of(_meta: &Metadata) -> Option<Owner> {
-    None
-}
-
-pub fn set_owner(_file: &File, owner: Owner) -> io::Result<()> {
-    match owner {}
-}
+pub use private::{Kept, apply_kept, create_new_private, create_private_dir, kept_of};
+pub use security::{Privacy, check_private_dir, protect, protect_if_new};
 
 /// Windows files have no mode to report.
 pub fn loose_mode(_meta: &Metadata) -> Option<u32> {

@@ -12,6 +12,7 @@ use super::{Served, stale};
 use crate::cache::{self, Cache, Failure};
 use crate::credential::Credential;
 use crate::error::{Error, Result};
+use crate::invoked::CMD;
 use crate::settings::{CacheChoice, CredentialSettings};
 use crate::source::{self, Source};
 use crate::sso::{Grant, SsoSettings};
@@ -76,7 +77,7 @@ pub(super) fn login_needed_error(
 fn login_command(settings: &CredentialSettings, sso: &SsoSettings) -> String {
     let quote = |text: &str| shell_words::quote(text).into_owned();
     let mut command = format!(
-        "doks-auth login --cluster-id {} --sso-issuer-url {} --sso-client-id {}",
+        "{CMD} login --cluster-id {} --sso-issuer-url {} --sso-client-id {}",
         settings.cluster_id,
         quote(&sso.issuer),
         quote(&sso.client_id)

@@ -16,6 +16,7 @@ use super::grant::{AuthRequest, Login};
 use super::loopback::{Answer, check_answer};
 use super::provider::Provider;
 use crate::error::Result;
+use crate::invoked::CMD;
 use crate::logging;
 use crate::platform::stdin_available;
 use crate::secret::Secret;
@@ -27,12 +28,12 @@ const MAX_LINE_BYTES: u64 = 16 * 1024;
 
 pub async fn login(provider: &Provider, settings: &SsoSettings) -> Result<Login> {
     if !settings.interactive || !stdin_available() {
-        return Err(provider.error(
+        return Err(provider.error(format!(
             "--sso-grant paste reads the login's answer from standard input, and there is none \
              (kubectl connects it only when it runs in a terminal and the stanza's \
              interactiveMode is IfAvailable or Always): run the command in a terminal, or \
-             `doks-auth login` there",
-        ));
+             `{CMD} login` there"
+        )));
     }
     let redirect_uri = format!("http://localhost:{}/callback", settings.port);
     let request = AuthRequest::new(provider, settings, redirect_uri.clone())?;

@@ -109,3 +109,55 @@ fn kubectl_runs_the_krew_plugin_and_its_kubeconfig_survives_an_upgrade() {
     assert_eq!(api.credential_requests(CLUSTER_ID), 2);
     assert_eq!(std::fs::read_to_string(&kubeconfig).unwrap(), saved);
 }
+
+/// Hints and usage lines name the command as the user runs it: `kubectl doks …` through krew's
+/// link, run by hand or by kubectl; `doks-auth …` by the binary's own name.
+#[test]
+fn hints_name_kubectl_doks_when_run_through_krews_link() {
+    let env = TestEnv::new();
+    let link = krew_install(env.home(), "v0.1.0");
+    // No kubeconfig and no token: doctor's fix names two commands, and `clusters` one.
+    let out = run(env.command(&link).arg("doctor"));
+    assert!(
+        out.stdout.contains(
+            "run `kubectl doks auth init` to store one, then `kubectl doks kubeconfig save <cluster>`"
+        ) && !out.stdout.contains("doks-auth ")
+            && !out.stdout.contains("{CMD}"),
+        "{}",
+        out.stdout
+    );
+    let no_token = |out: &Outcome, cmd: &str| {
+        assert_eq!(out.code, Some(1), "{}", out.stderr);
+        assert!(
+            out.stderr
+                .contains(&format!("run `{cmd} auth init` to store one")),
+            "{}",
+            out.stderr
+        );
+    };
+    no_token(&run(env.command(&link).arg("clusters")), "kubectl doks");
+    no_token(&run(env.doks_auth().arg("clusters")), "doks-auth");
+    let out = run(env.command(&link).args(["kubeconfig", "save", "--help"]));
+    assert!(
+        out.stdout.contains("Usage: kubectl doks kubeconfig save "),
+        "{}",
+        out.stdout
+    );
+
+    // Through kubectl's own plugin look-up on PATH.
+    let Some(kubectl) = kubectls().pop().filter(|k| k.as_os_str() != "kubectl") else {
+        return;
+    };
+    let mut path = env.home().join(".krew/bin").into_os_string();
+    path.push(":");
+    path.push(std::env::var_os("PATH").unwrap());
+    let kubectl = |args: &[&str]| run(env.command(&kubectl).args(args).env("PATH", &path));
+    no_token(&kubectl(&[PLUGIN, "clusters"]), "kubectl doks");
+    let out = kubectl(&[PLUGIN, "--help"]);
+    assert!(
+        out.stdout
+            .contains("Usage: kubectl doks [OPTIONS] <COMMAND>"),
+        "{}",
+        out.stdout
+    );
+}

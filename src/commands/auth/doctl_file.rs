@@ -237,8 +237,11 @@ impl DoctlFile {
             reason: format!("cannot {what}: {err}; it was left as it was"),
         };
         make_folder(&self.path)?;
-        let owner = self.meta.as_ref().and_then(platform::owner_of);
-        atomic_file::replace_owned(&self.path, ".doks-auth-doctl-", text.as_bytes(), owner)
+        let kept = self
+            .meta
+            .as_ref()
+            .and_then(|meta| platform::kept_of(&self.path, meta));
+        atomic_file::replace_keeping(&self.path, ".doks-auth-doctl-", text.as_bytes(), kept)
             .map_err(|err| failed("replace it".into(), err))
     }
 }

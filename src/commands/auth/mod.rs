@@ -14,6 +14,7 @@ use crate::cli::{AuthCommand, AuthContextArg, AuthInitArgs, AuthListArgs, Output
 use crate::digitalocean::{Account, api};
 use crate::error::{self, Error, TokenOrigin};
 use crate::http;
+use crate::invoked::CMD;
 use crate::settings;
 use doctl_file::{DEFAULT, DoctlFile};
 
@@ -87,7 +88,7 @@ fn init(args: &AuthInitArgs) -> anyhow::Result<()> {
         message.push_str("; it is now the current context");
     } else if current != name {
         message.push_str(&format!(
-            "; use it with --context {name}, or make it the current one with `doks-auth auth switch --context {name}`"
+            "; use it with --context {name}, or make it the current one with `{CMD} auth switch --context {name}`"
         ));
     }
     super::say(&message);
@@ -239,10 +240,10 @@ fn check_all(args: &AuthListArgs, file: &DoctlFile, rows: &mut [Row], started: I
 fn short(err: &Error, name: &str) -> String {
     match err {
         Error::Api(api) if api.status == 401 && name == DEFAULT => {
-            "refused (401): run `doks-auth auth init` again".into()
+            format!("refused (401): run `{CMD} auth init` again")
         }
         Error::Api(api) if api.status == 401 => format!(
-            "refused (401): run `doks-auth auth init --context {}` again",
+            "refused (401): run `{CMD} auth init --context {}` again",
             shell_words::quote(&error::one_line(name))
         ),
         Error::Api(api) => api.summary(),
@@ -263,7 +264,7 @@ fn switch(args: &AuthContextArg) -> anyhow::Result<()> {
     let mut message = format!("now using doctl context {:?}", error::one_line(&name));
     if !has_token {
         message.push_str(&format!(
-            ", which has no token yet: run `doks-auth auth init --context {name}`"
+            ", which has no token yet: run `{CMD} auth init --context {name}`"
         ));
     }
     super::say(&message);
@@ -297,7 +298,7 @@ fn remove(args: &AuthContextArg) -> anyhow::Result<()> {
 fn unknown(file: &DoctlFile, name: &str) -> String {
     let known = file.names();
     format!(
-        "no doctl context {:?} in {} (known: {}); `doks-auth auth list` shows them, `doks-auth auth init --context {}` stores a token",
+        "no doctl context {:?} in {} (known: {}); `{CMD} auth list` shows them, `{CMD} auth init --context {}` stores a token",
         error::one_line(name),
         file.path.display(),
         error::one_line(&known.join(", ")),

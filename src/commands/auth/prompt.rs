@@ -4,6 +4,7 @@ use std::io::{BufRead, IsTerminal, Read, Write};
 
 use anyhow::{Context, bail};
 
+use crate::invoked::CMD;
 use crate::platform::EchoOff;
 use crate::secret::Secret;
 
@@ -21,7 +22,7 @@ pub fn read_token() -> anyhow::Result<Secret> {
     let token = text.trim();
     if token.is_empty() {
         bail!(
-            "no token was given; create one at https://cloud.digitalocean.com/account/api/tokens and paste it, or pipe it in (`doks-auth auth init < token-file`)"
+            "no token was given; create one at https://cloud.digitalocean.com/account/api/tokens and paste it, or pipe it in (`{CMD} auth init < token-file`)"
         );
     }
     if token.contains(['\n', '\r']) {

@@ -21,6 +21,7 @@ use crate::error::Error;
 use crate::secret::Secret;
 use crate::source::Source;
 
+use crate::invoked::CMD;
 use crate::kubeconfig::context::{self, Auth, Exec, KubeContext};
 use report::{Flow, Report, Stop};
 
@@ -100,7 +101,7 @@ fn diagnose(
                     "user {} runs doks-auth with arguments get-credential does not take ({kind})",
                     ctx.user.name
                 ),
-                "run `doks-auth kubeconfig save <cluster>` again to rewrite the user",
+                format!("run `{CMD} kubeconfig save <cluster>` again to rewrite the user"),
             );
         }
     };
@@ -166,8 +167,10 @@ fn diagnose(
 /// is one `kubeconfig convert` away.
 fn uses_doks_auth(ctx: &KubeContext, report: &mut Report) -> Result<Exec, Stop> {
     let user = &ctx.user.name;
-    let convert = "`doks-auth kubeconfig convert` switches it (and every other DigitalOcean user in the file) to doks-auth";
-    let save = "`doks-auth kubeconfig save <cluster>` writes a user that runs doks-auth";
+    let convert = &format!(
+        "`{CMD} kubeconfig convert` switches it (and every other DigitalOcean user in the file) to doks-auth"
+    );
+    let save = &format!("`{CMD} kubeconfig save <cluster>` writes a user that runs doks-auth");
     let (detail, fix) = match ctx.auth() {
         Auth::DoksAuth(exec) => return Ok(exec),
         Auth::Doctl => (
@@ -192,7 +195,9 @@ fn uses_doks_auth(ctx: &KubeContext, report: &mut Report) -> Result<Exec, Stop> 
 /// Step 2: the command kubectl will run. A bare name is found only on the PATH of whoever runs
 /// kubectl; GUI clients such as Lens often have another PATH, so only an absolute path is ok.
 fn command(ctx: &KubeContext, exec: &Exec, report: &mut Report) {
-    let resave = "run `doks-auth kubeconfig save <cluster>` again: it writes this doks-auth's absolute path (or pass --exec-command PATH)";
+    let resave = &format!(
+        "run `{CMD} kubeconfig save <cluster>` again: it writes this doks-auth's absolute path (or pass --exec-command PATH)"
+    );
     let name = exec.command.as_str();
     let is_executable =
         |path: &Path| std::fs::metadata(path).is_ok_and(|m| crate::platform::is_executable(&m));
@@ -286,7 +291,7 @@ fn split(line: &str) -> (String, String) {
         Some((detail, fix)) => (detail.to_string(), fix.to_string()),
         None => (
             line.to_string(),
-            "see `doks-auth get-credential --help` and the README's troubleshooting section".into(),
+            format!("see `{CMD} get-credential --help` and the README's troubleshooting section"),
         ),
     }
 }

@@ -8,6 +8,7 @@ use crate::digitalocean::Account;
 use crate::digitalocean::api::{self, AccountInfo, Cluster};
 use crate::error::{Error, one_line};
 use crate::http;
+use crate::invoked::CMD;
 use crate::kubeconfig::context::KubeContext;
 use crate::settings::CredentialSettings;
 use crate::source::Source;
@@ -116,7 +117,7 @@ fn cluster_found(ctx: &KubeContext, cluster: &Cluster, report: &mut Report) {
         one_line(state)
     );
     let resave = format!(
-        "run `doks-auth kubeconfig save {}` again",
+        "run `{CMD} kubeconfig save {}` again",
         one_line(&cluster.name)
     );
     let sso_required = cluster

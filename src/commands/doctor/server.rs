@@ -6,6 +6,7 @@ use super::report::{Clocks, Flow, Report, offset, stop_with};
 use crate::credential::Credential;
 use crate::error::one_line;
 use crate::http;
+use crate::invoked::CMD;
 use crate::kube_api::{self, Answered, KubeError};
 use crate::kubeconfig::context::KubeContext;
 use crate::settings::CredentialSettings;
@@ -29,7 +30,7 @@ pub(super) fn check(
             return report.stop(
                 "api-server",
                 format!("cluster {}: {reason}", ctx.cluster.name),
-                "run `doks-auth kubeconfig save <cluster>` again",
+                format!("run `{CMD} kubeconfig save <cluster>` again"),
             );
         }
     };
@@ -111,10 +112,10 @@ fn refused_fix(settings: &CredentialSettings) -> String {
     let id = &settings.cluster_id;
     match &settings.source {
         Source::DigitalOcean { .. } => format!(
-            "drop the cached credential (`doks-auth cache clear --cluster-id {id}`) and run doctor again; if it is refused again, the kubeconfig's server may be another cluster's (run `doks-auth kubeconfig save <cluster>`), or this account's access to the cluster was removed"
+            "drop the cached credential (`{CMD} cache clear --cluster-id {id}`) and run doctor again; if it is refused again, the kubeconfig's server may be another cluster's (run `{CMD} kubeconfig save <cluster>`), or this account's access to the cluster was removed"
         ),
         Source::Sso(_) => format!(
-            "check that the cluster's SSO issuer and client id are the stanza's (`doks-auth kubeconfig save <cluster>` writes them), then `doks-auth cache clear --cluster-id {id}` and log in again with any kubectl command"
+            "check that the cluster's SSO issuer and client id are the stanza's (`{CMD} kubeconfig save <cluster>` writes them), then `{CMD} cache clear --cluster-id {id}` and log in again with any kubectl command"
         ),
     }
 }

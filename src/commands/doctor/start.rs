@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use crate::digitalocean::token;
 use crate::error::{Error, one_line};
+use crate::invoked::CMD;
 use crate::kubeconfig::files::{self, Files};
 
 /// What is missing and what to do, when nothing names a context to check, or the context asked
@@ -25,7 +26,9 @@ pub(super) fn nothing_to_check(context: Option<&str>) -> Option<(String, String)
         .iter()
         .map(|p| p.display().to_string())
         .collect();
-    let save = "`doks-auth kubeconfig save <cluster>` (`doks-auth clusters` lists them): it adds the cluster and makes it the current context";
+    let save = &format!(
+        "`{CMD} kubeconfig save <cluster>` (`{CMD} clusters` lists them): it adds the cluster and makes it the current context"
+    );
     if let Some(name) = context {
         // A kubeconfig that exists is the context step's to search, naming the contexts it has.
         if !docs.is_empty() {
@@ -76,13 +79,13 @@ fn then_save(save: &str, or: Option<&str>) -> String {
     match token::resolve(None, context.as_deref()) {
         Err(Error::NoToken) => {
             format!(
-                "no DigitalOcean token is found either: run `doks-auth auth init` to store one, then {save}"
+                "no DigitalOcean token is found either: run `{CMD} auth init` to store one, then {save}"
             )
         }
         // DIGITALOCEAN_CONTEXT names a context doctl's config does not have: that name is the
         // one `kubeconfig save` will look for, so it is the one to store.
         Err(Error::UnknownContext { name, .. }) => format!(
-            "DIGITALOCEAN_CONTEXT names doctl auth context {name:?}, which has no token yet: run `doks-auth auth init --context {}` to store one, then {save}",
+            "DIGITALOCEAN_CONTEXT names doctl auth context {name:?}, which has no token yet: run `{CMD} auth init --context {}` to store one, then {save}",
             shell_words::quote(&name)
         ),
         _ => match or {

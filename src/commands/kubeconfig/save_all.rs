@@ -17,6 +17,7 @@ use crate::digitalocean::api::{self, Cluster};
 use crate::digitalocean::{Account, DEFAULT_API_URL};
 use crate::error::{Error, Result, one_line};
 use crate::http;
+use crate::invoked::CMD;
 use crate::kubeconfig::files::Files;
 use crate::kubeconfig::{self, Names, prune};
 use crate::settings;
@@ -307,7 +308,7 @@ impl Counts {
 /// the same stanza.
 fn save_one(args: &KubeconfigSaveArgs, id: &str) -> String {
     let (common, stanza) = (&args.common, &args.stanza);
-    let mut words: Vec<String> = ["doks-auth", "kubeconfig", "save", id, "--alias", "NAME"]
+    let mut words: Vec<String> = ["kubeconfig", "save", id, "--alias", "NAME"]
         .map(String::from)
         .into();
     let mut flag = |name: &str, value: Option<String>| {
@@ -338,5 +339,5 @@ fn save_one(args: &KubeconfigSaveArgs, id: &str) -> String {
         .iter()
         .map(|w| shell_words::quote(&one_line(w)).into_owned())
         .collect();
-    words.join(" ")
+    format!("{CMD} {}", words.join(" "))
 }

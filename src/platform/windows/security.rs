@@ -6,22 +6,20 @@ use std::os::windows::io::AsRawHandle;
 use std::path::Path;
 use std::sync::OnceLock;
 
-use windows_sys::Win32::Foundation::{CloseHandle, ERROR_ALREADY_EXISTS, HANDLE, LocalFree};
+use windows_sys::Win32::Foundation::{CloseHandle, HANDLE, LocalFree};
 use windows_sys::Win32::Security::Authorization::{
     GetNamedSecurityInfoW, GetSecurityInfo, SE_FILE_OBJECT, SetNamedSecurityInfoW,
 };
 use windows_sys::Win32::Security::{
-    ACE_HEADER, ACL, ACL_REVISION, AddAccessAllowedAceEx, CONTAINER_INHERIT_ACE, CopySid,
-    DACL_SECURITY_INFORMATION, EqualSid, GetAce, GetLengthSid, GetTokenInformation,
-    INHERIT_ONLY_ACE, InitializeAcl, InitializeSecurityDescriptor, IsWellKnownSid,
-    OBJECT_INHERIT_ACE, OWNER_SECURITY_INFORMATION, PROTECTED_DACL_SECURITY_INFORMATION,
-    PSECURITY_DESCRIPTOR, PSID, SE_DACL_PROTECTED, SECURITY_ATTRIBUTES, SECURITY_DESCRIPTOR,
-    SetSecurityDescriptorControl, SetSecurityDescriptorDacl, TOKEN_QUERY, TOKEN_USER, TokenUser,
-    WinBuiltinAdministratorsSid, WinLocalSystemSid,
+    ACE_HEADER, ACL, ACL_REVISION, AddAccessAllowedAceEx, CopySid, DACL_SECURITY_INFORMATION,
+    EqualSid, GetAce, GetLengthSid, GetTokenInformation, INHERIT_ONLY_ACE, InitializeAcl,
+    IsWellKnownSid, OWNER_SECURITY_INFORMATION, PROTECTED_DACL_SECURITY_INFORMATION,
+    PSECURITY_DESCRIPTOR, PSID, TOKEN_QUERY, TOKEN_USER, TokenUser, WinBuiltinAdministratorsSid,
+    WinLocalSystemSid,
 };
 use windows_sys::Win32::Storage::FileSystem::{
-    CreateDirectoryW, DELETE, FILE_ADD_FILE, FILE_ADD_SUBDIRECTORY, FILE_ALL_ACCESS,
-    FILE_APPEND_DATA, FILE_DELETE_CHILD, FILE_READ_DATA, FILE_WRITE_DATA, WRITE_DAC, WRITE_OWNER,
+    DELETE, FILE_ADD_FILE, FILE_ADD_SUBDIRECTORY, FILE_ALL_ACCESS, FILE_APPEND_DATA,
+    FILE_DELETE_CHILD, FILE_READ_DATA, FILE_WRITE_DATA, WRITE_DAC, WRITE_OWNER,
 };
 use windows_sys::Win32::System::Threading::{GetCurrentProcess, OpenProcessToken};
 
@@ -41,7 +39,7 @@ const FOLDER_WRITE: u32 = FILE_ADD_FILE
     | GENERIC_WRITE
     | GENERIC_ALL;
 /// What others must not be granted on a cache file: anything of its content, or its ACL.
-const FILE_ANY: u32 = FILE_READ_DATA
+pub(super) const FILE_ANY: u32 = FILE_READ_DATA
     | FILE_WRITE_DATA
     | FILE_APPEND_DATA
     | DELETE
@@ -52,7 +50,7 @@ const FILE_ANY: u32 = FILE_READ_DATA
     | GENERIC_ALL;
 
 /// This process's user, as a SID's bytes (read from the process token once).
-fn user_sid() -> Option<&'static [u8]> {
+pub(super) fn user_sid() -> Option<&'static [u8]> {
     static SID: OnceLock<Option<Vec<u8>>> = OnceLock::new();
     SID.get_or_init(|| {
         // SAFETY: a token handle we close; a buffer of u64s (aligned for TOKEN_USER) of the
@@ -80,10 +78,10 @@ fn user_sid() -> Option<&'static [u8]> {
 }
 
 /// Room for an ACL of one ACE for one SID (under 80 bytes), 8-aligned.
-type AclBuffer = [u64; 32];
+pub(super) type AclBuffer = [u64; 32];
 
 /// Builds, in `buf`, an ACL granting this user alone full control, with these inheritance flags.
-fn owner_only_acl(buf: &mut AclBuffer, inherit: u32) -> io::Result<*mut ACL> {
+pub(super) fn owner_only_acl(buf: &mut AclBuffer, inherit: u32) -> io::Result<*mut ACL> {
     let sid = user_sid().ok_or_else(|| io::Error::other("cannot tell who this user is"))?;
     let acl = buf.as_mut_ptr().cast::<ACL>();
     // SAFETY: the buffer is as large as said, aligned, and outlives the returned pointer's use.
@@ -141,41 +139,6 @@ pub fn protect_if_new(file: &File, path: &Path) -> io::Result<bool> {
     Ok(false)
 }
 
-/// Creates `dir` (and missing parents, with their usual ACL) with a protected ACL that grants
-/// this user alone full control, inherited by all it will hold.
-pub fn create_private_dir(dir: &Path) -> io::Result<()> {
-    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)?;
-    }
-    let mut buf: AclBuffer = [0; 32];
-    let acl = owner_only_acl(&mut buf, OBJECT_INHERIT_ACE | CONTAINER_INHERIT_ACE)?;
-    // SAFETY: a security descriptor and attributes that live through CreateDirectoryW, which
-    // copies them; the ACL they point to outlives it too.
-    unsafe {
-        let mut sd: SECURITY_DESCRIPTOR = std::mem::zeroed();
-        let psd: PSECURITY_DESCRIPTOR = (&raw mut sd).cast();
-        let built = InitializeSecurityDescriptor(psd, 1) != 0
-            && SetSecurityDescriptorDacl(psd, 1, acl, 0) != 0
-            && SetSecurityDescriptorControl(psd, SE_DACL_PROTECTED, SE_DACL_PROTECTED) != 0;
-        if !built {
-            return Err(io::Error::last_os_error());
-        }
-        let attributes = SECURITY_ATTRIBUTES {
-            nLength: std::mem::size_of::<SECURITY_ATTRIBUTES>() as u32,
-            lpSecurityDescriptor: psd,
-            bInheritHandle: 0,
-        };
-        if CreateDirectoryW(wide(dir).as_ptr(), &attributes) == 0 {
-            let err = io::Error::last_os_error();
-            // As `create_dir_all`: a folder already there is fine (and checked by the caller).
-            if err.raw_os_error() != Some(ERROR_ALREADY_EXISTS as i32) || !dir.is_dir() {
-                return Err(err);
-            }
-        }
-    }
-    Ok(())
-}
-
 /// Whether an existing folder may hold credentials: this user's (or SYSTEM's or the
 /// Administrators'), and its ACL lets no one else add, remove or replace what it holds.
 pub fn check_private_dir(dir: &Path, _meta: &Metadata) -> Result<(), String> {
@@ -224,10 +187,10 @@ impl std::fmt::Display for Privacy {
 }
 
 /// A file's owner and DACL, as GetSecurityInfo hands them back (freed when dropped).
-struct Descriptor {
+pub(super) struct Descriptor {
     owner: PSID,
-    dacl: *mut ACL,
-    memory: PSECURITY_DESCRIPTOR,
+    pub(super) dacl: *mut ACL,
+    pub(super) memory: PSECURITY_DESCRIPTOR,
 }
 
 impl Descriptor {
@@ -249,7 +212,7 @@ impl Descriptor {
         d.result(err)
     }
 
-    fn of_path(path: &Path) -> io::Result<Descriptor> {
+    pub(super) fn of_path(path: &Path) -> io::Result<Descriptor> {
         let mut d = Descriptor::empty();
         let name = wide(path);
         // SAFETY: as in `of_handle`; the name is NUL-terminated and outlives the call.
@@ -290,7 +253,7 @@ impl Descriptor {
 
     /// Whether an ACE that applies to the object itself allows anyone but this user, SYSTEM
     /// and the Administrators any of `rights`. No DACL at all lets everyone in.
-    fn grants_others(&self, rights: u32) -> bool {
+    pub(super) fn grants_others(&self, rights: u32) -> bool {
         if self.dacl.is_null() {
             return true;
         }
