@@ -1,9 +1,11 @@
 #[cfg(unix)]
 use std::os::unix::fs::PermissionsExt;
 
+#[cfg(unix)]
 use serde_json::json;
 
 use super::*;
+#[cfg(unix)]
 use crate::kubeconfig::context::Entry;
 
 #[test]
