@@ -84,7 +84,10 @@ impl Scan {
                         self.block_scalar = Some(indent);
                         return;
                     }
-                    '-' | '?' | ':' if next.is_whitespace() => node_start = true,
+                    // `- ` and `? ` begin a node only where one may begin (`x - [y` is one
+                    // plain scalar, its `[` opens nothing); `: ` always does.
+                    '-' | '?' if node_start && next.is_whitespace() => {}
+                    ':' if next.is_whitespace() => node_start = true,
                     // An anchor or a tag comes before its node.
                     '&' | '!' if node_start => {
                         while i < chars.len() && !chars[i].is_whitespace() {
@@ -126,6 +129,9 @@ mod tests {
             "a: x [y\n\tb\n",
             "a: |\n  [\n\tb\n",
             "- >-\n  {\n\tb\n",
+            // A `- ` inside a plain scalar begins no node: its `[` opens nothing, and the tab
+            // in the block scalar below stays content (kubectl reads `a\n\tb`).
+            "extra: x - [y\nt: |-\n  a\n  \tb\n",
         ];
         for text in cases {
             assert_eq!(untab(text), None, "{text:?}");
