@@ -44,8 +44,9 @@ pub fn load() -> Result<Kuberc, String> {
     let (path, explicit) = match var("KUBERC") {
         Some(off) if off == "off" => return Ok(allow_all(None)),
         Some(path) => (PathBuf::from(path), true),
-        None => match dirs::home_dir() {
-            Some(home) => (home.join(".kube/kuberc"), false),
+        // kubectl's home folder is client-go's (on Windows not always the profile folder).
+        None => match crate::platform::home_dir() {
+            Some(home) => (home.join(".kube").join("kuberc"), false),
             None => return Ok(allow_all(None)),
         },
     };

@@ -216,3 +216,57 @@ fn windows_kubectl_runs_doks_auth_exe_from_save_to_heal() {
     works(&after[2], "the third command after the revocation");
     assert_eq!(bed.api.credential_requests(CLUSTER_ID), 1);
 }
+
+/// kubectl finds its kuberc in the home folder of client-go's rule (the first of HOME,
+/// HOMEDRIVE+HOMEPATH and USERPROFILE that holds `.kube\config`), not in the profile folder
+/// Windows reports. doctor must read the same kuberc, or it says "ok" while kubectl refuses.
+#[test]
+#[cfg_attr(
+    not(windows),
+    ignore = "drives the Windows kubectl.exe; run on Windows or under Wine (`cross test`)"
+)]
+fn windows_doctor_reads_the_kuberc_kubectl_reads() {
+    let Some(kubectl) = kubectl() else {
+        return;
+    };
+    let bed = Bed::new(kubectl);
+    let saved = bed.doks_auth(&["kubeconfig", "save", "prod", "--api-url", &bed.api.url()]);
+    assert_eq!(saved.code, Some(0), "save: {}", saved.stderr);
+    // USERPROFILE holds .kube\config and a kuberc that denies every plugin; HOME holds neither.
+    let kube = bed.home.path().join(".kube");
+    std::fs::create_dir_all(&kube).unwrap();
+    std::fs::copy(&bed.kubeconfig, kube.join("config")).unwrap();
+    std::fs::write(
+        kube.join("kuberc"),
+        "apiVersion: kubectl.config.k8s.io/v1beta1\nkind: Preference\n\
+         credentialPluginPolicy: DenyAll\n",
+    )
+    .unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let with_home = |mut cmd: Command| {
+        cmd.env("HOME", elsewhere.path());
+        run(&mut cmd)
+    };
+    let mut kubectl = bed.command(&bed.kubectl);
+    kubectl.args(["get", "--raw", "/version"]);
+    let refused = with_home(kubectl);
+    assert_ne!(refused.code, Some(0), "kubectl ran the plugin");
+    assert!(refused.stderr.contains("DenyAll"), "{}", refused.stderr);
+
+    let mut doctor = bed.command(doks_auth_bin());
+    doctor.args(["doctor", "-o", "json"]);
+    let said = with_home(doctor);
+    let report: Value =
+        serde_json::from_str(&said.stdout).unwrap_or_else(|_| panic!("{}", said.stderr));
+    let kuberc = report["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "kuberc")
+        .unwrap_or_else(|| panic!("no kuberc step: {report}"));
+    assert_ne!(kuberc["status"], "ok", "doctor: {kuberc}");
+    assert!(
+        kuberc["detail"].as_str().unwrap().contains("DenyAll"),
+        "{kuberc}"
+    );
+}
