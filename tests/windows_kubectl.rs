@@ -150,6 +150,12 @@ fn windows_kubectl_runs_doks_auth_exe_from_save_to_heal() {
     // Save: the stanza runs this doks-auth by its absolute path, `.exe` included.
     let saved = bed.doks_auth(&["kubeconfig", "save", "prod", "--api-url", &api_url]);
     assert_eq!(saved.code, Some(0), "save: {}", saved.stderr);
+    // The file is named as people write it, not as a verbatim `\\?\Z:\…` path.
+    let said = format!("{}{}", saved.stdout, saved.stderr);
+    assert!(
+        said.contains(&bed.kubeconfig.display().to_string()) && !said.contains(r"\\?\"),
+        "{said}"
+    );
     let config: Value =
         serde_saphyr::from_str(&std::fs::read_to_string(&bed.kubeconfig).unwrap()).unwrap();
     let command = config["users"][0]["user"]["exec"]["command"]

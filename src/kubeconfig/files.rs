@@ -67,7 +67,7 @@ impl Files {
 /// Where writes really go: a symlinked kubeconfig is written at its target, as kubectl does,
 /// rather than replaced by a file.
 pub fn resolve_target(path: &Path) -> PathBuf {
-    if let Ok(real) = fs::canonicalize(path) {
+    if let Ok(real) = crate::platform::canonicalize(path) {
         return real;
     }
     // A dangling symlink: write where it points.

@@ -52,9 +52,78 @@ pub fn doctl_config_dir() -> Option<std::path::PathBuf> {
     dir.map(|dir| dir.join("doctl"))
 }
 
+/// The real path of a file, links resolved, as people write it. Windows' canonical form is a
+/// verbatim path (`\\?\C:\Users\…`) that people do not recognise and some programs refuse; it is
+/// shown and written in its usual form wherever that means the same file.
+pub fn canonicalize(path: &std::path::Path) -> std::io::Result<std::path::PathBuf> {
+    let real = std::fs::canonicalize(path)?;
+    #[cfg(windows)]
+    if let Some(usual) = real.to_str().and_then(without_verbatim_prefix) {
+        return Ok(usual.into());
+    }
+    Ok(real)
+}
+
+/// `\\?\C:\a\b` as `C:\a\b`, when that names the same file: a drive path short of Windows'
+/// 260-character limit whose parts are no device names (`CON`, `NUL`, `COM1`…) and end in no dot
+/// or space, which Windows would otherwise read differently. Anything else is kept verbatim.
+#[cfg_attr(not(windows), allow(dead_code))]
+fn without_verbatim_prefix(path: &str) -> Option<&str> {
+    let rest = path.strip_prefix(r"\\?\")?;
+    let bytes = rest.as_bytes();
+    let drive =
+        bytes.len() >= 3 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':' && bytes[2] == b'\\';
+    if !drive || rest.len() >= 260 || rest.contains('/') {
+        return None;
+    }
+    let device = |part: &str| {
+        let stem = part
+            .split('.')
+            .next()
+            .unwrap_or("")
+            .trim_end()
+            .to_ascii_uppercase();
+        matches!(
+            stem.as_str(),
+            "CON" | "PRN" | "AUX" | "NUL" | "CONIN$" | "CONOUT$"
+        ) || (stem.len() == 4
+            && (stem.starts_with("COM") || stem.starts_with("LPT"))
+            && stem.as_bytes()[3].is_ascii_digit())
+    };
+    let plain = rest[3..]
+        .split('\\')
+        .all(|part| part.is_empty() || !(device(part) || part.ends_with(['.', ' '])));
+    plain.then_some(rest)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn verbatim_paths_lose_the_prefix_only_where_that_names_the_same_file() {
+        let usual = |p| without_verbatim_prefix(p);
+        assert_eq!(
+            usual(r"\\?\Z:\tmp\doctl\config.yaml"),
+            Some(r"Z:\tmp\doctl\config.yaml")
+        );
+        assert_eq!(usual(r"\\?\C:\"), Some(r"C:\"));
+        assert_eq!(usual(r"C:\a"), None, "not verbatim");
+        assert_eq!(usual(r"\\?\UNC\server\share\a"), None);
+        assert_eq!(usual(r"\\?\Volume{0b1}\a"), None);
+        assert_eq!(usual(r"\\?\C:\a\nul.txt"), None, "a device name");
+        assert_eq!(usual(r"\\?\C:\a\COM1"), None, "a device name");
+        assert_eq!(usual(r"\\?\C:\a\COM10"), Some(r"C:\a\COM10"));
+        assert_eq!(usual(r"\\?\C:\a\b."), None, "a trailing dot");
+        assert_eq!(usual(r"\\?\C:\a \b"), None, "a trailing space");
+        assert_eq!(
+            usual(r"\\?\C:\a/b"),
+            None,
+            "a slash is a name character there"
+        );
+        let long = format!(r"\\?\C:\{}", "a".repeat(300));
+        assert_eq!(usual(&long), None, "past MAX_PATH");
+    }
 
     #[test]
     fn paths_are_told_from_bare_names() {
