@@ -225,7 +225,8 @@ fn windows_kubectl_runs_doks_auth_exe_from_save_to_heal() {
 
 /// kubectl finds its kuberc in the home folder of client-go's rule (the first of HOME,
 /// HOMEDRIVE+HOMEPATH and USERPROFILE that holds `.kube\config`), not in the profile folder
-/// Windows reports. doctor must read the same kuberc, or it says "ok" while kubectl refuses.
+/// Windows reports; and it refuses an allowlist entry written with `/` ("non-normalized file
+/// path"). doctor must read the same kuberc the same way, or it says "ok" while kubectl refuses.
 #[test]
 #[cfg_attr(
     not(windows),
@@ -238,41 +239,59 @@ fn windows_doctor_reads_the_kuberc_kubectl_reads() {
     let bed = Bed::new(kubectl);
     let saved = bed.doks_auth(&["kubeconfig", "save", "prod", "--api-url", &bed.api.url()]);
     assert_eq!(saved.code, Some(0), "save: {}", saved.stderr);
-    // USERPROFILE holds .kube\config and a kuberc that denies every plugin; HOME holds neither.
+    let config: Value =
+        serde_saphyr::from_str(&std::fs::read_to_string(&bed.kubeconfig).unwrap()).unwrap();
+    let command = config["users"][0]["user"]["exec"]["command"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // USERPROFILE holds .kube\config and the kuberc; HOME holds neither.
     let kube = bed.home.path().join(".kube");
     std::fs::create_dir_all(&kube).unwrap();
     std::fs::copy(&bed.kubeconfig, kube.join("config")).unwrap();
-    std::fs::write(
-        kube.join("kuberc"),
-        "apiVersion: kubectl.config.k8s.io/v1beta1\nkind: Preference\n\
-         credentialPluginPolicy: DenyAll\n",
-    )
-    .unwrap();
     let elsewhere = tempfile::tempdir().unwrap();
     let with_home = |mut cmd: Command| {
         cmd.env("HOME", elsewhere.path());
         run(&mut cmd)
     };
-    let mut kubectl = bed.command(&bed.kubectl);
-    kubectl.args(["get", "--raw", "/version"]);
-    let refused = with_home(kubectl);
-    assert_ne!(refused.code, Some(0), "kubectl ran the plugin");
-    assert!(refused.stderr.contains("DenyAll"), "{}", refused.stderr);
+    let head = "apiVersion: kubectl.config.k8s.io/v1beta1\nkind: Preference\n";
+    let cases = [
+        (
+            "DenyAll",
+            format!("{head}credentialPluginPolicy: DenyAll\n"),
+        ),
+        (
+            // What following doctor's old advice left: the `/` entry, and the right one.
+            "an entry with / beside the right one",
+            format!(
+                "{head}credentialPluginPolicy: Allowlist\ncredentialPluginAllowlist:\n\
+                 - command: {}\n- command: {command}\n",
+                command.replace('\\', "/")
+            ),
+        ),
+    ];
+    for (name, kuberc) in cases {
+        std::fs::write(kube.join("kuberc"), kuberc).unwrap();
+        let mut kubectl = bed.command(&bed.kubectl);
+        kubectl.args(["get", "--raw", "/version"]);
+        let refused = with_home(kubectl);
+        assert_ne!(refused.code, Some(0), "{name}: kubectl ran the plugin");
 
-    let mut doctor = bed.command(doks_auth_bin());
-    doctor.args(["doctor", "-o", "json"]);
-    let said = with_home(doctor);
-    let report: Value =
-        serde_json::from_str(&said.stdout).unwrap_or_else(|_| panic!("{}", said.stderr));
-    let kuberc = report["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["name"] == "kuberc")
-        .unwrap_or_else(|| panic!("no kuberc step: {report}"));
-    assert_ne!(kuberc["status"], "ok", "doctor: {kuberc}");
-    assert!(
-        kuberc["detail"].as_str().unwrap().contains("DenyAll"),
-        "{kuberc}"
-    );
+        let mut doctor = bed.command(doks_auth_bin());
+        doctor.args(["doctor", "-o", "json"]);
+        let said = with_home(doctor);
+        let report: Value =
+            serde_json::from_str(&said.stdout).unwrap_or_else(|_| panic!("{}", said.stderr));
+        let step = report["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == "kuberc")
+            .unwrap_or_else(|| panic!("no kuberc step: {report}"));
+        assert_ne!(
+            step["status"], "ok",
+            "{name}: doctor: {step}\nkubectl: {}",
+            refused.stderr
+        );
+    }
 }

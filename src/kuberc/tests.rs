@@ -14,11 +14,11 @@ fn the_policy_is_read_with_client_gos_checks() {
     );
     assert_eq!(
         parse(&format!(
-            "{head}credentialPluginPolicy: Allowlist\ncredentialPluginAllowlist:\n- command: doks-auth\n- name: /usr/bin/x\n"
+            "{head}credentialPluginPolicy: Allowlist\ncredentialPluginAllowlist:\n- command: doks-auth\n- name: other-tool\n"
         )),
         Ok(Policy::Allowlist(vec![
             "doks-auth".into(),
-            "/usr/bin/x".into()
+            "other-tool".into()
         ]))
     );
     for bad in [
@@ -56,14 +56,15 @@ fn a_refusal_gives_the_command_that_allows_it_keeping_the_entries() {
         verdict(&denied, "/x/doks-auth"),
         Verdict::Refused { .. }
     ));
+    // A command matches its entry once cleaned (with `/` as the separator: Unix's paths).
     let written = Kuberc {
         path: None,
         policy: Policy::Allowlist(vec!["/x/doks-auth".into()]),
     };
-    assert!(matches!(
-        verdict(&written, "/x//doks-auth"),
-        Verdict::Runs(_)
-    ));
+    assert_eq!(
+        matches!(verdict(&written, "/x//doks-auth"), Verdict::Runs(_)),
+        cfg!(unix)
+    );
     assert!(matches!(
         verdict(
             &Kuberc {
@@ -143,13 +144,13 @@ fn documents_versions_and_repeated_keys_are_read_as_kubectl_1_37_reads_them() {
             "{beta}credentialPluginPolicy: Allowlist\ncredentialPluginAllowlist:\n- command: {c}\n  name: {n}\n"
         )
     };
-    assert!(parse(&both("/x/a", "/x/b")).is_err());
+    assert!(parse(&both("tool-a", "tool-b")).is_err());
     assert_eq!(
-        parse(&both("/x/a", "/x/a")),
-        Ok(Policy::Allowlist(vec!["/x/a".into()]))
+        parse(&both("tool-a", "tool-a")),
+        Ok(Policy::Allowlist(vec!["tool-a".into()]))
     );
     assert_eq!(
-        parse(&format!("{}---\n{deny}", both("/x/a", "/x/b"))),
+        parse(&format!("{}---\n{deny}", both("tool-a", "tool-b"))),
         Ok(Policy::DenyAll)
     );
     // `..` is not normalized: kubectl refuses the entry.
@@ -167,4 +168,51 @@ fn an_entry_with_a_comma_is_not_given_a_kuberc_set_command_that_would_split_it()
     };
     assert!(!fix.contains("kubectl kuberc set --section"), "{fix}");
     assert!(fix.contains("by hand") && fix.contains("/opt/a,b"), "{fix}");
+}
+
+#[test]
+fn entries_are_cleaned_as_go_cleans_paths_on_each_platform() {
+    // Unix: only `/` separates.
+    assert_eq!(clean_for("/x/../y//doks-auth", false), "/y/doks-auth");
+    assert_eq!(
+        clean_for(r"C:\bin\doks-auth.exe", false),
+        r"C:\bin\doks-auth.exe"
+    );
+    assert_eq!(clean_for("doks-auth", false), "doks-auth");
+    assert_eq!(clean_for("./a/..", false), ".");
+    // Windows: both separate, `\` is written, the volume is kept.
+    let win = |p| clean_for(p, true);
+    assert_eq!(win(r"C:\bin\doks-auth.exe"), r"C:\bin\doks-auth.exe");
+    assert_eq!(win("C:/bin/doks-auth.exe"), r"C:\bin\doks-auth.exe");
+    assert_eq!(win(r"C:\bin\..\x\.\doks-auth.exe"), r"C:\x\doks-auth.exe");
+    assert_eq!(win(r"C:\..\a"), r"C:\a");
+    assert_eq!(win("C:"), "C:.");
+    assert_eq!(win("C:a/b"), r"C:a\b");
+    assert_eq!(
+        win(r"\\srv\share\bin\doks-auth.exe"),
+        r"\\srv\share\bin\doks-auth.exe"
+    );
+    assert_eq!(win("//srv/share/bin"), r"\\srv\share\bin");
+    assert_eq!(win(r"\\srv\share"), r"\\srv\share");
+    assert_eq!(win(r"\bin\\doks-auth.exe"), r"\bin\doks-auth.exe");
+    assert_eq!(win("doks-auth.exe"), "doks-auth.exe");
+    assert_eq!(win(r"a\..\.."), "..");
+}
+
+/// kubectl.exe 1.37 refuses every command under a kuberc whose allowlist names the plugin with
+/// `/` ("non-normalized file path"): doctor must not call that kuberc fine.
+#[cfg(windows)]
+#[test]
+fn a_windows_entry_written_with_slashes_is_refused_as_kubectl_refuses_it() {
+    let beta = "apiVersion: kubectl.config.k8s.io/v1beta1\nkind: Preference\n";
+    let with = |entry: &str| {
+        format!(
+            "{beta}credentialPluginPolicy: Allowlist\ncredentialPluginAllowlist:\n- command: {entry}\n"
+        )
+    };
+    assert!(parse(&with("C:/bin/doks-auth.exe")).is_err());
+    assert_eq!(
+        parse(&with(r"C:\bin\doks-auth.exe")),
+        Ok(Policy::Allowlist(vec![r"C:\bin\doks-auth.exe".into()]))
+    );
 }
