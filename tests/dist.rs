@@ -360,3 +360,44 @@ fn the_install_hint_names_the_channels_that_ship() {
         "the tap the workflow pushes to"
     );
 }
+
+/// The packed completion scripts call `doks-auth` by name, as every install puts it on PATH:
+/// not the path of the binary that wrote them (the build folder), where TAB would find nothing
+/// on a user's machine.
+#[test]
+fn packed_completions_call_doks_auth_by_name_not_the_build_folder() {
+    let out = tempfile::tempdir().unwrap();
+    let bin = Path::new(env!("CARGO_BIN_EXE_doks-auth"));
+    let target = "x86_64-unknown-linux-gnu";
+    let status = Command::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/dist"))
+        .args(["pack", target])
+        .arg(bin)
+        .env("DIST_OUT", out.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let archive = out.path().join(release().archive_name(target));
+    let unpacked = tempfile::tempdir().unwrap();
+    let untar = Command::new("tar")
+        .arg("-xzf")
+        .arg(&archive)
+        .arg("-C")
+        .arg(unpacked.path())
+        .status()
+        .unwrap();
+    assert!(untar.success());
+    let folder = unpacked
+        .path()
+        .join(release().folder(target))
+        .join("completions");
+    let build_folder = bin.parent().unwrap().display().to_string();
+    let mut scripts = 0;
+    for entry in std::fs::read_dir(&folder).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(!text.contains(&build_folder), "{}: {text}", path.display());
+        assert!(text.contains("doks-auth"), "{}", path.display());
+        scripts += 1;
+    }
+    assert_eq!(scripts, 5);
+}
