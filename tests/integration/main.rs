@@ -34,6 +34,7 @@ mod kubeconfig;
 mod kubeconfig_convert;
 mod kubeconfig_convert_kept;
 mod kubeconfig_corpus;
+mod kubeconfig_corpus_layouts;
 mod kubeconfig_corpus_views;
 mod kubeconfig_files;
 mod kubeconfig_in_place;
