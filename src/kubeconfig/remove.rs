@@ -109,7 +109,8 @@ pub fn targets(docs: &[Value], names: Option<&Names>, whose: &Whose) -> BTreeSet
 
 /// Removes the definitions `targets` from the documents, except a cluster or user that a
 /// context staying behind uses (kept, and said). A file's `current-context` that meant a removed
-/// context is reset to "".
+/// context is reset to "", but for the one kubectl uses when kubectl read it as another file's
+/// context, which stays.
 pub fn take(docs: &mut [Value], mut targets: BTreeSet<At>) -> Removed {
     let mut removed = Removed::default();
     let read: &[Value] = docs;
