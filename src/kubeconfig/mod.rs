@@ -26,7 +26,7 @@ pub use ownership::own_names;
 pub use reader::{At, Current};
 pub use remove::{Kept, Removed, Whose, remove};
 pub use stanza::{EXEC_API_VERSION, INSTALL_HINT, SsoStanza, Stanza};
-pub use yaml::{parse, rewrite, rewrite_in_place, to_yaml};
+pub use yaml::{parse, rewrite, rewrite_in_place, rewrite_telling, to_yaml};
 
 /// The names of one cluster's three entries.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -109,7 +109,8 @@ pub fn targets(docs: &[Value], names: Option<&Names>, whose: &Whose) -> BTreeSet
 
 /// Removes the definitions `targets` from the documents, except a cluster or user that a
 /// context staying behind uses (kept, and said). A file's `current-context` that meant a removed
-/// context is reset to "".
+/// context is reset to "", but for the one kubectl uses when kubectl read it as another file's
+/// context, which stays.
 pub fn take(docs: &mut [Value], mut targets: BTreeSet<At>) -> Removed {
     let mut removed = Removed::default();
     let read: &[Value] = docs;
@@ -142,8 +143,11 @@ pub fn take(docs: &mut [Value], mut targets: BTreeSet<At>) -> Removed {
     }
     let before = reader::current_context(docs);
     removed.current_changed = matches!(&before, Current::Defined(_, _, at) if targets.contains(at));
-    // Each file's current-context is judged by what it meant in that file.
+    // Each file's current-context is judged by what it meant in that file, but the one kubectl
+    // uses stays when kubectl took its name to another file's context, which stays: resetting
+    // it would leave kubectl with none (issue 22's differential across files).
     let resets: Vec<usize> = (0..docs.len())
+        .filter(|&file| !matches!(&before, Current::Defined(_, f, at) if *f == file && !targets.contains(at)))
         .filter(|&file| {
             let name = docs[file]
                 .get("current-context")

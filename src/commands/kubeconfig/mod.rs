@@ -74,11 +74,18 @@ impl Opened {
                 continue;
             }
             let target = &self.targets[index];
-            let text =
-                kubeconfig::rewrite(&loaded.text, doc).map_err(|reason| Error::Kubeconfig {
-                    path: target.clone(),
-                    reason: format!("{reason}; it was left untouched"),
-                })?;
+            let failed = |reason| Error::Kubeconfig {
+                path: target.clone(),
+                reason: format!("{reason}; it was left untouched"),
+            };
+            let (text, anew) = kubeconfig::rewrite_telling(&loaded.text, doc).map_err(failed)?;
+            // Not a failure, but the comments and layout there are gone: say so under -v.
+            let path = target.display();
+            for what in anew {
+                log::debug!(
+                    "kubeconfig: {path}: wrote anew, without its comments and layout: {what}"
+                );
+            }
             if let Some(mode) = files::write(target, &text, loaded.meta.as_ref())? {
                 super::say(&format!(
                     "note: tightened permissions of {} from {mode:o} to 600",

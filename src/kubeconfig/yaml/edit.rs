@@ -7,20 +7,30 @@
 //! In a flow collection (`[...]`, `{...}`, JSON) an entry taken out goes with its comma, and
 //! new ones are added after the last, on its line.
 //!
-//! Where a change cannot be made in place (a mapping merges `<<` others, a node an alias refers
-//! to would change, a collection would be left empty), the smallest enclosing node is written
-//! anew from its value, up to the whole document.
+//! A mapping that merges `<<` others is edited by the keys written in it; a merged key that
+//! changes gets a key of its own after the others (which wins over the merge). Where a change
+//! cannot be made in place (a merged key goes, a node an alias refers to would change, a
+//! collection would be left empty, a changed key written `? key`), the smallest enclosing node
+//! is written anew from its value, up to the whole document; the document, or a top-level
+//! value, written so is named in [`Edited::anew`] with the reason, for the caller to say.
 
 use std::collections::HashSet;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::emit;
 use super::lines::Text;
-use super::reading::key_text;
 use super::tree::{Kind, Node};
 
 mod list;
+mod map;
+
+/// The edited text, and what of it was written anew (the whole document, or a top-level
+/// value), each with the reason: those lost their comments and layout.
+pub(super) struct Edited {
+    pub(super) text: String,
+    pub(super) anew: Vec<String>,
+}
 
 /// This change cannot be made in place here: the caller writes an enclosing node anew.
 #[derive(Debug)]
@@ -55,6 +65,10 @@ pub(super) struct Editor<'a> {
     /// by a copy of what it reads.
     strict: bool,
     splices: Vec<Splice>,
+    /// The keys (and list items' names) down to the node being changed.
+    path: Vec<String>,
+    /// What was written anew, by the splice that wrote it (dropped with it).
+    anew: Vec<(usize, String)>,
 }
 
 impl<'a> Editor<'a> {
@@ -65,6 +79,8 @@ impl<'a> Editor<'a> {
             referenced,
             strict: false,
             splices: Vec::new(),
+            path: Vec::new(),
+            anew: Vec::new(),
         }
     }
 
@@ -76,14 +92,14 @@ impl<'a> Editor<'a> {
     }
 
     /// The text with `root` (read as `old`) changed to `new`, as little as can be.
-    pub(super) fn in_place(mut self, root: &Node, old: &Value, new: &Value) -> Result<String> {
+    pub(super) fn in_place(mut self, root: &Node, old: &Value, new: &Value) -> Result<Edited> {
         self.change(root, old, new, Place::Root)?;
         self.apply()
     }
 
     /// The text with the whole document written anew from `new`; what surrounds it (other
     /// documents, comments before and after) kept.
-    pub(super) fn whole(mut self, root: &Node, new: &Value) -> Result<String> {
+    pub(super) fn whole(mut self, root: &Node, new: &Value) -> Result<Edited> {
         self.replace(root, new, Place::Root)?;
         self.apply()
     }
@@ -110,83 +126,9 @@ impl<'a> Editor<'a> {
                 return Ok(());
             }
             self.splices.truncate(mark);
+            self.anew.retain(|(splice, _)| *splice < mark);
         }
         self.replace(node, new, place)
-    }
-
-    /// A mapping's entries: each kept one changed in place, removed ones deleted (by their
-    /// lines in a block mapping), new ones added after the last.
-    fn map(
-        &mut self,
-        node: &Node,
-        entries: &[(Node, Node)],
-        old: &Map<String, Value>,
-        new: &Map<String, Value>,
-    ) -> Result {
-        // A merge's keys are not written where they are read, and a duplicate would be refused.
-        if entries.len() != old.len() || entries.iter().any(|(k, _)| k.is_merge_key()) {
-            return Err(Stuck);
-        }
-        let flow = node.is_flow();
-        let mut kept = Vec::with_capacity(entries.len());
-        for (key, value) in entries {
-            let name = key_text(key).ok_or(Stuck)?;
-            let was = old.get(&name).ok_or(Stuck)?;
-            kept.push(new.contains_key(&name));
-            match new.get(&name) {
-                None if flow => {}
-                None => self.delete_entry(key, value)?,
-                Some(now) => {
-                    let place = if flow {
-                        Place::Flow
-                    } else {
-                        Place::Value {
-                            colon_end: self.text.colon_end(key).ok_or(Stuck)?,
-                            indent: self.text.column(key.start).ok_or(Stuck)?,
-                        }
-                    };
-                    self.change(value, was, now, place)?;
-                }
-            }
-        }
-        let added: Vec<(&String, &Value)> =
-            new.iter().filter(|(k, _)| !old.contains_key(*k)).collect();
-        // An emptied block mapping would read as null, and a flow one has no comma to add
-        // after: either is written anew.
-        if !kept.contains(&true) && (flow || added.is_empty()) {
-            return Err(Stuck);
-        }
-        if flow {
-            let spans: Vec<(usize, usize)> = entries
-                .iter()
-                .map(|(k, v)| (k.start, k.end.max(v.end)))
-                .collect();
-            let mut texts = Vec::new();
-            for (key, value) in added {
-                texts.push(format!(
-                    "{}: {}",
-                    emit::quoted(key),
-                    emit::flow(value).ok_or(Stuck)?
-                ));
-            }
-            return self.flow_children(&spans, &kept, texts);
-        }
-        if added.is_empty() {
-            return Ok(());
-        }
-        let indent = self.text.column(entries[0].0.start).ok_or(Stuck)?;
-        let pad = " ".repeat(indent);
-        let at = self.text.line_end(node.end);
-        let mut text = self.break_before(at);
-        for (key, value) in added {
-            text.push_str(&format!(
-                "{pad}{}{}",
-                emit::entry(key, value, indent, self.nl),
-                self.nl
-            ));
-        }
-        self.insert(at, text);
-        Ok(())
     }
 
     /// Children of a flow collection (their spans) taken out and added in place: one taken out
@@ -232,6 +174,21 @@ impl<'a> Editor<'a> {
         }
         if self.strict && (matches!(place, Place::Root) || node.holds_alias()) {
             return Err(Stuck);
+        }
+        if matches!(place, Place::Root) {
+            let why = why(node, &self.text, self.referenced);
+            self.anew.push((
+                self.splices.len(),
+                format!("the whole document, because {why}"),
+            ));
+        } else if let [key] = &self.path[..]
+            && !matches!(node.kind, Kind::Scalar { .. })
+        {
+            let why = why(node, &self.text, self.referenced);
+            self.anew.push((
+                self.splices.len(),
+                format!("its {key:?} value, because {why}"),
+            ));
         }
         let (start, end, text) = match place {
             Place::Root => {
@@ -312,7 +269,7 @@ impl<'a> Editor<'a> {
     }
 
     /// The text with the splices made; they must not overlap.
-    fn apply(mut self) -> Result<String> {
+    fn apply(mut self) -> Result<Edited> {
         self.splices.sort_by_key(|s| (s.start, s.end));
         let mut out = String::with_capacity(self.text.len() + 1024);
         let mut at = 0;
@@ -325,7 +282,10 @@ impl<'a> Editor<'a> {
             at = splice.end;
         }
         out.push_str(self.text.get(at..).ok_or(Stuck)?);
-        Ok(out)
+        Ok(Edited {
+            text: out,
+            anew: self.anew.into_iter().map(|(_, what)| what).collect(),
+        })
     }
 
     /// A line break to put before lines inserted at `at`, when the text there does not end one
@@ -339,6 +299,33 @@ impl<'a> Editor<'a> {
     }
 }
 
+/// A list item's name as kubectl reads it: none, or `name: ~`, is `""`. `None` for an item that
+/// is no mapping, or whose name is no string (a list of other things, written anew).
 fn name(entry: &Value) -> Option<&str> {
-    entry.get("name").and_then(Value::as_str)
+    match entry.as_object()?.get("name") {
+        None | Some(Value::Null) => Some(""),
+        Some(name) => name.as_str(),
+    }
+}
+
+/// Why `node` could not be changed in place, as far as its own shape tells.
+fn why(node: &Node, text: &Text, referenced: &HashSet<usize>) -> &'static str {
+    let entries = match &node.kind {
+        Kind::Map { entries, .. } => &entries[..],
+        _ => &[],
+    };
+    let explicit = |key: &Node| {
+        text[..key.start]
+            .trim_end_matches([' ', '\t'])
+            .ends_with('?')
+    };
+    if entries.iter().any(|(k, _)| k.is_merge_key()) {
+        "a `<<` merge key in it reads keys from elsewhere"
+    } else if entries.iter().any(|(k, _)| explicit(k)) {
+        "a key in it is written as `? key`"
+    } else if node.holds_referenced(referenced) || node.holds_alias() {
+        "it holds an anchor an alias reads (`&name`, `*name`), or an alias"
+    } else {
+        "its shape allows no change in place"
+    }
 }

@@ -43,19 +43,41 @@ struct Scan {
     quote: Option<char>,
     /// Inside a block scalar's content: the indentation its lines must pass.
     block_scalar: Option<usize>,
+    /// A plain scalar in block context that a line ended inside: the indentation of the line it
+    /// began on, which a line continuing it passes.
+    plain: Option<usize>,
 }
 
 impl Scan {
     fn line(&mut self, line: &str, indent: usize) {
         let chars: Vec<char> = line[indent..].chars().collect();
+        let rest = line[indent..].trim_end();
+        let open = self.depth == 0 && self.quote.is_none();
+        // A blank line keeps a plain scalar going; a line indented past the one it began on
+        // continues it, so a `[`, `{`, quote or `- ` there begins nothing (`a: x` / `  [y` is
+        // the one scalar `x [y`). A comment, or a line less indented, ends it.
+        if open && self.plain.is_some() && rest.is_empty() {
+            return;
+        }
+        let began = self
+            .plain
+            .take()
+            .filter(|&at| open && indent > at && !rest.starts_with('#'));
+        let continues = began.is_some();
+        let began = began.unwrap_or(indent);
         // At the start of a node in block context: where `[`, `{`, `|`, `>` and quotes begin one.
-        let mut node_start = true;
+        let mut node_start = !continues;
+        // Whether the last character read was a plain scalar's, in block context.
+        let mut in_plain = continues;
         let mut i = 0;
         while i < chars.len() {
             let c = chars[i];
             let prev = if i == 0 { ' ' } else { chars[i - 1] };
             let next = chars.get(i + 1).copied().unwrap_or('\n');
             i += 1;
+            if !c.is_whitespace() {
+                in_plain = false;
+            }
             match self.quote {
                 Some('"') if c == '\\' => i += 1,
                 Some(q) if c == q => {
@@ -94,9 +116,15 @@ impl Scan {
                             i += 1;
                         }
                     }
-                    _ => node_start = false,
+                    _ => {
+                        node_start = false;
+                        in_plain = true;
+                    }
                 },
             }
+        }
+        if in_plain && self.depth == 0 && self.quote.is_none() {
+            self.plain = Some(began);
         }
     }
 }
@@ -132,10 +160,20 @@ mod tests {
             // A `- ` inside a plain scalar begins no node: its `[` opens nothing, and the tab
             // in the block scalar below stays content (kubectl reads `a\n\tb`).
             "extra: x - [y\nt: |-\n  a\n  \tb\n",
+            // Nor at the start of a line that continues a plain scalar (`x [y`, `x - [y`).
+            "a: x\n  [y\nt: |-\n  a\n  \tb\n",
+            "- x\n\n  - [y\nt: |-\n  a\n  \tb\n",
+            // A quote after `- ` inside a plain scalar opens nothing either.
+            "a: x - \"y\n\tb\n",
         ];
         for text in cases {
             assert_eq!(untab(text), None, "{text:?}");
         }
+        // After a plain scalar's last line, a `[` opens again.
+        assert_eq!(
+            untab("a: x\n  y\nb: [\n\tc]\n").unwrap(),
+            "a: x\n  y\nb: [\n c]\n"
+        );
         // A closing bracket inside a quote closes nothing; after an anchor one opens.
         assert_eq!(
             untab("a: [\"]\",\n\tb]\nc: &x [\n\td]\n").unwrap(),

@@ -19,7 +19,6 @@ mod lines;
 mod reading;
 mod tree;
 
-use log::debug;
 use serde_json::Value;
 
 use super::empty;
@@ -70,6 +69,12 @@ pub fn to_yaml(doc: &Value) -> String {
 /// `text` changed so that it reads as `doc`, changing only what differs; everything else
 /// (comments, key order, anchors, other documents) stays byte for byte.
 pub fn rewrite(text: &str, doc: &Value) -> Result<String, String> {
+    rewrite_with(text, doc, true).map(|(text, _)| text)
+}
+
+/// [`rewrite`], and what it wrote anew rather than in place, each with the reason (`the whole
+/// document, because …`, `its "users" value, because …`): those lost their comments and layout.
+pub fn rewrite_telling(text: &str, doc: &Value) -> Result<(String, Vec<String>), String> {
     rewrite_with(text, doc, true)
 }
 
@@ -78,24 +83,24 @@ pub fn rewrite(text: &str, doc: &Value) -> Result<String, String> {
 /// into a copy of what it reads, is refused with the reason, rather than made by writing the
 /// document anew without its comments, anchors and aliases.
 pub fn rewrite_in_place(text: &str, doc: &Value) -> Result<String, String> {
-    rewrite_with(text, doc, false)
+    rewrite_with(text, doc, false).map(|(text, _)| text)
 }
 
-fn rewrite_with(text: &str, doc: &Value, anew: bool) -> Result<String, String> {
+fn rewrite_with(text: &str, doc: &Value, anew: bool) -> Result<(String, Vec<String>), String> {
     let tree = tree::parse(text)?;
     let old = reading::value(&tree)?;
     // Lines added end as the file's first line does.
     let crlf = text.find('\n').is_some_and(|i| text[..i].ends_with('\r'));
     let nl = if crlf { "\r\n" } else { "\n" };
     let Some(root) = tree.root.as_ref().filter(|_| !old.is_null()) else {
-        return fresh(text, &tree, doc, nl);
+        return fresh(text, &tree, doc, nl).map(|text| (text, Vec::new()));
     };
     let editor = || edit::Editor::new(text, nl, &tree.referenced);
     let in_place = if anew { editor() } else { editor().strict() };
-    if let Ok(candidate) = in_place.in_place(root, &old, doc)
-        && reads_as(&candidate, doc)
+    if let Ok(edited) = in_place.in_place(root, &old, doc)
+        && reads_as(&edited.text, doc)
     {
-        return Ok(candidate);
+        return Ok((edited.text, edited.anew));
     }
     if !anew {
         return Err(if tree.referenced.is_empty() {
@@ -105,12 +110,14 @@ fn rewrite_with(text: &str, doc: &Value, anew: bool) -> Result<String, String> {
         });
     }
     match editor().whole(root, doc) {
-        Ok(candidate) if reads_as(&candidate, doc) => {
-            debug!(
-                "kubeconfig: the document was written anew (its shape allows no change in place), without its comments"
-            );
-            Ok(candidate)
-        }
+        // The edit in place did not read back as asked: how, the editor cannot tell.
+        Ok(edited) if reads_as(&edited.text, doc) => Ok((
+            edited.text,
+            vec![
+                "the whole document, because an edit in place would not read back as intended"
+                    .into(),
+            ],
+        )),
         _ => Err(cannot()),
     }
 }
@@ -119,9 +126,12 @@ fn rewrite_with(text: &str, doc: &Value, anew: bool) -> Result<String, String> {
 fn fresh(text: &str, tree: &tree::Tree, doc: &Value, nl: &str) -> Result<String, String> {
     let candidate = match &tree.root {
         // An empty document (`---` alone) is replaced where it stands, others kept after it.
-        Some(root) => edit::Editor::new(text, nl, &tree.referenced)
-            .whole(root, doc)
-            .map_err(|_| cannot())?,
+        Some(root) => {
+            edit::Editor::new(text, nl, &tree.referenced)
+                .whole(root, doc)
+                .map_err(|_| cannot())?
+                .text
+        }
         // Only blanks: just the document. Comments: kept above it.
         None if text.trim().is_empty() => emit::document(doc, nl),
         None => {

@@ -168,12 +168,21 @@ contexts:
         list(doc, "contexts").push(json!({"name": "n", "context": {"cluster": "x"}}));
     });
     assert!(out.starts_with(text), "{out}");
-    // An entry that merges is written whole, as it reads.
+    // An entry that merges is edited by the keys written in it; the merge stays (issue 22).
     let out = edited(text, |doc| {
         doc["contexts"][0]["context"]["user"] = "ours".into();
     });
+    let changed: Vec<(&str, &str)> = text
+        .lines()
+        .zip(out.lines())
+        .filter(|(was, now)| was != now)
+        .collect();
+    assert_eq!(changed.len(), 1, "{out}");
     assert!(
-        out.contains("  context:\n    cluster: c1\n    namespace: from-defaults\n    user: ours\n"),
+        changed[0]
+            .1
+            .starts_with("  context: {namespace: explicit, <<: *d, ")
+            && changed[0].1.contains("ours"),
         "{out}"
     );
 }
@@ -358,13 +367,18 @@ fn in_place_only_refuses_to_undo_anchors_and_aliases() {
     let anew = anew.unwrap();
     assert!(!anew.contains("*t"), "{anew}");
     assert!(strict.unwrap_err().contains("aliases"));
-    // A merged mapping changes: `rewrite` copies the merged keys over the `<<`.
+    // A merged key changes: `rewrite` gives it a key of its own, which wins over the `<<`;
+    // that copies over what the merge reads, so `rewrite_in_place` refuses.
     let merged = "base: &m\n  k: 1\nteam:\n  <<: *m\n  j: 2\n";
+    let (anew, strict) = change(merged, &|doc| doc["team"]["k"] = json!(2));
+    assert_eq!(anew.unwrap(), format!("{merged}  k: 2\n"));
+    assert!(strict.is_err());
+    // A key written beside the merge goes by its lines, either way.
     let (anew, strict) = change(merged, &|doc| {
         doc["team"].as_object_mut().unwrap().remove("j");
     });
-    assert!(!anew.unwrap().contains("<<"));
-    assert!(strict.is_err());
+    assert_eq!(anew.unwrap(), "base: &m\n  k: 1\nteam:\n  <<: *m\n");
+    assert_eq!(strict.unwrap(), "base: &m\n  k: 1\nteam:\n  <<: *m\n");
     // Beside them, the edit is made in place, the same either way.
     let (anew, strict) = change(shared, &|doc| doc["c"] = json!("z"));
     assert_eq!(anew.unwrap(), "# c\na: &t x\nb: *t  # same\nc: z\n");

@@ -57,7 +57,10 @@ impl Editor<'_> {
                         },
                         None => Place::Flow,
                     };
-                    self.change(item, was, now, place)?;
+                    self.path.push(name(was).unwrap_or_default().to_string());
+                    let changed = self.change(item, was, now, place);
+                    self.path.pop();
+                    changed?;
                     next += 1;
                 }
                 None if item.holds_referenced(self.referenced) => return Err(Stuck),
