@@ -165,6 +165,8 @@ impl<'a> Judge<'a> {
 
 /// What a user without an exec stanza holds that is not a DigitalOcean token: a token of another
 /// shape, or any other credential kubectl uses; `None` for none, or a DigitalOcean token alone.
+/// Impersonation (`as`, `as-groups`, `as-uid`, `as-user-extra`) is no credential: it limits the
+/// one beside it, and `save` keeps it there (`put`), so the user stays ours and stays limited.
 fn own_credential(user: &Value) -> Option<&'static str> {
     let user = user.get("user")?;
     let set = |field: &str| user.get(field).is_some_and(|v| !v.is_null() && v != "");

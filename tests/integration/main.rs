@@ -36,6 +36,7 @@ mod kubeconfig_convert_kept;
 mod kubeconfig_corpus;
 mod kubeconfig_corpus_views;
 mod kubeconfig_files;
+mod kubeconfig_kept_fields;
 mod kubeconfig_names;
 mod kubeconfig_not_ours;
 mod kubeconfig_pinned;
