@@ -93,20 +93,25 @@ impl<'a> Judge<'a> {
             Kind::User => self.user_owner(at, entry),
             Kind::Context => {
                 let refer = |kind: Kind, field: &str| {
-                    reader::resolve(self.docs, at.file, kind, reader::reference(entry, field))
+                    reader::meanings(self.docs, at.file, kind, reader::reference(entry, field))
                 };
-                let (cluster, user) = (refer(Kind::Cluster, "cluster"), refer(Kind::User, "user"));
+                let (clusters, users) =
+                    (refer(Kind::Cluster, "cluster"), refer(Kind::User, "user"));
                 let names_any = ["cluster", "user"]
                     .iter()
                     .any(|field| !reader::reference(entry, field).is_empty());
-                if cluster.is_none() && user.is_none() && names_any {
+                if clusters.is_empty() && users.is_empty() && names_any {
                     // It names a cluster or user that no file defines: someone's, whose entries
                     // live elsewhere. (A context that names neither is a blank to fill in.)
                     return Some("a context whose cluster and user are defined nowhere".into());
                 }
-                cluster
-                    .and_then(|c| self.owner(c))
-                    .or_else(|| user.and_then(|u| self.owner(u)))
+                // Each name is judged by every definition it may come to mean: a context whose
+                // names would still reach another's definitions once this cluster's are removed
+                // (another team's, its cluster and user in a later file) is that other's.
+                clusters
+                    .into_iter()
+                    .chain(users)
+                    .find_map(|d| self.owner(d))
             }
         }
     }

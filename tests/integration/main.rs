@@ -44,6 +44,7 @@ mod kubeconfig_save;
 mod kubeconfig_save_all;
 mod kubeconfig_shared;
 mod kubeconfig_show_remove;
+mod kubeconfig_split;
 mod kubeconfig_teams;
 mod kubeconfig_text;
 mod kubectl;
