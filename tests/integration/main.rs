@@ -47,6 +47,7 @@ mod kubeconfig_show_remove;
 mod kubeconfig_split;
 mod kubeconfig_teams;
 mod kubeconfig_text;
+mod kubeconfig_usage;
 mod kubectl;
 mod kuberc;
 mod logout_edges;
