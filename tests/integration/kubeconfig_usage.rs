@@ -26,3 +26,35 @@ fn a_blank_alias_is_a_usage_error_for_save_and_remove() {
     }
     assert_eq!(api.requests().len(), asked);
 }
+
+#[test]
+fn sso_flags_with_auth_token_are_usage_errors_for_save_and_show() {
+    let (env, api) = account(&[prod()]);
+    let path = env.home().join("kubeconfig");
+    for command in ["save", "show"] {
+        for flags in [
+            &["--sso-grant", "paste"][..],
+            &["--sso-local-server-port", "8000"],
+            &[
+                "--sso-grant",
+                "device-code",
+                "--sso-local-server-port",
+                "8000",
+            ],
+        ] {
+            let mut args = vec!["kubeconfig", command, "prod", "--auth", "token"];
+            args.extend_from_slice(flags);
+            let out = run(&mut doks(&env, &api, Some(&path), &args));
+            assert_eq!(out.code, Some(2), "{args:?}: {}", out.stderr);
+            assert_eq!(out.stdout, "", "{args:?}");
+            assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+            assert!(
+                out.stderr.starts_with("doks-auth: ") && out.stderr.contains("--auth sso"),
+                "{}",
+                out.stderr
+            );
+        }
+    }
+    assert!(!path.exists());
+    assert!(api.requests().is_empty());
+}
