@@ -163,13 +163,6 @@ fn defines(doc: &Value, kind: Kind, name: &str) -> bool {
         .any(|e| entry_name(e) == Some(name))
 }
 
-/// The `current-context`, when set.
-fn current_context(doc: &Value) -> Option<&str> {
-    doc.get("current-context")
-        .and_then(Value::as_str)
-        .filter(|c| !c.is_empty())
-}
-
 fn set_current_context(doc: &mut Value, name: &str) {
     top(doc).insert("current-context".into(), name.into());
 }
@@ -239,8 +232,8 @@ fn as_map(value: Value) -> Map<String, Value> {
 
 /// Saves the cluster's entries into the documents of the files kubectl reads (`docs`, in
 /// `KUBECONFIG` order), by kubectl's rules: an entry is edited in the first file that defines
-/// it, a new one goes to `default`; `current-context` goes to the first file that sets one, else
-/// to `default`. A document left as it was needs no writing.
+/// it, a new one goes to `default`; `current-context` as [`set_current`] says. A document left
+/// as it was needs no writing.
 pub fn save(docs: &mut [Value], default: usize, entries: &Entries, set_current: bool) {
     for kind in Kind::ALL {
         let name = kind.name(&entries.names);
@@ -255,14 +248,15 @@ pub fn save(docs: &mut [Value], default: usize, entries: &Entries, set_current: 
     }
 }
 
-/// Sets `current-context` by kubectl's rules: in the first file that sets one, else in
-/// `default`.
+/// Sets `current-context` as `kubectl config use-context` does (client-go's
+/// `writeCurrentContext`): nothing when kubectl's current context is already `context`, else in
+/// `default` (the first file that exists), which kubectl reads first. Another file that sets
+/// one (a team's shared file) is left untouched.
 pub fn set_current(docs: &mut [Value], default: usize, context: &str) {
-    let index = docs
-        .iter()
-        .position(|doc| current_context(doc).is_some())
-        .unwrap_or(default);
-    set_current_context(&mut docs[index], context);
+    if reader::current(docs).is_some_and(|(_, current)| current == context) {
+        return;
+    }
+    set_current_context(&mut docs[default], context);
 }
 
 /// Whether any of the documents has any of these three entries.

@@ -35,6 +35,7 @@ mod kubeconfig_convert;
 mod kubeconfig_convert_kept;
 mod kubeconfig_corpus;
 mod kubeconfig_corpus_views;
+mod kubeconfig_current;
 mod kubeconfig_files;
 mod kubeconfig_kept_fields;
 mod kubeconfig_names;
