@@ -28,7 +28,7 @@ pub struct KubeconfigArgs {
     pub cluster: Option<String>,
 
     /// Context name to use instead of do-<region>-<name>.
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_parser = non_blank)]
     pub alias: Option<String>,
 
     #[command(flatten)]
@@ -36,6 +36,15 @@ pub struct KubeconfigArgs {
 
     #[command(flatten)]
     pub account: AccountArgs,
+}
+
+/// An `--alias`: kubectl reads an empty name as no name at all (`current-context: ""` is none),
+/// so a blank alias would write entries no one can select, and match others' unnamed ones.
+fn non_blank(alias: &str) -> Result<String, String> {
+    match alias.trim().is_empty() {
+        true => Err("an alias names the context: it cannot be empty or blank".into()),
+        false => Ok(alias.to_string()),
+    }
 }
 
 impl KubeconfigArgs {

@@ -163,47 +163,77 @@ fn defines(doc: &Value, kind: Kind, name: &str) -> bool {
         .any(|e| entry_name(e) == Some(name))
 }
 
-/// The `current-context`, when set.
-fn current_context(doc: &Value) -> Option<&str> {
-    doc.get("current-context")
-        .and_then(Value::as_str)
-        .filter(|c| !c.is_empty())
-}
-
 fn set_current_context(doc: &mut Value, name: &str) {
     top(doc).insert("current-context".into(), name.into());
 }
 
-/// Adds or replaces one of the cluster's entries, leaving every other entry where it is. A
-/// same-named context keeps its other fields (a namespace, say); a same-named cluster or user is
-/// replaced whole, since doks-auth owns what is in it.
+/// Adds or updates one of the cluster's entries, leaving every other entry where it is. Only
+/// the fields doks-auth owns are written (a cluster's server and CA data, a user's exec stanza,
+/// a context's cluster and user); every other key stays: a `proxy-url` or `tls-server-name`, a
+/// context's namespace, and a user's impersonation (`as`, `as-groups`, …), which limits what
+/// the credential may do and must never be widened by a save. What would conflict with the
+/// written fields goes, said under -v: another CA source next to the CA data, and a credential
+/// kubectl would use instead of the exec stanza (the DigitalOcean token the stanza replaces).
 fn put(doc: &mut Value, kind: Kind, entries: &Entries) {
     let names = &entries.names;
-    upsert(
-        doc,
-        kind.list(),
-        kind.field(),
-        kind.name(names),
-        |old| match kind {
-            Kind::Cluster => entries.cluster(),
-            Kind::User => entries.user(),
-            Kind::Context => {
-                let mut context = match old {
-                    Some(Value::Object(map)) => map.clone(),
-                    _ => Map::new(),
-                };
-                context.insert("cluster".into(), names.cluster.clone().into());
-                context.insert("user".into(), names.user.clone().into());
-                Value::Object(context)
+    let name = kind.name(names);
+    upsert(doc, kind.list(), kind.field(), name, |old| {
+        let mut map = match old {
+            Some(Value::Object(map)) => map.clone(),
+            _ => Map::new(),
+        };
+        let (owned, conflicting): (Map<String, Value>, &[&str]) = match kind {
+            Kind::Cluster => (as_map(entries.cluster()), &CLUSTER_CONFLICTS),
+            Kind::User => (as_map(entries.user()), &USER_CONFLICTS),
+            Kind::Context => (
+                as_map(json!({"cluster": names.cluster, "user": names.user})),
+                &[],
+            ),
+        };
+        for key in conflicting {
+            if map.remove(*key).is_some() {
+                log::debug!(
+                    "kubeconfig: dropped {key} from the {} entry {:?}: the fields doks-auth writes replace it",
+                    kind.field(),
+                    crate::error::one_line(name)
+                );
             }
-        },
-    );
+        }
+        map.extend(owned);
+        Value::Object(map)
+    });
+}
+
+/// A cluster's fields that contradict the CA data doks-auth writes (kubectl refuses a cluster
+/// with both a CA and `insecure-skip-tls-verify`, and warns of two CA sources).
+const CLUSTER_CONFLICTS: [&str; 2] = ["certificate-authority", "insecure-skip-tls-verify"];
+
+/// A user's credentials other than the exec stanza: kubectl would send them instead of (or
+/// beside) doks-auth's. A user holding one that DigitalOcean did not issue is not ours
+/// ([`ownership`]), so what goes here is a DigitalOcean token, or what sat beside our stanza.
+const USER_CONFLICTS: [&str; 9] = [
+    "token",
+    "tokenFile",
+    "client-certificate",
+    "client-certificate-data",
+    "client-key",
+    "client-key-data",
+    "username",
+    "password",
+    "auth-provider",
+];
+
+fn as_map(value: Value) -> Map<String, Value> {
+    match value {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    }
 }
 
 /// Saves the cluster's entries into the documents of the files kubectl reads (`docs`, in
 /// `KUBECONFIG` order), by kubectl's rules: an entry is edited in the first file that defines
-/// it, a new one goes to `default`; `current-context` goes to the first file that sets one, else
-/// to `default`. A document left as it was needs no writing.
+/// it, a new one goes to `default`; `current-context` as [`set_current`] says. A document left
+/// as it was needs no writing.
 pub fn save(docs: &mut [Value], default: usize, entries: &Entries, set_current: bool) {
     for kind in Kind::ALL {
         let name = kind.name(&entries.names);
@@ -218,14 +248,15 @@ pub fn save(docs: &mut [Value], default: usize, entries: &Entries, set_current: 
     }
 }
 
-/// Sets `current-context` by kubectl's rules: in the first file that sets one, else in
-/// `default`.
+/// Sets `current-context` as `kubectl config use-context` does (client-go's
+/// `writeCurrentContext`): nothing when kubectl's current context is already `context`, else in
+/// `default` (the first file that exists), which kubectl reads first. Another file that sets
+/// one (a team's shared file) is left untouched.
 pub fn set_current(docs: &mut [Value], default: usize, context: &str) {
-    let index = docs
-        .iter()
-        .position(|doc| current_context(doc).is_some())
-        .unwrap_or(default);
-    set_current_context(&mut docs[index], context);
+    if reader::current(docs).is_some_and(|(_, current)| current == context) {
+        return;
+    }
+    set_current_context(&mut docs[default], context);
 }
 
 /// Whether any of the documents has any of these three entries.
@@ -299,17 +330,22 @@ fn upsert(
     let items = list(doc, key);
     let position = items.iter().position(|e| entry_name(e) == Some(name));
     let value = make(position.and_then(|i| items[i].get(field)));
-    let entry = json!({ "name": name, field: value });
     match position {
         Some(i) => {
-            items[i] = entry;
+            match items[i].as_object_mut() {
+                // The item's other keys (kubectl reads none, but they are someone's) stay.
+                Some(item) => {
+                    item.insert(field.into(), value);
+                }
+                None => items[i] = json!({ "name": name, field: value }),
+            }
             let mut index = 0;
             items.retain(|e| {
                 index += 1;
                 index - 1 <= i || entry_name(e) != Some(name)
             });
         }
-        None => items.push(entry),
+        None => items.push(json!({ "name": name, field: value })),
     }
 }
 

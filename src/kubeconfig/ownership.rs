@@ -93,20 +93,25 @@ impl<'a> Judge<'a> {
             Kind::User => self.user_owner(at, entry),
             Kind::Context => {
                 let refer = |kind: Kind, field: &str| {
-                    reader::resolve(self.docs, at.file, kind, reader::reference(entry, field))
+                    reader::meanings(self.docs, at.file, kind, reader::reference(entry, field))
                 };
-                let (cluster, user) = (refer(Kind::Cluster, "cluster"), refer(Kind::User, "user"));
+                let (clusters, users) =
+                    (refer(Kind::Cluster, "cluster"), refer(Kind::User, "user"));
                 let names_any = ["cluster", "user"]
                     .iter()
                     .any(|field| !reader::reference(entry, field).is_empty());
-                if cluster.is_none() && user.is_none() && names_any {
+                if clusters.is_empty() && users.is_empty() && names_any {
                     // It names a cluster or user that no file defines: someone's, whose entries
                     // live elsewhere. (A context that names neither is a blank to fill in.)
                     return Some("a context whose cluster and user are defined nowhere".into());
                 }
-                cluster
-                    .and_then(|c| self.owner(c))
-                    .or_else(|| user.and_then(|u| self.owner(u)))
+                // Each name is judged by every definition it may come to mean: a context whose
+                // names would still reach another's definitions once this cluster's are removed
+                // (another team's, its cluster and user in a later file) is that other's.
+                clusters
+                    .into_iter()
+                    .chain(users)
+                    .find_map(|d| self.owner(d))
             }
         }
     }
@@ -165,6 +170,8 @@ impl<'a> Judge<'a> {
 
 /// What a user without an exec stanza holds that is not a DigitalOcean token: a token of another
 /// shape, or any other credential kubectl uses; `None` for none, or a DigitalOcean token alone.
+/// Impersonation (`as`, `as-groups`, `as-uid`, `as-user-extra`) is no credential: it limits the
+/// one beside it, and `save` keeps it there (`put`), so the user stays ours and stays limited.
 fn own_credential(user: &Value) -> Option<&'static str> {
     let user = user.get("user")?;
     let set = |field: &str| user.get(field).is_some_and(|v| !v.is_null() && v != "");

@@ -31,24 +31,31 @@ pub struct Vanished {
 /// `do-nyc1-old`) is not this one's, and neither are the contexts that use it.
 pub fn vanished(docs: &[Value], account: &Account, live: &[String]) -> Vec<Vanished> {
     let mut found = Vec::new();
-    for (user_at, user) in reader::all(docs, Kind::User) {
-        let Some(id) = user_cluster_id(user) else {
-            continue;
-        };
-        if !is_ours(user, account) || live.iter().any(|l| l.eq_ignore_ascii_case(id)) {
-            continue;
-        }
+    let gone: Vec<(At, &str)> = reader::all(docs, Kind::User)
+        .filter_map(|(at, user)| {
+            let id = user_cluster_id(user)?;
+            (is_ours(user, account) && !live.iter().any(|l| l.eq_ignore_ascii_case(id)))
+                .then_some((at, id))
+        })
+        .collect();
+    for &(user_at, id) in &gone {
         for (at, context) in reader::all(docs, Kind::Context) {
             let refer = |kind, field| {
-                reader::resolve(docs, at.file, kind, reader::reference(context, field))
+                reader::meanings(docs, at.file, kind, reader::reference(context, field))
             };
-            if refer(Kind::User, "user") != Some(user_at) {
+            // The context is this user's when that is what its name means now, and no other
+            // than a vanished user of this account would take its place once those are pruned
+            // (another team's context whose live user sits in a later file stays).
+            let meant = refer(Kind::User, "user");
+            if meant.first() != Some(&user_at)
+                || !meant.iter().all(|m| gone.iter().any(|(g, _)| g == m))
+            {
                 continue;
             }
             let mut targets = vec![at, user_at];
             // The cluster entry goes only when it is the vanished cluster's (its endpoint):
             // another file's same-named entry, or an unnamed one, is someone else's.
-            targets.extend(refer(Kind::Cluster, "cluster").filter(|&c| {
+            targets.extend(refer(Kind::Cluster, "cluster").into_iter().filter(|&c| {
                 reader::get(docs, c)
                     .and_then(|e| e.pointer("/cluster/server"))
                     .and_then(Value::as_str)

@@ -60,14 +60,26 @@ pub fn effective(docs: &[Value], kind: Kind, name: &str) -> Option<At> {
 /// when it has one, else the one kubectl uses. Ownership is judged by this, so a context is
 /// judged with its own file's cluster and user.
 pub fn resolve(docs: &[Value], file: usize, kind: Kind, name: &str) -> Option<At> {
+    meanings(docs, file, kind, name).into_iter().next()
+}
+
+/// Every definition a reference made in `file` may come to mean: that file's own, when it has
+/// one; else every file's definition of the name, in kubectl's order. The first is what it
+/// means now ([`resolve`]); once that one is removed, kubectl reads the next. A context that
+/// keeps its cluster and user in another file than the first one defining those names (another
+/// team's, split in two files) means the first now, and its own once the first is gone.
+pub fn meanings(docs: &[Value], file: usize, kind: Kind, name: &str) -> Vec<At> {
     let own = docs.get(file).and_then(|doc| {
         entries(doc, kind.list())
             .iter()
             .position(|e| name_of(e) == name)
     });
     match own {
-        Some(index) => Some(At { file, kind, index }),
-        None => effective(docs, kind, name),
+        Some(index) => vec![At { file, kind, index }],
+        None => all(docs, kind)
+            .filter(|(at, e)| at.file != file && name_of(e) == name)
+            .map(|(at, _)| at)
+            .collect(),
     }
 }
 

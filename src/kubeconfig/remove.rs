@@ -92,16 +92,20 @@ pub fn targets(docs: &[Value], names: Option<&Names>, whose: &Whose) -> BTreeSet
     targets.extend(&users);
     for (at, context) in reader::all(docs, Kind::Context) {
         let refer =
-            |kind, field| reader::resolve(docs, at.file, kind, reader::reference(context, field));
-        if refer(Kind::User, "user").is_some_and(|u| users.contains(&u)) {
+            |kind, field| reader::meanings(docs, at.file, kind, reader::reference(context, field));
+        // Every definition its user name may come to mean is one of this cluster's users: once
+        // they are gone, it would name nothing. (When another's definition would be next, the
+        // context is that other's: another team's, its user kept in a later file.)
+        let meant = refer(Kind::User, "user");
+        if !meant.is_empty() && meant.iter().all(|u| users.contains(u)) {
             targets.insert(at);
             // A cluster entry reached through a context is this cluster's only by its server: a
             // context of another tool's may use our user, and its cluster is not ours to delete.
-            if let Some(cluster) = refer(Kind::Cluster, "cluster")
-                && judge.owner(cluster).is_none()
-            {
-                targets.insert(cluster);
-            }
+            targets.extend(
+                refer(Kind::Cluster, "cluster")
+                    .into_iter()
+                    .filter(|&cluster| judge.owner(cluster).is_none()),
+            );
         }
     }
     targets
@@ -114,6 +118,7 @@ pub fn targets(docs: &[Value], names: Option<&Names>, whose: &Whose) -> BTreeSet
 pub fn take(docs: &mut [Value], mut targets: BTreeSet<At>) -> Removed {
     let mut removed = Removed::default();
     let read: &[Value] = docs;
+    let pending = &targets;
     let kept: Vec<(At, Kept)> = reader::all(read, Kind::Context)
         .filter(|(at, _)| !targets.contains(at))
         .flat_map(|(at, context)| {
@@ -121,7 +126,12 @@ pub fn take(docs: &mut [Value], mut targets: BTreeSet<At>) -> Removed {
                 .into_iter()
                 .filter_map(move |(kind, field)| {
                     let name = reader::reference(context, field);
-                    let used = reader::resolve(read, at.file, kind, name)?;
+                    // It still needs a target only when nothing else would take its place.
+                    let meant = reader::meanings(read, at.file, kind, name);
+                    if meant.iter().any(|m| !pending.contains(m)) {
+                        return None;
+                    }
+                    let used = *meant.first()?;
                     Some((
                         used,
                         Kept {
@@ -134,7 +144,7 @@ pub fn take(docs: &mut [Value], mut targets: BTreeSet<At>) -> Removed {
                     ))
                 })
         })
-        .filter(|(used, _)| targets.contains(used))
+        .filter(|(used, _)| pending.contains(used))
         .collect();
     for (used, kept) in kept {
         if targets.remove(&used) {
@@ -153,9 +163,8 @@ pub fn take(docs: &mut [Value], mut targets: BTreeSet<At>) -> Removed {
                 .get("current-context")
                 .and_then(Value::as_str)
                 .unwrap_or("");
-            !name.is_empty()
-                && reader::resolve(docs, file, Kind::Context, name)
-                    .is_some_and(|at| targets.contains(&at))
+            let meant = reader::meanings(docs, file, Kind::Context, name);
+            !name.is_empty() && !meant.is_empty() && meant.iter().all(|at| targets.contains(at))
         })
         .collect();
     for (at, entry) in targets

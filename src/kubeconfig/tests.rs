@@ -267,8 +267,9 @@ fn save_across_files_edits_where_defined_and_adds_to_the_default() {
     assert!(names_in(&docs[0], "users").is_empty());
     assert_eq!(names_in(&docs[1], "users"), ["do-nyc1-prod-admin"]);
     assert!(docs[1]["users"][0]["user"].get("token").is_none());
-    assert_eq!(docs[0]["current-context"], "");
-    assert_eq!(docs[2]["current-context"], "do-nyc1-prod");
+    // As `kubectl config use-context` does: into the default file, which kubectl reads first.
+    assert_eq!(docs[0]["current-context"], "do-nyc1-prod");
+    assert_eq!(docs[2]["current-context"], "other");
     // Without --set-current-context the third file is not touched at all.
     let mut docs = vec![empty(), sets_current.clone()];
     save(&mut docs, 1, &entries(None), false);

@@ -59,14 +59,14 @@ fn with_several_files_new_entries_go_to_the_first_that_exists_and_none_is_create
     assert_eq!(names(&doc, "clusters"), ["do-nyc1-prod"]);
     assert_eq!(names(&doc, "users"), ["do-nyc1-prod-admin"]);
     assert_eq!(names(&doc, "contexts"), ["do-nyc1-prod"]);
-    // current-context goes to the first file that sets one, as `kubectl config use-context` does.
-    assert_eq!(doc["current-context"], "");
-    assert_eq!(yaml(&third)["current-context"], "do-nyc1-prod");
+    // current-context goes to the first file that exists, as `kubectl config use-context` does
+    // (client-go's writeCurrentContext); the third file, which sets another, is left alone.
+    assert_eq!(doc["current-context"], "do-nyc1-prod");
+    assert_eq!(yaml(&third)["current-context"], "other");
     assert!(
         out.stderr.contains(&format!(
-            "doks-auth: saved context do-nyc1-prod in {} and {}",
+            "doks-auth: saved context do-nyc1-prod in {} (current context)",
             second.display(),
-            third.display()
         )),
         "{}",
         out.stderr

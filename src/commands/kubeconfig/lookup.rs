@@ -94,6 +94,23 @@ impl Base {
 
 /// Checks what can be checked locally, before the first request.
 pub(super) fn base(args: &KubeconfigArgs, stanza: &StanzaArgs) -> anyhow::Result<Base> {
+    // A token stanza has no login to tune: the flags would be dropped without a word.
+    if stanza.auth == Some(crate::cli::AuthKind::Token)
+        && let Some(flag) = [
+            stanza.sso_grant.map(|_| "--sso-grant"),
+            stanza
+                .sso_local_server_port
+                .map(|_| "--sso-local-server-port"),
+        ]
+        .into_iter()
+        .flatten()
+        .next()
+    {
+        return Err(Error::InvalidArgs(format!(
+            "{flag} is for --auth sso; a --auth token stanza has no login: leave it out"
+        ))
+        .into());
+    }
     let command = match &stanza.exec_command {
         Some(command) => command.clone(),
         None => this_executable()?,
