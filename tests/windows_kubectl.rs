@@ -278,3 +278,37 @@ fn windows_kubeconfig_saved_through_krews_store_survives_an_upgrade() {
     works(&bed.kubectl_version(), "after the upgrade");
     assert_eq!(bed.api.credential_requests(CLUSTER_ID), 2);
 }
+
+/// A kubeconfig others could open is made this user's alone by `save`, which says so and whom it
+/// shut out, as it reports a mode looser than 0600 on Unix.
+#[test]
+#[cfg_attr(
+    not(windows),
+    ignore = "Windows ACLs; run on Windows or under Wine (`cross test`)"
+)]
+fn windows_save_says_it_tightened_a_kubeconfig_others_could_open() {
+    let bed = Bed::new(PathBuf::from("kubectl.exe"));
+    std::fs::write(&bed.kubeconfig, "apiVersion: v1\nkind: Config\n").unwrap();
+    // Real Windows: a file in the temporary folder is private until Everyone is let in. (Wine
+    // has no icacls and works the ACL out from the Unix mode, 0644: Everyone reads already.)
+    let _ = Command::new("icacls")
+        .arg(&bed.kubeconfig)
+        .args(["/grant", "*S-1-1-0:R"])
+        .output();
+    let saved = bed.doks_auth(&["kubeconfig", "save", "prod", "--api-url", &bed.api.url()]);
+    assert_eq!(saved.code, Some(0), "save: {}", saved.stderr);
+    // (The path as the command resolved it: with `\\?\` under Wine.)
+    let note = saved
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("doks-auth: note: tightened permissions of "))
+        .unwrap_or_else(|| panic!("no note: {}", saved.stderr));
+    assert!(
+        note.ends_with("kubeconfig from an access list that let Everyone in to one for you alone"),
+        "{note}"
+    );
+    // Rewritten again, it is private already: nothing to say.
+    let again = bed.doks_auth(&["kubeconfig", "save", "prod", "--api-url", &bed.api.url()]);
+    assert_eq!(again.code, Some(0), "save: {}", again.stderr);
+    assert!(!again.stderr.contains("tightened"), "{}", again.stderr);
+}
