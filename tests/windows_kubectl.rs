@@ -295,3 +295,99 @@ fn windows_doctor_reads_the_kuberc_kubectl_reads() {
         );
     }
 }
+
+/// What `kubectl krew install` (and, for a newer `version`, `upgrade`) leaves on Windows: the
+/// binary in `<root>\store\doks\<version>\` and a symlink `<root>\bin\kubectl-doks.exe` to it
+/// (krew's internal/installation/install.go, `createOrUpdateLink`: Go's `os.Symlink`, on
+/// Windows too). Where symlinks cannot be made (Wine 8, a Windows account without the privilege),
+/// a hard link stands in: it is the same file by another name, as the symlink is.
+fn krew_install(root: &Path, version: &str) -> PathBuf {
+    let store = root.join("store").join("doks").join(version);
+    std::fs::create_dir_all(&store).unwrap();
+    let binary = store.join("doks-auth.exe");
+    std::fs::copy(doks_auth_bin(), &binary).unwrap();
+    let bin = root.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let link = bin.join("kubectl-doks.exe");
+    let _ = std::fs::remove_file(&link);
+    #[cfg(windows)]
+    let linked = std::os::windows::fs::symlink_file(&binary, &link);
+    #[cfg(unix)]
+    let linked = std::os::unix::fs::symlink(&binary, &link);
+    // Wine 8's CreateSymbolicLinkW says it succeeded and makes nothing.
+    if linked.is_err() || std::fs::symlink_metadata(&link).is_err() {
+        eprintln!("no symlink ({linked:?}); a hard link stands in for krew's");
+        std::fs::hard_link(&binary, &link).unwrap();
+    }
+    link
+}
+
+/// Saved by the binary's path in krew's store (Windows may report a link's target as the
+/// running program's path), the stanza runs krew's link, and kubectl.exe still gets
+/// credentials after an upgrade removed that store folder.
+#[test]
+#[cfg_attr(
+    not(windows),
+    ignore = "drives the Windows kubectl.exe; run on Windows or under Wine (`cross test`)"
+)]
+fn windows_kubeconfig_saved_through_krews_store_survives_an_upgrade() {
+    let Some(kubectl) = kubectl() else {
+        return;
+    };
+    let bed = Bed::new(kubectl);
+    let root = bed.home.path().join(".krew");
+    let link = krew_install(&root, "v0.1.0");
+    let stored = root.join("store\\doks\\v0.1.0\\doks-auth.exe");
+    let saved =
+        run(bed
+            .command(&stored)
+            .args(["kubeconfig", "save", "prod", "--api-url", &bed.api.url()]));
+    assert_eq!(saved.code, Some(0), "save: {}", saved.stderr);
+    let config: Value =
+        serde_saphyr::from_str(&std::fs::read_to_string(&bed.kubeconfig).unwrap()).unwrap();
+    assert_eq!(
+        config["users"][0]["user"]["exec"]["command"],
+        link.display().to_string()
+    );
+    works(&bed.kubectl_version(), "before the upgrade");
+
+    krew_install(&root, "v0.2.0");
+    std::fs::remove_dir_all(root.join("store\\doks\\v0.1.0")).unwrap();
+    std::fs::remove_dir_all(bed.cache_dir()).unwrap();
+    works(&bed.kubectl_version(), "after the upgrade");
+    assert_eq!(bed.api.credential_requests(CLUSTER_ID), 2);
+}
+
+/// A kubeconfig others could open is made this user's alone by `save`, which says so and whom it
+/// shut out, as it reports a mode looser than 0600 on Unix.
+#[test]
+#[cfg_attr(
+    not(windows),
+    ignore = "Windows ACLs; run on Windows or under Wine (`cross test`)"
+)]
+fn windows_save_says_it_tightened_a_kubeconfig_others_could_open() {
+    let bed = Bed::new(PathBuf::from("kubectl.exe"));
+    std::fs::write(&bed.kubeconfig, "apiVersion: v1\nkind: Config\n").unwrap();
+    // Real Windows: a file in the temporary folder is private until Everyone is let in. (Wine
+    // has no icacls and works the ACL out from the Unix mode, 0644: Everyone reads already.)
+    let _ = Command::new("icacls")
+        .arg(&bed.kubeconfig)
+        .args(["/grant", "*S-1-1-0:R"])
+        .output();
+    let saved = bed.doks_auth(&["kubeconfig", "save", "prod", "--api-url", &bed.api.url()]);
+    assert_eq!(saved.code, Some(0), "save: {}", saved.stderr);
+    // (The path as the command resolved it: with `\\?\` under Wine.)
+    let note = saved
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("doks-auth: note: tightened permissions of "))
+        .unwrap_or_else(|| panic!("no note: {}", saved.stderr));
+    assert!(
+        note.ends_with("kubeconfig from an access list that let Everyone in to one for you alone"),
+        "{note}"
+    );
+    // Rewritten again, it is private already: nothing to say.
+    let again = bed.doks_auth(&["kubeconfig", "save", "prod", "--api-url", &bed.api.url()]);
+    assert_eq!(again.code, Some(0), "save: {}", again.stderr);
+    assert!(!again.stderr.contains("tightened"), "{}", again.stderr);
+}

@@ -122,8 +122,10 @@ pub fn load(path: &Path) -> Result<Loaded> {
 /// tools' users, secrets), keeping the owner and group of the file it replaces (root editing a
 /// user's kubeconfig through sudo must leave it the user's; on Windows its DACL when private),
 /// creating a missing folder 0700.
-/// Returns the old mode when it was looser than 0600, for the caller to report.
-pub fn write(path: &Path, text: &str, old: Option<&fs::Metadata>) -> Result<Option<u32>> {
+/// Returns what was tightened (a mode looser than 0600, a Windows DACL that let others in),
+/// for the caller to report. Refuses another user's file that a rewrite would take from them
+/// (Windows: see `platform::lost_owner`).
+pub fn write(path: &Path, text: &str, old: Option<&fs::Metadata>) -> Result<Option<String>> {
     let failed = |what: &str, err: std::io::Error| Error::Kubeconfig {
         path: path.to_path_buf(),
         reason: format!("cannot {what}: {err}; the file was left as it was"),
@@ -136,11 +138,21 @@ pub fn write(path: &Path, text: &str, old: Option<&fs::Metadata>) -> Result<Opti
         platform::create_private_dir(dir)
             .map_err(|err| failed(&format!("create its folder {}", dir.display()), err))?;
     }
+    if let Some(owner) = old.and_then(|_| platform::lost_owner(path)) {
+        return Err(Error::Kubeconfig {
+            path: path.to_path_buf(),
+            reason: format!(
+                "it belongs to {owner}, and rewritten by this user it would become this user's alone, locking {owner} out; run the command as {owner}; the file was left as it was"
+            ),
+        });
+    }
+    // Read before the old file is replaced.
+    let loosened = old.and_then(|meta| platform::loosened(path, meta));
     let kept = old.and_then(|meta| platform::kept_of(path, meta));
     atomic_file::replace_keeping(path, ".doks-auth-kubeconfig-", text.as_bytes(), kept)
         .map_err(|err| failed("replace it", err))?;
     debug!("kubeconfig: wrote {}", path.display());
-    Ok(old.and_then(platform::loose_mode))
+    Ok(loosened)
 }
 
 /// kubectl's own lock: `<file>.lock`, created exclusively and removed when done, so doks-auth
@@ -265,7 +277,7 @@ mod tests {
         assert_eq!(target, fs::canonicalize(&real).unwrap());
         let loaded = load(&target).unwrap();
         let loosened = write(&target, "kind: Config\n", loaded.meta.as_ref()).unwrap();
-        assert_eq!(loosened, Some(0o644));
+        assert_eq!(loosened, Some("from 644 to 600".to_string()));
         assert!(
             fs::symlink_metadata(&link)
                 .unwrap()

@@ -45,6 +45,17 @@ pub fn loose_mode(meta: &Metadata) -> Option<u32> {
     Some(meta.mode() & 0o7777).filter(|mode| mode & 0o077 != 0)
 }
 
+/// What rewriting a file changes of who may open it, for a note: a mode looser than 0600.
+pub fn loosened(_path: &Path, meta: &Metadata) -> Option<String> {
+    loose_mode(meta).map(|mode| format!("from {mode:o} to 600"))
+}
+
+/// Never an owner lost on Unix: a rewritten file keeps its owner (root may give it back; anyone
+/// else fails to, and the file is left as it was).
+pub fn lost_owner(_path: &Path) -> Option<String> {
+    None
+}
+
 /// Creates `dir` and its missing parents 0700.
 pub fn create_private_dir(dir: &Path) -> io::Result<()> {
     fs::DirBuilder::new()

@@ -32,7 +32,9 @@ use windows_sys::Win32::System::Threading::{
     PROCESS_QUERY_LIMITED_INFORMATION,
 };
 
-pub use private::{Kept, apply_kept, create_new_private, create_private_dir, kept_of};
+pub use private::{
+    Kept, apply_kept, create_new_private, create_private_dir, kept_of, loosened, lost_owner,
+};
 pub use security::{Privacy, check_private_dir, protect, protect_if_new};
 
 /// Windows files have no mode to report.

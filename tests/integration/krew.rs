@@ -15,10 +15,15 @@ const PLUGIN: &str = "doks";
 /// What `kubectl krew install` (and, for a newer `version`, `upgrade`) leaves behind: the
 /// binary in the version's store folder and the link in ~/.krew/bin, repointed.
 fn krew_install(home: &Path, version: &str) -> PathBuf {
-    let store = home.join(".krew/store").join(PLUGIN).join(version);
+    krew_install_at(&home.join(".krew"), version)
+}
+
+/// [`krew_install`] under krew's root folder (`~/.krew`, or `KREW_ROOT`).
+fn krew_install_at(root: &Path, version: &str) -> PathBuf {
+    let store = root.join("store").join(PLUGIN).join(version);
     std::fs::create_dir_all(&store).unwrap();
     std::fs::copy(doks_auth_bin(), store.join("doks-auth")).unwrap();
-    let bin = home.join(".krew/bin");
+    let bin = root.join("bin");
     std::fs::create_dir_all(&bin).unwrap();
     let link = bin.join(format!("kubectl-{PLUGIN}"));
     let _ = std::fs::remove_file(&link);
@@ -160,4 +165,54 @@ fn hints_name_kubectl_doks_when_run_through_krews_link() {
         "{}",
         out.stdout
     );
+}
+
+/// Saved by the binary's path in krew's store (run by hand, or a system that reports where a
+/// link leads), the stanza still runs krew's link, which `kubectl krew upgrade` moves, and not
+/// the store path, which it removes. Under a root of its own, as `KREW_ROOT` puts it.
+#[test]
+fn a_kubeconfig_saved_by_the_store_path_runs_krews_link_after_an_upgrade() {
+    let Some(kubectl) = kubectls().pop().filter(|k| k.as_os_str() != "kubectl") else {
+        return;
+    };
+    let pki = Pki::new();
+    let kube = KubeApi::start(&pki, KubeAuth::Token(K8S_TOKEN.into()));
+    let api = DoApi::start();
+    api.serve_clusters(&[cluster_json(CLUSTER_ID, "prod", "nyc1", &kube.url)]);
+    api.serve_cluster_credentials(
+        CLUSTER_ID,
+        &kube.url,
+        &pki.ca_base64(),
+        K8S_TOKEN,
+        Duration::hours(3),
+    );
+    let env = TestEnv::new();
+    let root = env.home().join("krew-root");
+    let link = krew_install_at(&root, "v0.1.0");
+    let stored = root.join("store").join(PLUGIN).join("v0.1.0/doks-auth");
+    let kubeconfig = env.home().join(".kube/config");
+    let out = run(env
+        .command(&stored)
+        .args(["kubeconfig", "save", "prod", "--api-url", &api.url()])
+        .env("KUBECONFIG", &kubeconfig)
+        .env("DIGITALOCEAN_ACCESS_TOKEN", DO_TOKEN));
+    assert_eq!(out.code, Some(0), "{} {}", out.stdout, out.stderr);
+    let saved = std::fs::read_to_string(&kubeconfig).unwrap();
+    let doc: Value = serde_saphyr::from_str(&saved).unwrap();
+    assert_eq!(
+        doc["users"][0]["user"]["exec"]["command"],
+        link.display().to_string()
+    );
+
+    krew_install_at(&root, "v0.2.0");
+    std::fs::remove_dir_all(root.join("store").join(PLUGIN).join("v0.1.0")).unwrap();
+    std::fs::remove_dir_all(env.cache_dir()).unwrap();
+    let out = run(env
+        .command(&kubectl)
+        .args(["get", "--raw", "/version"])
+        .env("KUBECONFIG", &kubeconfig)
+        .env("DIGITALOCEAN_ACCESS_TOKEN", DO_TOKEN));
+    assert_eq!(out.code, Some(0), "{} {}", out.stdout, out.stderr);
+    assert_eq!(out.json()["gitVersion"], "v1.31.1");
+    assert_eq!(api.credential_requests(CLUSTER_ID), 2);
 }

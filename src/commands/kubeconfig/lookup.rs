@@ -306,7 +306,8 @@ pub(super) fn this_executable() -> anyhow::Result<String> {
     let exe = invoked_as(arg0, std::env::var_os("PATH"), std::env::current_dir().ok())
         .or_else(|| std::env::current_exe().ok())
         .context("cannot find the path of this doks-auth executable; pass --exec-command")?;
-    exe.into_os_string()
+    stable(exe)
+        .into_os_string()
         .into_string()
         .map_err(|p: std::ffi::OsString| {
             anyhow::anyhow!(
@@ -314,6 +315,19 @@ pub(super) fn this_executable() -> anyhow::Result<String> {
                 PathBuf::from(p).display()
             )
         })
+}
+
+/// krew's link for a binary run by its path in krew's store (by hand, or because the system
+/// reports the link's target: Windows may), when that link is this very binary. The store path
+/// is removed by `kubectl krew upgrade`; the link is repointed to the new version.
+fn stable(exe: PathBuf) -> PathBuf {
+    let Some(link) = crate::invoked::krew_link(&exe) else {
+        return exe;
+    };
+    // Opening the link follows it (a symlink, as krew makes, or a copy would not match).
+    let is_this =
+        std::fs::File::open(&link).is_ok_and(|target| crate::platform::is_same_file(&target, &exe));
+    if is_this { link } else { exe }
 }
 
 /// `argv[0]` made absolute as the shell found it: a path with a slash is taken against the

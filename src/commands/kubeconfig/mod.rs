@@ -86,9 +86,9 @@ impl Opened {
                     "kubeconfig: {path}: wrote anew, without its comments and layout: {what}"
                 );
             }
-            if let Some(mode) = files::write(target, &text, loaded.meta.as_ref())? {
+            if let Some(change) = files::write(target, &text, loaded.meta.as_ref())? {
                 super::say(&format!(
-                    "note: tightened permissions of {} from {mode:o} to 600",
+                    "note: tightened permissions of {} {change}",
                     target.display()
                 ));
             }

@@ -6,20 +6,23 @@ use std::io;
 use std::os::windows::io::{AsRawHandle, FromRawHandle};
 use std::path::Path;
 
-use windows_sys::Win32::Foundation::{ERROR_ALREADY_EXISTS, INVALID_HANDLE_VALUE};
-use windows_sys::Win32::Security::Authorization::{SE_FILE_OBJECT, SetSecurityInfo};
+use windows_sys::Win32::Foundation::{ERROR_ALREADY_EXISTS, INVALID_HANDLE_VALUE, LocalFree};
+use windows_sys::Win32::Security::Authorization::{
+    ConvertSidToStringSidW, SE_FILE_OBJECT, SetSecurityInfo,
+};
 use windows_sys::Win32::Security::{
     CONTAINER_INHERIT_ACE, DACL_SECURITY_INFORMATION, GetSecurityDescriptorControl,
-    InitializeSecurityDescriptor, OBJECT_INHERIT_ACE, PROTECTED_DACL_SECURITY_INFORMATION,
-    PSECURITY_DESCRIPTOR, SE_DACL_PROTECTED, SECURITY_ATTRIBUTES, SECURITY_DESCRIPTOR,
-    SetSecurityDescriptorControl, SetSecurityDescriptorDacl, UNPROTECTED_DACL_SECURITY_INFORMATION,
+    InitializeSecurityDescriptor, LookupAccountSidW, OBJECT_INHERIT_ACE,
+    PROTECTED_DACL_SECURITY_INFORMATION, PSECURITY_DESCRIPTOR, PSID, SE_DACL_PROTECTED,
+    SECURITY_ATTRIBUTES, SECURITY_DESCRIPTOR, SetSecurityDescriptorControl,
+    SetSecurityDescriptorDacl, UNPROTECTED_DACL_SECURITY_INFORMATION,
 };
 use windows_sys::Win32::Storage::FileSystem::{
     CREATE_NEW, CreateDirectoryW, CreateFileW, FILE_ATTRIBUTE_NORMAL, FILE_GENERIC_READ,
     FILE_GENERIC_WRITE, FILE_SHARE_DELETE, FILE_SHARE_READ, FILE_SHARE_WRITE, WRITE_DAC,
 };
 
-use super::security::{AclBuffer, Descriptor, FILE_ANY, owner_only_acl};
+use super::security::{AclBuffer, Descriptor, FILE_ANY, Other, owner_only_acl};
 use super::wide;
 
 /// Creates `dir` (and missing parents, with their usual ACL) with a protected ACL that grants
@@ -145,4 +148,79 @@ pub fn apply_kept(file: &File, kept: Kept) -> io::Result<()> {
         0 => Ok(()),
         err => Err(io::Error::from_raw_os_error(err as i32)),
     }
+}
+
+/// What rewriting the file at `path` changes of who may open it, for a note, as Unix reports a
+/// mode looser than 0600: a DACL that let others in is not kept (see [`kept_of`]), and the new
+/// file is this user's alone. `None` when nothing changes.
+pub fn loosened(path: &Path, _meta: &Metadata) -> Option<String> {
+    let old = Descriptor::of_path(path).ok()?;
+    let mut names: Vec<String> = Vec::new();
+    for other in old.others(FILE_ANY, false) {
+        let name = match other {
+            Other::NoDacl => "everyone (it had no access list)".to_string(),
+            Other::Unreadable => "an access entry of a kind doks-auth does not read".to_string(),
+            Other::Sid(sid) => account_name(sid),
+        };
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    (!names.is_empty()).then(|| {
+        format!(
+            "from an access list that let {} in to one for you alone",
+            names.join(", ")
+        )
+    })
+}
+
+/// The owner of the file at `path` when rewriting it would take it from them: another user's
+/// (not this user's, SYSTEM's or the Administrators'). A rewritten file is created by this
+/// process and so owned by this user, and giving it back needs a privilege an administrator's
+/// process does not hold enabled; so an administrator rewriting another user's kubeconfig would
+/// leave it the administrator's alone, locking its user out.
+pub fn lost_owner(path: &Path) -> Option<String> {
+    Descriptor::of_path(path)
+        .ok()?
+        .foreign_owner()
+        .map(account_name)
+}
+
+/// `DOMAIN\name` of an account, else its SID as text.
+fn account_name(sid: PSID) -> String {
+    let (mut name, mut domain) = ([0u16; 256], [0u16; 256]);
+    let (mut name_len, mut domain_len, mut kind) = (256u32, 256u32, 0);
+    // SAFETY: a valid SID; buffers of the lengths given, which the call updates.
+    let found = unsafe {
+        LookupAccountSidW(
+            std::ptr::null(),
+            sid,
+            name.as_mut_ptr(),
+            &mut name_len,
+            domain.as_mut_ptr(),
+            &mut domain_len,
+            &mut kind,
+        )
+    } != 0;
+    let text = if found {
+        let name = String::from_utf16_lossy(&name[..(name_len as usize).min(256)]);
+        match String::from_utf16_lossy(&domain[..(domain_len as usize).min(256)]) {
+            domain if domain.is_empty() => name,
+            domain => format!("{domain}\\{name}"),
+        }
+    } else {
+        let mut text = std::ptr::null_mut();
+        // SAFETY: a valid SID; the string it hands back is NUL-terminated and freed once.
+        unsafe {
+            if ConvertSidToStringSidW(sid, &mut text) == 0 {
+                return "an unknown account".to_string();
+            }
+            let len = (0..).take_while(|&i| *text.add(i) != 0).count();
+            let sid = String::from_utf16_lossy(std::slice::from_raw_parts(text, len));
+            LocalFree(text.cast());
+            sid
+        }
+    };
+    // Names are the system's, but a local account's name is chosen by whoever made it.
+    text.chars().filter(|c| !c.is_control()).collect()
 }

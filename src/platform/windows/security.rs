@@ -254,15 +254,25 @@ impl Descriptor {
     /// Whether an ACE that applies to the object itself allows anyone but this user, SYSTEM
     /// and the Administrators any of `rights`. No DACL at all lets everyone in.
     pub(super) fn grants_others(&self, rights: u32) -> bool {
+        !self.others(rights, true).is_empty()
+    }
+
+    /// Who [`Self::grants_others`] found (all of them, or the first), for a message.
+    pub(super) fn others(&self, rights: u32, first_only: bool) -> Vec<Other> {
         if self.dacl.is_null() {
-            return true;
+            return vec![Other::NoDacl];
         }
+        let mut found = Vec::new();
         // SAFETY: the DACL lives in `memory`; GetAce hands back pointers into it.
         unsafe {
             for i in 0..u32::from((*self.dacl).AceCount) {
+                if first_only && !found.is_empty() {
+                    break;
+                }
                 let mut ace = std::ptr::null_mut();
                 if GetAce(self.dacl, i, &mut ace) == 0 {
-                    return true;
+                    found.push(Other::Unreadable);
+                    continue;
                 }
                 let header = &*ace.cast::<ACE_HEADER>();
                 if header.AceFlags as u32 & INHERIT_ONLY_ACE != 0 {
@@ -271,18 +281,36 @@ impl Descriptor {
                 let bytes = std::slice::from_raw_parts(ace.cast::<u8>(), header.AceSize.into());
                 let sid = match ace_sid(bytes) {
                     AceSid::Denies => continue,
-                    AceSid::Unknown => return true,
+                    AceSid::Unknown => {
+                        found.push(Other::Unreadable);
+                        continue;
+                    }
                     AceSid::Allows { mask, at } if mask & rights != 0 => at,
                     AceSid::Allows { .. } => continue,
                 };
                 let sid = bytes[sid..].as_ptr() as PSID;
                 if !is_us(sid) && !is_trusted(sid) {
-                    return true;
+                    found.push(Other::Sid(sid));
                 }
             }
         }
-        false
+        found
     }
+
+    /// The owner, when it is neither this user nor SYSTEM or the Administrators.
+    pub(super) fn foreign_owner(&self) -> Option<PSID> {
+        (!self.owned_by_us()).then_some(self.owner)
+    }
+}
+
+/// Someone a DACL lets in besides this user, SYSTEM and the Administrators.
+pub(super) enum Other {
+    /// No DACL at all: everyone.
+    NoDacl,
+    /// An entry that could not be read, judged as letting others in.
+    Unreadable,
+    /// A SID, pointing into the [`Descriptor`] it came from.
+    Sid(PSID),
 }
 
 /// What one ACE of a DACL does, read from its bytes (header first).

@@ -266,3 +266,23 @@ fn a_rewritten_file_keeps_a_private_acl_and_loses_one_that_lets_others_in() {
     rewrite(&open);
     assert_eq!(granted(&open), [me()]);
 }
+
+#[test]
+fn a_rewrite_that_shuts_others_out_says_whom_and_an_own_file_loses_no_owner() {
+    use super::super::atomic_file::replace_keeping;
+    use windows_sys::Win32::Security::WinWorldSid;
+    let tmp = tempfile::tempdir().unwrap();
+    let open = tmp.path().join("open");
+    fs::write(&open, "old").unwrap();
+    // Windows keeps this DACL; Wine works one out from the Unix mode (0644: Everyone reads).
+    set_dacl(&open, &[&me(), &well_known(WinWorldSid)], 0);
+    let meta = fs::metadata(&open).unwrap();
+    let change = loosened(&open, &meta).expect("Everyone could open it");
+    assert_eq!(
+        change,
+        "from an access list that let Everyone in to one for you alone"
+    );
+    assert_eq!(lost_owner(&open), None, "this user's own file");
+    replace_keeping(&open, ".tmp-", b"new", kept_of(&open, &meta)).unwrap();
+    assert_eq!(loosened(&open, &fs::metadata(&open).unwrap()), None);
+}
