@@ -101,9 +101,12 @@ impl Cache {
         name.push_str(account);
         name.push_str(".json");
         let entry = dir.join(&name);
+        // The entry's name with ".lock" for ".json" (`with_extension`, which would parse the
+        // path back into components, cost a cache hit 1.3k instructions).
+        name.truncate(name.len() - ".json".len());
+        name.push_str(".lock");
         Cache {
-            // Cluster ids and fingerprints have no dot: only ".json" is replaced.
-            lock: entry.with_extension("lock"),
+            lock: dir.join(&name),
             entry,
             dir,
             cluster_id: cluster_id.to_string(),
