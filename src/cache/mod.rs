@@ -346,8 +346,12 @@ fn distrust(privacy: &platform::Privacy) -> Option<String> {
 }
 
 fn parse_entry(bytes: &[u8]) -> std::result::Result<Entry, String> {
-    let entry: Entry =
-        serde_json::from_slice(bytes).map_err(|_| "corrupt or from another program".to_string())?;
+    // The shape doks-auth writes for most entries is read without serde (see `stored::plain`).
+    let entry: Entry = match stored::plain::entry(bytes) {
+        Some(entry) => entry,
+        None => serde_json::from_slice(bytes)
+            .map_err(|_| "corrupt or from another program".to_string())?,
+    };
     if entry.format != FORMAT {
         return Err(format!("format {} is not {FORMAT}", entry.format));
     }
