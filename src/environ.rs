@@ -48,7 +48,12 @@ mod imp {
             }
             while !(*entry).is_null() {
                 let text = (*entry).cast::<u8>();
-                let mut i = 0;
+                // Most variables differ in their first byte: one comparison each.
+                if *text != wanted[0] {
+                    entry = entry.add(1);
+                    continue;
+                }
+                let mut i = 1;
                 while i < wanted.len() && *text.add(i) == wanted[i] {
                     i += 1;
                 }
