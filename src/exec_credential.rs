@@ -1,10 +1,8 @@
 //! The kubectl side of the contract: which `ExecCredential` version to answer in, and the JSON
 //! written to stdout (see client-go's `plugin/pkg/client/auth/exec`).
 
-use chrono::{DateTime, SecondsFormat, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use crate::credential::Credential;
 use crate::error::{Error, Result};
 
 pub const SUPPORTED_VERSIONS: &str =
@@ -145,54 +143,16 @@ fn unsupported(what: String) -> Error {
     Error::ExecInfo(format!("{what} (supported: {SUPPORTED_VERSIONS})"))
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ExecCredential<'a> {
-    kind: &'static str,
-    api_version: &'static str,
-    spec: Spec,
-    status: Status<'a>,
-}
+mod render;
 
-#[derive(Serialize)]
-struct Spec {
-    interactive: bool,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Status<'a> {
-    expiration_timestamp: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    token: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    client_certificate_data: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    client_key_data: Option<&'a str>,
-}
-
-/// The compact JSON line for stdout. `expiration` is when kubectl should come back for a new
-/// credential, which is earlier than when the server stops accepting this one.
-pub fn render(version: ApiVersion, credential: &Credential, expiration: DateTime<Utc>) -> String {
-    let doc = ExecCredential {
-        kind: "ExecCredential",
-        api_version: version.group_version(),
-        spec: Spec { interactive: false },
-        status: Status {
-            expiration_timestamp: expiration.to_rfc3339_opts(SecondsFormat::Secs, true),
-            token: credential.token.as_ref().map(|s| s.expose()),
-            client_certificate_data: credential.client_certificate.as_ref().map(|s| s.expose()),
-            client_key_data: credential.client_key.as_ref().map(|s| s.expose()),
-        },
-    };
-    let mut line = serde_json::to_string(&doc).expect("ExecCredential always serialises");
-    line.push('\n');
-    line
-}
+pub use render::render;
 
 #[cfg(test)]
 mod tests {
+    use chrono::{DateTime, Utc};
+
     use super::*;
+    use crate::credential::Credential;
     use crate::secret::Secret;
 
     #[test]

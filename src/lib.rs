@@ -14,6 +14,7 @@ pub mod cluster_client;
 pub mod commands;
 pub mod credential;
 pub mod digitalocean;
+pub mod environ;
 pub mod error;
 pub mod exec_credential;
 pub mod http;

@@ -35,8 +35,7 @@ impl Log for Stderr {
 }
 
 pub fn init(verbose: bool) {
-    let from_env = std::env::var("DOKS_AUTH_LOG")
-        .ok()
+    let from_env = crate::environ::var("DOKS_AUTH_LOG")
         .and_then(|level| level.trim().parse::<LevelFilter>().ok());
     let ours = match (verbose, from_env) {
         (true, Some(level)) => level.max(LevelFilter::Debug),

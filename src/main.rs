@@ -12,7 +12,7 @@ fn main() -> ExitCode {
     // A TAB in a shell set up by `doks-auth completion`; otherwise one environment look-up.
     // Checked here first: `CompleteEnv::complete` reads the working folder (a getcwd) and copies
     // argv before it looks at the variable, on every cache hit.
-    if std::env::var_os(doks_auth::commands::completions::VAR).is_some() {
+    if doks_auth::environ::var_os(doks_auth::commands::completions::VAR).is_some() {
         clap_complete::CompleteEnv::with_factory(Cli::command)
             .var(doks_auth::commands::completions::VAR)
             .bin("doks-auth")

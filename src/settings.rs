@@ -161,13 +161,17 @@ pub fn cache_dir(flag: Option<&std::path::Path>) -> Result<PathBuf> {
 
 /// The cache folder without `--cache-dir`.
 pub fn default_cache_dir() -> Result<PathBuf> {
-    if let Some(root) = std::env::var_os("KUBECACHEDIR").filter(|v| !v.is_empty()) {
+    if let Some(root) = crate::environ::var_os("KUBECACHEDIR").filter(|v| !v.is_empty()) {
         return Ok(PathBuf::from(root).join("doks-auth"));
     }
     let home = crate::platform::home_dir().ok_or_else(|| Error::Cache {
         path: PathBuf::from("~/.kube/cache/doks-auth"),
         cause: std::io::Error::other("no home directory: set HOME or use --cache-dir"),
     })?;
+    // One join rather than three where the separator is '/' (the same path).
+    #[cfg(unix)]
+    return Ok(home.join(".kube/cache/doks-auth"));
+    #[cfg(not(unix))]
     Ok(home.join(".kube").join("cache").join("doks-auth"))
 }
 
@@ -200,7 +204,7 @@ impl CredentialSettings {
     pub fn from_request(args: &CredentialRequest) -> Result<Self> {
         // The order matters: the id is checked before anything else is looked at.
         let cluster_id = ClusterId::parse(args.cluster_id)?;
-        let exec_info = std::env::var("KUBERNETES_EXEC_INFO").ok();
+        let exec_info = crate::environ::var("KUBERNETES_EXEC_INFO");
         let caller = Caller::read(exec_info.as_deref(), args.api_version)?;
         let cache = match cache_dir(args.cache_dir) {
             _ if args.no_cache => CacheChoice::Off,

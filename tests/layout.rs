@@ -37,6 +37,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("invoked", 0),
     ("logging", 0),
     ("arena", 0),
+    ("environ", 0),
 ];
 
 /// Every `.rs` file below `dir`, but `tests.rs` files and `tests/` folders (test code may reach

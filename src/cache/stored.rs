@@ -93,5 +93,7 @@ fn utc_as_written(text: &str) -> Option<DateTime<Utc>> {
     )
 }
 
+pub(super) mod plain;
+
 #[cfg(test)]
 mod tests;

@@ -186,7 +186,7 @@ fn seconds(value: &str) -> Option<u64> {
 /// The argv this process was started with, if `get-credential` can skip clap.
 pub fn from_process() -> Option<GetCredentialArgs> {
     let argv: Vec<OsString> = std::env::args_os().collect();
-    get_credential(&argv, |name| std::env::var_os(name))
+    get_credential(&argv, crate::environ::var_os)
 }
 
 #[cfg(test)]

@@ -35,7 +35,7 @@ pub fn resolve(flag: Option<&str>, context: Option<&str>) -> Result<(Secret, Tok
 /// [`resolve`], with where the token came from (`DIGITALOCEAN_ACCESS_TOKEN`, `doctl context
 /// "work" in …`), for `doctor`: never the token itself.
 pub fn resolve_traced(flag: Option<&str>, context: Option<&str>) -> Result<(Secret, TokenOrigin)> {
-    let env = |name: &str| std::env::var(name).ok();
+    let env = crate::environ::var;
     // doctl's config is named only when the flag and the environment have no token: a cache
     // hit with DIGITALOCEAN_ACCESS_TOKEN looks up no more than its answer needs. Without a path
     // `resolve_from` reaches the config only to say NoToken, so the second pass is the same

@@ -193,8 +193,13 @@ pub fn stdin_available() -> bool {
 }
 
 /// The home folder kubectl uses: `$HOME` (else the user database's).
+/// `dirs::home_dir`: `$HOME` unless it is empty, else the password database. `$HOME` is read
+/// first here (see [`crate::environ`]): it is there on every cache hit.
 pub fn home_dir() -> Option<PathBuf> {
-    dirs::home_dir()
+    crate::environ::var_os("HOME")
+        .filter(|home| !home.is_empty())
+        .map(PathBuf::from)
+        .or_else(dirs::home_dir)
 }
 
 #[cfg(test)]
