@@ -401,3 +401,50 @@ fn packed_completions_call_doks_auth_by_name_not_the_build_folder() {
     }
     assert_eq!(scripts, 5);
 }
+
+fn workflow(name: &str) -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(".github/workflows")
+        .join(name);
+    serde_saphyr::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// Every job of the release installs Rust before its first cargo command (windows-11-arm had
+/// no cargo before that step), and checks out with the action version CI uses.
+#[test]
+fn release_jobs_install_rust_before_cargo_and_check_out_as_ci_does() {
+    let uses = |step: &Value| step["uses"].as_str().unwrap_or("").to_string();
+    let checkout = |wf: &Value| -> Vec<String> {
+        let jobs = wf["jobs"].as_object().unwrap();
+        jobs.values()
+            .flat_map(|job| job["steps"].as_array().unwrap().iter().map(uses))
+            .filter(|u| u.starts_with("actions/checkout@"))
+            .collect()
+    };
+    let ci = checkout(&workflow("ci.yml"));
+    let release = workflow("release.yml");
+    let ours = checkout(&release);
+    assert!(!ours.is_empty());
+    for c in &ours {
+        assert!(ci.contains(c), "release uses {c}, ci {ci:?}");
+    }
+    for (name, job) in release["jobs"].as_object().unwrap() {
+        let steps = job["steps"].as_array().unwrap();
+        let installs = |s: &Value| {
+            uses(s).starts_with("dtolnay/rust-toolchain@")
+                || s["run"]
+                    .as_str()
+                    .is_some_and(|r| r.contains("rustup toolchain install"))
+        };
+        let runs_cargo = |s: &Value| s["run"].as_str().is_some_and(|r| r.contains("cargo "));
+        let Some(first_cargo) = steps.iter().position(runs_cargo) else {
+            continue;
+        };
+        let install = steps.iter().position(installs);
+        assert!(
+            install.is_some_and(|i| i < first_cargo),
+            "job {name}: cargo in step {first_cargo} ({:?}), Rust installed at {install:?}",
+            steps[first_cargo]["name"]
+        );
+    }
+}
