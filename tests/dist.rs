@@ -448,3 +448,35 @@ fn release_jobs_install_rust_before_cargo_and_check_out_as_ci_does() {
         );
     }
 }
+
+/// ring builds its C code for aarch64-pc-windows-msvc only with clang on PATH (ring's
+/// BUILDING.md): a step of that target puts one there before cargo runs.
+#[test]
+fn release_puts_clang_on_path_for_windows_arm64_before_cargo() {
+    let release = workflow("release.yml");
+    let build = &release["jobs"]["build"];
+    let targets: Vec<&str> = build["strategy"]["matrix"]["include"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["target"].as_str().unwrap())
+        .collect();
+    assert!(targets.contains(&"aarch64-pc-windows-msvc"));
+    let steps = build["steps"].as_array().unwrap();
+    let clang = steps.iter().position(|s| {
+        s["if"]
+            .as_str()
+            .is_some_and(|c| c.contains("aarch64-pc-windows-msvc"))
+            && s["run"]
+                .as_str()
+                .is_some_and(|r| r.contains("clang.exe") && r.contains("GITHUB_PATH"))
+    });
+    let first_cargo = steps
+        .iter()
+        .position(|s| s["run"].as_str().is_some_and(|r| r.contains("cargo ")))
+        .unwrap();
+    assert!(
+        clang.is_some_and(|c| c < first_cargo),
+        "clang step {clang:?}, first cargo step {first_cargo}"
+    );
+}
