@@ -480,3 +480,49 @@ fn release_puts_clang_on_path_for_windows_arm64_before_cargo() {
         "clang step {clang:?}, first cargo step {first_cargo}"
     );
 }
+
+/// The install hints name `cargo install` and `cargo binstall`, which find the crate on
+/// crates.io: the release publishes it, with the token from the CARGO_REGISTRY_TOKEN secret,
+/// after the GitHub release holds the archives binstall downloads, and checks the token is set
+/// before anything is published.
+#[test]
+fn release_publishes_the_crate_after_the_archives() {
+    let release = workflow("release.yml");
+    let steps = release["jobs"]["publish"]["steps"].as_array().unwrap();
+    let run = |s: &Value| s["run"].as_str().unwrap_or("").to_string();
+    let token = "${{ secrets.CARGO_REGISTRY_TOKEN }}";
+    let publish = steps
+        .iter()
+        .position(|s| {
+            run(s)
+                .lines()
+                .any(|l| l.trim().starts_with("cargo publish"))
+        })
+        .expect("a cargo publish step");
+    assert_eq!(steps[publish]["env"]["CARGO_REGISTRY_TOKEN"], token);
+    assert!(steps[publish]["if"].is_null(), "published on every release");
+    let github_release = steps
+        .iter()
+        .position(|s| run(s).contains("gh release create"))
+        .unwrap();
+    assert!(github_release < publish);
+    let check = steps
+        .iter()
+        .position(|s| s["env"]["CARGO_REGISTRY_TOKEN"] == token && !run(s).contains("cargo "))
+        .expect("a step checking the token is set");
+    let first_upload = steps
+        .iter()
+        .position(|s| {
+            let u = s["uses"].as_str().unwrap_or("");
+            u.starts_with("actions/attest") || run(s).contains("gh release")
+        })
+        .unwrap();
+    assert!(check < first_upload);
+    // Nothing unpacked into the checkout over a packaged file (krew's tarball has a LICENSE).
+    for s in steps {
+        let r = run(s);
+        if r.contains("| tar -x") {
+            assert!(r.contains("tar -xz -C "), "{r}");
+        }
+    }
+}
