@@ -526,3 +526,77 @@ fn release_publishes_the_crate_after_the_archives() {
         }
     }
 }
+
+/// `.krew.yaml` is what krew-release-bot turns into krew-index's manifest on each release: it is
+/// the generator's template, and rendered as the bot renders it (the tag for `{{ .TagName }}`,
+/// each `addURIAndSha` as the archive's `uri` and `sha256`) it is the manifest a complete
+/// release writes from its archives.
+#[test]
+fn krew_release_bot_template_renders_to_the_release_manifest() {
+    let committed =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(".krew.yaml")).unwrap();
+    let template = dist::krew_template(&release());
+    assert_eq!(
+        committed, template,
+        ".krew.yaml is stale: cargo run --example dist_manifests -- --krew-template > .krew.yaml"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    for target in TARGETS {
+        make_archive(dir.path(), &release(), target, None);
+    }
+    dist::write_all(dir.path(), &release(), true).unwrap();
+    let manifest = std::fs::read_to_string(dir.path().join("doks.yaml")).unwrap();
+
+    let version = env!("CARGO_PKG_VERSION");
+    let tag = format!("v{version}");
+    let mut rendered = String::new();
+    let mut rest = template.as_str();
+    let open = "{{addURIAndSha \"";
+    while let Some(at) = rest.find(open) {
+        rendered.push_str(&rest[..at]);
+        let after = &rest[at + open.len()..];
+        let (url, tail) = after.split_once("\" .TagName }}").unwrap();
+        let url = url.replace(dist::KREW_TEMPLATE_VERSION, version);
+        let archive = dir.path().join(url.rsplit('/').next().unwrap());
+        assert!(archive.exists(), "{url} names no archive of the release");
+        // What the bot's addURIAndSha returns.
+        rendered.push_str(&format!("uri: {url}\n    sha256: {}", sha256sum(&archive)));
+        rest = tail;
+    }
+    rendered.push_str(rest);
+    let rendered = rendered.replace(dist::KREW_TEMPLATE_VERSION, version);
+    assert!(!rendered.contains("{{"), "{rendered}");
+    let rendered: Value = serde_saphyr::from_str(&rendered).unwrap();
+    let manifest: Value = serde_saphyr::from_str(&manifest).unwrap();
+    assert_eq!(rendered["spec"]["version"], tag);
+    assert_eq!(rendered, manifest);
+}
+
+/// The bot runs after the GitHub release holds the archives it downloads, once the plugin is
+/// in krew-index (its first version goes in by hand).
+#[test]
+fn release_runs_krew_release_bot_after_the_archives_are_published() {
+    let release = workflow("release.yml");
+    let steps = release["jobs"]["publish"]["steps"].as_array().unwrap();
+    let bot = steps
+        .iter()
+        .position(|s| {
+            s["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("rajatjindal/krew-release-bot@"))
+        })
+        .expect("a krew-release-bot step");
+    let github_release = steps
+        .iter()
+        .position(|s| {
+            s["run"]
+                .as_str()
+                .is_some_and(|r| r.contains("gh release create"))
+        })
+        .unwrap();
+    assert!(github_release < bot);
+    assert!(
+        steps[bot]["with"]["krew_template_file"].is_null()
+            || steps[bot]["with"]["krew_template_file"] == ".krew.yaml"
+    );
+}
