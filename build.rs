@@ -1,9 +1,14 @@
-//! Build facts for `doks-auth --version`: the commit the binary was built from and the target it
-//! was built for, so a bug report (or `kubectl doks --version` after a krew upgrade) names exactly
-//! what runs.
+//! Build facts for `doks-auth --version`: the commit the binary was built from (with `-dirty`
+//! when its sources had uncommitted changes) and the target it was built for, so a bug report (or
+//! `kubectl doks --version` after a krew upgrade) names exactly what runs.
 
 use std::path::Path;
 use std::process::Command;
+
+/// What the binary is compiled from, as far as a checkout's changes go: a change anywhere else
+/// (docs, tests) leaves the binary as committed. Cargo.toml's `include` ships the same, plus the
+/// README and LICENSE, which are not compiled in.
+const BUILD_INPUTS: [&str; 4] = ["src", "build.rs", "Cargo.toml", "Cargo.lock"];
 
 fn main() {
     let target = std::env::var("TARGET").unwrap_or_else(|_| "unknown".into());
@@ -26,31 +31,64 @@ fn commit() -> Option<String> {
         // ran it for the packaged copy: cargo gives both the same build folder, and the file is
         // missing in the checkout.
         println!("cargo:rerun-if-changed=.cargo_vcs_info.json");
-        let sha = info.split("\"sha1\"").nth(1)?.split('"').nth(1)?;
-        return is_hex(sha).then(|| short(sha));
+        return from_vcs_info(&info);
     }
-    from_git()
+    from_git(Path::new("."))
 }
 
-fn from_git() -> Option<String> {
+/// `.cargo_vcs_info.json`: `{"git": {"sha1": "…", "dirty": true}, …}`; cargo writes `dirty`
+/// only when it packaged uncommitted changes (`--allow-dirty`).
+pub fn from_vcs_info(info: &str) -> Option<String> {
+    let sha = info.split("\"sha1\"").nth(1)?.split('"').nth(1)?;
+    let dirty = info
+        .split("\"dirty\"")
+        .nth(1)
+        .is_some_and(|rest| rest.trim_start_matches([' ', ':']).starts_with("true"));
+    is_hex(sha).then(|| marked(short(sha), dirty))
+}
+
+/// The checkout in `dir`: HEAD's commit, `-dirty` when a build input differs from it (staged or
+/// not; untracked files are not compiled unless a tracked file names them).
+pub fn from_git(dir: &Path) -> Option<String> {
     let git = |args: &[&str]| {
-        let out = Command::new("git").args(args).output().ok()?;
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .ok()?;
         let text = String::from_utf8(out.stdout).ok()?;
         out.status.success().then(|| text.trim().to_string())
     };
     let commit = git(&["rev-parse", "HEAD"]).filter(|c| is_hex(c))?;
+    let mut status = vec!["status", "--porcelain", "--untracked-files=no", "--"];
+    status.extend(BUILD_INPUTS);
+    // Unknown (git failed) counts as clean: the commit is still right.
+    let dirty = git(&status).is_some_and(|changes| !changes.is_empty());
     // Rebuild when HEAD moves: HEAD itself (a checkout) and the branch it points at (a commit),
-    // plus packed-refs, where git may keep that branch instead.
+    // plus packed-refs, where git may keep that branch instead; and when the build inputs or the
+    // index (`git add`) change, which can make the tree dirty or clean again.
     // (Only files that exist: cargo reruns a script every build for a missing one.)
     let branch = git(&["symbolic-ref", "-q", "HEAD"]);
-    for path in ["HEAD", "packed-refs"].into_iter().chain(branch.as_deref()) {
+    for path in ["HEAD", "packed-refs", "index"]
+        .into_iter()
+        .chain(branch.as_deref())
+    {
         if let Some(file) = git(&["rev-parse", "--git-path", path])
-            && Path::new(&file).exists()
+            && dir.join(&file).exists()
         {
             println!("cargo:rerun-if-changed={file}");
         }
     }
-    Some(short(&commit))
+    for input in BUILD_INPUTS {
+        if dir.join(input).exists() {
+            println!("cargo:rerun-if-changed={input}");
+        }
+    }
+    Some(marked(short(&commit), dirty))
+}
+
+fn marked(commit: String, dirty: bool) -> String {
+    if dirty { commit + "-dirty" } else { commit }
 }
 
 fn is_hex(s: &str) -> bool {

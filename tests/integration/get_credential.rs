@@ -237,13 +237,25 @@ fn help_and_version_work() {
         .output()
         .unwrap();
     let head = String::from_utf8(head.stdout).unwrap();
+    // Built from uncommitted changes to what is compiled in, it says so (build.rs).
+    let changes = std::process::Command::new("git")
+        .args(["status", "--porcelain", "--untracked-files=no", "--"])
+        .args(["src", "build.rs", "Cargo.toml", "Cargo.lock"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    let dirty = if changes.stdout.is_empty() {
+        ""
+    } else {
+        "-dirty"
+    };
     // build.rs hands this test the same target it hands the binary.
     let target = env!("DOKS_AUTH_TARGET");
     assert!(target.starts_with(std::env::consts::ARCH), "{target}");
     assert_eq!(
         out.stdout.trim(),
         format!(
-            "doks-auth {} (commit {}, {target})",
+            "doks-auth {} (commit {}{dirty}, {target})",
             env!("CARGO_PKG_VERSION"),
             head.trim()
         )
