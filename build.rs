@@ -15,6 +15,16 @@ fn main() {
     let commit = commit().unwrap_or_else(|| "unknown".into());
     println!("cargo:rustc-env=DOKS_AUTH_COMMIT={commit}");
     println!("cargo:rustc-env=DOKS_AUTH_TARGET={target}");
+    // The install hint's Homebrew tap, `<owner>/tap`, from Cargo.toml's `repository` (the one
+    // place the project's address is written; the release workflow pushes the formula to
+    // `<owner>/homebrew-tap`).
+    let repository = std::env::var("CARGO_PKG_REPOSITORY").unwrap_or_default();
+    let Some(owner) = github_owner(&repository) else {
+        panic!(
+            "Cargo.toml's repository must be https://github.com/OWNER/NAME (releases, krew and Homebrew are made from it), not {repository:?}"
+        );
+    };
+    println!("cargo:rustc-env=DOKS_AUTH_REPO_OWNER={owner}");
     println!("cargo:rerun-if-env-changed=DOKS_AUTH_COMMIT");
 }
 
@@ -85,6 +95,18 @@ pub fn from_git(dir: &Path) -> Option<String> {
         }
     }
     Some(marked(short(&commit), dirty))
+}
+
+/// `OWNER` of `https://github.com/OWNER/NAME`.
+pub fn github_owner(repository: &str) -> Option<&str> {
+    let path = repository.strip_prefix("https://github.com/")?;
+    let (owner, name) = path.trim_end_matches('/').split_once('/')?;
+    let ok = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+    };
+    (ok(owner) && ok(name)).then_some(owner)
 }
 
 fn marked(commit: String, dirty: bool) -> String {

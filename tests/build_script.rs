@@ -103,3 +103,22 @@ fn a_packaged_crate_keeps_cargos_dirty_flag() {
         "0123456789ab"
     );
 }
+
+#[test]
+fn the_tap_owner_is_the_repositorys_github_owner() {
+    for (repository, owner) in [
+        ("https://github.com/doks-auth/doks-auth", Some("doks-auth")),
+        ("https://github.com/acme/doks-auth/", Some("acme")),
+        ("https://github.com/acme", None),
+        ("https://gitlab.com/acme/doks-auth", None),
+        ("https://github.com//doks-auth", None),
+        ("https://github.com/a b/doks-auth", None),
+        ("", None),
+    ] {
+        assert_eq!(
+            build_script::github_owner(repository),
+            owner,
+            "{repository}"
+        );
+    }
+}

@@ -600,3 +600,67 @@ fn release_runs_krew_release_bot_after_the_archives_are_published() {
             || steps[bot]["with"]["krew_template_file"] == ".krew.yaml"
     );
 }
+
+/// The project's address is written once, as Cargo.toml's `repository`: the install hint takes
+/// the Homebrew tap's owner and the releases page from it (build.rs), the manifests their URLs;
+/// the hand-written docs must say the same, or a user is sent to a placeholder.
+#[test]
+fn every_install_instruction_names_cargo_tomls_repository() {
+    let repo = env!("CARGO_PKG_REPOSITORY").trim_end_matches('/');
+    let slug = repo.strip_prefix("https://github.com/").unwrap();
+    let (owner, name) = slug.split_once('/').unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let read = |file: &str| std::fs::read_to_string(root.join(file)).unwrap();
+    let places = [
+        (
+            "INSTALL_HINT",
+            doks_auth::kubeconfig::INSTALL_HINT.to_string(),
+        ),
+        ("README.md", read("README.md")),
+        ("docs/install.md", read("docs/install.md")),
+        (".krew.yaml", read(".krew.yaml")),
+        (
+            "tests/integration/kubeconfig_text.rs",
+            read("tests/integration/kubeconfig_text.rs"),
+        ),
+    ];
+    // What follows a marker, up to a blank, quote, backtick or bracket.
+    let after = |text: &str, marker: &str| -> Vec<String> {
+        text.match_indices(marker)
+            .map(|(at, _)| {
+                text[at + marker.len()..]
+                    .split(|c: char| c.is_whitespace() || "\"`)]|,".contains(c))
+                    .next()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    };
+    let tap = format!("{owner}/tap/{}", env!("CARGO_PKG_NAME"));
+    let mut seen = (0, 0, 0);
+    for (place, text) in &places {
+        for formula in after(text, "brew install ") {
+            // docs/install.md's "Releasing" speaks of any owner.
+            if formula != format!("<owner>/tap/{}", env!("CARGO_PKG_NAME")) {
+                assert_eq!(formula, tap, "{place}");
+                seen.0 += 1;
+            }
+        }
+        // Every address of this project (by its owner or its name): other projects' links stay.
+        for path in after(text, "github.com/") {
+            let mut parts = path.split('/');
+            let (o, n) = (parts.next().unwrap(), parts.next().unwrap_or(""));
+            if o == owner || n == name || o == "doks-auth" || n == "doks-auth" {
+                assert_eq!(format!("{o}/{n}"), slug, "{place}: github.com/{path}");
+                seen.1 += 1;
+            }
+        }
+        for verified in after(text, " -R ") {
+            assert_eq!(verified, slug, "{place}");
+            seen.2 += 1;
+        }
+    }
+    // The hint, the README and the install table name the tap; the hint, the docs and the
+    // manifest the releases; the docs' `gh attestation verify` the repository.
+    assert!(seen.0 >= 3 && seen.1 >= 3 && seen.2 >= 1, "{seen:?}");
+}

@@ -8,11 +8,14 @@ pub const EXEC_API_VERSION: &str = "client.authentication.k8s.io/v1";
 
 /// Shown by kubectl when the exec command cannot be found: every channel doks-auth ships
 /// through (tests/dist.rs checks them against the krew manifest, the formula and Cargo.toml).
+/// The tap's owner and the releases page come from Cargo.toml's `repository` (build.rs).
 /// No line starts with a space: the kubeconfig writer keeps such text out of a `|` block.
 pub const INSTALL_HINT: &str = concat!(
     "doks-auth is needed to get credentials for this DigitalOcean Kubernetes cluster. Install it:
 - kubectl krew install doks
-- brew install doks-auth/tap/doks-auth
+- brew install ",
+    env!("DOKS_AUTH_REPO_OWNER"),
+    "/tap/doks-auth
 - cargo binstall doks-auth (or: cargo install --locked doks-auth)
 - or an archive from ",
     env!("CARGO_PKG_REPOSITORY"),
