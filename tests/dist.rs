@@ -664,3 +664,69 @@ fn every_install_instruction_names_cargo_tomls_repository() {
     // manifest the releases; the docs' `gh attestation verify` the repository.
     assert!(seen.0 >= 3 && seen.1 >= 3 && seen.2 >= 1, "{seen:?}");
 }
+
+/// The crate holds what a build needs and nothing else: the sources without their unit tests
+/// (`tests.rs`, each behind `#[cfg(test)]`), the build script, the manifest, the lock file, the
+/// licence and the README; no tests, fixtures, benches, examples or CI files.
+#[test]
+fn the_crate_holds_only_what_a_build_needs() {
+    let out = Command::new(env!("CARGO"))
+        .args([
+            "package",
+            "--list",
+            "--locked",
+            "--offline",
+            "--allow-dirty",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let listed: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| l.replace('\\', "/"))
+        .collect();
+    let top = [
+        ".cargo_vcs_info.json",
+        "Cargo.lock",
+        "Cargo.toml",
+        "Cargo.toml.orig",
+        "LICENSE",
+        "README.md",
+        "build.rs",
+    ];
+    for file in &listed {
+        let source = file.starts_with("src/") && file.ends_with(".rs");
+        assert!(
+            top.contains(&file.as_str()) || (source && !file.ends_with("/tests.rs")),
+            "{file} is packaged"
+        );
+    }
+    // Every other source is there: a build needs it.
+    let mut sources = 0;
+    let mut stack = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("src")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let name = path
+                .strip_prefix(env!("CARGO_MANIFEST_DIR"))
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            if name.ends_with(".rs") && !name.ends_with("/tests.rs") {
+                assert!(listed.contains(&name), "{name} is not packaged");
+                sources += 1;
+            }
+        }
+    }
+    assert!(sources > 50, "{sources}");
+}
