@@ -57,14 +57,24 @@ pub fn client(timeout: Duration) -> reqwest::Result<reqwest::Client> {
 pub fn builder(timeout: Duration) -> reqwest::ClientBuilder {
     // reqwest takes the process-wide provider; an Err means one is installed already.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
+    let builder = reqwest::Client::builder()
         .user_agent(concat!("doks-auth/", env!("CARGO_PKG_VERSION")))
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(timeout.min(Duration::from_secs(10)))
         // A connection idle longer than the server keeps it (5 s for node and Apache) may be
         // closed under a request: a device login polling every 5 s lost its token request that
         // way. Requests that follow each other at once still share their connection.
-        .pool_idle_timeout(POOL_IDLE)
+        .pool_idle_timeout(POOL_IDLE);
+    // A bundle that cannot be read or holds no certificate leaves the system's roots: the TLS
+    // failure that follows names SSL_CERT_FILE.
+    let bundle = crate::platform::ca_file()
+        .and_then(|path| std::fs::read(path).ok())
+        .and_then(|pem| reqwest::Certificate::from_pem_bundle(&pem).ok())
+        .filter(|certs| !certs.is_empty());
+    match bundle {
+        Some(certs) => builder.tls_certs_only(certs),
+        None => builder,
+    }
 }
 
 /// 127.0.0.0/8, ::1 and `localhost`: the only hosts a token may be sent to in clear text,

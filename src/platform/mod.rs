@@ -52,6 +52,20 @@ pub fn doctl_config_dir() -> Option<std::path::PathBuf> {
     dir.map(|dir| dir.join("doctl"))
 }
 
+/// The CA bundle `SSL_CERT_FILE` names, for doks-auth to trust instead of the system's roots,
+/// where the system's certificate check would not read it: Windows' asks only the certificate
+/// store and macOS's only the keychains, so the variable the docs and every TLS error's hint
+/// name did nothing there. On Linux and the BSDs the check reads it (and `SSL_CERT_DIR`) itself,
+/// as OpenSSL does: none.
+pub fn ca_file() -> Option<std::path::PathBuf> {
+    if !cfg!(any(windows, target_vendor = "apple")) {
+        return None;
+    }
+    crate::environ::var_os("SSL_CERT_FILE")
+        .filter(|path| !path.is_empty())
+        .map(std::path::PathBuf::from)
+}
+
 /// The real path of a file, links resolved, as people write it. Windows' canonical form is a
 /// verbatim path (`\\?\C:\Users\…`) that people do not recognise and some programs refuse; it is
 /// shown and written in its usual form wherever that means the same file.

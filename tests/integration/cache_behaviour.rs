@@ -1,7 +1,6 @@
 //! The credential cache: when it serves, when it refreshes, where it lives, what it trusts, and
 //! how it behaves under concurrency and DigitalOcean failures.
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
@@ -22,16 +21,14 @@ fn age_entry(path: &Path, fetched_at: DateTime<Utc>, expires_at: DateTime<Utc>) 
     std::fs::write(path, serde_json::to_vec(&entry).unwrap()).unwrap();
 }
 
-fn mode(path: &Path) -> u32 {
-    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
-}
-
 #[test]
 fn entry_is_private_and_holds_no_do_token() {
     let (env, api) = serving_a_token();
     run_ok(&mut env.get_credential(&api.url(), CLUSTER_ID));
     let entry = env.only_cache_entry();
+    #[cfg(unix)]
     assert_eq!(mode(&entry), 0o600);
+    #[cfg(unix)]
     assert_eq!(mode(&env.cache_dir()), 0o700);
     let name = entry.file_name().unwrap().to_str().unwrap().to_string();
     assert!(name.starts_with(&format!("{CLUSTER_ID}-")), "{name}");
@@ -141,13 +138,15 @@ fn corrupt_truncated_or_foreign_entries_are_refetched_quietly() {
 }
 
 #[test]
+#[cfg(unix)]
 fn entries_others_can_read_are_not_trusted() {
     let (env, api) = serving_a_token();
     run_ok(&mut env.get_credential(&api.url(), CLUSTER_ID));
     let entry = env.only_cache_entry();
-    std::fs::set_permissions(&entry, std::fs::Permissions::from_mode(0o644)).unwrap();
+    set_mode(&entry, 0o644);
     run_ok(&mut env.get_credential(&api.url(), CLUSTER_ID));
     assert_eq!(api.credential_requests(CLUSTER_ID), 2);
+    #[cfg(unix)]
     assert_eq!(mode(&entry), 0o600, "the replacement is private again");
 }
 

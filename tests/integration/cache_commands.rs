@@ -242,11 +242,7 @@ fn clear_in_a_folder_given_by_mistake_removes_only_doks_auth_files() {
     let env = TestEnv::new();
     let project = env.home().join("my-project");
     std::fs::create_dir(&project).unwrap();
-    std::fs::set_permissions(
-        &project,
-        std::os::unix::fs::PermissionsExt::from_mode(0o700),
-    )
-    .unwrap();
+    set_mode(&project, 0o700);
     let dir_arg = project.display().to_string();
     cached_pair(&env, &["--cache-dir", &dir_arg], &[]);
     let keep = [

@@ -10,7 +10,7 @@ use crate::support::*;
 #[test]
 fn list_names_the_context_the_account_and_the_expiry_but_no_secret() {
     let env = TestEnv::new();
-    let doctl = env.home().join(".config/doctl");
+    let doctl = env.home().join(".config").join("doctl");
     std::fs::create_dir_all(&doctl).unwrap();
     std::fs::write(
         doctl.join("config.yaml"),

@@ -15,7 +15,7 @@ const REVOKED: &str = "dop_v1_cccccccccccccccccccccccccccccccccccccccccccccccccc
 /// Each token sees its own team's clusters (both teams have a `prod` in nyc1); one is revoked.
 fn teams() -> (TestEnv, DoApi) {
     let env = TestEnv::new();
-    let dir = env.home().join(".config/doctl");
+    let dir = env.home().join(".config").join("doctl");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(
         dir.join("config.yaml"),
@@ -113,7 +113,7 @@ fn every_context_is_listed_and_a_broken_one_hides_none_of_the_others() {
 fn the_table_gets_a_context_column_and_the_environments_token_its_own_row() {
     let (env, api) = teams();
     // Only the healthy contexts: no failure, exit 0.
-    let dir = env.home().join(".config/doctl");
+    let dir = env.home().join(".config").join("doctl");
     std::fs::write(
         dir.join("config.yaml"),
         format!("auth-contexts:\n  team-b: {TEAM_B}\n"),

@@ -3,6 +3,7 @@
 //! API, doctl's auth contexts and the kubeconfig's contexts — driven through bash's own
 //! completion machinery.
 
+#[cfg(unix)]
 use std::time::Instant;
 
 use crate::support::*;
@@ -14,9 +15,10 @@ fn every_shell_gets_a_script_that_calls_doks_auth_back() {
         let out = run(env.doks_auth().args(["completion", shell]));
         assert_eq!(out.code, Some(0), "{shell}: {}", out.stderr);
         assert_eq!(out.stderr, "", "{shell}");
+        // A Windows path's backslashes come doubled or more, as each shell's quoting wants.
+        let bin = doks_auth_bin().display().to_string().replace('\\', "");
         assert!(
-            out.stdout.contains(&doks_auth_bin().display().to_string())
-                && out.stdout.contains("COMPLETE"),
+            out.stdout.replace('\\', "").contains(&bin) && out.stdout.contains("COMPLETE"),
             "{shell}: the script does not run doks-auth:\n{}",
             out.stdout
         );
@@ -37,6 +39,7 @@ fn an_unknown_shell_is_a_usage_error() {
 /// What bash offers for the words typed so far (the last one being completed), through the
 /// script and bash's own completion machinery, in `env` plus `vars`; bash must say nothing on
 /// stderr (a TAB that prints an error scribbles over the command line being typed).
+#[cfg(unix)] // bash
 fn bash_completes(env: &TestEnv, vars: &[(&str, &str)], words: &[&str]) -> Vec<String> {
     let script = run_ok(env.doks_auth().args(["completion", "bash"])).stdout;
     let out = run_ok(&mut bash_tab(env, &script, vars, words));
@@ -48,6 +51,7 @@ fn bash_completes(env: &TestEnv, vars: &[(&str, &str)], words: &[&str]) -> Vec<S
 }
 
 /// bash, with `script` sourced, pressing TAB after `words` and printing what it offers.
+#[cfg(unix)] // bash
 fn bash_tab(
     env: &TestEnv,
     script: &str,
@@ -81,6 +85,7 @@ fn bash_tab(
 /// uninstalled, upgraded to another path), TAB offers nothing and bash prints no error over
 /// the line being typed.
 #[test]
+#[cfg(unix)]
 fn a_tab_is_silent_when_the_doks_auth_the_script_names_is_gone() {
     let env = TestEnv::new();
     let bin = env.home().join("bin");
@@ -96,6 +101,7 @@ fn a_tab_is_silent_when_the_doks_auth_the_script_names_is_gone() {
 }
 
 #[test]
+#[cfg(unix)]
 fn bash_completes_subcommands_and_their_options_at_every_level() {
     let env = TestEnv::new();
     let at = |words: &[&str]| bash_completes(&env, &[], words);
@@ -120,6 +126,7 @@ fn bash_completes_subcommands_and_their_options_at_every_level() {
 }
 
 /// The values offered, without the flags offered beside them.
+#[cfg(unix)] // bash
 fn values(offered: Vec<String>) -> Vec<String> {
     offered
         .into_iter()
@@ -128,6 +135,7 @@ fn values(offered: Vec<String>) -> Vec<String> {
 }
 
 #[test]
+#[cfg(unix)]
 fn kubeconfig_save_completes_the_accounts_cluster_names_from_the_api() {
     let env = TestEnv::new();
     let api = DoApi::start();
@@ -169,6 +177,7 @@ fn kubeconfig_save_completes_the_accounts_cluster_names_from_the_api() {
 }
 
 #[test]
+#[cfg(unix)]
 fn completion_is_silent_and_quick_when_the_api_cannot_be_asked() {
     let env = TestEnv::new();
     // Nothing listens here: the port of a listener just closed.
@@ -195,9 +204,10 @@ fn completion_is_silent_and_quick_when_the_api_cannot_be_asked() {
 }
 
 #[test]
+#[cfg(unix)]
 fn context_flags_complete_doctl_contexts_or_kubeconfig_contexts() {
     let env = TestEnv::new();
-    let doctl = env.home().join(".config/doctl");
+    let doctl = env.home().join(".config").join("doctl");
     std::fs::create_dir_all(&doctl).unwrap();
     std::fs::write(
         doctl.join("config.yaml"),

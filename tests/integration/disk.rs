@@ -1,6 +1,7 @@
 //! The disk side of the cache: folders that cannot be used, planted symlinks, leftover locks and
 //! junk. The credential still reaches kubectl; nothing outside the cache folder is written.
 
+#[cfg(unix)]
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::path::Path;
 use std::time::{Duration as StdDuration, Instant};
@@ -9,6 +10,7 @@ use chrono::Duration;
 
 use crate::support::*;
 
+#[cfg(unix)]
 fn served_with_one_warning(out: &Outcome) {
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     assert_eq!(out.json()["status"]["token"], K8S_TOKEN);
@@ -21,6 +23,7 @@ fn served_with_one_warning(out: &Outcome) {
 }
 
 #[test]
+#[cfg(unix)]
 fn an_unusable_cache_folder_still_serves_the_credential_with_a_warning() {
     let (env, api) = serving_a_token();
 
@@ -49,7 +52,7 @@ fn an_unusable_cache_folder_still_serves_the_credential_with_a_warning() {
     if unsafe { libc::geteuid() } != 0 {
         let ro = env.home().join("ro");
         std::fs::create_dir(&ro).unwrap();
-        std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o500)).unwrap();
+        set_mode(&ro, 0o500);
         served_with_one_warning(&run(env
             .get_credential(&api.url(), CLUSTER_ID)
             .arg("--cache-dir")
@@ -66,6 +69,7 @@ fn an_unusable_cache_folder_still_serves_the_credential_with_a_warning() {
 }
 
 #[test]
+#[cfg(unix)]
 fn a_symlinked_entry_is_replaced_not_written_through() {
     let (env, api) = serving_a_token();
     run_ok(&mut env.get_credential(&api.url(), CLUSTER_ID));
@@ -164,11 +168,12 @@ fn dir_has_entry_for(dir: &Path, cluster: &str) -> bool {
 }
 
 #[test]
+#[cfg(unix)]
 fn a_folder_others_can_write_is_not_used_nor_changed() {
     let (env, api) = serving_a_token();
     let shared = env.home().join("shared");
     std::fs::create_dir(&shared).unwrap();
-    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o1777)).unwrap();
+    set_mode(&shared, 0o1777);
     let out = run(env
         .get_credential(&api.url(), CLUSTER_ID)
         .arg("--cache-dir")
@@ -192,6 +197,7 @@ fn a_folder_others_can_write_is_not_used_nor_changed() {
 }
 
 #[test]
+#[cfg(unix)]
 fn a_folder_of_another_user_is_not_used() {
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } != 0 {
@@ -201,7 +207,7 @@ fn a_folder_of_another_user_is_not_used() {
     let (env, api) = serving_a_token();
     let theirs = env.home().join("theirs");
     std::fs::create_dir(&theirs).unwrap();
-    std::fs::set_permissions(&theirs, std::fs::Permissions::from_mode(0o700)).unwrap();
+    set_mode(&theirs, 0o700);
     std::os::unix::fs::chown(&theirs, Some(4242), Some(4242)).unwrap();
     let out = run(env
         .get_credential(&api.url(), CLUSTER_ID)
@@ -215,6 +221,7 @@ fn a_folder_of_another_user_is_not_used() {
 }
 
 #[test]
+#[cfg(unix)]
 fn a_user_without_a_home_gets_the_credential_uncached() {
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } != 0 {
@@ -227,10 +234,10 @@ fn a_user_without_a_home_gets_the_credential_uncached() {
         .prefix("doks-auth-uid-")
         .tempdir()
         .unwrap();
-    std::fs::set_permissions(open.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    set_mode(open.path(), 0o755);
     let bin = open.path().join("doks-auth");
     std::fs::copy(doks_auth_bin(), &bin).unwrap();
-    std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    set_mode(&bin, 0o755);
     // As on OpenShift or in some CI: an arbitrary uid, no passwd entry, no HOME.
     let mut cmd = env.command(&bin);
     cmd.args([
@@ -250,6 +257,7 @@ fn a_user_without_a_home_gets_the_credential_uncached() {
 }
 
 #[test]
+#[cfg(unix)]
 fn a_fifo_at_the_lock_name_does_not_hang_the_command() {
     let (env, api) = serving_a_token();
     run_ok(&mut env.get_credential(&api.url(), CLUSTER_ID));

@@ -259,12 +259,17 @@ fn a_revoked_digitalocean_token_fails_at_the_account_with_the_usual_hint() {
 #[test]
 fn a_command_that_no_longer_exists_fails_with_the_fix_and_the_rest_is_still_checked() {
     let bed = Bed::new();
-    bed.write_kubeconfig("/opt/gone/bin/doks-auth");
+    let gone = if cfg!(windows) {
+        r"C:\opt\gone\bin\doks-auth.exe"
+    } else {
+        "/opt/gone/bin/doks-auth"
+    };
+    bed.write_kubeconfig(gone);
     let out = bed.doctor(&["-o", "json"]);
     assert_eq!(out.code, Some(1));
     let command = step(&out, "command");
     assert_eq!(command["status"], "failed");
-    assert_eq!(command["detail"], "/opt/gone/bin/doks-auth does not exist");
+    assert_eq!(command["detail"], format!("{gone} does not exist"));
     assert!(
         command["fix"]
             .as_str()

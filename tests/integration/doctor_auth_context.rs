@@ -12,7 +12,7 @@ use crate::support::*;
 
 /// doctl's config in `env`'s HOME holding `text`.
 fn doctl_config(env: &TestEnv, text: &str) {
-    let dir = env.home().join(".config/doctl");
+    let dir = env.home().join(".config").join("doctl");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("config.yaml"), text).unwrap();
 }

@@ -29,7 +29,7 @@ fn with_no_kubeconfig_and_no_token_doctor_points_to_auth_init_then_kubeconfig_sa
 #[test]
 fn with_a_token_but_no_kubeconfig_doctor_points_to_kubeconfig_save() {
     let env = TestEnv::new();
-    let doctl = env.home().join(".config/doctl");
+    let doctl = env.home().join(".config").join("doctl");
     std::fs::create_dir_all(&doctl).unwrap();
     std::fs::write(
         doctl.join("config.yaml"),

@@ -264,6 +264,7 @@ fn escape_sequences_from_the_server_never_reach_the_terminal() {
 }
 
 #[test]
+#[cfg(unix)]
 fn running_out_of_file_descriptors_is_an_error_not_a_crash() {
     let env = TestEnv::new();
     let api = DoApi::start();
@@ -299,6 +300,7 @@ fn running_out_of_file_descriptors_is_an_error_not_a_crash() {
 }
 
 #[test]
+#[cfg(unix)]
 fn core_dumps_are_off_while_secrets_are_in_memory() {
     let env = TestEnv::new();
     let api = DoApi::start();

@@ -211,6 +211,10 @@ fn hostile_cluster_ids_are_usage_errors_with_no_request_and_no_file() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "asks git, a Linux program here, for the commit: Wine runs no git.exe"
+)]
 fn help_and_version_work() {
     let env = TestEnv::new();
     let out = run_ok(env.doks_auth().args(["get-credential", "--help"]));

@@ -1,7 +1,6 @@
 //! What the `kubeconfig_*` test modules share: an account at the DigitalOcean stand-in, a
 //! kubeconfig another tool wrote, and readers for what doks-auth wrote.
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Command;
 
@@ -136,10 +135,6 @@ pub(crate) fn read_yaml(path: &Path) -> Value {
     parse(&std::fs::read_to_string(path).unwrap())
 }
 
-pub(crate) fn mode(path: &Path) -> u32 {
-    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
-}
-
 pub(crate) fn names(doc: &Value, key: &str) -> Vec<String> {
     doc[key]
         .as_array()
@@ -166,8 +161,7 @@ pub(crate) fn exec_of<'a>(doc: &'a Value, user: &str) -> &'a Value {
 }
 
 pub(crate) fn this_binary() -> String {
-    std::fs::canonicalize(doks_auth_bin())
-        .unwrap()
+    canonical(&doks_auth_bin())
         .into_os_string()
         .into_string()
         .unwrap()

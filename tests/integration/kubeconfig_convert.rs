@@ -3,7 +3,6 @@
 //! are read back through real kubectl (`kubectl config view --raw -o json`).
 
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 
@@ -126,10 +125,9 @@ users:
 }
 
 pub(crate) fn write_fixture(env: &TestEnv, text: &str) -> std::path::PathBuf {
-    use std::os::unix::fs::PermissionsExt;
     let path = env.home().join("kubeconfig");
     std::fs::write(&path, text).unwrap();
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    set_mode(&path, 0o600);
     path
 }
 
@@ -170,6 +168,13 @@ pub(crate) fn args(doc: &Value, name: &str) -> Vec<String> {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "Wine works a file's ACL out from its Unix mode, and the fixture is 0644 (a Windows \
+              program cannot chmod it): Everyone reads it, so convert rightly notes that it \
+              tightened it, which this test's exact stderr does not expect; on Windows a file \
+              in the profile has the profile's owner-only ACL"
+)]
 fn doctl_users_and_static_tokens_become_doks_auth_and_nothing_else_changes() {
     if !kubectl_available() {
         return;
@@ -252,8 +257,8 @@ fn doctl_users_and_static_tokens_become_doks_auth_and_nothing_else_changes() {
     for key in ["clusters", "contexts", "current-context", "preferences"] {
         assert_eq!(after[key], before[key], "{key}");
     }
-    let mode = std::os::unix::fs::MetadataExt::mode(&std::fs::metadata(&path).unwrap());
-    assert_eq!(mode & 0o777, 0o600);
+    #[cfg(unix)]
+    assert_eq!(mode(&path), 0o600);
 
     // A second run converts nothing and leaves the bytes alone.
     let bytes = std::fs::read(&path).unwrap();
@@ -338,7 +343,7 @@ fn kubectl_works_through_a_converted_doctl_user() {
             .args(["kubeconfig", "convert"])
             .env("KUBECONFIG", &path),
     );
-    let out = run(Command::new("kubectl")
+    let out = run(kubectl()
         .args(["get", "--raw", "/version", "--context", "do-nyc1-prod"])
         .env("HOME", env.home())
         .env("KUBECONFIG", &path)

@@ -7,7 +7,6 @@
 //! bytes, mode and owner stay, comment lines survive. doks-auth's reading of every file must
 //! agree with kubectl's.
 
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
@@ -66,10 +65,10 @@ fn each(files: &[(String, Vec<u8>)], check: impl Fn(&str, &[u8])) {
 
 /// The file written where the command will find it: private, and (as root) someone else's.
 fn place(env: &TestEnv, name: &str, bytes: &[u8]) -> PathBuf {
-    use std::os::unix::fs::PermissionsExt;
     let path = env.home().join(name);
     std::fs::write(&path, bytes).unwrap();
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    set_mode(&path, 0o600);
+    #[cfg(unix)]
     if is_root() {
         std::os::unix::fs::chown(&path, Some(4242), Some(4343)).unwrap();
     }
@@ -79,10 +78,14 @@ fn place(env: &TestEnv, name: &str, bytes: &[u8]) -> PathBuf {
 /// What every written file must still be: private, its owner's, and its comment lines and
 /// top-level keys there, in order (unless written anew).
 fn check_file(name: &str, path: &Path, original: &[u8]) {
-    let meta = std::fs::metadata(path).unwrap();
-    assert_eq!(meta.mode() & 0o777, 0o600, "{name}: mode");
-    if is_root() {
-        assert_eq!((meta.uid(), meta.gid()), (4242, 4343), "{name}: owner");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let meta = std::fs::metadata(path).unwrap();
+        assert_eq!(meta.mode() & 0o777, 0o600, "{name}: mode");
+        if is_root() {
+            assert_eq!((meta.uid(), meta.gid()), (4242, 4343), "{name}: owner");
+        }
     }
     if WRITTEN_ANEW.contains(&name) {
         return;

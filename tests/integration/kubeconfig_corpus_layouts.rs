@@ -8,7 +8,6 @@
 //! every file's bytes and mtime, and the folder's listing.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::SystemTime;
 
 use serde_json::Value;
@@ -28,7 +27,7 @@ struct Layout {
 impl Layout {
     fn new(names: &[&str]) -> Layout {
         let (env, api) = account(&[prod()]);
-        let doctl = env.home().join(".config/doctl");
+        let doctl = env.home().join(".config").join("doctl");
         std::fs::create_dir_all(&doctl).unwrap();
         let contexts = "auth-contexts:\n  team-a: T\n  team-b: T\n  team-c: T\n";
         std::fs::write(doctl.join("config.yaml"), contexts.replace('T', DO_TOKEN)).unwrap();
@@ -60,7 +59,7 @@ impl Layout {
     /// A plain kubectl's view of `files` (the dispatcher when there is none).
     fn view(&self, files: &[PathBuf]) -> Value {
         let kubectl = kubectls().pop().unwrap_or_else(|| "kubectl".into());
-        let out = run(Command::new(&kubectl)
+        let out = run(kubectl_command(&kubectl)
             .args(["config", "view", "--raw", "-o", "json"])
             .env("KUBECONFIG", std::env::join_paths(files).unwrap())
             .env("HOME", self.env.home()));

@@ -1,8 +1,8 @@
 //! What the corpus test compares: kubectl's reading of a kubeconfig, and that reading with the
 //! entries a command owns left out.
 
+use crate::support::kubectl;
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::{Map, Value};
 
@@ -51,7 +51,7 @@ impl Owned {
 
 /// `kubectl config view --raw -o json` of the file alone; kubectl must load it.
 pub(crate) fn view(path: &Path) -> Value {
-    let out = Command::new("kubectl")
+    let out = kubectl()
         .args(["config", "view", "--raw", "-o", "json"])
         .env("KUBECONFIG", path)
         .output()
@@ -100,6 +100,7 @@ pub(crate) fn outside(view: &Value, owned: &Owned) -> Value {
 }
 
 /// Whether the tests run as root (who can give a file to someone else).
+#[cfg(unix)]
 pub(crate) fn is_root() -> bool {
     // SAFETY: geteuid has no preconditions.
     unsafe { libc::geteuid() == 0 }

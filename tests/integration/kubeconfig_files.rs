@@ -2,7 +2,6 @@
 //! KUBECONFIG, another user's file edited by root, concurrent saves, the path written as the
 //! exec command, and fields doks-auth does not know.
 
-use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 use serde_json::Value;
@@ -152,6 +151,7 @@ fn an_entry_is_edited_in_the_file_that_defines_it_and_removed_from_every_file() 
 }
 
 #[test]
+#[cfg(unix)]
 fn root_editing_another_users_kubeconfig_keeps_its_owner() {
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } != 0 {
@@ -168,6 +168,7 @@ fn root_editing_another_users_kubeconfig_keeps_its_owner() {
         Some(&path),
         &["kubeconfig", "save", "prod"],
     ));
+    use std::os::unix::fs::MetadataExt;
     let meta = std::fs::metadata(&path).unwrap();
     assert_eq!(
         (meta.uid(), meta.gid()),
@@ -221,6 +222,7 @@ fn concurrent_saves_wait_for_each_other_and_all_land() {
 }
 
 #[test]
+#[cfg(unix)]
 fn the_exec_command_is_the_path_doks_auth_was_run_as() {
     let (env, api) = account(&[prod()]);
     // A package manager's layout: a stable link to a versioned install.
@@ -342,7 +344,7 @@ fn scalars_in_fields_doks_auth_does_not_know_are_written_as_they_were() {
     }
     // kubectl still reads the file.
     let out = run_ok(
-        std::process::Command::new("kubectl")
+        kubectl()
             .args(["config", "get-contexts", "-o", "name"])
             .env("KUBECONFIG", &path),
     );

@@ -39,7 +39,7 @@ fn write(dir: &Path, name: &str, text: &str, api: &DoApi) -> PathBuf {
 }
 
 fn prune(env: &TestEnv, api: &DoApi, files: &[&PathBuf]) -> Outcome {
-    let doctl = env.home().join(".config/doctl");
+    let doctl = env.home().join(".config").join("doctl");
     std::fs::create_dir_all(&doctl).unwrap();
     std::fs::write(
         doctl.join("config.yaml"),

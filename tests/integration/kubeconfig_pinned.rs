@@ -62,7 +62,7 @@ fn team_a_api(kube: &KubeApi, pki: &Pki) -> DoApi {
 }
 
 fn doctl_current(env: &TestEnv, context: &str) -> std::path::PathBuf {
-    let dir = env.home().join(".config/doctl");
+    let dir = env.home().join(".config").join("doctl");
     std::fs::create_dir_all(&dir).unwrap();
     let config = dir.join("config.yaml");
     std::fs::write(

@@ -1,7 +1,6 @@
 //! `doks-auth kubeconfig save`: the entries and exec stanza it writes, what it keeps of an existing
 //! kubeconfig, and what it never writes.
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use serde_json::{Value, json};
@@ -23,6 +22,7 @@ fn save_by_name_into_an_absent_kubeconfig_writes_the_three_entries_privately() {
         "{}",
         out.stderr
     );
+    #[cfg(unix)]
     assert_eq!(mode(&path), 0o600);
     let doc = read_yaml(&path);
     assert_eq!(doc["apiVersion"], "v1");
@@ -133,7 +133,7 @@ fn save_writes_a_v1_exec_stanza_running_this_binary_for_the_cluster() {
 fn save_passes_on_context_expiry_exec_command_and_cache_dir_only_when_given() {
     let (env, api) = account(&[prod()]);
     // --context reads the token from doctl's config, as doctl does.
-    let doctl = env.home().join(".config/doctl");
+    let doctl = env.home().join(".config").join("doctl");
     std::fs::create_dir_all(&doctl).unwrap();
     std::fs::write(
         doctl.join("config.yaml"),
@@ -161,7 +161,7 @@ fn save_passes_on_context_expiry_exec_command_and_cache_dir_only_when_given() {
     let out = run_ok(&mut cmd);
     assert_eq!(out.stdout, "");
 
-    let cache_dir = std::fs::canonicalize(env.home()).unwrap().join("my-cache");
+    let cache_dir = canonical(env.home()).join("my-cache");
     let doc = read_yaml(&path);
     let exec = exec_of(&doc, "do-nyc1-prod-admin");
     assert_eq!(exec["command"], "doks-auth");
@@ -199,7 +199,7 @@ fn save_into_an_existing_kubeconfig_keeps_every_other_entry_and_field() {
     let (env, api) = account(&[prod()]);
     let path = env.home().join("kubeconfig");
     std::fs::write(&path, EXISTING).unwrap();
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    set_mode(&path, 0o600);
 
     let out = save(&env, &api, &path, &["prod"]);
     assert_eq!(out.stdout, "");
@@ -243,7 +243,7 @@ fn saving_twice_gives_identical_bytes() {
     let (env, api) = account(&[prod(), staging()]);
     let path = env.home().join("kubeconfig");
     std::fs::write(&path, EXISTING).unwrap();
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    set_mode(&path, 0o600);
 
     save(&env, &api, &path, &["prod"]);
     let once = std::fs::read(&path).unwrap();
@@ -257,14 +257,16 @@ fn saving_twice_gives_identical_bytes() {
 }
 
 #[test]
+#[cfg(unix)]
 fn save_tightens_a_world_readable_kubeconfig_and_says_so() {
     let (env, api) = account(&[prod()]);
     let path = env.home().join("kubeconfig");
     std::fs::write(&path, EXISTING).unwrap();
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    set_mode(&path, 0o644);
 
     let out = save(&env, &api, &path, &["prod"]);
     assert_eq!(out.stdout, "");
+    #[cfg(unix)]
     assert_eq!(mode(&path), 0o600);
     assert!(
         out.stderr
@@ -276,6 +278,7 @@ fn save_tightens_a_world_readable_kubeconfig_and_says_so() {
     // A file that was already private gets no note.
     let out = save(&env, &api, &path, &["prod"]);
     assert!(!out.stderr.contains("tightened"), "{}", out.stderr);
+    #[cfg(unix)]
     assert_eq!(mode(&path), 0o600);
 }
 

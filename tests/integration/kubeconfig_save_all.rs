@@ -142,7 +142,7 @@ fn a_name_another_cluster_owns_is_skipped_and_left_as_it_was() {
     std::fs::write(env.home().join("kubeconfig"), &theirs).unwrap();
     let before = view(&env);
     // The token of a doctl context: the way out must name it, and the API and stanza options.
-    let doctl = env.home().join(".config/doctl");
+    let doctl = env.home().join(".config").join("doctl");
     std::fs::create_dir_all(&doctl).unwrap();
     std::fs::write(
         doctl.join("config.yaml"),
@@ -205,7 +205,7 @@ fn prune_removes_only_this_accounts_vanished_clusters_and_dry_run_writes_nothing
         return;
     }
     let (env, api) = account(1);
-    let doctl = env.home().join(".config/doctl");
+    let doctl = env.home().join(".config").join("doctl");
     std::fs::create_dir_all(&doctl).unwrap();
     std::fs::write(
         doctl.join("config.yaml"),

@@ -5,7 +5,6 @@
 //! of kubectl itself. A dry run over every layout leaves every file's bytes and mtime.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
 
@@ -80,7 +79,7 @@ impl Layout {
     /// The files, in `KUBECONFIG` order; an account whose only live cluster is `prod` (team A's).
     fn new(files: &[(&str, String)]) -> Layout {
         let (env, api) = account(&[prod()]);
-        let doctl = env.home().join(".config/doctl");
+        let doctl = env.home().join(".config").join("doctl");
         std::fs::create_dir_all(&doctl).unwrap();
         std::fs::write(
             doctl.join("config.yaml"),
@@ -112,7 +111,7 @@ impl Layout {
     }
 
     fn kubectl(&self, kubectl: &Path, files: &[&Path], args: &[&str]) -> Outcome {
-        run(Command::new(kubectl)
+        run(kubectl_command(kubectl)
             .args(args)
             .env("KUBECONFIG", std::env::join_paths(files).unwrap())
             .env("HOME", self.env.home()))

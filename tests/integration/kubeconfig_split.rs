@@ -3,7 +3,6 @@
 //! entries while they exist, and with team B's own once they are gone: `remove` and `save --all
 //! --prune` for team A leave it, and never touch (nor chmod) a file holding nothing of A's.
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -58,7 +57,7 @@ impl Split {
     /// The files, in `KUBECONFIG` order; team A's account with these live clusters.
     fn new(files: &[(&str, String)], live: &[Value]) -> Split {
         let (env, api) = account(live);
-        let doctl = env.home().join(".config/doctl");
+        let doctl = env.home().join(".config").join("doctl");
         std::fs::create_dir_all(&doctl).unwrap();
         std::fs::write(
             doctl.join("config.yaml"),
@@ -70,7 +69,7 @@ impl Split {
             .map(|(name, text)| {
                 let path = env.home().join(name);
                 std::fs::write(&path, text.replace("API_URL", &api.url())).unwrap();
-                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+                set_mode(&path, 0o644);
                 path
             })
             .collect();
@@ -103,9 +102,13 @@ impl Split {
     fn state(&self, name: &str) -> (String, u32, std::time::SystemTime) {
         let path = self.path(name);
         let meta = std::fs::metadata(&path).unwrap();
+        #[cfg(unix)]
+        let mode = mode(&path);
+        #[cfg(not(unix))] // Windows has no modes
+        let mode = 0;
         (
             std::fs::read_to_string(&path).unwrap(),
-            meta.permissions().mode() & 0o777,
+            mode,
             meta.modified().unwrap(),
         )
     }

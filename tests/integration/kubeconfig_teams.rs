@@ -20,7 +20,7 @@ impl Teams {
     /// Each team's prod is a Kubernetes stand-in of its own that takes only its credential.
     fn new() -> Teams {
         let env = TestEnv::new();
-        let doctl = env.home().join(".config/doctl");
+        let doctl = env.home().join(".config").join("doctl");
         std::fs::create_dir_all(&doctl).unwrap();
         std::fs::write(
             doctl.join("config.yaml"),

@@ -46,7 +46,12 @@ fn our_user(indent: &str, api: &DoApi) -> String {
          {pad}args:\n{pad}- get-credential\n{pad}- --cluster-id\n{pad}- {CLUSTER_ID}\n{pad}- --api-url\n{pad}- {}\n\
          {pad}command: {}\n{pad}installHint: |\n{hint}{pad}interactiveMode: Never\n{pad}provideClusterInfo: true\n",
         api.url(),
-        this_binary()
+        // A Windows path's backslashes make doks-auth quote it, as JSON would.
+        if this_binary().contains('\\') {
+            serde_json::to_string(&this_binary()).unwrap()
+        } else {
+            this_binary()
+        }
     )
 }
 

@@ -3,7 +3,6 @@
 //! behind, never removes what it did not revoke without saying so, and `--timeout` bounds the
 //! whole command.
 
-use std::os::unix::fs::PermissionsExt;
 use std::time::{Duration, Instant};
 
 use chrono::{SecondsFormat, Utc};
@@ -26,7 +25,7 @@ fn an_entry_others_could_read_is_ended_all_the_same_and_said_to_be_exposed() {
     let op = Op::start(json!({}));
     let refresh_token = logged_in(&op);
     let entry = op.env.only_cache_entry();
-    std::fs::set_permissions(&entry, std::fs::Permissions::from_mode(0o644)).unwrap();
+    set_mode(&entry, 0o644);
 
     let out = run_ok(op.doks_auth().arg("logout"));
     assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
@@ -135,7 +134,7 @@ impl Hanging {
     fn entry(&self, env: &TestEnv, cluster: &str) {
         let dir = env.cache_dir();
         std::fs::create_dir_all(&dir).unwrap();
-        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+        set_mode(&dir, 0o700);
         let account = "00000000000000a1";
         let now = Utc::now();
         let at = |t: chrono::DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Secs, true);
@@ -148,7 +147,7 @@ impl Hanging {
         });
         let file = dir.join(format!("{cluster}-{account}.json"));
         std::fs::write(&file, entry.to_string()).unwrap();
-        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        set_mode(&file, 0o600);
     }
 }
 

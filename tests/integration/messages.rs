@@ -137,7 +137,7 @@ auth-contexts:
 #[test]
 fn the_401_hint_names_the_token_source_used_and_its_fix() {
     let env = TestEnv::new();
-    let dir = env.home().join(".config/doctl");
+    let dir = env.home().join(".config").join("doctl");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("config.yaml"), DOCTL_CONFIG).unwrap();
     let api = DoApi::start();

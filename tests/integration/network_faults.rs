@@ -43,30 +43,14 @@ fn reset_mid_body(mut stream: std::net::TcpStream) {
     let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{\"token\": \"k8s-tok");
     let _ = stream.flush();
     // SO_LINGER 0 turns the close into a reset.
-    let _ = socket_linger_zero(&stream);
+    let _ = socket_linger_zero(stream);
 }
 
-fn socket_linger_zero(stream: &std::net::TcpStream) -> std::io::Result<()> {
-    use std::os::fd::AsRawFd;
-    let linger = libc::linger {
-        l_onoff: 1,
-        l_linger: 0,
-    };
-    // SAFETY: a valid socket fd and a correctly sized linger struct.
-    let rc = unsafe {
-        libc::setsockopt(
-            stream.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_LINGER,
-            (&linger as *const libc::linger).cast(),
-            std::mem::size_of::<libc::linger>() as libc::socklen_t,
-        )
-    };
-    if rc == 0 {
-        Ok(())
-    } else {
-        Err(std::io::Error::last_os_error())
-    }
+/// Through tokio, which sets SO_LINGER the same way on Unix and Windows.
+fn socket_linger_zero(stream: std::net::TcpStream) -> std::io::Result<()> {
+    let _runtime = runtime().enter();
+    stream.set_nonblocking(true)?;
+    tokio::net::TcpStream::from_std(stream)?.set_zero_linger()
 }
 
 /// Reads the request and never answers.
@@ -304,6 +288,7 @@ pub(crate) fn store_due_entry(env: &TestEnv, api_url: &str) -> std::path::PathBu
 /// leaves the namespace. `--timeout 2` must end the command in about 2 s, not after glibc's
 /// 2 × 5 s of retries, which the runtime's blocking DNS thread would otherwise wait out.
 #[test]
+#[cfg(unix)]
 fn a_resolver_that_never_answers_does_not_outlast_the_timeout() {
     let env = TestEnv::new();
     let resolv = env.home().join("resolv.conf");

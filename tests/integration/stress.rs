@@ -55,7 +55,7 @@ fn age_atomically(path: &Path) {
         .into();
     let tmp = path.with_extension("aging");
     std::fs::write(&tmp, serde_json::to_vec(&entry).unwrap()).unwrap();
-    std::fs::set_permissions(&tmp, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    set_mode(&tmp, 0o600);
     std::fs::rename(&tmp, path).unwrap();
 }
 

@@ -11,7 +11,7 @@ output: text
 ";
 
 fn write_doctl_config(env: &TestEnv, text: &str) {
-    let dir = env.home().join(".config/doctl");
+    let dir = env.home().join(".config").join("doctl");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("config.yaml"), text).unwrap();
 }
@@ -101,6 +101,7 @@ fn precedence_is_flag_context_env_then_doctl_config() {
 }
 
 #[test]
+#[cfg(unix)]
 fn xdg_config_home_moves_doctl_config() {
     let (env, api) = serving_a_token();
     let xdg = env.home().join("xdg");

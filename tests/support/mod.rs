@@ -23,14 +23,19 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 mod do_api;
 mod kube_api;
+// The OpenID provider is node's, run as on Unix only (the SSO tests are Unix-only).
+#[cfg(unix)]
 mod oidc;
 mod pki;
 mod reach;
 mod setup;
 
 // Each user of this module needs a different part of it.
+#[cfg(unix)]
 #[allow(unused_imports)]
-pub use {do_api::*, kube_api::*, oidc::*, pki::*, reach::*, setup::*};
+pub use oidc::*;
+#[allow(unused_imports)]
+pub use {do_api::*, kube_api::*, pki::*, reach::*, setup::*};
 
 /// One runtime, shared by every stand-in, running on its own threads while the test thread
 /// waits on real `doks-auth` and `kubectl` processes.
@@ -51,12 +56,79 @@ pub const OTHER_CLUSTER_ID: &str = "7c0ad6a5-31b5-4c29-9a2e-0d2bfbd0c1a7";
 pub const DO_TOKEN: &str = "dop_v1_0123456789abcdef0123456789abcdef0123456789abcdef0123456789ab";
 pub const K8S_TOKEN: &str = "k8s-token-5f3c1a9e7b2d4c6f8a0b1c2d3e4f5a6b7c8d9e0f";
 
-/// Whether `kubectl` runs from PATH.
+/// Whether `kubectl` runs from PATH (on Windows, from [`TestEnv::command`]'s PATH).
+/// Asked once a run: under Wine each start of `kubectl.exe` costs most of a second.
 pub fn kubectl_on_path() -> bool {
-    Command::new("kubectl")
-        .args(["version", "--client"])
-        .output()
-        .is_ok_and(|o| o.status.success())
+    static FOUND: OnceLock<bool> = OnceLock::new();
+    *FOUND.get_or_init(|| {
+        kubectl()
+            .args(["version", "--client"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })
+}
+
+/// On Windows, kubectl is the real Windows `kubectl.exe` as `tests/windows_kubectl.rs` finds it:
+/// `DOKS_KUBECTL_WINDOWS` (CI sets it to `cross kubectl-windows`), else `kubectl.exe` on PATH. Its
+/// folder goes first on the PATH the tests' commands get, so `kubectl` names it there too.
+#[cfg(windows)]
+pub fn windows_path() -> std::ffi::OsString {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let Some(kubectl) = std::env::var_os("DOKS_KUBECTL_WINDOWS") else {
+        return path;
+    };
+    let dir = Path::new(&kubectl)
+        .parent()
+        .expect("DOKS_KUBECTL_WINDOWS names a file");
+    std::env::join_paths(std::iter::once(dir.to_path_buf()).chain(std::env::split_paths(&path)))
+        .expect("PATH")
+}
+
+/// The real path of a file as doks-auth writes and shows it: on Windows without the verbatim
+/// prefix (`\\?\`) `std::fs::canonicalize` gives it.
+pub fn canonical(path: &Path) -> PathBuf {
+    let real = std::fs::canonicalize(path).unwrap();
+    #[cfg(windows)]
+    if let Some(usual) = real.to_str().and_then(|r| r.strip_prefix(r"\\?\")) {
+        return PathBuf::from(usual);
+    }
+    real
+}
+
+/// `kubectl` outside a [`TestEnv`]: from PATH (on Windows, the Windows `kubectl.exe`).
+pub fn kubectl() -> Command {
+    kubectl_command("kubectl")
+}
+
+/// One of [`kubectls`] outside a [`TestEnv`], found as there.
+pub fn kubectl_command(program: impl AsRef<std::ffi::OsStr>) -> Command {
+    #[cfg(windows)]
+    {
+        let mut cmd = Command::new(program);
+        cmd.env("PATH", windows_path());
+        cmd
+    }
+    #[cfg(not(windows))]
+    Command::new(program)
+}
+
+/// Gives `path` a Unix mode. Windows has no modes (doks-auth's files are private by their ACL and
+/// it checks no mode there): nothing.
+pub fn set_mode(path: &Path, mode: u32) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+    #[cfg(not(unix))]
+    let _ = (path, mode);
+}
+
+/// A file's Unix mode bits (Unix only: tests of modes are Unix's).
+#[cfg(unix)]
+pub fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
 
 /// kubectl is part of the test bed; CI fails without it, a developer is told loudly.
@@ -78,9 +150,13 @@ pub fn kubectl_available() -> bool {
 /// Google Cloud SDK's dispatcher, which runs the plugin and then execs a versioned kubectl in the
 /// same pid) and the plain `kubectl.1.NN` binaries found beside it, which run it once, as the
 /// kubectl users install does. Plain binaries missing: CI fails, a developer is told loudly.
+/// On Windows: the one Windows `kubectl.exe` (see [`windows_path`]).
 pub fn kubectls() -> Vec<PathBuf> {
     if !kubectl_available() {
         return Vec::new();
+    }
+    if cfg!(windows) {
+        return vec![PathBuf::from("kubectl")];
     }
     let mut found = vec![PathBuf::from("kubectl")];
     let dispatcher = std::env::var_os("PATH")
@@ -124,6 +200,12 @@ pub fn kubectls() -> Vec<PathBuf> {
 /// The `doks-auth` binary under test.
 pub fn doks_auth_bin() -> PathBuf {
     if let Some(path) = option_env!("CARGO_BIN_EXE_doks-auth") {
+        // Built on Linux for Wine, the path is a Linux one (`/work/…/doks-auth.exe`), which a
+        // Windows program reads as on its current drive: its Windows form (`Z:\work\…`), as a
+        // Windows build would have it.
+        #[cfg(windows)]
+        return canonical(Path::new(path));
+        #[cfg(not(windows))]
         return PathBuf::from(path);
     }
     // Examples are not given CARGO_BIN_EXE_*: the binary sits one folder up from them.
@@ -155,7 +237,7 @@ impl TestEnv {
 
     /// Where the cache lives by default in this HOME.
     pub fn cache_dir(&self) -> PathBuf {
-        self.home().join(".kube/cache/doks-auth")
+        self.home().join(".kube").join("cache").join("doks-auth")
     }
 
     /// Any program, with an environment of PATH and HOME only, so nothing of the developer's
@@ -166,6 +248,20 @@ impl TestEnv {
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", self.home())
             .current_dir(self.home());
+        // Windows programs need their system's folder: Go's networking (kubectl.exe) fails
+        // without SYSTEMROOT. kubectl is the Windows one (see `windows_path`).
+        #[cfg(windows)]
+        {
+            for name in ["SYSTEMROOT", "WINDIR"] {
+                if let Some(value) = std::env::var_os(name) {
+                    cmd.env(name, value);
+                }
+            }
+            cmd.env("PATH", windows_path());
+            // doctl keeps its config in %APPDATA% on Windows (Go's os.UserConfigDir): the folder
+            // the tests give it on Linux, `~/.config`.
+            cmd.env("APPDATA", self.home().join(".config"));
+        }
         cmd
     }
 
@@ -305,6 +401,16 @@ pub fn run_ok(cmd: &mut Command) -> Outcome {
         out.stderr
     );
     out
+}
+
+/// A free loopback port: for a callback the OpenID provider has registered, or where nothing
+/// listens.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// Waits for a condition that other threads or processes make true.

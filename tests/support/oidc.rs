@@ -24,15 +24,6 @@ pub fn pem(label: &str, der: &[u8]) -> String {
     )
 }
 
-/// A free loopback port, for a callback the provider has registered.
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// A running provider, its issuer URL, and a world (HOME, CA file) for doks-auth and the browser.
 pub struct Op {
     child: Child,

