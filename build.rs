@@ -70,7 +70,16 @@ pub fn from_git(dir: &Path) -> Option<String> {
         out.status.success().then(|| text.trim().to_string())
     };
     let commit = git(&["rev-parse", "HEAD"]).filter(|c| is_hex(c))?;
-    let mut status = vec!["status", "--porcelain", "--untracked-files=no", "--"];
+    // --no-optional-locks: a plain `git status` refreshes the index's stat data and writes it
+    // back, and cargo reruns this script whenever the index changes (below), so every build
+    // would rerun it and recompile the crate (git-status(1), "Background refresh").
+    let mut status = vec![
+        "--no-optional-locks",
+        "status",
+        "--porcelain",
+        "--untracked-files=no",
+        "--",
+    ];
     status.extend(BUILD_INPUTS);
     // Unknown (git failed) counts as clean: the commit is still right.
     let dirty = git(&status).is_some_and(|changes| !changes.is_empty());

@@ -84,6 +84,37 @@ fn a_checkout_with_uncommitted_changes_to_what_is_compiled_is_marked_dirty() {
     assert_eq!(commit(), two);
 }
 
+/// build.rs tells cargo to rerun it when `.git/index` changes (`git add` can make the tree dirty
+/// or clean). Its own `git status` must then leave the index alone: a plain `git status`
+/// refreshes the stat data of a touched file and rewrites the index, so every build would
+/// rerun build.rs and recompile the crate.
+#[test]
+fn reading_the_checkouts_state_leaves_the_git_index_alone() {
+    let (dir, head) = checkout();
+    let root = dir.path();
+    let index = root.join(".git/index");
+    // A file with new stat data and the same content, as an editor's save or `touch` leaves
+    // it: not dirty, but git would refresh its entry.
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(5);
+    std::fs::File::options()
+        .write(true)
+        .open(root.join("src/main.rs"))
+        .unwrap()
+        .set_modified(later)
+        .unwrap();
+    let before = std::fs::read(&index).unwrap();
+    let modified = std::fs::metadata(&index).unwrap().modified().unwrap();
+    assert_eq!(build_script::from_git(root).unwrap(), head);
+    assert!(
+        std::fs::read(&index).unwrap() == before,
+        "the index was rewritten"
+    );
+    assert_eq!(
+        std::fs::metadata(&index).unwrap().modified().unwrap(),
+        modified
+    );
+}
+
 #[test]
 fn a_packaged_crate_keeps_cargos_dirty_flag() {
     let sha = "0123456789abcdef0123456789abcdef01234567";

@@ -730,3 +730,28 @@ fn the_crate_holds_only_what_a_build_needs() {
     }
     assert!(sources > 50, "{sources}");
 }
+
+/// Git Bash (the build job's shell on Windows) keeps PATH as colon-separated POSIX paths: a
+/// Windows path such as `$USERPROFILE` (`C:\\Users\\...`) put into it splits at the drive's
+/// colon, so it goes through `cygpath -u`.
+#[test]
+fn release_puts_only_posix_paths_on_git_bashs_path() {
+    let release = workflow("release.yml");
+    let mut exports = 0;
+    for job in release["jobs"].as_object().unwrap().values() {
+        for step in job["steps"].as_array().unwrap() {
+            let run = step["run"].as_str().unwrap_or("");
+            for line in run.lines().filter(|l| l.contains("export PATH=")) {
+                exports += 1;
+                assert!(
+                    !line.contains("=\"$USERPROFILE") && !line.contains("=$USERPROFILE"),
+                    "{line}"
+                );
+                if line.contains("USERPROFILE") {
+                    assert!(line.contains("cygpath -u \"$USERPROFILE\""), "{line}");
+                }
+            }
+        }
+    }
+    assert!(exports >= 1);
+}
