@@ -219,7 +219,7 @@ fn certificate_authority(
         ),
         (None, Some(file)) => {
             let path = match &conn.dir {
-                Some(dir) => relative(dir, &file),
+                Some(dir) => crate::gopath::resolve_in(dir, &file),
                 None => PathBuf::from(&file),
             };
             let pem = std::fs::read(&path).map_err(|err| {
@@ -239,16 +239,6 @@ fn certificate_authority(
         return Err(Unusable(format!("its {field} holds no PEM certificate")));
     }
     Ok(Some(certs))
-}
-
-/// A path from a kubeconfig, as kubectl takes it: relative ones against the file's folder.
-fn relative(dir: &std::path::Path, path: &str) -> PathBuf {
-    let path = std::path::Path::new(path);
-    if path.is_absolute() {
-        return path.to_path_buf();
-    }
-    let joined = dir.join(path);
-    std::path::absolute(&joined).unwrap_or(joined)
 }
 
 /// The proxy kubectl would use for `server`, or none.

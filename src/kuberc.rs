@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::error::one_line;
+use crate::gopath;
 
 /// What kuberc says of credential plugins.
 #[derive(Debug, PartialEq, Eq)]
@@ -175,11 +176,11 @@ fn policy(doc: &Value) -> Result<Policy, String> {
         ("Allowlist", Some(entries)) if entries.is_empty() || entries.iter().any(String::is_empty) => {
             Err("credentialPluginAllowlist is empty or has an empty entry, which kubectl refuses".into())
         }
-        ("Allowlist", Some(entries)) => match entries.iter().find(|e| clean(e) != **e) {
+        ("Allowlist", Some(entries)) => match entries.iter().find(|e| gopath::clean(e) != **e) {
             Some(entry) => Err(format!(
                 "credentialPluginAllowlist entry {:?} is not a normalized path ({:?}), which kubectl refuses",
                 one_line(entry),
-                clean(entry)
+                gopath::clean(entry)
             )),
             None => Ok(Policy::Allowlist(entries)),
         },
@@ -253,75 +254,12 @@ pub fn verdict(kuberc: &Kuberc, command: &str) -> Verdict {
 
 /// An allowlist entry against the command: as written, else both looked up on PATH.
 fn matches(entry: &str, command: &str) -> bool {
-    if entry == clean(command) {
+    if entry == gopath::clean(command) {
         return true;
     }
     match (look_path(entry), look_path(command)) {
         (Some(entry), Some(command)) => entry == command,
         _ => false,
-    }
-}
-
-/// Go's `filepath.Clean` on this platform. kubectl refuses an allowlist entry that differs from
-/// its clean form: on Windows that includes an entry written with `/` (`C:/bin/doks-auth.exe`).
-fn clean(path: &str) -> String {
-    clean_for(path, cfg!(windows))
-}
-
-/// Go's `filepath.Clean`: `.`, doubled separators and `..` (lexically) removed; on Windows `\`
-/// separates too, the result uses only `\`, and a volume (`C:`, `\\server\share`) is kept.
-fn clean_for(path: &str, windows: bool) -> String {
-    let is_sep = |c: char| c == '/' || (windows && c == '\\');
-    let sep = if windows { "\\" } else { "/" };
-    let volume = if windows { volume_len(path) } else { 0 };
-    let (volume, rest) = path.split_at(volume);
-    let volume = volume.replace('/', sep);
-    if rest.is_empty() {
-        // Go keeps a bare UNC volume as it is, and reads a bare drive as that drive's `.`.
-        return if volume.len() > 2 {
-            volume
-        } else {
-            format!("{volume}.")
-        };
-    }
-    let rooted = rest.starts_with(is_sep);
-    let mut parts: Vec<&str> = Vec::new();
-    for part in rest.split(is_sep).filter(|p| !p.is_empty() && *p != ".") {
-        match part {
-            ".." if parts.last().is_some_and(|p| *p != "..") => {
-                parts.pop();
-            }
-            ".." if rooted => {}
-            other => parts.push(other),
-        }
-    }
-    let joined = parts.join(sep);
-    match (rooted, joined.is_empty()) {
-        (true, _) => format!("{volume}{sep}{joined}"),
-        (false, true) => format!("{volume}."),
-        (false, false) => format!("{volume}{joined}"),
-    }
-}
-
-/// The length of a Windows path's volume: `C:`, or `\\server\share` (either separator).
-fn volume_len(path: &str) -> usize {
-    let b = path.as_bytes();
-    let sep = |c: u8| c == b'/' || c == b'\\';
-    if b.len() >= 2 && b[1] == b':' && b[0].is_ascii_alphabetic() {
-        return 2;
-    }
-    if b.len() < 3 || !sep(b[0]) || !sep(b[1]) || sep(b[2]) {
-        return 0;
-    }
-    let Some(server) = b[2..].iter().position(|&c| sep(c)).map(|n| n + 2) else {
-        return 0;
-    };
-    let share = &b[server + 1..];
-    match share.iter().position(|&c| sep(c)) {
-        Some(0) => 0,
-        Some(n) => server + 1 + n,
-        None if share.is_empty() => 0,
-        None => b.len(),
     }
 }
 
@@ -332,7 +270,7 @@ fn look_path(name: &str) -> Option<String> {
         std::fs::metadata(path).is_ok_and(|m| m.is_file() && crate::platform::is_executable(&m))
     };
     if crate::platform::is_path(name) {
-        return executable(Path::new(name)).then(|| clean(name));
+        return executable(Path::new(name)).then(|| gopath::clean(name));
     }
     std::env::var_os("PATH")
         .iter()

@@ -17,6 +17,7 @@ pub mod digitalocean;
 pub mod environ;
 pub mod error;
 pub mod exec_credential;
+pub mod gopath;
 pub mod http;
 pub mod invoked;
 pub mod kube_api;

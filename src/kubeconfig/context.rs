@@ -305,17 +305,6 @@ fn is_digitalocean_server(server: &str) -> bool {
         .is_some_and(ClusterId::is_uuid)
 }
 
-/// A path from a kubeconfig, as kubectl takes it: relative ones against the file's folder.
-pub fn relative_to(kubeconfig: &Path, path: &str) -> PathBuf {
-    let path = Path::new(path);
-    if path.is_absolute() {
-        return path.to_path_buf();
-    }
-    let joined = kubeconfig.parent().unwrap_or(Path::new(".")).join(path);
-    // Drops `./` (a `..` stays: taking it out could step over a symlink).
-    std::path::absolute(&joined).unwrap_or(joined)
-}
-
 impl Exec {
     /// Sets the stanza's `env` in this process, as kubectl sets it for the plugin, so the token
     /// and everything else is found where `get-credential` would find it.

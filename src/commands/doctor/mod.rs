@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use crate::cli::{InspectArgs, ReportFormat};
 use crate::digitalocean::token;
 use crate::error::Error;
+use crate::gopath;
 use crate::secret::Secret;
 use crate::source::Source;
 
@@ -226,14 +227,26 @@ fn command(ctx: &KubeContext, exec: &Exec, report: &mut Report) {
             None => report.fail("command", format!("{name} is not on PATH"), resave),
         };
     }
-    let path = context::relative_to(&ctx.user.file, name);
-    if !path.exists() {
+    // What kubectl runs: the command joined to the kubeconfig's folder when it holds this
+    // platform's separator (Go's rules, not Rust's), with `PATHEXT`'s extensions on Windows.
+    let resolved = gopath::resolve_command_of(&ctx.user.file, name);
+    if !gopath::is_abs(&resolved.to_string_lossy()) {
         return report.fail(
             "command",
-            format!("{} does not exist", path.display()),
+            format!(
+                "{name} is relative to whatever folder kubectl is started in: kubectl joins a command to the kubeconfig's folder only when it holds {}",
+                std::path::MAIN_SEPARATOR
+            ),
             resave,
         );
     }
+    let Some(path) = gopath::find_executable(&resolved) else {
+        return report.fail(
+            "command",
+            format!("{} does not exist", resolved.display()),
+            resave,
+        );
+    };
     if !is_executable(&path) {
         return report.fail(
             "command",
@@ -249,7 +262,7 @@ fn command(ctx: &KubeContext, exec: &Exec, report: &mut Report) {
     } else {
         ""
     };
-    if Path::new(name).is_absolute() {
+    if gopath::is_abs(name) {
         report.ok("command", format!("{}{note}", path.display()));
     } else {
         report.warn(
@@ -266,13 +279,10 @@ fn command(ctx: &KubeContext, exec: &Exec, report: &mut Report) {
 /// Step 3: kubectl 1.35 and later run the command only if kuberc's credential plugin policy
 /// lets them.
 fn kuberc(ctx: &KubeContext, exec: &Exec, report: &mut Report) {
-    // kubectl takes a command with a slash relative to the kubeconfig that names it.
-    let command = match exec.command.contains('/') {
-        true => context::relative_to(&ctx.user.file, &exec.command)
-            .display()
-            .to_string(),
-        false => exec.command.clone(),
-    };
+    // kubectl checks the command as it resolved it against the kubeconfig's folder.
+    let command = gopath::resolve_command_of(&ctx.user.file, &exec.command)
+        .display()
+        .to_string();
     match crate::kuberc::load().map(|kuberc| crate::kuberc::verdict(&kuberc, &command)) {
         Ok(crate::kuberc::Verdict::Runs(detail)) => report.ok("kuberc", detail),
         Ok(crate::kuberc::Verdict::Refused { why, fix }) => report.fail("kuberc", why, fix),
