@@ -43,6 +43,7 @@ mod kubeconfig_kept_fields;
 mod kubeconfig_names;
 mod kubeconfig_not_ours;
 mod kubeconfig_pinned;
+mod kubeconfig_recreated;
 mod kubeconfig_save;
 mod kubeconfig_save_all;
 mod kubeconfig_shared;

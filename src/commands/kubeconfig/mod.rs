@@ -4,6 +4,8 @@
 
 mod convert;
 mod lookup;
+mod recreated;
+mod report;
 mod save_all;
 
 use std::time::Instant;
@@ -97,53 +99,6 @@ impl Opened {
         Ok(written)
     }
 
-    /// What a removal left that the user should know: the entries kept for a context that still
-    /// uses them, and, when the removal changed kubectl's current context, what kubectl will use
-    /// now (by its rules over every file, `docs` as they are after the removal).
-    fn report_removal(&self, removed: &Removed, docs: &[Value], would: &str) {
-        use crate::error::one_line;
-        let file = |i: usize| self.files.paths()[i].display().to_string();
-        let several = (self.files.paths().len() > 1).then_some(&file as &dyn Fn(usize) -> String);
-        for kept in &removed.kept {
-            super::say(&format!("{would}kept {}", kept.describe(several)));
-        }
-        if !removed.current_changed {
-            return;
-        }
-        let path = |i: usize| self.files.paths()[i].display().to_string();
-        let will = if would.is_empty() {
-            "now uses"
-        } else {
-            "would use"
-        };
-        super::say(&match kubeconfig::reader::current_context(docs) {
-            kubeconfig::Current::Unset => format!(
-                "kubectl {} no current context; choose one with `kubectl config use-context NAME`",
-                if would.is_empty() {
-                    "now has"
-                } else {
-                    "would have"
-                }
-            ),
-            kubeconfig::Current::Missing(name, file) => format!(
-                "kubectl's current context {} {} (set in {}), which no file defines; choose one with `kubectl config use-context NAME`",
-                if would.is_empty() {
-                    "is now"
-                } else {
-                    "would be"
-                },
-                one_line(&name),
-                path(file)
-            ),
-            kubeconfig::Current::Defined(name, file, at) => format!(
-                "kubectl {will} the current context {} (set in {}, defined in {})",
-                one_line(&name),
-                path(file),
-                path(at.file)
-            ),
-        });
-    }
-
     /// "a", or "a, b and c": the files at these indexes, for messages.
     fn names(&self, indexes: &[usize]) -> String {
         let paths = self.files.paths();
@@ -180,14 +135,23 @@ fn save(args: &KubeconfigSaveArgs) -> anyhow::Result<()> {
 
     // Locked, then read again: the files may have changed during the API calls. A dry run
     // takes no lock: it leaves no file behind, not even for a moment.
-    let (_locks, default) = match args.dry_run {
+    let (locks, default) = match args.dry_run {
         true => (Vec::new(), files.default_index()),
         false => lock_for_save(&files)?,
     };
     let opened = Opened::read(files)?;
     let mut docs = opened.docs();
     fetched.entries.names =
-        kubeconfig::own_names(&docs, &fetched.entries, common.alias.as_deref())?;
+        match kubeconfig::own_names(&docs, &fetched.entries, common.alias.as_deref()) {
+            Ok(names) => names,
+            Err(Error::EntryTaken { what, way_out }) if common.alias.is_none() => {
+                drop(locks);
+                let way_out =
+                    recreated::way_out(common, &docs, &fetched.entries, started).unwrap_or(way_out);
+                return Err(Error::EntryTaken { what, way_out }.into());
+            }
+            Err(err) => return Err(err.into()),
+        };
     let entries = &fetched.entries;
     let set_current = args.set_current_context.unwrap_or(true);
     kubeconfig::save(&mut docs, default, entries, set_current);

@@ -55,6 +55,19 @@ pub(super) fn run(args: &KubeconfigSaveArgs) -> anyhow::Result<()> {
     let dry = args.dry_run;
     let skipped = if dry { "would be skipped" } else { "skipped" };
     let mut counts = Counts::default();
+    // Pruned first: a vanished cluster's entries (provably this account's) may be in the way of
+    // a cluster recreated under its name, which one run then saves, as a second run would.
+    let (pruned, removal) = match args.prune {
+        true => prune_vanished(
+            &mut docs,
+            &account,
+            common.account.context.as_deref(),
+            &clusters,
+            dry,
+        ),
+        false => Default::default(),
+    };
+    counts.removed = pruned.len();
     let mut first_context = None;
     for (cluster, result) in clusters.iter().zip(fetched) {
         let label = format!(
@@ -120,19 +133,9 @@ pub(super) fn run(args: &KubeconfigSaveArgs) -> anyhow::Result<()> {
             ));
         }
     }
-    let pruned = if args.prune {
-        prune_vanished(
-            &mut docs,
-            &account,
-            common.account.context.as_deref(),
-            &clusters,
-            &opened,
-            dry,
-        )
-    } else {
-        Vec::new()
-    };
-    counts.removed = pruned.len();
+    if args.prune {
+        opened.report_removal(&removal, &docs, if dry { "would be " } else { "" });
+    }
     if !args.dry_run {
         opened.write_changed(&docs)?;
         remove_cached(common, &pruned);
@@ -201,15 +204,15 @@ async fn fetch_all(
     Ok((clusters, results))
 }
 
-/// Removes the entries of this account's vanished clusters; returns their cluster ids.
+/// Removes the entries of this account's vanished clusters; returns their cluster ids and what
+/// was taken out (reported once the run's saves are done, on the documents as they end).
 fn prune_vanished(
     docs: &mut [Value],
     account: &Account,
     context: Option<&str>,
     clusters: &[Cluster],
-    opened: &super::Opened,
     dry: bool,
-) -> Vec<String> {
+) -> (Vec<String>, kubeconfig::Removed) {
     let live: Vec<String> = clusters.iter().map(|c| c.id.clone()).collect();
     let api_url = (account.api_url != DEFAULT_API_URL).then_some(account.api_url.as_str());
     let whose = prune::Account { context, api_url };
@@ -231,8 +234,7 @@ fn prune_vanished(
             ids.push(gone.id);
         }
     }
-    opened.report_removal(&removed, docs, if dry { "would be " } else { "" });
-    ids
+    (ids, removed)
 }
 
 /// What a line says was done, or with --dry-run would be.
