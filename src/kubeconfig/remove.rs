@@ -21,6 +21,9 @@ pub struct Removed {
     pub current_changed: bool,
     /// Entries of the cluster left in place because another context still uses them.
     pub kept: Vec<Kept>,
+    /// The exec args of each removed user: where its stanza kept the credentials
+    /// (`--cache-dir`) is read from them, so the cached ones go too.
+    pub stanzas: Vec<Vec<String>>,
 }
 
 /// A cluster or user entry `remove` left, and the context that still uses it: without it,
@@ -176,6 +179,10 @@ pub fn take(docs: &mut [Value], mut targets: BTreeSet<At>) -> Removed {
             Kind::User => &mut removed.users,
             Kind::Context => &mut removed.contexts,
         };
+        if let Some(args) = entry.pointer("/user/exec/args").and_then(Value::as_array) {
+            let args = args.iter().filter_map(Value::as_str).map(String::from);
+            removed.stanzas.push(args.collect());
+        }
         push_new(list, reader::name_of(entry));
     }
     // kubectl's own current context changes only with the file it is taken from.

@@ -31,6 +31,7 @@ mod failures;
 mod get_credential;
 mod krew;
 mod kubeconfig;
+mod kubeconfig_cache_dir;
 mod kubeconfig_convert;
 mod kubeconfig_convert_kept;
 mod kubeconfig_corpus;

@@ -2,6 +2,7 @@
 //! an exec stanza that runs this doks-auth's `get-credential`. With several files in
 //! `KUBECONFIG`, kubectl's rules decide which file each entry is read from and written to.
 
+mod cached;
 mod convert;
 mod lookup;
 mod recreated;
@@ -14,14 +15,12 @@ use anyhow::Context;
 use log::warn;
 use serde_json::Value;
 
-use crate::cache;
 use crate::cli::{KubeconfigArgs, KubeconfigCommand, KubeconfigSaveArgs, KubeconfigShowArgs};
 use crate::digitalocean::clusters::{self, ClusterRef};
 use crate::error::{Error, Result};
 use crate::http;
 use crate::kubeconfig::files::{self, FileLock, Files, Loaded};
 use crate::kubeconfig::{self, Removed};
-use crate::settings;
 
 pub fn run(command: &KubeconfigCommand) -> anyhow::Result<()> {
     match command {
@@ -290,16 +289,11 @@ fn remove(args: &KubeconfigArgs) -> anyhow::Result<()> {
         ));
     }
     opened.report_removal(&removed, &docs, "");
-    match settings::cache_dir(args.cache.cache_dir.as_deref())
-        .and_then(|dir| Ok((cache::remove_entries(&dir, Some(&cluster_id))?, dir)))
-    {
-        Ok((count, dir)) => super::say(&format!(
-            "removed {} from {}",
-            super::cache::credentials(count),
-            dir.display()
-        )),
-        Err(err) => warn!("{err}: the cluster's cached credentials were not removed"),
-    }
+    cached::remove(
+        args.cache.cache_dir.as_deref(),
+        &removed.stanzas,
+        &cluster_id,
+    );
     Ok(())
 }
 
@@ -343,7 +337,7 @@ mod tests {
             users: vec!["do-nyc1-prod-admin".into()],
             contexts: vec!["do-nyc1-prod".into(), "prod".into()],
             current_changed: true,
-            kept: Vec::new(),
+            ..Default::default()
         };
         assert_eq!(
             describe(&removed),

@@ -5,12 +5,10 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use log::warn;
 use serde_json::Value;
 
 use super::lookup::{self, Base, Fetched};
 use super::{Opened, lock_for_save};
-use crate::cache;
 use crate::cli::KubeconfigSaveArgs;
 use crate::credential::ClusterId;
 use crate::digitalocean::api::{self, Cluster};
@@ -20,7 +18,6 @@ use crate::http;
 use crate::invoked::CMD;
 use crate::kubeconfig::files::Files;
 use crate::kubeconfig::{self, Names, prune};
-use crate::settings;
 
 /// Requests in flight at once: enough to hide the API's latency, few enough to stay well inside
 /// its rate limit.
@@ -138,7 +135,8 @@ pub(super) fn run(args: &KubeconfigSaveArgs) -> anyhow::Result<()> {
     }
     if !args.dry_run {
         opened.write_changed(&docs)?;
-        remove_cached(common, &pruned);
+        let given = common.cache.cache_dir.as_deref();
+        super::cached::prune(given, &removal.stanzas, &pruned);
     }
     super::super::say(&counts.summary(clusters.len(), args.dry_run));
     if !clusters.is_empty() {
@@ -240,22 +238,6 @@ fn prune_vanished(
 /// What a line says was done, or with --dry-run would be.
 fn did<'a>(dry_run: bool, done: &'a str, would: &'a str) -> &'a str {
     if dry_run { would } else { done }
-}
-
-/// The pruned clusters' cached credentials go too.
-fn remove_cached(common: &crate::cli::KubeconfigArgs, ids: &[String]) {
-    if ids.is_empty() {
-        return;
-    }
-    let removed = settings::cache_dir(common.cache.cache_dir.as_deref()).and_then(|dir| {
-        ids.iter().try_for_each(|id| {
-            let id = ClusterId::parse(id)?;
-            cache::remove_entries(&dir, Some(&id)).map(drop)
-        })
-    });
-    if let Err(err) = removed {
-        warn!("{err}: the removed clusters' cached credentials were not all removed");
-    }
 }
 
 #[derive(Default)]
