@@ -45,6 +45,7 @@ mod kubeconfig_names;
 mod kubeconfig_not_ours;
 mod kubeconfig_pinned;
 mod kubeconfig_recreated;
+mod kubeconfig_same_file;
 mod kubeconfig_save;
 mod kubeconfig_save_all;
 mod kubeconfig_shared;
