@@ -43,6 +43,7 @@ mod kubeconfig_in_place;
 mod kubeconfig_kept_fields;
 mod kubeconfig_names;
 mod kubeconfig_not_ours;
+mod kubeconfig_own_context;
 mod kubeconfig_pinned;
 mod kubeconfig_recreated;
 mod kubeconfig_same_file;

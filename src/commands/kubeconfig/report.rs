@@ -14,7 +14,50 @@ impl Opened {
         use crate::error::one_line;
         let file = |i: usize| self.files.paths()[i].display().to_string();
         let several = (self.files.paths().len() > 1).then_some(&file as &dyn Fn(usize) -> String);
-        for kept in &removed.kept {
+        // A context of the user's own, in one line with the entries kept for it.
+        for foreign in &removed.foreign {
+            let used: Vec<&kubeconfig::Kept> = removed
+                .kept
+                .iter()
+                .filter(|k| k.context == foreign.name && k.context_file == foreign.file)
+                .collect();
+            // Their file, once when they share one (with several files in KUBECONFIG).
+            let one_file = used.windows(2).all(|w| w[0].file == w[1].file);
+            let place = |i: usize| several.map(|p| format!(" in {}", p(i))).unwrap_or_default();
+            let entries = used.iter().map(|k| {
+                let at = if one_file {
+                    String::new()
+                } else {
+                    place(k.file)
+                };
+                format!("{} {:?}{at}", k.kind, one_line(&k.name))
+            });
+            let uses = match used.first() {
+                None => String::new(),
+                Some(k) => format!(
+                    ", and the {} it uses{}",
+                    super::and_list(entries),
+                    if one_file {
+                        place(k.file)
+                    } else {
+                        String::new()
+                    }
+                ),
+            };
+            crate::commands::say(&format!(
+                "{would}kept context {:?} in {}{uses}: doks-auth did not write that context ({})",
+                one_line(&foreign.name),
+                file(foreign.file),
+                foreign.why
+            ));
+        }
+        let told = |k: &kubeconfig::Kept| {
+            removed
+                .foreign
+                .iter()
+                .any(|f| k.context == f.name && k.context_file == f.file)
+        };
+        for kept in removed.kept.iter().filter(|k| !told(k)) {
             crate::commands::say(&format!("{would}kept {}", kept.describe(several)));
         }
         if !removed.current_changed {
