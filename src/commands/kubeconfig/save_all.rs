@@ -319,6 +319,22 @@ fn save_one(args: &KubeconfigSaveArgs, id: &str) -> String {
         "--expiry-seconds",
         stanza.expiry_seconds.map(|s| s.to_string()),
     );
+    use crate::cli::{AuthKind, SsoGrant};
+    let auth = stanza.auth.map(|a| match a {
+        AuthKind::Token => "token",
+        AuthKind::Sso => "sso",
+    });
+    flag("--auth", auth.map(String::from));
+    let grant = stanza.sso_grant.map(|g| match g {
+        SsoGrant::AuthCode => "auth-code",
+        SsoGrant::DeviceCode => "device-code",
+        SsoGrant::Paste => "paste",
+    });
+    flag("--sso-grant", grant.map(String::from));
+    flag(
+        "--sso-local-server-port",
+        stanza.sso_local_server_port.map(|p| p.to_string()),
+    );
     let words: Vec<String> = words
         .iter()
         .map(|w| shell_words::quote(&one_line(w)).into_owned())
