@@ -16,7 +16,7 @@ use crate::platform::{self, atomic_file};
 const LOCK_WAIT: Duration = Duration::from_secs(10);
 const LOCK_POLL: Duration = Duration::from_millis(20);
 
-/// The files kubectl reads, in its order: those in `$KUBECONFIG` (empty items and repeats
+/// The files kubectl reads, in its order: those in `$KUBECONFIG` (empty items and repeats of a file
 /// dropped), else `~/.kube/config`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Files(Vec<PathBuf>);
@@ -28,9 +28,16 @@ impl Files {
 
     fn from(kubeconfig: Option<std::ffi::OsString>, home: Option<PathBuf>) -> Result<Self> {
         let mut files: Vec<PathBuf> = Vec::new();
+        let mut seen: Vec<PathBuf> = Vec::new();
         for path in kubeconfig.iter().flat_map(std::env::split_paths) {
-            if !path.as_os_str().is_empty() && !files.contains(&path) {
+            // client-go drops repeats of the same string; the same file spelled another way
+            // (`a.yaml` and `/home/me/a.yaml`, `../x/a.yaml`, a symlink) it reads twice, and the
+            // second reading changes nothing: the first definition of each name wins. Kept once
+            // here, or its lock would be taken twice, and wait on itself.
+            let same = identity(&path);
+            if !path.as_os_str().is_empty() && !seen.contains(&same) {
                 files.push(path);
+                seen.push(same);
             }
         }
         if files.is_empty() {
@@ -61,6 +68,20 @@ impl Files {
             Some(&i) if self.0.len() > 1 => i,
             _ => self.0.len() - 1,
         }
+    }
+}
+
+/// Which file `path` is: its real path, or for one not there yet its folder's real path and
+/// its name (else the path made absolute).
+fn identity(path: &Path) -> PathBuf {
+    if let Ok(real) = platform::canonicalize(path) {
+        return real;
+    }
+    let folder = path.parent().filter(|d| !d.as_os_str().is_empty());
+    let real_folder = platform::canonicalize(folder.unwrap_or(Path::new(".")));
+    match (real_folder, path.file_name()) {
+        (Ok(folder), Some(name)) => folder.join(name),
+        _ => std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()),
     }
 }
 

@@ -95,14 +95,19 @@ impl<'a> Judge<'a> {
                 let refer = |kind: Kind, field: &str| {
                     reader::meanings(self.docs, at.file, kind, reader::reference(entry, field))
                 };
+                // doks-auth writes both names: a context without one (kubectl reads it as "",
+                // which may mean someone's unnamed entry) is not provably this cluster's.
+                if let Some(field) = ["cluster", "user"]
+                    .into_iter()
+                    .find(|field| reader::reference(entry, field).is_empty())
+                {
+                    return Some(format!("a context that names no {field}"));
+                }
                 let (clusters, users) =
                     (refer(Kind::Cluster, "cluster"), refer(Kind::User, "user"));
-                let names_any = ["cluster", "user"]
-                    .iter()
-                    .any(|field| !reader::reference(entry, field).is_empty());
-                if clusters.is_empty() && users.is_empty() && names_any {
-                    // It names a cluster or user that no file defines: someone's, whose entries
-                    // live elsewhere. (A context that names neither is a blank to fill in.)
+                if clusters.is_empty() && users.is_empty() {
+                    // It names a cluster and user that no file defines: someone's, whose entries
+                    // live elsewhere.
                     return Some("a context whose cluster and user are defined nowhere".into());
                 }
                 // Each name is judged by every definition it may come to mean: a context whose

@@ -46,6 +46,10 @@ pub fn vanished(docs: &[Value], account: &Account, live: &[String]) -> Vec<Vanis
             // The context is this user's when that is what its name means now, and no other
             // than a vanished user of this account would take its place once those are pruned
             // (another team's context whose live user sits in a later file stays).
+            // A context of the user's own that uses the stanza stays (and keeps what it uses).
+            if super::remove::not_written(context, None).is_some() {
+                continue;
+            }
             let meant = refer(Kind::User, "user");
             if meant.first() != Some(&user_at)
                 || !meant.iter().all(|m| gone.iter().any(|(g, _)| g == m))
@@ -105,6 +109,7 @@ mod tests {
         json!({"name": name, "user": {"exec": {"command": "doks-auth", "args": args}}})
     }
 
+    /// As `save --alias` writes it: a cluster and its `-admin` user, nothing else.
     fn context(name: &str, cluster: &str, user: &str) -> Value {
         json!({"name": name, "context": {"cluster": cluster, "user": user}})
     }
@@ -113,19 +118,19 @@ mod tests {
     fn only_this_accounts_stanzas_for_vanished_clusters_are_named() {
         let doc = json!({
             "users": [
-                user("gone", &["get-credential", "--cluster-id", GONE, "--context", "team-a"]),
-                user("live", &["get-credential", "--cluster-id", LIVE, "--context", "team-a"]),
-                user("b", &["get-credential", "--cluster-id", GONE, "--context", "team-b"]),
-                user("env", &["get-credential", "--cluster-id", GONE]),
-                user("doctl", &["kubernetes", "cluster", "kubeconfig", "exec-credential", GONE]),
-                user("sso", &["get-credential", "--cluster-id", GONE, "--context", "team-a",
+                user("gone-admin", &["get-credential", "--cluster-id", GONE, "--context", "team-a"]),
+                user("live-admin", &["get-credential", "--cluster-id", LIVE, "--context", "team-a"]),
+                user("b-admin", &["get-credential", "--cluster-id", GONE, "--context", "team-b"]),
+                user("env-admin", &["get-credential", "--cluster-id", GONE]),
+                user("doctl-admin", &["kubernetes", "cluster", "kubeconfig", "exec-credential", GONE]),
+                user("sso-admin", &["get-credential", "--cluster-id", GONE, "--context", "team-a",
                               "--sso-issuer-url", "https://id.example"]),
             ],
             "contexts": [
-                context("c-gone", "k-gone", "gone"),
-                context("c-live", "k-live", "live"),
-                context("c-b", "k-gone", "b"),
-                context("c-doctl", "k-x", "doctl"),
+                context("c-gone", "gone", "gone-admin"),
+                context("c-live", "live", "live-admin"),
+                context("c-b", "b", "b-admin"),
+                context("c-doctl", "doctl", "doctl-admin"),
             ],
         });
         let account = Account {
@@ -143,7 +148,7 @@ mod tests {
             kind,
             index,
         };
-        // No cluster entries: the context names k-gone, which this file does not define.
+        // No cluster entries: the context names gone, which this file does not define.
         assert_eq!(found[0].targets, [at(Kind::Context, 0), at(Kind::User, 0)]);
     }
 
@@ -151,10 +156,10 @@ mod tests {
     fn the_api_url_and_a_missing_context_count_as_the_account() {
         let doc = json!({
             "users": [
-                user("env", &["get-credential", "--cluster-id", GONE]),
-                user("staging", &["get-credential", "--cluster-id", GONE, "--api-url=https://x"]),
+                user("env-admin", &["get-credential", "--cluster-id", GONE]),
+                user("staging-admin", &["get-credential", "--cluster-id", GONE, "--api-url=https://x"]),
             ],
-            "contexts": [context("c-env", "k-env", "env"), context("c-st", "k-st", "staging")],
+            "contexts": [context("c-env", "env", "env-admin"), context("c-st", "staging", "staging-admin")],
         });
         let plain = Account {
             context: None,

@@ -21,6 +21,64 @@ pub struct Removed {
     pub current_changed: bool,
     /// Entries of the cluster left in place because another context still uses them.
     pub kept: Vec<Kept>,
+    /// The exec args of each removed user: where its stanza kept the credentials
+    /// (`--cache-dir`) is read from them, so the cached ones go too.
+    pub stanzas: Vec<Vec<String>>,
+    /// Contexts that use the cluster's entries but that doks-auth did not write: left in place,
+    /// with the entries they use.
+    pub foreign: Vec<Foreign>,
+}
+
+/// A context of the user's own that uses the cluster's entries, kept ([`not_written`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Foreign {
+    pub name: String,
+    /// The file that defines it, by index.
+    pub file: usize,
+    /// Why it is not doks-auth's: "a name and fields of its own: namespace".
+    pub why: String,
+}
+
+/// Why a context is not one doks-auth wrote, or `None` when it is. `save` writes a context
+/// with a cluster `C` and its user `C-admin`, named `C` or as `--alias` said (`names`' context,
+/// when known); and nothing else in it but what a user adds to it later (a namespace), which
+/// `save` keeps there. Under another name (an alias doks-auth cannot know, as when removing a
+/// deleted cluster by id) it is doks-auth's only as `save` writes it, with nothing of its own:
+/// `kubectl config set-context prod-system --cluster do-nyc1-prod --user do-nyc1-prod-admin
+/// --namespace kube-system` is the user's, and is never deleted.
+pub fn not_written(context: &Value, names: Option<&Names>) -> Option<String> {
+    let name = reader::name_of(context);
+    let (cluster, user) = (
+        reader::reference(context, "cluster"),
+        reader::reference(context, "user"),
+    );
+    if cluster.is_empty() || user != format!("{cluster}-admin") {
+        return Some(format!(
+            "it pairs cluster {:?} with user {:?}, which doks-auth never does",
+            crate::error::one_line(cluster),
+            crate::error::one_line(user)
+        ));
+    }
+    if name == cluster || names.is_some_and(|n| n.context == name) {
+        return None;
+    }
+    let keys = |value: Option<&Value>, ours: &[&str]| -> Vec<String> {
+        value
+            .and_then(Value::as_object)
+            .map(|map| {
+                map.keys()
+                    .filter(|k| !ours.contains(&k.as_str()))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut own = keys(context.get("context"), &["cluster", "user"]);
+    own.extend(keys(Some(context), &["name", "context"]));
+    (!own.is_empty()).then(|| {
+        let own: Vec<String> = own.iter().map(|k| crate::error::one_line(k)).collect();
+        format!("a name and fields of its own: {}", own.join(", "))
+    })
 }
 
 /// A cluster or user entry `remove` left, and the context that still uses it: without it,
@@ -176,6 +234,10 @@ pub fn take(docs: &mut [Value], mut targets: BTreeSet<At>) -> Removed {
             Kind::User => &mut removed.users,
             Kind::Context => &mut removed.contexts,
         };
+        if let Some(args) = entry.pointer("/user/exec/args").and_then(Value::as_array) {
+            let args = args.iter().filter_map(Value::as_str).map(String::from);
+            removed.stanzas.push(args.collect());
+        }
         push_new(list, reader::name_of(entry));
     }
     // kubectl's own current context changes only with the file it is taken from.
@@ -199,9 +261,27 @@ pub fn take(docs: &mut [Value], mut targets: BTreeSet<At>) -> Removed {
 }
 
 /// Removes the cluster's entries from every file kubectl reads (see [`targets`]).
+/// A context of the user's own that uses them stays, and so do the entries it uses.
 pub fn remove(docs: &mut [Value], names: Option<&Names>, whose: &Whose) -> Removed {
-    let targets = targets(docs, names, whose);
-    take(docs, targets)
+    let mut targets = targets(docs, names, whose);
+    let mut foreign = Vec::new();
+    targets.retain(|&at| {
+        let Some(context) = reader::get(docs, at).filter(|_| at.kind == Kind::Context) else {
+            return true;
+        };
+        let Some(why) = not_written(context, names) else {
+            return true;
+        };
+        foreign.push(Foreign {
+            name: reader::name_of(context).to_string(),
+            file: at.file,
+            why,
+        });
+        false
+    });
+    let mut removed = take(docs, targets);
+    removed.foreign = foreign;
+    removed
 }
 
 /// `--cluster-id <id>` (as doks-auth writes it), `--cluster-id=<id>`, or a bare id (doctl's
@@ -216,7 +296,39 @@ fn names_cluster_id(arg: &Value, id: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::Kept;
+    use serde_json::json;
+
+    use super::{Kept, not_written};
+    use crate::kubeconfig::Names;
+
+    #[test]
+    fn a_context_is_doks_auths_under_its_names_or_as_save_writes_it() {
+        let context =
+            |name: &str, fields: serde_json::Value| json!({"name": name, "context": fields});
+        let pair = json!({"cluster": "do-nyc1-prod", "user": "do-nyc1-prod-admin"});
+        let with_ns =
+            json!({"cluster": "do-nyc1-prod", "user": "do-nyc1-prod-admin", "namespace": "dev"});
+        let alias = Names::new("nyc1", "prod", Some("p"));
+        assert_eq!(
+            not_written(&context("do-nyc1-prod", with_ns.clone()), None),
+            None
+        );
+        assert_eq!(
+            not_written(&context("p", with_ns.clone()), Some(&alias)),
+            None
+        );
+        assert_eq!(not_written(&context("p", pair.clone()), None), None);
+        assert_eq!(
+            not_written(&context("prod-system", with_ns), None).as_deref(),
+            Some("a name and fields of its own: namespace")
+        );
+        let mut extra = context("p", pair);
+        extra["extensions"] = json!([]);
+        assert!(not_written(&extra, None).is_some());
+        let home = json!({"cluster": "home", "user": "do-nyc1-prod-admin"});
+        assert!(not_written(&context("home", home), None).is_some());
+        assert!(not_written(&context("x", json!({"user": "-admin"})), None).is_some());
+    }
 
     #[test]
     fn a_kept_entry_is_said_with_quoted_names_and_files_when_there_are_several() {

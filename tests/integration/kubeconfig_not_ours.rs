@@ -228,3 +228,62 @@ fn a_kept_entry_names_the_file_of_the_context_that_uses_it() {
     assert!(out.stderr.contains(&line), "{}", out.stderr);
     assert_eq!(std::fs::read_to_string(&theirs).unwrap(), theirs_text);
 }
+
+/// A context under our name that names no cluster or no user (kubectl reads the missing name
+/// as "", someone's unnamed entry, or none) is not provably ours: `save` refuses it with advice
+/// that, followed, saves; `remove` leaves it.
+#[test]
+fn a_context_under_our_name_that_names_no_cluster_or_user_is_never_filled_in() {
+    if !kubectl_available() {
+        return;
+    }
+    let (env, api) = account(&[prod()]);
+    for context in [
+        "  context:\n    namespace: dev\n",
+        "  context:\n    cluster: do-nyc1-prod\n",
+        "  context:\n    user: do-nyc1-prod-admin\n",
+    ] {
+        let path = env.home().join("config");
+        let text =
+            format!("apiVersion: v1\nkind: Config\ncontexts:\n- name: do-nyc1-prod\n{context}");
+        std::fs::write(&path, &text).unwrap();
+        let kubectl_view = |path: &Path| {
+            run_ok(
+                env.command("kubectl")
+                    .args(["config", "view", "--raw", "-o", "json"])
+                    .env("KUBECONFIG", path),
+            )
+            .json()
+        };
+        let before = kubectl_view(&path);
+        let out = run(&mut doks(
+            &env,
+            &api,
+            Some(&path),
+            &["kubeconfig", "save", "prod"],
+        ));
+        assert_eq!(out.code, Some(1), "{context}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("the context entry \"do-nyc1-prod\" belongs to another cluster (a context that names no "),
+            "{context}: {}",
+            out.stderr
+        );
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), text, "{context}");
+        run_ok(&mut doks(
+            &env,
+            &api,
+            Some(&path),
+            &["kubeconfig", "remove", "prod"],
+        ));
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), text, "{context}");
+        // The way out it gave works, and leaves that context as it was.
+        assert!(out.stderr.contains("pass --alias NAME"), "{}", out.stderr);
+        save(&env, &api, &path, &["prod", "--alias", "prod"]);
+        let after = kubectl_view(&path);
+        assert_eq!(
+            after["contexts"][0], before["contexts"][0],
+            "{context}: {after}"
+        );
+        assert_eq!(after["current-context"], "prod");
+    }
+}

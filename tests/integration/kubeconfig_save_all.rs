@@ -155,6 +155,8 @@ fn a_name_another_cluster_owns_is_skipped_and_left_as_it_was() {
         "team-a",
         "--expiry-seconds",
         "600",
+        "--auth",
+        "token",
         "--cache-dir",
     ];
     let out = save_all(
@@ -170,13 +172,35 @@ fn a_name_another_cluster_owns_is_skipped_and_left_as_it_was() {
         out.stderr
     );
     let way_out = format!(
-        "; to save it beside it, run `doks-auth kubeconfig save {} --alias NAME --context team-a --api-url {} --cache-dir '{}' --expiry-seconds 600`\n",
+        "; to save it beside it, run `doks-auth kubeconfig save {} --alias NAME --context team-a --api-url {} --cache-dir '{}' --expiry-seconds 600 --auth token`\n",
         cluster(1)["id"].as_str().unwrap(),
         api.url(),
         cache.display()
     );
     assert!(out.stderr.contains(&way_out), "{}", out.stderr);
     let after = view(&env);
+    // Followed, the way out saves it, with the stanza this run wrote for the others.
+    let words = shell_words::split(way_out.split('`').nth(1).unwrap()).unwrap();
+    let words: Vec<String> = words[1..]
+        .iter()
+        .map(|w| w.replace("NAME", "c1-ours"))
+        .collect();
+    run_ok(
+        env.doks_auth()
+            .args(&words)
+            .env("KUBECONFIG", env.home().join("kubeconfig")),
+    );
+    let users = view(&env)["users"].clone();
+    let args_of = |name: &str| {
+        let user = users.as_array().unwrap().iter().find(|u| u["name"] == name);
+        let args = user.unwrap()["user"]["exec"]["args"].as_array().unwrap();
+        args.iter()
+            .map(|a| a.as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    let (c0, ours) = (args_of("do-nyc1-c0-admin"), args_of("c1-ours-admin"));
+    assert_eq!(ours[2], cluster(1)["id"].as_str().unwrap());
+    assert_eq!((&c0[..2], &c0[3..]), (&ours[..2], &ours[3..]));
     let find = |v: &Value, list: &str, name: &str| {
         v[list]
             .as_array()

@@ -245,18 +245,27 @@ fn remove_takes_only_this_clusters_definitions_from_files_that_share_its_names()
             );
             let view = layout.view(&[path]);
             let prod_left = names_of(&view, "clusters").contains(&"do-nyc1-prod".to_string())
-                || names_of(&view, "users").contains(&"do-nyc1-prod-admin".to_string())
                 || names_of(&view, "contexts").contains(&"do-nyc1-prod".to_string());
             assert_eq!(prod_left, !mine, "{order:?}: {}: {view}", path.display());
         }
-        // Team A's other context used the cluster's user, so it went too (remove by id finds
-        // every context of the cluster); its cluster entry is another server's, and stays.
+        // Team A's other context pairs its own cluster with the cluster's user: doks-auth never
+        // writes that, so it is the team's own, and stays with the user it uses (said).
         let teama = layout.view(&[&layout.env.home().join("teama.yaml")]);
-        assert!(
-            names_of(&teama, "contexts").is_empty(),
-            "{order:?}: {teama}"
+        assert_eq!(names_of(&teama, "contexts"), ["team-a-home"], "{order:?}");
+        assert_eq!(
+            names_of(&teama, "users"),
+            ["do-nyc1-prod-admin"],
+            "{order:?}"
         );
         assert_eq!(names_of(&teama, "clusters"), ["team-a-home"], "{order:?}");
+        assert!(
+            out.stderr.contains("kept context \"team-a-home\" in ")
+                && out
+                    .stderr
+                    .contains(", and the user \"do-nyc1-prod-admin\" it uses"),
+            "{order:?}: {}",
+            out.stderr
+        );
         if order[0] == "teama.yaml" {
             // Team A's file set the current context to the removed one.
             check_said_current(&layout, &out.stderr);
@@ -316,8 +325,13 @@ fn entries_named_empty_or_unnamed_are_never_taken() {
     let out = layout.doks(&["kubeconfig", "remove", "prod"]);
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     let view = layout.view(&[&layout.files[0]]);
-    assert_eq!(names_of(&view, "users"), [""], "{view}");
-    assert_eq!(names_of(&view, "contexts"), [""], "{view}");
+    // Beside the unnamed ones, only team A's own context and the user it uses stay.
+    assert_eq!(
+        names_of(&view, "users"),
+        ["", "do-nyc1-prod-admin"],
+        "{view}"
+    );
+    assert_eq!(names_of(&view, "contexts"), ["", "team-a-home"], "{view}");
     // The cluster the unnamed context uses stays, and is said to.
     assert!(
         names_of(&view, "clusters").contains(&"do-nyc1-prod".into()),

@@ -58,3 +58,31 @@ fn sso_flags_with_auth_token_are_usage_errors_for_save_and_show() {
     assert!(!path.exists());
     assert!(api.requests().is_empty());
 }
+
+/// An alias YAML would read as null or another type (`~`, `null`, `true`) is no blank: it is
+/// written quoted, and plain kubectl reads it back as the very name (checked for issue 22's
+/// review, which asked whether `--alias "~"` named nothing).
+#[test]
+fn an_alias_yaml_would_read_as_null_is_the_name_kubectl_selects() {
+    if !kubectl_available() {
+        return;
+    }
+    for alias in ["~", "null", "NULL", "true"] {
+        let (env, api) = account(&[prod()]);
+        let path = env.home().join("kubeconfig");
+        save(&env, &api, &path, &["prod", "--alias", alias]);
+        let current = run_ok(
+            env.command("kubectl")
+                .args(["config", "current-context"])
+                .env("KUBECONFIG", &path),
+        );
+        assert_eq!(current.stdout, format!("{alias}\n"));
+        let view = run_ok(
+            env.command("kubectl")
+                .args(["config", "view", "--raw", "-o", "json"])
+                .env("KUBECONFIG", &path),
+        )
+        .json();
+        assert_eq!(view["contexts"][0]["name"], alias, "{view}");
+    }
+}

@@ -37,6 +37,7 @@ mod get_credential;
 #[cfg(unix)]
 mod krew;
 mod kubeconfig;
+mod kubeconfig_cache_dir;
 mod kubeconfig_convert;
 mod kubeconfig_convert_kept;
 mod kubeconfig_corpus;
@@ -48,7 +49,10 @@ mod kubeconfig_in_place;
 mod kubeconfig_kept_fields;
 mod kubeconfig_names;
 mod kubeconfig_not_ours;
+mod kubeconfig_own_context;
 mod kubeconfig_pinned;
+mod kubeconfig_recreated;
+mod kubeconfig_same_file;
 mod kubeconfig_save;
 mod kubeconfig_save_all;
 mod kubeconfig_shared;

@@ -2,8 +2,11 @@
 //! an exec stanza that runs this doks-auth's `get-credential`. With several files in
 //! `KUBECONFIG`, kubectl's rules decide which file each entry is read from and written to.
 
+mod cached;
 mod convert;
 mod lookup;
+mod recreated;
+mod report;
 mod save_all;
 
 use std::time::Instant;
@@ -12,14 +15,12 @@ use anyhow::Context;
 use log::warn;
 use serde_json::Value;
 
-use crate::cache;
 use crate::cli::{KubeconfigArgs, KubeconfigCommand, KubeconfigSaveArgs, KubeconfigShowArgs};
 use crate::digitalocean::clusters::{self, ClusterRef};
 use crate::error::{Error, Result};
 use crate::http;
 use crate::kubeconfig::files::{self, FileLock, Files, Loaded};
 use crate::kubeconfig::{self, Removed};
-use crate::settings;
 
 pub fn run(command: &KubeconfigCommand) -> anyhow::Result<()> {
     match command {
@@ -97,53 +98,6 @@ impl Opened {
         Ok(written)
     }
 
-    /// What a removal left that the user should know: the entries kept for a context that still
-    /// uses them, and, when the removal changed kubectl's current context, what kubectl will use
-    /// now (by its rules over every file, `docs` as they are after the removal).
-    fn report_removal(&self, removed: &Removed, docs: &[Value], would: &str) {
-        use crate::error::one_line;
-        let file = |i: usize| self.files.paths()[i].display().to_string();
-        let several = (self.files.paths().len() > 1).then_some(&file as &dyn Fn(usize) -> String);
-        for kept in &removed.kept {
-            super::say(&format!("{would}kept {}", kept.describe(several)));
-        }
-        if !removed.current_changed {
-            return;
-        }
-        let path = |i: usize| self.files.paths()[i].display().to_string();
-        let will = if would.is_empty() {
-            "now uses"
-        } else {
-            "would use"
-        };
-        super::say(&match kubeconfig::reader::current_context(docs) {
-            kubeconfig::Current::Unset => format!(
-                "kubectl {} no current context; choose one with `kubectl config use-context NAME`",
-                if would.is_empty() {
-                    "now has"
-                } else {
-                    "would have"
-                }
-            ),
-            kubeconfig::Current::Missing(name, file) => format!(
-                "kubectl's current context {} {} (set in {}), which no file defines; choose one with `kubectl config use-context NAME`",
-                if would.is_empty() {
-                    "is now"
-                } else {
-                    "would be"
-                },
-                one_line(&name),
-                path(file)
-            ),
-            kubeconfig::Current::Defined(name, file, at) => format!(
-                "kubectl {will} the current context {} (set in {}, defined in {})",
-                one_line(&name),
-                path(file),
-                path(at.file)
-            ),
-        });
-    }
-
     /// "a", or "a, b and c": the files at these indexes, for messages.
     fn names(&self, indexes: &[usize]) -> String {
         let paths = self.files.paths();
@@ -180,14 +134,23 @@ fn save(args: &KubeconfigSaveArgs) -> anyhow::Result<()> {
 
     // Locked, then read again: the files may have changed during the API calls. A dry run
     // takes no lock: it leaves no file behind, not even for a moment.
-    let (_locks, default) = match args.dry_run {
+    let (locks, default) = match args.dry_run {
         true => (Vec::new(), files.default_index()),
         false => lock_for_save(&files)?,
     };
     let opened = Opened::read(files)?;
     let mut docs = opened.docs();
     fetched.entries.names =
-        kubeconfig::own_names(&docs, &fetched.entries, common.alias.as_deref())?;
+        match kubeconfig::own_names(&docs, &fetched.entries, common.alias.as_deref()) {
+            Ok(names) => names,
+            Err(Error::EntryTaken { what, way_out }) if common.alias.is_none() => {
+                drop(locks);
+                let way_out =
+                    recreated::way_out(common, &docs, &fetched.entries, started).unwrap_or(way_out);
+                return Err(Error::EntryTaken { what, way_out }.into());
+            }
+            Err(err) => return Err(err.into()),
+        };
     let entries = &fetched.entries;
     let set_current = args.set_current_context.unwrap_or(true);
     kubeconfig::save(&mut docs, default, entries, set_current);
@@ -326,16 +289,11 @@ fn remove(args: &KubeconfigArgs) -> anyhow::Result<()> {
         ));
     }
     opened.report_removal(&removed, &docs, "");
-    match settings::cache_dir(args.cache.cache_dir.as_deref())
-        .and_then(|dir| Ok((cache::remove_entries(&dir, Some(&cluster_id))?, dir)))
-    {
-        Ok((count, dir)) => super::say(&format!(
-            "removed {} from {}",
-            super::cache::credentials(count),
-            dir.display()
-        )),
-        Err(err) => warn!("{err}: the cluster's cached credentials were not removed"),
-    }
+    cached::remove(
+        args.cache.cache_dir.as_deref(),
+        &removed.stanzas,
+        &cluster_id,
+    );
     Ok(())
 }
 
@@ -379,7 +337,7 @@ mod tests {
             users: vec!["do-nyc1-prod-admin".into()],
             contexts: vec!["do-nyc1-prod".into(), "prod".into()],
             current_changed: true,
-            kept: Vec::new(),
+            ..Default::default()
         };
         assert_eq!(
             describe(&removed),

@@ -5,12 +5,10 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use log::warn;
 use serde_json::Value;
 
 use super::lookup::{self, Base, Fetched};
 use super::{Opened, lock_for_save};
-use crate::cache;
 use crate::cli::KubeconfigSaveArgs;
 use crate::credential::ClusterId;
 use crate::digitalocean::api::{self, Cluster};
@@ -20,7 +18,6 @@ use crate::http;
 use crate::invoked::CMD;
 use crate::kubeconfig::files::Files;
 use crate::kubeconfig::{self, Names, prune};
-use crate::settings;
 
 /// Requests in flight at once: enough to hide the API's latency, few enough to stay well inside
 /// its rate limit.
@@ -55,6 +52,19 @@ pub(super) fn run(args: &KubeconfigSaveArgs) -> anyhow::Result<()> {
     let dry = args.dry_run;
     let skipped = if dry { "would be skipped" } else { "skipped" };
     let mut counts = Counts::default();
+    // Pruned first: a vanished cluster's entries (provably this account's) may be in the way of
+    // a cluster recreated under its name, which one run then saves, as a second run would.
+    let (pruned, removal) = match args.prune {
+        true => prune_vanished(
+            &mut docs,
+            &account,
+            common.account.context.as_deref(),
+            &clusters,
+            dry,
+        ),
+        false => Default::default(),
+    };
+    counts.removed = pruned.len();
     let mut first_context = None;
     for (cluster, result) in clusters.iter().zip(fetched) {
         let label = format!(
@@ -120,22 +130,13 @@ pub(super) fn run(args: &KubeconfigSaveArgs) -> anyhow::Result<()> {
             ));
         }
     }
-    let pruned = if args.prune {
-        prune_vanished(
-            &mut docs,
-            &account,
-            common.account.context.as_deref(),
-            &clusters,
-            &opened,
-            dry,
-        )
-    } else {
-        Vec::new()
-    };
-    counts.removed = pruned.len();
+    if args.prune {
+        opened.report_removal(&removal, &docs, if dry { "would be " } else { "" });
+    }
     if !args.dry_run {
         opened.write_changed(&docs)?;
-        remove_cached(common, &pruned);
+        let given = common.cache.cache_dir.as_deref();
+        super::cached::prune(given, &removal.stanzas, &pruned);
     }
     super::super::say(&counts.summary(clusters.len(), args.dry_run));
     if !clusters.is_empty() {
@@ -201,15 +202,15 @@ async fn fetch_all(
     Ok((clusters, results))
 }
 
-/// Removes the entries of this account's vanished clusters; returns their cluster ids.
+/// Removes the entries of this account's vanished clusters; returns their cluster ids and what
+/// was taken out (reported once the run's saves are done, on the documents as they end).
 fn prune_vanished(
     docs: &mut [Value],
     account: &Account,
     context: Option<&str>,
     clusters: &[Cluster],
-    opened: &super::Opened,
     dry: bool,
-) -> Vec<String> {
+) -> (Vec<String>, kubeconfig::Removed) {
     let live: Vec<String> = clusters.iter().map(|c| c.id.clone()).collect();
     let api_url = (account.api_url != DEFAULT_API_URL).then_some(account.api_url.as_str());
     let whose = prune::Account { context, api_url };
@@ -231,29 +232,12 @@ fn prune_vanished(
             ids.push(gone.id);
         }
     }
-    opened.report_removal(&removed, docs, if dry { "would be " } else { "" });
-    ids
+    (ids, removed)
 }
 
 /// What a line says was done, or with --dry-run would be.
 fn did<'a>(dry_run: bool, done: &'a str, would: &'a str) -> &'a str {
     if dry_run { would } else { done }
-}
-
-/// The pruned clusters' cached credentials go too.
-fn remove_cached(common: &crate::cli::KubeconfigArgs, ids: &[String]) {
-    if ids.is_empty() {
-        return;
-    }
-    let removed = settings::cache_dir(common.cache.cache_dir.as_deref()).and_then(|dir| {
-        ids.iter().try_for_each(|id| {
-            let id = ClusterId::parse(id)?;
-            cache::remove_entries(&dir, Some(&id)).map(drop)
-        })
-    });
-    if let Err(err) = removed {
-        warn!("{err}: the removed clusters' cached credentials were not all removed");
-    }
 }
 
 #[derive(Default)]
@@ -334,6 +318,22 @@ fn save_one(args: &KubeconfigSaveArgs, id: &str) -> String {
     flag(
         "--expiry-seconds",
         stanza.expiry_seconds.map(|s| s.to_string()),
+    );
+    use crate::cli::{AuthKind, SsoGrant};
+    let auth = stanza.auth.map(|a| match a {
+        AuthKind::Token => "token",
+        AuthKind::Sso => "sso",
+    });
+    flag("--auth", auth.map(String::from));
+    let grant = stanza.sso_grant.map(|g| match g {
+        SsoGrant::AuthCode => "auth-code",
+        SsoGrant::DeviceCode => "device-code",
+        SsoGrant::Paste => "paste",
+    });
+    flag("--sso-grant", grant.map(String::from));
+    flag(
+        "--sso-local-server-port",
+        stanza.sso_local_server_port.map(|p| p.to_string()),
     );
     let words: Vec<String> = words
         .iter()
