@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::stanza::{SsoStanza, Stanza};
 use super::{entries, entry_name};
@@ -67,7 +67,7 @@ pub fn convert(doc: &mut Value, command: &str) -> Conversion {
         };
         match found {
             Ok((stanza, before)) => {
-                install(&mut entry["user"], stanza.exec(command));
+                install(&mut entry["user"], &stanza, command, &name);
                 outcome.converted.push((name, before));
             }
             Err(why) => outcome.skipped.push((name, why)),
@@ -86,7 +86,7 @@ fn static_token(user: &Value) -> Option<&str> {
 
 /// Puts doks-auth's exec stanza in place of the credential it replaces, and nothing else: a
 /// deliberately limited user (`as`, `as-groups`) must not become the account's own credential.
-fn install(user: &mut Value, ours: Map<String, Value>) {
+fn install(user: &mut Value, stanza: &Stanza, command: &str, name: &str) {
     // A credential was found in it, so it is a mapping.
     let Some(user) = user.as_object_mut() else {
         return;
@@ -97,16 +97,13 @@ fn install(user: &mut Value, ours: Map<String, Value>) {
         // `false`, which would keep kubectl from naming the cluster and so keep the heal after
         // a revoked credential from ever firing (the stanza must run exactly as `save` writes).
         Some(theirs) => {
-            for (key, value) in ours {
-                let chosen = theirs.get(&key).is_some_and(|v| !v.is_null());
-                if key != "interactiveMode" || !chosen {
-                    theirs.insert(key, value);
-                }
+            if let Some(what) = stanza.install(theirs, command) {
+                log::debug!("{}: replaced {what}", one_line(name));
             }
         }
         None => {
             user.remove("token");
-            user.insert("exec".into(), Value::Object(ours));
+            user.insert("exec".into(), Value::Object(stanza.exec(command)));
         }
     }
 }

@@ -101,10 +101,6 @@ impl Entries {
             "certificate-authority-data": self.certificate_authority_data,
         })
     }
-
-    fn user(&self) -> Value {
-        self.stanza.user(&self.command)
-    }
 }
 
 /// What a fresh kubeconfig starts as (what kubectl writes for an empty config).
@@ -184,7 +180,7 @@ fn put(doc: &mut Value, kind: Kind, entries: &Entries) {
         };
         let (owned, conflicting): (Map<String, Value>, &[&str]) = match kind {
             Kind::Cluster => (as_map(entries.cluster()), &CLUSTER_CONFLICTS),
-            Kind::User => (as_map(entries.user()), &USER_CONFLICTS),
+            Kind::User => (Map::new(), &USER_CONFLICTS),
             Kind::Context => (
                 as_map(json!({"cluster": names.cluster, "user": names.user})),
                 &[],
@@ -199,7 +195,24 @@ fn put(doc: &mut Value, kind: Kind, entries: &Entries) {
                 );
             }
         }
-        map.extend(owned);
+        if kind == Kind::User {
+            // Key by key: the user's `env` and other exec keys stay (see `Stanza::install`).
+            let exec = map.entry("exec").or_insert(Value::Null);
+            if !exec.is_object() {
+                *exec = Value::Object(Map::new());
+            }
+            if let Some(what) = exec
+                .as_object_mut()
+                .and_then(|exec| entries.stanza.install(exec, &entries.command))
+            {
+                log::debug!(
+                    "kubeconfig: replaced {what} in the user entry {:?}",
+                    crate::error::one_line(name)
+                );
+            }
+        } else {
+            map.extend(owned);
+        }
         Value::Object(map)
     });
 }

@@ -122,6 +122,33 @@ impl Stanza {
         exec.insert("provideClusterInfo".into(), true.into());
         exec
     }
+
+    /// Puts this stanza into an exec mapping already there (the user's, or one saved before),
+    /// key by key: what runs, with what, and how kubectl talks to it are doks-auth's; `env`
+    /// (`kubectl config set-credentials --exec-env`, a proxy the plugin needs) and every key
+    /// doks-auth does not write stay. An `interactiveMode` already there stays too, unless the
+    /// stanza cannot work with it: kubectl refuses a value it does not know, and a paste login
+    /// reads the terminal that `Never` withholds. Returns what was replaced of that, for -v.
+    pub fn install(&self, theirs: &mut Map<String, Value>, command: &str) -> Option<String> {
+        let mut replaced = None;
+        for (key, value) in self.exec(command) {
+            if key == "interactiveMode"
+                && let Some(chosen) = theirs.get(&key).filter(|v| !v.is_null())
+            {
+                let known = ["Never", "IfAvailable", "Always"].map(Value::from);
+                let paste = self.sso.is_some() && self.sso_paste;
+                if known.contains(chosen) && !(paste && chosen == "Never") {
+                    continue;
+                }
+                replaced = Some(format!(
+                    "interactiveMode {} (the stanza needs {value})",
+                    crate::error::one_line(&chosen.to_string())
+                ));
+            }
+            theirs.insert(key, value);
+        }
+        replaced
+    }
 }
 
 #[cfg(test)]
@@ -192,5 +219,43 @@ mod tests {
         assert!(user["exec"].get("env").is_none());
         stanza.sso = None;
         assert_eq!(stanza.exec("/bin/doks-auth")["interactiveMode"], "Never");
+    }
+
+    #[test]
+    fn install_keeps_env_and_a_workable_interactive_mode() {
+        let theirs = |mode: &str| match json!({"command": "old", "env": [{"name": "A", "value": "1"}], "interactiveMode": mode})
+        {
+            Value::Object(map) => map,
+            _ => unreachable!(),
+        };
+        let token = Stanza {
+            cluster_id: ID.into(),
+            ..Stanza::default()
+        };
+        let mut exec = theirs("Always");
+        assert_eq!(token.install(&mut exec, "/bin/doks-auth"), None);
+        assert_eq!(exec["interactiveMode"], "Always");
+        assert_eq!(exec["env"][0]["name"], "A");
+        assert_eq!(exec["command"], "/bin/doks-auth");
+        assert_eq!(exec["provideClusterInfo"], true);
+        // A value kubectl refuses, and Never for a paste login, give way to the stanza's own.
+        let mut exec = theirs("Sometimes");
+        assert!(token.install(&mut exec, "d").is_some());
+        assert_eq!(exec["interactiveMode"], "Never");
+        let paste = Stanza {
+            sso: Some(SsoStanza {
+                issuer: "https://id.example".into(),
+                client_id: "doks".into(),
+                port: None,
+                device_code: false,
+            }),
+            sso_paste: true,
+            ..token
+        };
+        let mut exec = theirs("Never");
+        let said = paste.install(&mut exec, "d").unwrap();
+        assert!(said.contains("\"Never\""), "{said}");
+        assert_eq!(exec["interactiveMode"], "IfAvailable");
+        assert_eq!(exec["env"][0]["value"], "1");
     }
 }

@@ -160,11 +160,14 @@ fn saving_twice_gives_the_same_bytes() {
 }
 
 #[test]
-fn duplicate_entries_collapse_into_one() {
+fn duplicate_names_are_refused_as_kubectl_refuses_them() {
     let text = "clusters:\n- name: do-nyc1-prod\n  cluster: {server: a}\n- name: other\n  cluster: {server: b}\n- name: do-nyc1-prod\n  cluster: {server: c}\n";
-    let mut doc = parse(text).unwrap();
-    merge(&mut doc, &entries(None), true);
-    assert_eq!(names_in(&doc, "clusters"), ["do-nyc1-prod", "other"]);
+    let err = parse(text).unwrap_err();
+    assert!(err.contains("cluster \"do-nyc1-prod\" twice"), "{err}");
+    // A missing name and `name: ~` are both "" to kubectl.
+    let err = parse("users:\n- user: {}\n- name: ~\n").unwrap_err();
+    assert!(err.contains("user \"\" twice"), "{err}");
+    assert!(parse("contexts:\n- name: a\n- name: b\n- {}\n").is_ok());
 }
 
 #[test]

@@ -270,3 +270,57 @@ fn a_flow_list_indented_with_tabs_is_read_as_kubectl_reads_it_and_edited_in_plac
     assert_eq!(after["current-context"], "kind");
     assert_eq!(after["contexts"].as_array().unwrap().len(), 2);
 }
+
+/// A file that names our user twice (kubectl refuses it: "duplicate name … in list"), the second
+/// a service account's token pasted in: save, remove and convert refuse it in one line naming
+/// the file and the name, and leave it as it was, the token with it.
+#[test]
+fn a_name_defined_twice_in_a_list_is_refused_and_the_file_left_alone() {
+    if !kubectl_available() {
+        return;
+    }
+    let (env, api) = account(&[prod()]);
+    let path = env.home().join("config");
+    save(&env, &api, &path, &["prod"]);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        text.trim_end().ends_with("provideClusterInfo: true"),
+        "{text}"
+    );
+    let text =
+        format!("{text}- name: do-nyc1-prod-admin\n  user: {{token: my-service-account-token}}\n");
+    std::fs::write(&path, &text).unwrap();
+    let kubectl = run(env
+        .command("kubectl")
+        .args(["config", "view"])
+        .env("KUBECONFIG", &path));
+    assert!(
+        kubectl
+            .stderr
+            .contains("duplicate name \"do-nyc1-prod-admin\" in list"),
+        "{}",
+        kubectl.stderr
+    );
+    let asked = api.requests().len();
+    let line = format!(
+        "doks-auth: error: kubeconfig {}: it defines the user \"do-nyc1-prod-admin\" twice in \"users\", which kubectl refuses (duplicate name in list); remove or rename one; fix it, or point KUBECONFIG at another file (it was left untouched)\n",
+        path.display()
+    );
+    for args in [
+        &["kubeconfig", "save", "prod"][..],
+        &["kubeconfig", "save", "prod", "--dry-run"],
+        &["kubeconfig", "save", "--all"],
+        &["kubeconfig", "remove", "prod"],
+        &["kubeconfig", "convert"],
+    ] {
+        let out = match args[1] {
+            // Offline: no --api-url.
+            "convert" => run(env.doks_auth().args(args).env("KUBECONFIG", &path)),
+            _ => run(&mut doks(&env, &api, Some(&path), args)),
+        };
+        assert_eq!(out.code, Some(1), "{args:?}: {}", out.stderr);
+        assert_eq!(out.stderr, line, "{args:?}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), text, "{args:?}");
+    }
+    assert_eq!(api.requests().len(), asked, "asked DigitalOcean first");
+}

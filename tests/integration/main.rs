@@ -44,6 +44,7 @@ mod kubeconfig_corpus;
 mod kubeconfig_corpus_layouts;
 mod kubeconfig_corpus_views;
 mod kubeconfig_current;
+mod kubeconfig_exec_kept;
 mod kubeconfig_files;
 mod kubeconfig_in_place;
 mod kubeconfig_kept_fields;

@@ -44,11 +44,38 @@ pub fn parse(text: &str) -> Result<Value, String> {
                 if !matches!(map.get(list), None | Some(Value::Null | Value::Array(_))) {
                     return Err(format!("its {list:?} is not a list"));
                 }
+                duplicate_name(map.get(list), list)?;
             }
         }
         _ => return Err("it is not a kubeconfig (the top level is not a mapping)".into()),
     }
     Ok(doc)
+}
+
+/// kubectl refuses a file whose list names an entry twice ("duplicate name … in list"; a
+/// missing or null name is `""`): editing the first would leave a file kubectl still refuses,
+/// and dropping the later one would lose someone's entry (a token pasted in under our name).
+fn duplicate_name(items: Option<&Value>, list: &str) -> Result<(), String> {
+    let Some(Value::Array(items)) = items else {
+        return Ok(());
+    };
+    let mut seen = std::collections::HashSet::new();
+    for item in items {
+        let name = match item.get("name") {
+            None | Some(Value::Null) => "",
+            Some(Value::String(name)) => name,
+            // kubectl refuses the file for that name itself.
+            Some(_) => continue,
+        };
+        if !seen.insert(name) {
+            let kind = list.trim_end_matches('s');
+            return Err(format!(
+                "it defines the {kind} {:?} twice in {list:?}, which kubectl refuses (duplicate name in list); remove or rename one",
+                crate::error::one_line(name)
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Any YAML file's first document as go-yaml v2 reads it (doctl reads its config through viper,
