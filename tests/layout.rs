@@ -38,6 +38,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("logging", 0),
     ("arena", 0),
     ("environ", 0),
+    ("ascii", 0),
 ];
 
 /// Every `.rs` file below `dir`, but `tests.rs` files and `tests/` folders (test code may reach
