@@ -8,6 +8,7 @@
 //! that every step may import; nothing imports a step above it.
 
 pub mod arena;
+pub mod ascii;
 pub mod cache;
 pub mod cli;
 pub mod cluster_client;

@@ -39,6 +39,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("arena", 0),
     ("environ", 0),
     ("gopath", 0),
+    ("ascii", 0),
 ];
 
 /// Every `.rs` file below `dir`, but `tests.rs` files and `tests/` folders (test code may reach

@@ -55,7 +55,8 @@ fn cross_release() -> PathBuf {
 /// The limit program built exactly as the static doks-auth is: the same compiler (Debian's
 /// rustc, `DOKS_CROSS_RUSTC`), the same musl `std` (the rlibs `cross static --release` made, in
 /// its `deps/`), the same flags (the release profile's, and cross's static, non-PIE link through
-/// musl-gcc with LLVM's libunwind from `$DOKS_CROSS_HOME/unwind`). The error says what is missing.
+/// musl-gcc with LLVM's libunwind from `$DOKS_CROSS_HOME/unwind`, and build.rs's
+/// `-z noseparate-code`). The error says what is missing.
 pub(crate) fn build_static_reader(dir: &Path) -> Result<PathBuf, String> {
     let deps = cross_release().join("deps");
     let rlib = |name: &str| -> Result<PathBuf, String> {
@@ -107,6 +108,10 @@ pub(crate) fn build_static_reader(dir: &Path) -> Result<PathBuf, String> {
             "target-feature=+crt-static",
             "-C",
             "relocation-model=static",
+            // As build.rs links the static doks-auth (its other link argument, the hit path's
+            // section order, is about doks-auth's own code).
+            "-C",
+            "link-arg=-Wl,-z,noseparate-code",
         ])
         .arg("-L")
         .arg(format!("{cross_home}/unwind"))

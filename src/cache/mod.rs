@@ -77,7 +77,6 @@ pub struct Cache {
     cluster_id: String,
     account: String,
     entry: PathBuf,
-    lock: PathBuf,
 }
 
 /// Held while this process refreshes an entry; dropping it closes the file, releasing the lock.
@@ -100,14 +99,8 @@ impl Cache {
         name.push('-');
         name.push_str(account);
         name.push_str(".json");
-        let entry = dir.join(&name);
-        // The entry's name with ".lock" for ".json" (`with_extension`, which would parse the
-        // path back into components, cost a cache hit 1.3k instructions).
-        name.truncate(name.len() - ".json".len());
-        name.push_str(".lock");
         Cache {
-            lock: dir.join(&name),
-            entry,
+            entry: dir.join(&name),
             dir,
             cluster_id: cluster_id.to_string(),
             account: account.to_string(),
@@ -116,6 +109,18 @@ impl Cache {
 
     pub fn path(&self) -> &Path {
         &self.entry
+    }
+
+    /// The entry's lock file: its name with `.lock` for `.json`. Named when needed, not on every
+    /// hit (a path each hit built for nothing), and by hand (`with_extension` parses the path
+    /// back into components: 1.3k instructions).
+    pub(crate) fn lock_path(&self) -> PathBuf {
+        let mut name = String::with_capacity(self.cluster_id.len() + self.account.len() + 6);
+        name.push_str(&self.cluster_id);
+        name.push('-');
+        name.push_str(&self.account);
+        name.push_str(".lock");
+        self.dir.join(name)
     }
 
     /// The cached credential, or `None` for anything that cannot be trusted or read: no file,
@@ -212,7 +217,7 @@ impl Cache {
         })?;
         if new_credential {
             // A new credential: no client has been given it yet, and nobody needs to log in.
-            given::forget(&self.lock);
+            given::forget(&self.lock_path());
             if let Err(err) = self.forget_unfinished_login() {
                 debug!("{err}");
             }
@@ -224,7 +229,7 @@ impl Cache {
     /// Notes that `client` is being given the cached credential, and says how many times it was
     /// given it before (see [`given`]).
     pub fn times_given(&self, client: &Process) -> usize {
-        given::record(&self.lock, client)
+        given::record(&self.lock_path(), client)
     }
 
     pub fn remove(&self) -> Result<()> {
@@ -254,14 +259,14 @@ impl Cache {
                 // Something planted at the lock's name: this entry cannot be used safely.
                 Ok(None) => {
                     return Err(Error::Cache {
-                        path: self.lock.clone(),
+                        path: self.lock_path(),
                         cause: std::io::Error::other("not a regular file"),
                     });
                 }
                 Err(err) => {
                     debug!(
                         "cache: refreshing without a lock: {}: {err}",
-                        self.lock.display()
+                        self.lock_path().display()
                     );
                     return Ok(None);
                 }
@@ -280,7 +285,7 @@ impl Cache {
                     return Err(Error::LockTimeout {
                         seconds: timeout.as_secs(),
                         flag,
-                        path: self.lock.clone(),
+                        path: self.lock_path(),
                     });
                 }
                 Attempt::Failed(err) => {
@@ -305,13 +310,14 @@ impl Cache {
     /// and anything else that is not a regular file are refused.
     /// `Ok(None)`: something that is not a regular file sits at the lock's name.
     fn open_lock_file(&self) -> std::io::Result<Option<File>> {
+        let lock = self.lock_path();
         let opened = platform::no_follow(platform::private_file(
             OpenOptions::new().create(true).truncate(false).write(true),
         ))
-        .open(&self.lock);
+        .open(&lock);
         match opened {
             Ok(file) if file.metadata()?.is_file() => {
-                let _protected = platform::protect_if_new(&file, &self.lock)?;
+                let _protected = platform::protect_if_new(&file, &lock)?;
                 Ok(Some(file))
             }
             Ok(_) => Ok(None),
@@ -321,7 +327,7 @@ impl Cache {
     }
 
     fn is_current_lock_file(&self, file: &File) -> bool {
-        platform::is_same_file(file, &self.lock)
+        platform::is_same_file(file, &self.lock_path())
     }
 }
 

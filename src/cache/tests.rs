@@ -163,7 +163,7 @@ fn a_symlink_at_the_lock_is_not_followed() {
     fs::create_dir(&cache.dir).unwrap();
     fs::set_permissions(&cache.dir, fs::Permissions::from_mode(0o700)).unwrap();
     let victim = tmp.path().join("victim");
-    std::os::unix::fs::symlink(&victim, &cache.lock).unwrap();
+    std::os::unix::fs::symlink(&victim, cache.lock_path()).unwrap();
     let lock = cache
         .lock(Instant::now(), Duration::ZERO, "--timeout")
         .unwrap();
@@ -209,11 +209,11 @@ fn a_lock_on_a_file_no_longer_in_the_folder_does_not_count() {
     fs::create_dir(&cache.dir).unwrap();
     // Opened, then unlinked by `cache clear` before we lock it.
     let file = cache.open_lock_file().unwrap().unwrap();
-    fs::remove_file(&cache.lock).unwrap();
+    fs::remove_file(cache.lock_path()).unwrap();
     assert!(matches!(cache.attempt(file), Attempt::Unlinked));
     // Opened, then replaced by another file of the same name.
     let file = cache.open_lock_file().unwrap().unwrap();
-    fs::remove_file(&cache.lock).unwrap();
+    fs::remove_file(cache.lock_path()).unwrap();
     let _newer = cache.open_lock_file().unwrap().unwrap();
     assert!(matches!(cache.attempt(file), Attempt::Unlinked));
     // The file in the folder.

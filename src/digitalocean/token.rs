@@ -162,7 +162,7 @@ fn resolve_from(
 /// here, naming where it came from and never quoting it.
 pub fn checked(token: &str, origin: TokenOrigin) -> Result<(Secret, TokenOrigin)> {
     let token = token.trim();
-    if token.bytes().all(|b| b.is_ascii_graphic()) {
+    if crate::ascii::all_graphic(token.as_bytes()) {
         Ok((Secret::new(token), origin))
     } else {
         Err(Error::InvalidToken {

@@ -69,8 +69,12 @@ fn timestamp(out: &mut String, at: DateTime<Utc>) {
 fn string(out: &mut String, text: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push('"');
+    let bytes = text.as_bytes();
     let mut start = 0;
-    for (i, byte) in text.bytes().enumerate() {
+    // What needs an escape is exactly what `json_special` looks for, eight bytes at a time.
+    while let Some(run) = crate::ascii::json_special(&bytes[start..]) {
+        let i = start + run;
+        let byte = bytes[i];
         let escape = match byte {
             b'"' => "\\\"",
             b'\\' => "\\\\",
@@ -79,8 +83,7 @@ fn string(out: &mut String, text: &str) {
             0x0a => "\\n",
             0x0c => "\\f",
             0x0d => "\\r",
-            0x00..=0x1f => "",
-            _ => continue,
+            _ => "",
         };
         // `byte` is ASCII, so `i` is a character boundary.
         out.push_str(&text[start..i]);

@@ -7,6 +7,7 @@
 //! as before; the tests check that whatever is read here is exactly what serde reads.
 
 use super::utc_as_written;
+use crate::ascii::json_special as plain_run;
 use crate::cache::Entry;
 use crate::credential::Credential;
 use crate::secret::Secret;
@@ -50,8 +51,7 @@ struct Cursor<'a> {
 
 impl<'a> Cursor<'a> {
     fn literal(&mut self, expected: &str) -> Option<()> {
-        self.text[self.at..]
-            .starts_with(expected)
+        crate::ascii::starts_with(&self.text.as_bytes()[self.at..], expected.as_bytes())
             .then(|| self.at += expected.len())
     }
 
@@ -78,31 +78,6 @@ impl<'a> Cursor<'a> {
             None => Some(None),
         }
     }
-}
-
-/// Where the first `"`, `\\` or control character in `bytes` is: eight bytes at a time (the
-/// classic SWAR tests for a zero byte and a byte below a bound, both exact for "is there one"),
-/// then byte by byte within the word that has one. A byte at a time was 2k instructions a hit.
-fn plain_run(bytes: &[u8]) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH != 0;
-    let has_below_space = |x: u64| x.wrapping_sub(ONES * 0x20) & !x & HIGH != 0;
-    let mut start = 0;
-    for chunk in bytes.chunks_exact(8) {
-        let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
-        if has_zero(word ^ (ONES * u64::from(b'"')))
-            || has_zero(word ^ (ONES * u64::from(b'\\')))
-            || has_below_space(word)
-        {
-            break;
-        }
-        start += 8;
-    }
-    let at = bytes[start..]
-        .iter()
-        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
-    Some(start + at)
 }
 
 #[cfg(test)]
