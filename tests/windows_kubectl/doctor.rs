@@ -53,16 +53,8 @@ fn windows_doctor_reads_the_kuberc_kubectl_reads() {
         assert_ne!(refused.code, Some(0), "{name}: kubectl ran the plugin");
 
         let mut doctor = bed.command(doks_auth_bin());
-        doctor.args(["doctor", "-o", "json"]);
-        let said = with_home(doctor);
-        let report: Value =
-            serde_json::from_str(&said.stdout).unwrap_or_else(|_| panic!("{}", said.stderr));
-        let step = report["steps"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["name"] == "kuberc")
-            .unwrap_or_else(|| panic!("no kuberc step: {report}"));
+        doctor.env("HOME", elsewhere.path());
+        let step = bed.doctor_step(doctor, "kuberc");
         assert_ne!(
             step["status"], "ok",
             "{name}: doctor: {step}\nkubectl: {}",

@@ -13,7 +13,7 @@ mod bed;
 mod doctor;
 mod krew;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use chrono::{Duration, SecondsFormat, Utc};
