@@ -1,16 +1,14 @@
 //! The kubeconfig files on disk, handled as kubectl handles them: which files (`KUBECONFIG`),
-//! which one gets a new entry, reading, the `<file>.lock` lock, and writing back atomically with
-//! the file's owner and group kept.
+//! which one gets a new entry, reading, and the `<file>.lock` lock (writing back: `writing`).
 
 use std::fs::{self, OpenOptions};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use log::debug;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::platform::{self, atomic_file};
+use crate::platform;
 
 /// How long to wait for another program's `<file>.lock` (kubectl holds it for milliseconds).
 const LOCK_WAIT: Duration = Duration::from_secs(10);
@@ -139,43 +137,6 @@ pub fn load(path: &Path) -> Result<Loaded> {
     })
 }
 
-/// Replaces the file atomically with `text`, mode 0600 (it holds cluster endpoints and, for other
-/// tools' users, secrets), keeping the owner and group of the file it replaces (root editing a
-/// user's kubeconfig through sudo must leave it the user's; on Windows its DACL when private),
-/// creating a missing folder 0700.
-/// Returns what was tightened (a mode looser than 0600, a Windows DACL that let others in),
-/// for the caller to report. Refuses another user's file that a rewrite would take from them
-/// (Windows: see `platform::lost_owner`).
-pub fn write(path: &Path, text: &str, old: Option<&fs::Metadata>) -> Result<Option<String>> {
-    let failed = |what: &str, err: std::io::Error| Error::Kubeconfig {
-        path: path.to_path_buf(),
-        reason: format!("cannot {what}: {err}; the file was left as it was"),
-    };
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    if !dir.exists() {
-        platform::create_private_dir(dir)
-            .map_err(|err| failed(&format!("create its folder {}", dir.display()), err))?;
-    }
-    if let Some(owner) = old.and_then(|_| platform::lost_owner(path)) {
-        return Err(Error::Kubeconfig {
-            path: path.to_path_buf(),
-            reason: format!(
-                "it belongs to {owner}, and rewritten by this user it would become this user's alone, locking {owner} out; run the command as {owner}; the file was left as it was"
-            ),
-        });
-    }
-    // Read before the old file is replaced.
-    let loosened = old.and_then(|meta| platform::loosened(path, meta));
-    let kept = old.and_then(|meta| platform::kept_of(path, meta));
-    atomic_file::replace_keeping(path, ".doks-auth-kubeconfig-", text.as_bytes(), kept)
-        .map_err(|err| failed("replace it", err))?;
-    debug!("kubeconfig: wrote {}", path.display());
-    Ok(loosened)
-}
-
 /// kubectl's own lock: `<file>.lock`, created exclusively and removed when done, so doks-auth
 /// and `kubectl config` never interleave their read-modify-write of the same file.
 pub struct FileLock(PathBuf);
@@ -241,8 +202,6 @@ impl Drop for FileLock {
 #[cfg(test)]
 mod tests {
     use super::*;
-    #[cfg(unix)]
-    use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
     // `:`-separated, Unix paths; the Windows form is tested in platform.
     #[cfg(unix)]
@@ -277,60 +236,6 @@ mod tests {
         let single = Files(vec![tmp.path().join("missing")]);
         assert_eq!(single.default_index(), 0);
         assert!(single.existing().is_empty());
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn write_is_private_keeps_the_owner_and_follows_symlinks() {
-        let tmp = tempfile::tempdir().unwrap();
-        let real = tmp.path().join("real-config");
-        fs::write(&real, "apiVersion: v1\n").unwrap();
-        fs::set_permissions(&real, fs::Permissions::from_mode(0o644)).unwrap();
-        let as_root = crate::platform::current_uid() == 0;
-        if as_root {
-            std::os::unix::fs::chown(&real, Some(4242), Some(4343)).unwrap();
-        }
-        let link = tmp.path().join("kube").join("config");
-        fs::create_dir(tmp.path().join("kube")).unwrap();
-        std::os::unix::fs::symlink(&real, &link).unwrap();
-
-        let target = resolve_target(&link);
-        assert_eq!(target, fs::canonicalize(&real).unwrap());
-        let loaded = load(&target).unwrap();
-        let loosened = write(&target, "kind: Config\n", loaded.meta.as_ref()).unwrap();
-        assert_eq!(loosened, Some("from 644 to 600".to_string()));
-        assert!(
-            fs::symlink_metadata(&link)
-                .unwrap()
-                .file_type()
-                .is_symlink()
-        );
-        assert_eq!(fs::read_to_string(&link).unwrap(), "kind: Config\n");
-        let meta = fs::metadata(&real).unwrap();
-        assert_eq!(meta.mode() & 0o777, 0o600);
-        if as_root {
-            assert_eq!((meta.uid(), meta.gid()), (4242, 4343), "the owner changed");
-        }
-        let again = load(&target).unwrap();
-        assert_eq!(
-            write(&target, "kind: Config\n", again.meta.as_ref()).unwrap(),
-            None
-        );
-    }
-
-    #[test]
-    fn write_creates_a_private_folder() {
-        let tmp = tempfile::tempdir().unwrap();
-        let path = tmp.path().join(".kube").join("config");
-        assert_eq!(load(&path).unwrap().doc, super::super::empty());
-        write(&path, "kind: Config\n", None).unwrap();
-        assert_eq!(fs::read_to_string(&path).unwrap(), "kind: Config\n");
-        #[cfg(unix)]
-        {
-            let mode = |p: &Path| fs::metadata(p).unwrap().mode() & 0o777;
-            assert_eq!(mode(&path), 0o600);
-            assert_eq!(mode(&tmp.path().join(".kube")), 0o700);
-        }
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod prune;
 pub mod reader;
 pub mod remove;
 pub mod stanza;
+pub mod writing;
 pub mod yaml;
 
 use serde_json::{Map, Value, json};

@@ -2,7 +2,7 @@
 
 use std::fs::File;
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Writes `bytes` to `path` atomically: a temporary file named `prefix…` in the same folder,
 /// created private (mode 0600; on Windows an owner-only ACL from its first moment, whatever the
@@ -23,24 +23,55 @@ pub fn replace_keeping(
     bytes: &[u8],
     kept: Option<super::Kept>,
 ) -> io::Result<()> {
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
+    stage(path, prefix, bytes, kept)?.commit()
+}
+
+/// The new file written and synced beside `path` but not yet in its place, so that a change to
+/// several files can fail on any of them before it replaces one ([`Staged::commit`]). Dropped
+/// uncommitted, the temporary file is removed.
+pub struct Staged {
+    file: tempfile::NamedTempFile<File>,
+    path: PathBuf,
+}
+
+/// The first half of [`replace_keeping`]: every check and write that can fail but the rename.
+pub fn stage(
+    path: &Path,
+    prefix: &str,
+    bytes: &[u8],
+    kept: Option<super::Kept>,
+) -> io::Result<Staged> {
     let mut file = tempfile::Builder::new()
         .prefix(prefix)
-        .make_in(dir, super::create_new_private)?;
+        .make_in(folder_of(path), super::create_new_private)?;
     file.write_all(bytes)?;
     if let Some(kept) = kept {
         super::apply_kept(file.as_file(), kept)?;
     }
     file.as_file().sync_all()?;
-    persist(file, path)?;
-    // Make the rename itself durable; failing that is not worth an error.
-    if let Ok(folder) = File::open(dir) {
-        let _ = folder.sync_all();
+    Ok(Staged {
+        file,
+        path: path.to_path_buf(),
+    })
+}
+
+impl Staged {
+    /// Renames the new file over the old one, and makes the rename durable.
+    pub fn commit(self) -> io::Result<()> {
+        persist(self.file, &self.path)?;
+        // Failing to sync the folder is not worth an error: the rename happened.
+        if let Ok(folder) = File::open(folder_of(&self.path)) {
+            let _ = folder.sync_all();
+        }
+        Ok(())
     }
-    Ok(())
+}
+
+fn folder_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    }
 }
 
 #[cfg(unix)]

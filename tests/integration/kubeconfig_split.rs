@@ -68,6 +68,7 @@ impl Split {
             .iter()
             .map(|(name, text)| {
                 let path = env.home().join(name);
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
                 std::fs::write(&path, text.replace("API_URL", &api.url())).unwrap();
                 set_mode(&path, 0o644);
                 path
@@ -242,4 +243,68 @@ fn prune_leaves_another_teams_context_whose_live_entries_sit_in_a_later_file() {
             "{order:?}: {all}"
         );
     }
+}
+
+/// A removal that spans two files (the entries in one, the context in another) changes both or
+/// neither: here the second file is a mount point (bound onto itself in a namespace of its own),
+/// which a rename cannot replace, so the first file, already replaced, must get its old text back
+/// rather than lose the entries the context names, and the error must say so.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_change_to_two_files_that_cannot_write_the_second_changes_neither() {
+    if !kubectl_available() {
+        return;
+    }
+    let files = [
+        ("teama.yaml", entries_file("prod", CLUSTER_ID, "team-a")),
+        ("b/ctx.yaml", context_file("prod", "do-nyc1-prod")),
+    ];
+    let split = Split::new(&files, &[prod()]);
+    let before = [split.state("teama.yaml"), split.state("b/ctx.yaml")];
+    let script = r#"
+        mount --bind "$CTX" "$CTX" || exit 97
+        exec "$BIN" kubeconfig remove prod --api-url "$API" --context team-a
+    "#;
+    let out = run(split
+        .env
+        .command("unshare")
+        .args(["-rm", "sh", "-c", script])
+        .env("CTX", split.path("b/ctx.yaml"))
+        .env("BIN", doks_auth_bin())
+        .env("API", split.api.url())
+        .env("KUBECONFIG", std::env::join_paths(&split.files).unwrap()));
+    if out.code == Some(97) || out.stderr.contains("unshare:") {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must be able to make namespaces: {}",
+            out.stderr
+        );
+        eprintln!("skipped: no namespaces here: {}", out.stderr);
+        return;
+    }
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    assert!(out.stderr.starts_with("doks-auth: "), "{}", out.stderr);
+    let told = format!(
+        "{} had already been rewritten and got its old text back",
+        split.path("teama.yaml").display()
+    );
+    assert!(out.stderr.contains(&told), "{}", out.stderr);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    assert_eq!(split.state("b/ctx.yaml"), before[1], "{}", out.stderr);
+    let teama = std::fs::read_to_string(split.path("teama.yaml")).unwrap();
+    assert_eq!(teama, before[0].0, "{}", out.stderr);
+    let leftovers: Vec<_> = std::fs::read_dir(split.env.home())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with(".doks-auth-kubeconfig-") || name.ends_with(".lock"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    // And with no mount in the way the same removal goes through in both files.
+    let out = split.doks(&["kubeconfig", "remove", "prod"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let paths: Vec<&Path> = split.files.iter().map(PathBuf::as_path).collect();
+    let all = split.view(&paths);
+    assert!(names_in(&all, "contexts").is_empty(), "{all}");
+    assert!(names_in(&all, "users").is_empty(), "{all}");
 }

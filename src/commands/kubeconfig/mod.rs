@@ -20,7 +20,7 @@ use crate::digitalocean::clusters::{self, ClusterRef};
 use crate::error::{Error, Result};
 use crate::http;
 use crate::kubeconfig::files::{self, FileLock, Files, Loaded};
-use crate::kubeconfig::{self, Removed};
+use crate::kubeconfig::{self, Removed, writing};
 
 pub fn run(command: &KubeconfigCommand) -> anyhow::Result<()> {
     match command {
@@ -67,9 +67,11 @@ impl Opened {
     }
 
     /// Writes back each file whose document `docs` changed, changing only the text of what
-    /// changed, keeping its owner and reporting a tightened mode; returns their indexes.
+    /// changed, keeping its owner and reporting a tightened mode; returns their indexes. All of
+    /// them or none: every file is checked and staged before any is replaced.
     fn write_changed(&self, docs: &[Value]) -> Result<Vec<usize>> {
         let mut written = Vec::new();
+        let mut staged = Vec::new();
         for (index, (doc, loaded)) in docs.iter().zip(&self.loaded).enumerate() {
             if *doc == loaded.doc {
                 continue;
@@ -77,7 +79,7 @@ impl Opened {
             let target = &self.targets[index];
             let failed = |reason| Error::Kubeconfig {
                 path: target.clone(),
-                reason: format!("{reason}; it was left untouched"),
+                reason: format!("{reason}; no file was changed"),
             };
             let (text, anew) = kubeconfig::rewrite_telling(&loaded.text, doc).map_err(failed)?;
             // Not a failure, but the comments and layout there are gone: say so under -v.
@@ -87,13 +89,19 @@ impl Opened {
                     "kubeconfig: {path}: wrote anew, without its comments and layout: {what}"
                 );
             }
-            if let Some(change) = files::write(target, &text, loaded.meta.as_ref())? {
-                super::say(&format!(
-                    "note: tightened permissions of {} {change}",
-                    target.display()
-                ));
-            }
+            let old = loaded
+                .meta
+                .as_ref()
+                .map(|meta| (loaded.text.as_str(), meta));
+            staged.push(writing::stage(target, &text, old)?);
             written.push(index);
+        }
+        let tightened = writing::commit(staged)?;
+        for (&index, change) in written.iter().zip(tightened) {
+            if let Some(change) = change {
+                let path = self.targets[index].display();
+                super::say(&format!("note: tightened permissions of {path} {change}"));
+            }
         }
         Ok(written)
     }

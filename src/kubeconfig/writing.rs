@@ -1,0 +1,139 @@
+//! Writing kubeconfig files back, all of a change or none of it: a change that spans files
+//! (entries in one file of `KUBECONFIG`, the context naming them in another) is staged in every
+//! file first — each check and write that can fail — and only then renamed into place; a rename
+//! that still fails puts back the files already replaced. Half a removal would leave a context
+//! naming entries that are gone, or a token nobody meant to keep.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use log::debug;
+
+use crate::error::{Error, Result};
+use crate::platform::{self, atomic_file};
+
+const PREFIX: &str = ".doks-auth-kubeconfig-";
+
+/// A file's new text, written beside it and not yet in its place.
+pub struct Staged {
+    path: PathBuf,
+    new: atomic_file::Staged,
+    /// What was there, to put back should a later file fail; `None` when there was no file.
+    old: Option<String>,
+    /// What the rewrite tightened (a mode looser than 0600, a DACL that let others in).
+    pub loosened: Option<String>,
+}
+
+/// Prepares replacing `path` (whose text and metadata were `old`) with `text`: mode 0600 (it holds
+/// cluster endpoints and, for other tools' users, secrets), the owner and group of the file it
+/// replaces kept (root editing a user's kubeconfig through sudo must leave it the user's; on
+/// Windows its DACL when private), a missing folder created 0700. Refuses another user's file
+/// that a rewrite would take from them (Windows: see `platform::lost_owner`).
+pub fn stage(path: &Path, text: &str, old: Option<(&str, &fs::Metadata)>) -> Result<Staged> {
+    let failed = |what: &str, err: std::io::Error| Error::Kubeconfig {
+        path: path.to_path_buf(),
+        reason: format!("cannot {what}: {err}; no file was changed"),
+    };
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    if !dir.exists() {
+        platform::create_private_dir(dir)
+            .map_err(|err| failed(&format!("create its folder {}", dir.display()), err))?;
+    }
+    if let Some(owner) = old.and_then(|_| platform::lost_owner(path)) {
+        return Err(Error::Kubeconfig {
+            path: path.to_path_buf(),
+            reason: format!(
+                "it belongs to {owner}, and rewritten by this user it would become this user's alone, locking {owner} out; run the command as {owner}; no file was changed"
+            ),
+        });
+    }
+    // Read before the old file is replaced.
+    let loosened = old.and_then(|(_, meta)| platform::loosened(path, meta));
+    let kept = old.and_then(|(_, meta)| platform::kept_of(path, meta));
+    let new = atomic_file::stage(path, PREFIX, text.as_bytes(), kept)
+        .map_err(|err| failed("write it", err))?;
+    Ok(Staged {
+        path: path.to_path_buf(),
+        new,
+        old: old.map(|(text, _)| text.to_string()),
+        loosened,
+    })
+}
+
+/// Puts every staged file in its place. When one cannot be, those already replaced get their old
+/// text back (a new file is removed) and the error says so; the ones after it stay untouched.
+pub fn commit(staged: Vec<Staged>) -> Result<Vec<Option<String>>> {
+    let mut done: Vec<(PathBuf, Option<String>)> = Vec::new();
+    let mut loosened = Vec::new();
+    for file in staged {
+        let Staged {
+            path,
+            new,
+            old,
+            loosened: tightened,
+        } = file;
+        if let Err(err) = new.commit() {
+            return Err(Error::Kubeconfig {
+                reason: format!("cannot replace it: {err}; {}", undo(done)),
+                path,
+            });
+        }
+        debug!("kubeconfig: wrote {}", path.display());
+        done.push((path, old));
+        loosened.push(tightened);
+    }
+    Ok(loosened)
+}
+
+/// Puts back the text of the files replaced before a failure (their mode stays 0600: a rename
+/// cannot be undone, only written over) and removes those it created; says what came of it.
+fn undo(done: Vec<(PathBuf, Option<String>)>) -> String {
+    if done.is_empty() {
+        return "no file was changed".into();
+    }
+    let (mut restored, mut removed, mut lost) = (Vec::new(), Vec::new(), Vec::new());
+    for (path, old) in done.iter().rev() {
+        let (back, told) = match old {
+            // The replacement kept the old owner (and DACL): keep them again.
+            Some(text) => (
+                fs::metadata(path).and_then(|meta| {
+                    let kept = platform::kept_of(path, &meta);
+                    atomic_file::replace_keeping(path, PREFIX, text.as_bytes(), kept)
+                }),
+                &mut restored,
+            ),
+            None => (fs::remove_file(path), &mut removed),
+        };
+        match back {
+            Ok(()) => told.push(path.display().to_string()),
+            Err(err) => lost.push(format!("{} ({err})", path.display())),
+        }
+    }
+    let mut said = Vec::new();
+    if !restored.is_empty() {
+        said.push(format!(
+            "{} had already been rewritten and got its old text back",
+            restored.join(", ")
+        ));
+    }
+    if !removed.is_empty() {
+        said.push(format!(
+            "{} had been created and was removed again",
+            removed.join(", ")
+        ));
+    }
+    if !lost.is_empty() {
+        said.push(format!(
+            "{} had already been rewritten and could not be put back: compare it with what you expect",
+            lost.join(", ")
+        ));
+    }
+    said.push("no other file was changed".into());
+    said.join("; ")
+}
+
+#[cfg(test)]
+mod tests;
