@@ -231,6 +231,8 @@ fn arb_kubeconfig() -> impl Strategy<Value = Value> {
         "[a-z-]{0,12}",
     )
         .prop_map(|(clusters, users, contexts, extra, current)| {
+            // kubectl refuses a file that defines a name twice in a list, and so does doks-auth.
+            let (clusters, users, contexts) = (unique(clusters), unique(users), unique(contexts));
             json!({
                 "apiVersion": "v1", "kind": "Config",
                 "clusters": clusters, "users": users, "contexts": contexts,
@@ -238,6 +240,14 @@ fn arb_kubeconfig() -> impl Strategy<Value = Value> {
                 "x-unknown-field": extra,
             })
         })
+}
+
+/// The first entry of each name.
+fn unique(list: Vec<Value>) -> Vec<Value> {
+    let mut seen = std::collections::HashSet::new();
+    list.into_iter()
+        .filter(|e| seen.insert(e["name"].clone().to_string()))
+        .collect()
 }
 
 fn entries() -> Entries {

@@ -81,15 +81,22 @@ pub fn libfaketime() -> PathBuf {
                 return lib;
             }
             eprintln!("installing libfaketime for the clock tests: apt-get install faketime");
+            // Another apt-get (a setup running beside the tests) holds dpkg's lock: wait for it.
+            let wait = ["-o", "DPkg::Lock::Timeout=300"];
             let installed = Command::new("apt-get")
+                .args(wait)
                 .args(["install", "-y", "-qq", "faketime"])
                 .env("DEBIAN_FRONTEND", "noninteractive")
                 .output()
                 .is_ok_and(|o| o.status.success());
             if !installed {
                 // The package lists of a fresh machine may be empty.
-                let _ = Command::new("apt-get").args(["update", "-qq"]).output();
                 let _ = Command::new("apt-get")
+                    .args(wait)
+                    .args(["update", "-qq"])
+                    .output();
+                let _ = Command::new("apt-get")
+                    .args(wait)
                     .args(["install", "-y", "-qq", "faketime"])
                     .env("DEBIAN_FRONTEND", "noninteractive")
                     .output();

@@ -62,3 +62,58 @@ fn windows_doctor_reads_the_kuberc_kubectl_reads() {
         );
     }
 }
+
+/// A stanza's command without `.exe`, bare (found on PATH) or relative to the kubeconfig's folder
+/// (it holds `\`): kubectl.exe runs `doks-auth.exe` for both, as Go's LookPath tries PATHEXT's
+/// extensions; doctor must find the same file (a warning: not an absolute path), and fail exactly
+/// where kubectl fails.
+#[test]
+#[cfg_attr(
+    not(windows),
+    ignore = "drives the Windows kubectl.exe; run on Windows or under Wine (`cross test`)"
+)]
+fn windows_doctor_finds_a_command_without_exe_where_kubectl_does() {
+    let Some(kubectl) = kubectl() else {
+        return;
+    };
+    let bed = Bed::new(kubectl);
+    let saved = std::path::PathBuf::from(bed.save());
+    let bin = bed.home.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::copy(&saved, bin.join("doks-auth.exe")).unwrap();
+    let text = std::fs::read_to_string(&bed.kubeconfig).unwrap();
+    let config: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
+    let with_command = |command: &str| {
+        let mut config = config.clone();
+        config["users"][0]["user"]["exec"]["command"] = command.into();
+        // JSON is YAML: kubectl reads it as it reads the file save wrote.
+        std::fs::write(&bed.kubeconfig, config.to_string()).unwrap();
+    };
+    let path_now = std::env::var_os("PATH").unwrap_or_default();
+    let with_bin =
+        std::env::join_paths(std::iter::once(bin.clone()).chain(std::env::split_paths(&path_now)))
+            .unwrap();
+    let cases = [
+        ("bare, on PATH", "doks-auth", &with_bin, true),
+        ("bare, not on PATH", "doks-auth", &path_now, false),
+        (
+            "relative, beside the kubeconfig",
+            "bin\\doks-auth",
+            &path_now,
+            true,
+        ),
+        ("relative, missing", "nowhere\\doks-auth", &with_bin, false),
+    ];
+    for (name, command, path, runs) in cases {
+        with_command(command);
+        let mut kubectl = bed.command(&bed.kubectl);
+        kubectl.env("PATH", path).args(["get", "--raw", "/version"]);
+        let out = run(&mut kubectl);
+        assert_eq!(out.code == Some(0), runs, "{name}: kubectl: {}", out.stderr);
+        let mut doctor = bed.command(doks_auth_bin());
+        doctor.env("PATH", path);
+        let step = bed.doctor_step(doctor, "command");
+        let expected = if runs { "warning" } else { "failed" };
+        assert_eq!(step["status"], expected, "{name}: doctor: {step}");
+    }
+}

@@ -25,6 +25,8 @@ use crate::secret::Secret;
 /// doctl's name for the top-level `access-token`.
 pub const DEFAULT: &str = "default";
 const ACCESS_TOKEN: &str = "access-token";
+/// What doctl's config folder comes from (Go's `os.UserConfigDir`), for the error without one.
+const CONFIG_VAR: &str = if cfg!(windows) { "%APPDATA%" } else { "HOME" };
 const AUTH_CONTEXTS: &str = "auth-contexts";
 const CONTEXT: &str = "context";
 /// A config file is a few hundred bytes; anything far larger is not doctl's.
@@ -47,7 +49,7 @@ impl DoctlFile {
     pub fn load() -> Result<Self> {
         let path = token::doctl_config_path().ok_or_else(|| Error::DoctlConfig {
             path: PathBuf::from("doctl/config.yaml"),
-            reason: "this machine has no config folder (is HOME set?)".into(),
+            reason: format!("this machine has no config folder (is {CONFIG_VAR} set?)"),
         })?;
         Self::load_from(&path)
     }

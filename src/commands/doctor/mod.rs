@@ -213,7 +213,8 @@ fn command(ctx: &KubeContext, exec: &Exec, report: &mut Report) {
         let found = std::env::var_os("PATH")
             .iter()
             .flat_map(std::env::split_paths)
-            .map(|dir| dir.join(name))
+            // As Go's LookPath: on Windows `doks-auth` is `doks-auth.exe` (PATHEXT).
+            .filter_map(|dir| gopath::find_executable(&dir.join(name)))
             .find(|p| is_executable(p));
         return match found {
             Some(path) => report.warn(
