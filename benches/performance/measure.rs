@@ -241,7 +241,8 @@ pub(crate) fn instructions(cmd: &Command) -> Option<u64> {
 }
 
 /// Drops `file`'s pages from the page cache (`posix_fadvise(DONTNEED)`): the next run reads it
-/// from disk.
+/// from disk. Linux only (macOS has no `posix_fadvise`); elsewhere the pages stay.
+#[cfg(target_os = "linux")]
 pub(crate) fn evict(file: &Path) {
     use std::os::fd::AsRawFd;
     if let Ok(f) = std::fs::File::open(file) {
@@ -251,6 +252,9 @@ pub(crate) fn evict(file: &Path) {
         unsafe { libc::posix_fadvise(f.as_raw_fd(), 0, 0, libc::POSIX_FADV_DONTNEED) };
     }
 }
+
+#[cfg(not(target_os = "linux"))]
+pub(crate) fn evict(_file: &Path) {}
 
 /// A new command like `cmd` (std's Command is not Clone): program, arguments, environment and
 /// folder.

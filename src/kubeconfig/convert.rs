@@ -343,7 +343,10 @@ fn from_token<'a>(servers: impl Iterator<Item = &'a str>) -> Result<(Stanza, Bef
     }
 }
 
+/// The id of the DigitalOcean cluster at `server`, which names it by host alone; a scheme and host
+/// are read without case, as everywhere (ownership judges servers so too).
 fn digitalocean_cluster(server: &str) -> Option<String> {
+    let server = server.to_ascii_lowercase();
     let host = server.strip_prefix("https://")?.trim_end_matches('/');
     let host = host.strip_suffix(":443").unwrap_or(host);
     let id = host.strip_suffix(".k8s.ondigitalocean.com")?;

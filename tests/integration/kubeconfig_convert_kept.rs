@@ -236,6 +236,20 @@ users:
 
 #[test]
 fn an_older_unprefixed_digitalocean_token_on_a_digitalocean_cluster_is_converted() {
+    converts_an_older_token_on(&format!("https://{STATIC_ID}.k8s.ondigitalocean.com"));
+}
+
+/// A host is read without case (as `save` judges its own entries): a server written in capitals
+/// is still DigitalOcean's.
+#[test]
+fn a_digitalocean_server_written_in_capitals_is_still_digitaloceans() {
+    converts_an_older_token_on(&format!(
+        "HTTPS://{}.K8S.ONDIGITALOCEAN.COM",
+        STATIC_ID.to_uppercase()
+    ));
+}
+
+fn converts_an_older_token_on(server: &str) {
     if !kubectl_available() {
         return;
     }
@@ -249,7 +263,7 @@ fn an_older_unprefixed_digitalocean_token_on_a_digitalocean_cluster_is_converted
 kind: Config
 clusters:
 - cluster:
-    server: https://{STATIC_ID}.k8s.ondigitalocean.com
+    server: {server}
   name: do-fra1-dev
 contexts:
 - context:

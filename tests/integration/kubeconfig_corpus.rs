@@ -34,7 +34,7 @@ const CONVERTED: &[(&str, &[&str])] = &[
 ];
 
 /// The corpus, by file name: the files of real tools, or the YAML edge cases (`edge-*`).
-fn corpus(edge_cases: bool) -> Vec<(String, Vec<u8>)> {
+pub(crate) fn corpus(edge_cases: bool) -> Vec<(String, Vec<u8>)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/kubeconfigs");
     let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
         .unwrap()
@@ -52,7 +52,7 @@ fn corpus(edge_cases: bool) -> Vec<(String, Vec<u8>)> {
 }
 
 /// Runs `check` on every file, and fails naming every file it failed on.
-fn each(files: &[(String, Vec<u8>)], check: impl Fn(&str, &[u8])) {
+pub(crate) fn each(files: &[(String, Vec<u8>)], check: impl Fn(&str, &[u8])) {
     let failed: Vec<&str> = files
         .iter()
         .filter(|(name, bytes)| {
@@ -64,7 +64,7 @@ fn each(files: &[(String, Vec<u8>)], check: impl Fn(&str, &[u8])) {
 }
 
 /// The file written where the command will find it: private, and (as root) someone else's.
-fn place(env: &TestEnv, name: &str, bytes: &[u8]) -> PathBuf {
+pub(crate) fn place(env: &TestEnv, name: &str, bytes: &[u8]) -> PathBuf {
     let path = env.home().join(name);
     std::fs::write(&path, bytes).unwrap();
     set_mode(&path, 0o600);

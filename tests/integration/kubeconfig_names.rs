@@ -184,3 +184,23 @@ fn a_cluster_name_with_an_escape_sequence_never_reaches_the_terminal() {
     );
     assert!(!path.exists(), "nothing written");
 }
+
+/// A host has no case: this cluster's entry with its server written in capitals is still this
+/// cluster's, so `save` updates it rather than refusing it as another's (issue 22, item 12).
+#[test]
+fn an_entry_whose_server_is_written_in_capitals_is_still_this_clusters() {
+    let (env, api) = account(&[prod()]);
+    let kubeconfig = env.home().join("config");
+    save(&env, &api, &kubeconfig, &["prod"]);
+    let text = std::fs::read_to_string(&kubeconfig).unwrap();
+    let lower = server_of(CLUSTER_ID);
+    let upper = format!("https://{}", lower["https://".len()..].to_uppercase());
+    assert!(text.contains(&lower), "{text}");
+    std::fs::write(&kubeconfig, text.replace(&lower, &upper)).unwrap();
+    let out = save(&env, &api, &kubeconfig, &["prod"]);
+    assert!(!out.stderr.contains("--alias"), "{}", out.stderr);
+    let doc = read_yaml(&kubeconfig);
+    assert_eq!(names(&doc, "clusters"), ["do-nyc1-prod"]);
+    assert_eq!(names(&doc, "users"), ["do-nyc1-prod-admin"]);
+    assert_eq!(exec_of(&doc, "do-nyc1-prod-admin")["args"][2], CLUSTER_ID);
+}

@@ -86,3 +86,98 @@ fn an_alias_yaml_would_read_as_null_is_the_name_kubectl_selects() {
         assert_eq!(view["contexts"][0]["name"], alias, "{view}");
     }
 }
+
+/// `--prune` (and `--dry-run` where it has no meaning) is no silent no-op: with one cluster,
+/// `save prod --prune` is a usage error before any request or write (issue 22, item 5).
+#[test]
+fn prune_without_all_is_a_usage_error_that_asks_and_writes_nothing() {
+    let (env, api) = account(&[prod()]);
+    let path = env.home().join("kubeconfig");
+    let out = run(&mut doks(
+        &env,
+        &api,
+        Some(&path),
+        &["kubeconfig", "save", "prod", "--prune"],
+    ));
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    assert_eq!(out.stdout, "");
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    assert!(
+        out.stderr.starts_with("doks-auth: ")
+            && out.stderr.contains("--prune works only with --all"),
+        "{}",
+        out.stderr
+    );
+    assert!(!path.exists());
+    assert!(api.requests().is_empty());
+}
+
+/// `show` and `remove` name one cluster: their help shows the argument as required, and leaving
+/// it out is a usage error that offers no `--all`, which they do not take (issue 22, item 6).
+#[test]
+fn show_and_remove_require_a_cluster_and_never_offer_all() {
+    let env = TestEnv::new();
+    for command in ["show", "remove"] {
+        let help = run_ok(env.doks_auth().args(["kubeconfig", command, "--help"]));
+        assert!(
+            help.stdout
+                .contains(&format!("kubeconfig {command} [OPTIONS] <CLUSTER>")),
+            "{command}: {}",
+            help.stdout
+        );
+        assert!(!help.stdout.contains("--all"), "{command}: {}", help.stdout);
+        let out = run(env.doks_auth().args(["kubeconfig", command]));
+        assert_eq!(out.code, Some(2), "{command}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("<CLUSTER>"),
+            "{command}: {}",
+            out.stderr
+        );
+        assert!(!out.stderr.contains("--all"), "{command}: {}", out.stderr);
+    }
+}
+
+/// `save <cluster> --dry-run` says what it would do, the permission it would tighten included,
+/// and writes nothing: not the file, its lock, nor the cache (issue 22, item 5).
+#[cfg(unix)]
+#[test]
+fn a_dry_run_save_says_what_it_would_do_and_writes_nothing() {
+    let (env, api) = account(&[prod()]);
+    let path = env.home().join("kubeconfig");
+    std::fs::write(&path, "apiVersion: v1\nkind: Config\n").unwrap();
+    set_mode(&path, 0o644);
+    let before = (
+        std::fs::read(&path).unwrap(),
+        std::fs::metadata(&path).unwrap().modified().unwrap(),
+    );
+    let out = run_ok(&mut doks(
+        &env,
+        &api,
+        Some(&path),
+        &["kubeconfig", "save", "prod", "--dry-run"],
+    ));
+    assert_eq!(out.stdout, "");
+    let said = format!(
+        "would have saved context do-nyc1-prod in {}",
+        path.display()
+    );
+    assert!(out.stderr.contains(&said), "{}", out.stderr);
+    let tighten = format!(
+        "note: would tighten permissions of {} from 644 to 600",
+        path.display()
+    );
+    assert!(out.stderr.contains(&tighten), "{}", out.stderr);
+    let after = (
+        std::fs::read(&path).unwrap(),
+        std::fs::metadata(&path).unwrap().modified().unwrap(),
+    );
+    assert_eq!(before, after);
+    assert_eq!(mode(&path), 0o644);
+    let left: Vec<_> = std::fs::read_dir(env.home())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".lock") || n.starts_with(".doks-auth"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    assert!(!env.cache_dir().exists(), "a dry run made the cache");
+}

@@ -41,6 +41,7 @@ mod kubeconfig_cache_dir;
 mod kubeconfig_convert;
 mod kubeconfig_convert_kept;
 mod kubeconfig_corpus;
+mod kubeconfig_corpus_dry;
 mod kubeconfig_corpus_layouts;
 mod kubeconfig_corpus_views;
 mod kubeconfig_current;

@@ -71,6 +71,65 @@ fn after_a_revocation_at_most_one_command_fails_with_every_kubectl() {
     }
 }
 
+/// doctl writes `provideClusterInfo: false`; `kubeconfig convert` writes its stanza as `save` does
+/// (`true`), so kubectl hands over the cluster the heal needs: after a revocation a converted
+/// context fails at most one command too (issue 22, item 7).
+#[test]
+fn a_converted_doctl_context_heals_after_a_revocation_with_every_kubectl() {
+    for kubectl in kubectls() {
+        let bed = Bed::accepting_the_token();
+        bed.api
+            .serve_token(CLUSTER_ID, K8S_TOKEN, Duration::hours(3));
+        let path = bed.env.home().join("kubeconfig");
+        let doctl = format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: do-nyc1-prod\n  cluster:\n    server: {}\n    certificate-authority-data: {}\ncontexts:\n- name: do-nyc1-prod\n  context:\n    cluster: do-nyc1-prod\n    user: do-nyc1-prod-admin\ncurrent-context: do-nyc1-prod\nusers:\n- name: do-nyc1-prod-admin\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: doctl\n      args: [kubernetes, cluster, kubeconfig, exec-credential, --version=v1beta1, {CLUSTER_ID}]\n      provideClusterInfo: false\n      interactiveMode: IfAvailable\n",
+            bed.kube.url,
+            bed.pki.ca_base64()
+        );
+        std::fs::write(&path, doctl).unwrap();
+        let bin = doks_auth_bin();
+        let converted = run(bed
+            .env
+            .doks_auth()
+            .args(["kubeconfig", "convert", "--exec-command"])
+            .arg(&bin)
+            .env("KUBECONFIG", &path));
+        assert_eq!(converted.code, Some(0), "{}", converted.stderr);
+        let kubectl_get = || {
+            run(bed
+                .env
+                .command(&kubectl)
+                .args(["get", "--raw", "/version"])
+                .env("KUBECONFIG", &path)
+                .env("DIGITALOCEAN_ACCESS_TOKEN", DO_TOKEN)
+                .env("DIGITALOCEAN_API_URL", bed.api.url()))
+        };
+        let first = kubectl_get();
+        assert_eq!(first.code, Some(0), "{}: {}", name(&kubectl), first.stderr);
+        fetched_an_hour_ago(&bed.env.only_cache_entry());
+
+        bed.kube.accept(KubeAuth::Token(ROTATED.into()));
+        bed.api.reset();
+        bed.api.serve_token(CLUSTER_ID, ROTATED, Duration::hours(3));
+        let after: Vec<Outcome> = (0..3).map(|_| kubectl_get()).collect();
+        for (i, out) in after.iter().enumerate().skip(1) {
+            assert_eq!(
+                out.code,
+                Some(0),
+                "{}: #{i}: {}",
+                name(&kubectl),
+                out.stderr
+            );
+        }
+        assert_eq!(
+            bed.api.credential_requests(CLUSTER_ID),
+            1,
+            "{}: one new credential, then the cache",
+            name(&kubectl)
+        );
+    }
+}
+
 #[test]
 fn ten_commands_without_a_revocation_make_one_request_with_every_kubectl() {
     for kubectl in kubectls() {

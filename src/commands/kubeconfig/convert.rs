@@ -43,6 +43,7 @@ pub(super) fn run(args: &KubeconfigConvertArgs) -> anyhow::Result<()> {
     if outcome.converted.is_empty() {
         super::super::say(&format!("nothing to convert in {place}"));
     } else if args.dry_run {
+        opened.would_write(&docs);
         super::super::say(&format!(
             "would convert {count} in {place} (--dry-run: nothing written)"
         ));

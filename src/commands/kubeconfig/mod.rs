@@ -106,6 +106,25 @@ impl Opened {
         Ok(written)
     }
 
+    /// What [`Opened::write_changed`] would write, written nowhere: the indexes of the files
+    /// `docs` changed, each permission it would tighten said as a note.
+    fn would_write(&self, docs: &[Value]) -> Vec<usize> {
+        let changed: Vec<usize> = (0..docs.len())
+            .filter(|&i| docs[i] != self.loaded[i].doc)
+            .collect();
+        for &index in &changed {
+            let target = &self.targets[index];
+            let meta = self.loaded[index].meta.as_ref();
+            if let Some(change) = meta.and_then(|meta| crate::platform::loosened(target, meta)) {
+                let path = target.display();
+                super::say(&format!(
+                    "note: would tighten permissions of {path} {change}"
+                ));
+            }
+        }
+        changed
+    }
+
     /// "a", or "a, b and c": the files at these indexes, for messages.
     fn names(&self, indexes: &[usize]) -> String {
         let paths = self.files.paths();
@@ -163,9 +182,7 @@ fn save(args: &KubeconfigSaveArgs) -> anyhow::Result<()> {
     let set_current = args.set_current_context.unwrap_or(true);
     kubeconfig::save(&mut docs, default, entries, set_current);
     let written: Vec<usize> = match args.dry_run {
-        true => (0..docs.len())
-            .filter(|&i| docs[i] != opened.loaded[i].doc)
-            .collect(),
+        true => opened.would_write(&docs),
         false => opened.write_changed(&docs)?,
     };
     if !args.dry_run {

@@ -133,7 +133,9 @@ pub(super) fn run(args: &KubeconfigSaveArgs) -> anyhow::Result<()> {
     if args.prune {
         opened.report_removal(&removal, &docs, if dry { "would be " } else { "" });
     }
-    if !args.dry_run {
+    if args.dry_run {
+        opened.would_write(&docs);
+    } else {
         opened.write_changed(&docs)?;
         let given = common.cache.cache_dir.as_deref();
         super::cached::prune(given, &removal.stanzas, &pruned);

@@ -111,6 +111,8 @@ fn a_static_token_must_reach_exactly_one_digitalocean_cluster() {
         digitalocean_cluster(&server(&ID.to_uppercase())).as_deref(),
         Some(ID)
     );
+    let upper = format!("HTTPS://{}.K8S.ONDIGITALOCEAN.COM:443", ID.to_uppercase());
+    assert_eq!(digitalocean_cluster(&upper).as_deref(), Some(ID));
     let two = server(OTHER);
     assert!(
         from_token([one.as_str(), two.as_str()].into_iter())
