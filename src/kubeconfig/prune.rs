@@ -16,10 +16,12 @@ pub struct Account<'a> {
     pub api_url: Option<&'a str>,
 }
 
-/// A context of this account whose cluster is gone, and the definitions that go with it.
+/// A context of this account whose cluster is gone, and the definitions that go with it; or a
+/// user of this account no context uses (`context` is `None`), and the cluster's entries.
 #[derive(Debug)]
 pub struct Vanished {
-    pub context: String,
+    pub context: Option<String>,
+    pub user: String,
     pub id: String,
     /// The context, its user and its cluster, each as the context's own file resolves the name.
     /// [`super::remove::take`] keeps those another context still uses.
@@ -66,13 +68,49 @@ pub fn vanished(docs: &[Value], account: &Account, live: &[String]) -> Vec<Vanis
                     .is_some_and(|server| server_is(server, id, None))
             }));
             found.push(Vanished {
-                context: reader::name_of(context).to_string(),
+                context: Some(reader::name_of(context).to_string()),
+                user: user_name(docs, user_at),
                 id: id.to_string(),
                 targets,
             });
         }
     }
+    // A user no context uses (its context deleted by hand) goes too, with the cluster entry
+    // doks-auth wrote beside it (`C` for the user `C-admin`) when its server is that cluster's
+    // endpoint; `take` keeps one another context still uses.
+    for &(user_at, id) in &gone {
+        let used = reader::all(docs, Kind::Context).any(|(at, context)| {
+            reader::meanings(
+                docs,
+                at.file,
+                Kind::User,
+                reader::reference(context, "user"),
+            )
+            .contains(&user_at)
+        });
+        if used || found.iter().any(|v| v.targets.contains(&user_at)) {
+            continue;
+        }
+        let mut targets = vec![user_at];
+        let user = user_name(docs, user_at);
+        if let Some(cluster) = user.strip_suffix("-admin") {
+            targets.extend(super::remove::endpoint_entries(docs, cluster, id));
+        }
+        found.push(Vanished {
+            context: None,
+            user: user_name(docs, user_at),
+            id: id.to_string(),
+            targets,
+        });
+    }
     found
+}
+
+fn user_name(docs: &[Value], at: At) -> String {
+    reader::get(docs, at)
+        .map(reader::name_of)
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// A doks-auth `get-credential` stanza of `account`.
@@ -140,8 +178,8 @@ mod tests {
         let found = vanished(&[doc], &account, &[LIVE.to_string()]);
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(
-            (found[0].context.as_str(), found[0].id.as_str()),
-            ("c-gone", GONE)
+            (found[0].context.as_deref(), found[0].id.as_str()),
+            (Some("c-gone"), GONE)
         );
         let at = |kind, index| At {
             file: 0,
@@ -167,12 +205,45 @@ mod tests {
         };
         let found = vanished(std::slice::from_ref(&doc), &plain, &[]);
         assert_eq!(found.len(), 1);
-        assert_eq!(found[0].context, "c-env");
+        assert_eq!(found[0].context.as_deref(), Some("c-env"));
         let staging = Account {
             context: None,
             api_url: Some("https://x"),
         };
         let found = vanished(&[doc], &staging, &[]);
-        assert_eq!(found[0].context, "c-st");
+        assert_eq!(found[0].context.as_deref(), Some("c-st"));
+    }
+
+    /// Its context deleted by hand, a vanished cluster's user goes with the cluster entry
+    /// doks-auth wrote beside it (by name and endpoint); another server's same-named entry, or
+    /// a user of another account, stays.
+    #[test]
+    fn a_user_no_context_uses_goes_with_its_cluster_entry() {
+        let server = |id: &str| format!("https://{id}.k8s.ondigitalocean.com");
+        let doc = json!({
+            "clusters": [
+                {"name": "do-nyc1-old", "cluster": {"server": server(GONE)}},
+                {"name": "do-nyc1-old", "cluster": {"server": server(LIVE)}},
+                {"name": "mine", "cluster": {"server": server(GONE)}},
+            ],
+            "users": [
+                user("do-nyc1-old-admin", &["get-credential", "--cluster-id", GONE, "--context", "team-a"]),
+                user("b-admin", &["get-credential", "--cluster-id", GONE, "--context", "team-b"]),
+            ],
+        });
+        let account = Account {
+            context: Some("team-a"),
+            api_url: None,
+        };
+        let found = vanished(&[doc], &account, &[LIVE.to_string()]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].context, None);
+        assert_eq!(found[0].user, "do-nyc1-old-admin");
+        let at = |kind, index| At {
+            file: 0,
+            kind,
+            index,
+        };
+        assert_eq!(found[0].targets, [at(Kind::User, 0), at(Kind::Cluster, 0)]);
     }
 }

@@ -19,6 +19,9 @@ pub struct Removed {
     /// kubectl's current context before, when the removal changed what it is (or what it
     /// means): the caller says what kubectl will use now.
     pub current_changed: bool,
+    /// The current context stays but its cluster or user was removed: kubectl now reaches
+    /// whatever another file defines under that name (another team's cluster, say).
+    pub current_moved: bool,
     /// Entries of the cluster left in place because another context still uses them.
     pub kept: Vec<Kept>,
     /// The exec args of each removed user: where its stanza kept the credentials
@@ -148,6 +151,15 @@ pub fn targets(docs: &[Value], names: Option<&Names>, whose: &Whose) -> BTreeSet
         .map(|(at, _)| at)
         .collect();
     targets.extend(&users);
+    // The cluster entry doks-auth wrote beside each of these users (`C` for `C-admin`), which
+    // no context may reach any more (its context deleted by hand): `take` keeps it if a context
+    // still uses it.
+    for &user in &users {
+        let name = reader::get(docs, user).map(reader::name_of).unwrap_or("");
+        if let Some(cluster) = name.strip_suffix("-admin") {
+            targets.extend(endpoint_entries(docs, cluster, whose.id));
+        }
+    }
     for (at, context) in reader::all(docs, Kind::Context) {
         let refer =
             |kind, field| reader::meanings(docs, at.file, kind, reader::reference(context, field));
@@ -167,6 +179,24 @@ pub fn targets(docs: &[Value], names: Option<&Names>, whose: &Whose) -> BTreeSet
         }
     }
     targets
+}
+
+/// The cluster definitions named `name` whose server is the cluster `id`'s DigitalOcean
+/// endpoint: what `save` wrote for it (another file's same-named entry of another cluster, or
+/// one of another server, is not).
+pub fn endpoint_entries<'a>(
+    docs: &'a [Value],
+    name: &'a str,
+    id: &'a str,
+) -> impl Iterator<Item = At> + 'a {
+    reader::all(docs, Kind::Cluster)
+        .filter(move |(_, c)| {
+            reader::name_of(c) == name
+                && c.pointer("/cluster/server")
+                    .and_then(Value::as_str)
+                    .is_some_and(|server| super::ownership::server_is(server, id, None))
+        })
+        .map(|(at, _)| at)
 }
 
 /// Removes the definitions `targets` from the documents, except a cluster or user that a
@@ -211,6 +241,19 @@ pub fn take(docs: &mut [Value], mut targets: BTreeSet<At>) -> Removed {
     }
     let before = reader::current_context(docs);
     removed.current_changed = matches!(&before, Current::Defined(_, _, at) if targets.contains(at));
+    // The context stays, but kubectl reads its cluster and user by name over every file.
+    if let Current::Defined(_, _, at) = &before
+        && !targets.contains(at)
+        && let Some(context) = reader::get(docs, *at)
+    {
+        removed.current_moved = [(Kind::Cluster, "cluster"), (Kind::User, "user")]
+            .into_iter()
+            .filter_map(|(kind, field)| {
+                reader::effective(docs, kind, reader::reference(context, field))
+            })
+            .any(|used| targets.contains(&used));
+        removed.current_changed |= removed.current_moved;
+    }
     // Each file's current-context is judged by what it meant in that file, but the one kubectl
     // uses stays when kubectl took its name to another file's context, which stays: resetting
     // it would leave kubectl with none (issue 22's differential across files).

@@ -14,12 +14,19 @@ use crate::platform::{self, atomic_file};
 
 const PREFIX: &str = ".doks-auth-kubeconfig-";
 
+/// A file as it was: its text, permissions and modification time.
+struct Old {
+    text: String,
+    permissions: fs::Permissions,
+    modified: Option<std::time::SystemTime>,
+}
+
 /// A file's new text, written beside it and not yet in its place.
 pub struct Staged {
     path: PathBuf,
     new: atomic_file::Staged,
     /// What was there, to put back should a later file fail; `None` when there was no file.
-    old: Option<String>,
+    old: Option<Old>,
     /// What the rewrite tightened (a mode looser than 0600, a DACL that let others in).
     pub loosened: Option<String>,
 }
@@ -42,6 +49,19 @@ pub fn stage(path: &Path, text: &str, old: Option<(&str, &fs::Metadata)>) -> Res
         platform::create_private_dir(dir)
             .map_err(|err| failed(&format!("create its folder {}", dir.display()), err))?;
     }
+    // kubectl opens the file it writes, so it refuses one this user may not write (mode 0444,
+    // Windows' read-only attribute); a rename over it would succeed, and must not.
+    if old.is_some()
+        && let Err(err) = fs::OpenOptions::new().write(true).open(path)
+        && err.kind() == std::io::ErrorKind::PermissionDenied
+    {
+        return Err(Error::Kubeconfig {
+            path: path.to_path_buf(),
+            reason: format!(
+                "this user may not write it ({err}), and kubectl would not either; make it writable, or point KUBECONFIG at another file; no file was changed"
+            ),
+        });
+    }
     if let Some(owner) = old.and_then(|_| platform::lost_owner(path)) {
         return Err(Error::Kubeconfig {
             path: path.to_path_buf(),
@@ -58,7 +78,11 @@ pub fn stage(path: &Path, text: &str, old: Option<(&str, &fs::Metadata)>) -> Res
     Ok(Staged {
         path: path.to_path_buf(),
         new,
-        old: old.map(|(text, _)| text.to_string()),
+        old: old.map(|(text, meta)| Old {
+            text: text.to_string(),
+            permissions: meta.permissions(),
+            modified: meta.modified().ok(),
+        }),
         loosened,
     })
 }
@@ -66,7 +90,7 @@ pub fn stage(path: &Path, text: &str, old: Option<(&str, &fs::Metadata)>) -> Res
 /// Puts every staged file in its place. When one cannot be, those already replaced get their old
 /// text back (a new file is removed) and the error says so; the ones after it stay untouched.
 pub fn commit(staged: Vec<Staged>) -> Result<Vec<Option<String>>> {
-    let mut done: Vec<(PathBuf, Option<String>)> = Vec::new();
+    let mut done: Vec<(PathBuf, Option<Old>)> = Vec::new();
     let mut loosened = Vec::new();
     for file in staged {
         let Staged {
@@ -88,9 +112,9 @@ pub fn commit(staged: Vec<Staged>) -> Result<Vec<Option<String>>> {
     Ok(loosened)
 }
 
-/// Puts back the text of the files replaced before a failure (their mode stays 0600: a rename
-/// cannot be undone, only written over) and removes those it created; says what came of it.
-fn undo(done: Vec<(PathBuf, Option<String>)>) -> String {
+/// Puts back the files replaced before a failure, as they were but for their inode (a rename
+/// cannot be undone, only written over), and removes those it created; says what came of it.
+fn undo(done: Vec<(PathBuf, Option<Old>)>) -> String {
     if done.is_empty() {
         return "no file was changed".into();
     }
@@ -98,13 +122,7 @@ fn undo(done: Vec<(PathBuf, Option<String>)>) -> String {
     for (path, old) in done.iter().rev() {
         let (back, told) = match old {
             // The replacement kept the old owner (and DACL): keep them again.
-            Some(text) => (
-                fs::metadata(path).and_then(|meta| {
-                    let kept = platform::kept_of(path, &meta);
-                    atomic_file::replace_keeping(path, PREFIX, text.as_bytes(), kept)
-                }),
-                &mut restored,
-            ),
+            Some(old) => (put_back(path, old), &mut restored),
             None => (fs::remove_file(path), &mut removed),
         };
         match back {
@@ -115,7 +133,7 @@ fn undo(done: Vec<(PathBuf, Option<String>)>) -> String {
     let mut said = Vec::new();
     if !restored.is_empty() {
         said.push(format!(
-            "{} had already been rewritten and got its old text back",
+            "{} had already been rewritten and got its old text, mode and time back",
             restored.join(", ")
         ));
     }
@@ -133,6 +151,22 @@ fn undo(done: Vec<(PathBuf, Option<String>)>) -> String {
     }
     said.push("no other file was changed".into());
     said.join("; ")
+}
+
+/// Writes `old` back over `path`: its text (keeping the owner, and DACL, the replacement kept),
+/// then its permissions and modification time.
+fn put_back(path: &Path, old: &Old) -> std::io::Result<()> {
+    let meta = fs::metadata(path)?;
+    let kept = platform::kept_of(path, &meta);
+    atomic_file::replace_keeping(path, PREFIX, old.text.as_bytes(), kept)?;
+    // The time first: a read-only mode would forbid opening the file to set it.
+    if let Some(modified) = old.modified {
+        fs::File::options()
+            .write(true)
+            .open(path)?
+            .set_modified(modified)?;
+    }
+    fs::set_permissions(path, old.permissions.clone())
 }
 
 #[cfg(test)]

@@ -4,7 +4,6 @@
 //! says so and writes nothing; a single `save` names the removal that lets it through, and
 //! following it works.
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 
 use serde_json::Value;
@@ -34,7 +33,7 @@ fn recreated(team: &str) -> (TestEnv, DoApi, PathBuf) {
         .unwrap()
         .replace(CLUSTER_ID, THIRD_CLUSTER_ID);
     std::fs::write(&path, old).unwrap();
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    set_mode(&path, 0o600);
     (env, api, path)
 }
 

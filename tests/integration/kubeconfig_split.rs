@@ -285,14 +285,13 @@ fn a_change_to_two_files_that_cannot_write_the_second_changes_neither() {
     assert_eq!(out.code, Some(1), "{}", out.stderr);
     assert!(out.stderr.starts_with("doks-auth: "), "{}", out.stderr);
     let told = format!(
-        "{} had already been rewritten and got its old text back",
+        "{} had already been rewritten and got its old text, mode and time back",
         split.path("teama.yaml").display()
     );
     assert!(out.stderr.contains(&told), "{}", out.stderr);
     assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
-    assert_eq!(split.state("b/ctx.yaml"), before[1], "{}", out.stderr);
-    let teama = std::fs::read_to_string(split.path("teama.yaml")).unwrap();
-    assert_eq!(teama, before[0].0, "{}", out.stderr);
+    let after = [split.state("teama.yaml"), split.state("b/ctx.yaml")];
+    assert_eq!(before, after, "{}", out.stderr);
     let leftovers: Vec<_> = std::fs::read_dir(split.env.home())
         .unwrap()
         .filter_map(|e| e.ok())
@@ -307,4 +306,49 @@ fn a_change_to_two_files_that_cannot_write_the_second_changes_neither() {
     let all = split.view(&paths);
     assert!(names_in(&all, "contexts").is_empty(), "{all}");
     assert!(names_in(&all, "users").is_empty(), "{all}");
+}
+
+/// Team A's cluster and user in the first file, with `current-context` naming team B's context
+/// in the second, which kubectl reads with A's entries: removing them leaves the context, now
+/// reaching team B's cluster. kubectl then talks to another cluster under the same name, so
+/// `remove` says so, as kubectl reads it (review of issue 22, item 4).
+#[test]
+fn remove_says_when_the_current_context_now_reaches_another_teams_cluster() {
+    if !kubectl_available() {
+        return;
+    }
+    let teama = entries_file("prod", CLUSTER_ID, "team-a") + "current-context: do-nyc1-prod\n";
+    let files = [
+        ("teama.yaml", teama),
+        ("teamb.yaml", whole_file("prod", OTHER_CLUSTER_ID, "team-b")),
+    ];
+    let split = Split::new(&files, &[prod()]);
+    let paths: Vec<&Path> = split.files.iter().map(PathBuf::as_path).collect();
+    let server = |view: &Value| view["clusters"][0]["cluster"]["server"].clone();
+    let minify = |split: &Split| -> Value {
+        run_ok(
+            split
+                .env
+                .command("kubectl")
+                .args(["config", "view", "--minify", "--raw", "-o", "json"])
+                .env("KUBECONFIG", std::env::join_paths(&paths).unwrap()),
+        )
+        .json()
+    };
+    assert_eq!(server(&minify(&split)), server_of(CLUSTER_ID));
+    let out = split.doks(&["kubeconfig", "remove", "prod"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(server(&minify(&split)), server_of(OTHER_CLUSTER_ID));
+    let told = format!(
+        "its cluster \"do-nyc1-prod\" is now the one in {} (server {})",
+        split.path("teamb.yaml").display(),
+        server_of(OTHER_CLUSTER_ID)
+    );
+    assert!(out.stderr.contains(&told), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("kubectl now uses the current context do-nyc1-prod"),
+        "{}",
+        out.stderr
+    );
 }

@@ -51,9 +51,12 @@ mod kubeconfig_in_place;
 mod kubeconfig_kept_fields;
 mod kubeconfig_names;
 mod kubeconfig_not_ours;
+mod kubeconfig_orphans;
 mod kubeconfig_own_context;
 mod kubeconfig_pinned;
+mod kubeconfig_readonly;
 mod kubeconfig_recreated;
+#[cfg(unix)] // `:`-separated KUBECONFIG and symlinks
 mod kubeconfig_same_file;
 mod kubeconfig_save;
 mod kubeconfig_save_all;

@@ -28,13 +28,16 @@ pub(super) fn run(args: &KubeconfigConvertArgs) -> anyhow::Result<()> {
     for (user, why) in &outcome.skipped {
         debug!("{}: left as it is: {why}", one_line(user));
     }
-    for (user, before) in &outcome.converted {
-        super::super::say(&format!(
-            "{}: {} → doks-auth",
-            one_line(user),
-            before.describe()
-        ));
-    }
+    // Said once written (or, on a dry run, as what would be): a write that fails converted none.
+    let tell = || {
+        for (user, before) in &outcome.converted {
+            super::super::say(&format!(
+                "{}: {} → doks-auth",
+                one_line(user),
+                before.describe()
+            ));
+        }
+    };
     let place = opened.names(&[default]);
     let count = match outcome.converted.len() {
         1 => "1 user".to_string(),
@@ -43,12 +46,14 @@ pub(super) fn run(args: &KubeconfigConvertArgs) -> anyhow::Result<()> {
     if outcome.converted.is_empty() {
         super::super::say(&format!("nothing to convert in {place}"));
     } else if args.dry_run {
+        tell();
         opened.would_write(&docs);
         super::super::say(&format!(
             "would convert {count} in {place} (--dry-run: nothing written)"
         ));
     } else {
         opened.write_changed(&docs)?;
+        tell();
         super::super::say(&format!("converted {count} in {place}"));
     }
     if !outcome.converted.is_empty() {

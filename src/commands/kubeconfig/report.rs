@@ -89,11 +89,51 @@ impl Opened {
                 path(file)
             ),
             kubeconfig::Current::Defined(name, file, at) => format!(
-                "kubectl {will} the current context {} (set in {}, defined in {})",
+                "kubectl {will} the current context {} (set in {}, defined in {}){}",
                 one_line(&name),
                 path(file),
-                path(at.file)
+                path(at.file),
+                match removed.current_moved {
+                    true => reaches(docs, at, &path),
+                    false => String::new(),
+                }
             ),
         });
     }
+}
+
+/// Where the context at `at` now takes kubectl, its cluster and user read by name over every
+/// file: "; its cluster "x" is now the one in b.yaml (server https://…)" (the server is the
+/// file's text, which may have come from anywhere: one line).
+fn reaches(docs: &[Value], at: kubeconfig::reader::At, path: &dyn Fn(usize) -> String) -> String {
+    use crate::error::one_line;
+    use kubeconfig::reader::{effective, get, reference};
+    let Some(context) = get(docs, at) else {
+        return String::new();
+    };
+    let cluster = reference(context, "cluster");
+    let user = reference(context, "user");
+    let cluster_now = match effective(docs, kubeconfig::Kind::Cluster, cluster) {
+        Some(found) => {
+            let server = get(docs, found)
+                .and_then(|c| c.pointer("/cluster/server"))
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            format!(
+                "is now the one in {} (server {})",
+                path(found.file),
+                one_line(server)
+            )
+        }
+        None => "is defined nowhere".into(),
+    };
+    let user_now = match effective(docs, kubeconfig::Kind::User, user) {
+        Some(found) => format!("is now the one in {}", path(found.file)),
+        None => "is defined nowhere".into(),
+    };
+    format!(
+        "; its cluster {:?} {cluster_now}, and its user {:?} {user_now}",
+        one_line(cluster),
+        one_line(user)
+    )
 }

@@ -224,10 +224,13 @@ fn prune_vanished(
     let removed = kubeconfig::remove::take(docs, targets);
     let mut ids = Vec::new();
     for gone in vanished {
+        let what = match &gone.context {
+            Some(context) => format!("context {}", one_line(context)),
+            None => format!("user {}, which no context used", one_line(&gone.user)),
+        };
         super::super::say(&format!(
-            "{} context {} (cluster {} no longer exists)",
+            "{} {what} (cluster {} no longer exists)",
             did(dry, "removed", "would remove"),
-            one_line(&gone.context),
             gone.id
         ));
         if !ids.contains(&gone.id) {

@@ -1,5 +1,7 @@
 use super::*;
-use crate::kubeconfig::files::{load, resolve_target};
+use crate::kubeconfig::files::load;
+#[cfg(unix)]
+use crate::kubeconfig::files::resolve_target;
 #[cfg(unix)]
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
@@ -81,6 +83,15 @@ fn a_failed_rename_puts_back_the_files_already_replaced() {
     let first = tmp.path().join("first");
     let created = tmp.path().join("created");
     fs::write(&first, "old: first\n").unwrap();
+    #[cfg(unix)]
+    fs::set_permissions(&first, fs::Permissions::from_mode(0o644)).unwrap();
+    let an_hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    fs::File::options()
+        .write(true)
+        .open(&first)
+        .unwrap()
+        .set_modified(an_hour_ago)
+        .unwrap();
     let meta = fs::metadata(&first).unwrap();
     let blocked = tmp.path().join("blocked");
     let staged = vec![
@@ -94,9 +105,13 @@ fn a_failed_rename_puts_back_the_files_already_replaced() {
     let err = commit(staged).expect_err("the rename over a folder failed");
     let message = err.to_string();
     assert_eq!(fs::read_to_string(&first).unwrap(), "old: first\n");
+    let back = fs::metadata(&first).unwrap();
+    assert_eq!(back.modified().unwrap(), an_hour_ago);
+    #[cfg(unix)]
+    assert_eq!(back.mode() & 0o777, 0o644);
     assert!(!created.exists(), "the file created by this change stayed");
     let told = format!(
-        "{} had already been rewritten and got its old text back",
+        "{} had already been rewritten and got its old text, mode and time back",
         first.display()
     );
     assert!(message.contains(&told), "{message}");
@@ -126,4 +141,30 @@ fn a_failed_stage_changes_no_file() {
     drop(staged);
     assert_eq!(fs::read_to_string(&first).unwrap(), "old: first\n");
     assert_eq!(names(tmp.path()), ["first", "plain"]);
+}
+
+/// kubectl opens the file it writes and so refuses a read-only one; a rename over it would go
+/// through, so doks-auth asks the same question first. As root on Unix every file is writable
+/// (tests/integration/kubeconfig_readonly.rs runs as `nobody`); Windows' read-only attribute.
+#[test]
+fn a_file_this_user_may_not_write_is_refused_as_kubectl_refuses_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("config");
+    fs::write(&path, "old: 1\n").unwrap();
+    let mut readonly = fs::metadata(&path).unwrap().permissions();
+    readonly.set_readonly(true);
+    fs::set_permissions(&path, readonly).unwrap();
+    // root on Unix may write it (so may its kubectl); Wine lets a program open it for writing
+    // but not rename over it.
+    let writable = fs::OpenOptions::new().write(true).open(&path).is_ok();
+    match write(&path, "new: 1\n") {
+        Ok(_) => assert!(writable, "a file this user may not write was replaced"),
+        Err(err) => {
+            let err = err.to_string();
+            assert!(writable || err.contains("may not write it"), "{err}");
+            assert!(err.ends_with("no file was changed"), "{err}");
+            assert_eq!(fs::read_to_string(&path).unwrap(), "old: 1\n");
+            assert_eq!(names(tmp.path()), ["config"]);
+        }
+    }
 }
