@@ -365,7 +365,7 @@ fn the_install_hint_names_the_channels_that_ship() {
 /// not the path of the binary that wrote them (the build folder), where TAB would find nothing
 /// on a user's machine.
 #[test]
-fn packed_completions_call_doks_auth_by_name_not_the_build_folder() {
+fn a_packed_archive_has_completions_by_name_and_the_generator_takes_it() {
     let out = tempfile::tempdir().unwrap();
     let bin = Path::new(env!("CARGO_BIN_EXE_doks-auth"));
     let target = "x86_64-unknown-linux-gnu";
@@ -400,6 +400,15 @@ fn packed_completions_call_doks_auth_by_name_not_the_build_folder() {
         scripts += 1;
     }
     assert_eq!(scripts, 5);
+    // And the generator takes the archive `pack` made (what it must hold, where): the two cannot
+    // drift apart unnoticed until a release.
+    dist::write_all(out.path(), &release(), false).unwrap();
+    let sums = std::fs::read_to_string(out.path().join("SHA256SUMS")).unwrap();
+    let name = release().archive_name(target);
+    assert!(
+        sums.contains(&format!("{}  {name}", sha256sum(&archive))),
+        "{sums}"
+    );
 }
 
 fn workflow(name: &str) -> Value {
@@ -483,8 +492,8 @@ fn release_puts_clang_on_path_for_windows_arm64_before_cargo() {
 
 /// The install hints name `cargo install` and `cargo binstall`, which find the crate on
 /// crates.io: the release publishes it, with the token from the CARGO_REGISTRY_TOKEN secret,
-/// after the GitHub release holds the archives binstall downloads, and checks the token is set
-/// before anything is published.
+/// after the GitHub release holds the archives binstall downloads, and checks the token is set,
+/// and that the crate packages (`cargo publish --dry-run`), before anything is published.
 #[test]
 fn release_publishes_the_crate_after_the_archives() {
     let release = workflow("release.yml");
@@ -496,16 +505,20 @@ fn release_publishes_the_crate_after_the_archives() {
         .position(|s| {
             run(s)
                 .lines()
-                .any(|l| l.trim().starts_with("cargo publish"))
+                .any(|l| l.trim().starts_with("cargo publish") && !l.contains("--dry-run"))
         })
         .expect("a cargo publish step");
+    let dry_run = steps
+        .iter()
+        .position(|s| run(s).contains("cargo publish --dry-run"))
+        .expect("a cargo publish --dry-run step");
     assert_eq!(steps[publish]["env"]["CARGO_REGISTRY_TOKEN"], token);
     assert!(steps[publish]["if"].is_null(), "published on every release");
     let github_release = steps
         .iter()
         .position(|s| run(s).contains("gh release create"))
         .unwrap();
-    assert!(github_release < publish);
+    assert!(dry_run < github_release && github_release < publish);
     let check = steps
         .iter()
         .position(|s| s["env"]["CARGO_REGISTRY_TOKEN"] == token && !run(s).contains("cargo "))
