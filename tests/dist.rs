@@ -769,3 +769,41 @@ fn release_puts_only_posix_paths_on_git_bashs_path() {
     }
     assert!(exports >= 1);
 }
+
+/// A release that failed half-way can be run again (the GitHub release uploaded over, a crate
+/// version already on crates.io and a formula already in the tap passed over), and a tag with a
+/// pre-release part makes a GitHub pre-release that krew and the tap never take.
+#[test]
+fn release_runs_again_after_a_failure_and_keeps_prereleases_to_github() {
+    let release = workflow("release.yml");
+    let steps = release["jobs"]["publish"]["steps"].as_array().unwrap();
+    let step = |what: &str| {
+        steps
+            .iter()
+            .find(|s| s["name"].as_str().is_some_and(|n| n.starts_with(what)))
+            .unwrap_or_else(|| panic!("no step {what}"))
+    };
+    let run = |what: &str| step(what)["run"].as_str().unwrap().to_string();
+    let github = run("GitHub release");
+    assert!(github.contains("gh release view"), "{github}");
+    assert!(
+        github.contains("gh release upload \"$GITHUB_REF_NAME\" --clobber"),
+        "{github}"
+    );
+    assert!(github.contains("*-*) pre=(--prerelease)"), "{github}");
+    let crates = run("crates.io");
+    assert!(
+        crates.contains("https://crates.io/api/v1/crates/doks-auth/$v"),
+        "{crates}"
+    );
+    let tap = run("Homebrew tap");
+    let skip = tap
+        .find("git diff --cached --quiet")
+        .expect("an unchanged tap passed over");
+    assert!(skip < tap.find("git commit").unwrap(), "{tap}");
+    let not_pre = "!contains(github.ref_name, '-')";
+    for name in ["Homebrew tap", "krew-index pull request"] {
+        let when = step(name)["if"].as_str().unwrap_or("");
+        assert!(when.contains(not_pre), "{name}: {when}");
+    }
+}

@@ -103,6 +103,22 @@ pub(crate) fn account(clusters: &[Value]) -> (TestEnv, DoApi) {
     (env, api)
 }
 
+/// doctl's config in `env`'s home with these auth contexts, each holding the test token (the
+/// account the stand-in serves): `--context <team>` then reads it, as `save --all --prune` needs.
+pub(crate) fn doctl_contexts(env: &TestEnv, teams: &[&str]) {
+    let doctl = env.home().join(".config").join("doctl");
+    std::fs::create_dir_all(&doctl).unwrap();
+    let contexts: String = teams
+        .iter()
+        .map(|t| format!("  {t}: {DO_TOKEN}\n"))
+        .collect();
+    std::fs::write(
+        doctl.join("config.yaml"),
+        format!("auth-contexts:\n{contexts}"),
+    )
+    .unwrap();
+}
+
 /// `doks-auth <args> --api-url <stand-in>` with the token in the environment and KUBECONFIG at
 /// `kubeconfig` (or unset, for ~/.kube/config).
 pub(crate) fn doks(

@@ -47,13 +47,7 @@ fn prune_clears_the_cache_folder_the_vanished_clusters_stanza_was_saved_with() {
         K8S_TOKEN,
         chrono::Duration::hours(3),
     );
-    let doctl = env.home().join(".config/doctl");
-    std::fs::create_dir_all(&doctl).unwrap();
-    std::fs::write(
-        doctl.join("config.yaml"),
-        format!("auth-contexts:\n  team-a: {DO_TOKEN}\n"),
-    )
-    .unwrap();
+    doctl_contexts(&env, &["team-a"]);
     let path = env.home().join("config");
     let mine = env.home().join("mine");
     let run_here = |args: &[&str]| {

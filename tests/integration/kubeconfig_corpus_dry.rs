@@ -30,13 +30,7 @@ fn folder(dir: &Path) -> Vec<String> {
 #[test]
 fn every_dry_run_leaves_every_corpus_file_as_it_was() {
     let (env, api) = account(&[prod(), staging()]);
-    let doctl = env.home().join(".config").join("doctl");
-    std::fs::create_dir_all(&doctl).unwrap();
-    std::fs::write(
-        doctl.join("config.yaml"),
-        format!("auth-contexts:\n  team-a: {DO_TOKEN}\n"),
-    )
-    .unwrap();
+    doctl_contexts(&env, &["team-a"]);
     let mut files = corpus(false);
     files.extend(corpus(true));
     let dry_runs: [&[&str]; 3] = [

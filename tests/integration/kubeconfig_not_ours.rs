@@ -39,13 +39,7 @@ fn write(dir: &Path, name: &str, text: &str, api: &DoApi) -> PathBuf {
 }
 
 fn prune(env: &TestEnv, api: &DoApi, files: &[&PathBuf]) -> Outcome {
-    let doctl = env.home().join(".config").join("doctl");
-    std::fs::create_dir_all(&doctl).unwrap();
-    std::fs::write(
-        doctl.join("config.yaml"),
-        format!("auth-contexts:\n  team-a: {DO_TOKEN}\n"),
-    )
-    .unwrap();
+    doctl_contexts(env, &["team-a"]);
     run_ok(
         doks(
             env,

@@ -12,13 +12,7 @@ use crate::support::*;
 /// deleted with kubectl; the account's live `prod` beside it.
 fn orphaned() -> (TestEnv, DoApi, PathBuf) {
     let (env, api) = account(&[prod()]);
-    let doctl = env.home().join(".config/doctl");
-    std::fs::create_dir_all(&doctl).unwrap();
-    std::fs::write(
-        doctl.join("config.yaml"),
-        format!("auth-contexts:\n  team-a: {DO_TOKEN}\n"),
-    )
-    .unwrap();
+    doctl_contexts(&env, &["team-a"]);
     let path = env.home().join("config");
     run_ok(
         env.doks_auth()

@@ -23,13 +23,7 @@ impl Layout {
     /// `ours` saved by doks-auth with `save_args`, then `mine` made by plain kubectl.
     fn new(save_args: &[&str]) -> Layout {
         let (env, api) = account(&[prod()]);
-        let doctl = env.home().join(".config/doctl");
-        std::fs::create_dir_all(&doctl).unwrap();
-        std::fs::write(
-            doctl.join("config.yaml"),
-            format!("auth-contexts:\n  team-a: {DO_TOKEN}\n"),
-        )
-        .unwrap();
+        doctl_contexts(&env, &["team-a"]);
         let ours = env.home().join("ours.yaml");
         save(&env, &api, &ours, save_args);
         let mine = env.home().join("mine.yaml");

@@ -15,13 +15,7 @@ use crate::support::*;
 /// was deleted, whose entries `--context <team>` are still in the kubeconfig.
 fn recreated(team: &str) -> (TestEnv, DoApi, PathBuf) {
     let (env, api) = account(&[prod()]);
-    let doctl = env.home().join(".config/doctl");
-    std::fs::create_dir_all(&doctl).unwrap();
-    std::fs::write(
-        doctl.join("config.yaml"),
-        format!("auth-contexts:\n  team-a: {DO_TOKEN}\n  team-b: {DO_TOKEN}\n"),
-    )
-    .unwrap();
+    doctl_contexts(&env, &["team-a", "team-b"]);
     let path = env.home().join("config");
     run_ok(
         env.doks_auth()

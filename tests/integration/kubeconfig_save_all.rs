@@ -5,7 +5,7 @@
 use chrono::Duration;
 use serde_json::Value;
 
-use crate::kubeconfig::{ca_base64, server_of};
+use crate::kubeconfig::{ca_base64, doctl_contexts, server_of};
 use crate::support::*;
 
 const GONE_ID: &str = "0e1d2c3b-4a59-4687-9a0b-1c2d3e4f5a6b";
@@ -142,13 +142,7 @@ fn a_name_another_cluster_owns_is_skipped_and_left_as_it_was() {
     std::fs::write(env.home().join("kubeconfig"), &theirs).unwrap();
     let before = view(&env);
     // The token of a doctl context: the way out must name it, and the API and stanza options.
-    let doctl = env.home().join(".config").join("doctl");
-    std::fs::create_dir_all(&doctl).unwrap();
-    std::fs::write(
-        doctl.join("config.yaml"),
-        format!("auth-contexts:\n  team-a: {DO_TOKEN}\n"),
-    )
-    .unwrap();
+    doctl_contexts(&env, &["team-a"]);
     let cache = env.home().join("my cache");
     let extra = [
         "--context",
@@ -229,13 +223,7 @@ fn prune_removes_only_this_accounts_vanished_clusters_and_dry_run_writes_nothing
         return;
     }
     let (env, api) = account(1);
-    let doctl = env.home().join(".config").join("doctl");
-    std::fs::create_dir_all(&doctl).unwrap();
-    std::fs::write(
-        doctl.join("config.yaml"),
-        format!("auth-contexts:\n  team-a: {DO_TOKEN}\n  team-b: {DO_TOKEN}\n"),
-    )
-    .unwrap();
+    doctl_contexts(&env, &["team-a", "team-b"]);
     // Without --context, --prune cannot tell this account's entries from another token's.
     let refused = save_all(&env, &api, &["--prune"]);
     assert_eq!(refused.code, Some(2), "{}", refused.stderr);

@@ -79,13 +79,7 @@ impl Layout {
     /// The files, in `KUBECONFIG` order; an account whose only live cluster is `prod` (team A's).
     fn new(files: &[(&str, String)]) -> Layout {
         let (env, api) = account(&[prod()]);
-        let doctl = env.home().join(".config").join("doctl");
-        std::fs::create_dir_all(&doctl).unwrap();
-        std::fs::write(
-            doctl.join("config.yaml"),
-            format!("auth-contexts:\n  team-a: {DO_TOKEN}\n  team-b: {DO_TOKEN}\n"),
-        )
-        .unwrap();
+        doctl_contexts(&env, &["team-a", "team-b"]);
         let files = files
             .iter()
             .map(|(name, text)| {

@@ -4,6 +4,7 @@
 use chrono::Duration;
 use serde_json::Value;
 
+use crate::kubeconfig::doctl_contexts;
 use crate::support::*;
 
 const TOKEN_A: &str = "k8s-token-team-a-0123456789abcdef0123456789abcdef";
@@ -20,13 +21,7 @@ impl Teams {
     /// Each team's prod is a Kubernetes stand-in of its own that takes only its credential.
     fn new() -> Teams {
         let env = TestEnv::new();
-        let doctl = env.home().join(".config").join("doctl");
-        std::fs::create_dir_all(&doctl).unwrap();
-        std::fs::write(
-            doctl.join("config.yaml"),
-            format!("auth-contexts:\n  team-a: {DO_TOKEN}\n  team-b: {DO_TOKEN}\n"),
-        )
-        .unwrap();
+        doctl_contexts(&env, &["team-a", "team-b"]);
         let pki = Pki::new();
         let kube_a = KubeApi::start(&pki, KubeAuth::Token(TOKEN_A.into()));
         let kube_b = KubeApi::start(&pki, KubeAuth::Token(TOKEN_B.into()));

@@ -131,6 +131,21 @@ pub fn mode(path: &Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
 
+/// Whether `out`, a script run by `unshare` that exits 97 when it cannot set its namespace up,
+/// found no namespaces here: said on stderr for a developer; under CI a failure.
+pub fn no_namespaces(out: &Outcome) -> bool {
+    let none = out.code == Some(97) || out.stderr.contains("unshare:");
+    if none {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must be able to make namespaces: {}",
+            out.stderr
+        );
+        eprintln!("skipped: no namespaces here: {}", out.stderr);
+    }
+    none
+}
+
 /// kubectl is part of the test bed; CI fails without it, a developer is told loudly.
 pub fn kubectl_available() -> bool {
     let found = kubectl_on_path();
