@@ -121,7 +121,8 @@ pub struct KubeconfigShowArgs {
 }
 
 #[derive(Debug, Args)]
-#[command(mut_arg("cluster", |a| a.required_unless_present("all")
+// With --prune alone, what is missing is --all (a cluster and --prune would be refused too).
+#[command(mut_arg("cluster", |a| a.required_unless_present_any(["all", "prune"])
     .help("The cluster's name or UUID (none with --all)")),
     about = "Add (or update) the cluster in your kubeconfig and make it the current context")]
 pub struct KubeconfigSaveArgs {

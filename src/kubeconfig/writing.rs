@@ -13,6 +13,13 @@ use crate::error::{Error, Result};
 use crate::platform::{self, atomic_file};
 
 const PREFIX: &str = ".doks-auth-kubeconfig-";
+/// What a file put back gets back: on Windows its access list stays the rewritten file's (only
+/// the read-only flag is a permission std sets there).
+const RESTORED: &str = if cfg!(windows) {
+    "text and time"
+} else {
+    "text, mode and time"
+};
 
 /// A file as it was: its text, permissions and modification time.
 struct Old {
@@ -133,7 +140,7 @@ fn undo(done: Vec<(PathBuf, Option<Old>)>) -> String {
     let mut said = Vec::new();
     if !restored.is_empty() {
         said.push(format!(
-            "{} had already been rewritten and got its old text, mode and time back",
+            "{} had already been rewritten and got its old {RESTORED} back",
             restored.join(", ")
         ));
     }

@@ -109,6 +109,16 @@ fn prune_without_all_is_a_usage_error_that_asks_and_writes_nothing() {
         out.stderr
     );
     assert!(!path.exists());
+    // Without a cluster, what is missing is --all, and the usage shown is one that works.
+    let out = run(&mut doks(
+        &env,
+        &api,
+        Some(&path),
+        &["kubeconfig", "save", "--prune"],
+    ));
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    assert!(out.stderr.contains("--all"), "{}", out.stderr);
+    assert!(!out.stderr.contains("<CLUSTER>"), "{}", out.stderr);
     assert!(api.requests().is_empty());
 }
 

@@ -93,25 +93,39 @@ fn windows_doctor_finds_a_command_without_exe_where_kubectl_does() {
     let with_bin =
         std::env::join_paths(std::iter::once(bin.clone()).chain(std::env::split_paths(&path_now)))
             .unwrap();
+    // A folder holding another copy: Go's LookPath refuses a program found in the current
+    // folder unless the PATH has that very file (its ErrDot), so kubectl started there fails.
+    let here = bed.home.path().join("here");
+    std::fs::create_dir_all(&here).unwrap();
+    std::fs::copy(&saved, here.join("doks-auth.exe")).unwrap();
+    let home = bed.home.path().to_path_buf();
     let cases = [
-        ("bare, on PATH", "doks-auth", &with_bin, true),
-        ("bare, not on PATH", "doks-auth", &path_now, false),
+        ("bare, on PATH", "doks-auth", &with_bin, &home, true),
+        ("bare, not on PATH", "doks-auth", &path_now, &home, false),
+        ("bare, a copy here", "doks-auth", &with_bin, &here, false),
         (
-            "relative, beside the kubeconfig",
+            "relative, beside it",
             "bin\\doks-auth",
             &path_now,
+            &home,
             true,
         ),
-        ("relative, missing", "nowhere\\doks-auth", &with_bin, false),
+        (
+            "relative, missing",
+            "nowhere\\doks-auth",
+            &with_bin,
+            &home,
+            false,
+        ),
     ];
-    for (name, command, path, runs) in cases {
+    for (name, command, path, cwd, runs) in cases {
         with_command(command);
         let mut kubectl = bed.command(&bed.kubectl);
-        kubectl.env("PATH", path).args(["get", "--raw", "/version"]);
-        let out = run(&mut kubectl);
+        kubectl.env("PATH", path).current_dir(cwd);
+        let out = run(kubectl.args(["get", "--raw", "/version"]));
         assert_eq!(out.code == Some(0), runs, "{name}: kubectl: {}", out.stderr);
         let mut doctor = bed.command(doks_auth_bin());
-        doctor.env("PATH", path);
+        doctor.env("PATH", path).current_dir(cwd);
         let step = bed.doctor_step(doctor, "command");
         let expected = if runs { "warning" } else { "failed" };
         assert_eq!(step["status"], expected, "{name}: doctor: {step}");

@@ -193,6 +193,11 @@ fn uses_doks_auth(ctx: &KubeContext, report: &mut Report) -> Result<Exec, Stop> 
     Err(Stop)
 }
 
+/// Whether two paths name one file (a hard link counts, as Go's `os.SameFile` counts it).
+fn same_file(a: &Path, b: &Path) -> bool {
+    std::fs::File::open(a).is_ok_and(|file| crate::platform::is_same_file(&file, b))
+}
+
 /// Step 2: the command kubectl will run. A bare name is found only on the PATH of whoever runs
 /// kubectl; GUI clients such as Lens often have another PATH, so only an absolute path is ok.
 fn command(ctx: &KubeContext, exec: &Exec, report: &mut Report) {
@@ -216,6 +221,23 @@ fn command(ctx: &KubeContext, exec: &Exec, report: &mut Report) {
             // As Go's LookPath: on Windows `doks-auth` is `doks-auth.exe` (PATHEXT).
             .filter_map(|dir| gopath::find_executable(&dir.join(name)))
             .find(|p| is_executable(p));
+        // Go's LookPath on Windows looks in the current folder first, and refuses what it finds
+        // there unless the PATH has that very file (its ErrDot): kubectl then finds nothing.
+        if cfg!(windows)
+            && let Some(here) = std::env::current_dir()
+                .ok()
+                .and_then(|dir| gopath::find_executable(&dir.join(name)))
+            && !found.as_ref().is_some_and(|path| same_file(path, &here))
+        {
+            return report.fail(
+                "command",
+                format!(
+                    "{name} is also in the current folder ({}), which kubectl refuses to run (Go's rule against running a program from the current folder)",
+                    here.display()
+                ),
+                resave,
+            );
+        }
         return match found {
             Some(path) => report.warn(
                 "command",

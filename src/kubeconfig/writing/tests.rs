@@ -111,7 +111,7 @@ fn a_failed_rename_puts_back_the_files_already_replaced() {
     assert_eq!(back.mode() & 0o777, 0o644);
     assert!(!created.exists(), "the file created by this change stayed");
     let told = format!(
-        "{} had already been rewritten and got its old text, mode and time back",
+        "{} had already been rewritten and got its old {RESTORED} back",
         first.display()
     );
     assert!(message.contains(&told), "{message}");
