@@ -229,5 +229,99 @@ fn unc_len(b: &[u8], from: usize) -> usize {
         .map_or(b.len(), |(i, _)| i)
 }
 
+/// What Go's `exec.LookPath` makes of a bare command name (kubectl runs a stanza's bare command
+/// so).
+#[derive(Debug, PartialEq, Eq)]
+pub enum Looked {
+    /// Found through an absolute `PATH` folder: kubectl runs it.
+    Found(PathBuf),
+    /// Found only relative to the current folder (Windows' implicit look there first, or a
+    /// relative or empty `PATH` entry on Unix): Go refuses it (`ErrDot`), and kubectl runs nothing.
+    Dot(PathBuf),
+    NotFound,
+}
+
+/// [`Looked`] for `name` with this process's `PATH`, current folder and `PATHEXT`; `same` tells
+/// whether two paths are one file (Go's `os.SameFile`).
+pub fn look_path(name: &str, same: impl Fn(&Path, &Path) -> bool) -> Looked {
+    let var = |name: &str| std::env::var_os(name).unwrap_or_default();
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let pathext = var("PATHEXT");
+    let look = Look {
+        windows: WINDOWS,
+        pathext: &pathext.to_string_lossy(),
+        no_default_cwd: std::env::var_os("NoDefaultCurrentDirectoryInExePath").is_some(),
+    };
+    look.path(name, &var("PATH").to_string_lossy(), &cwd, same)
+}
+
+/// The flavour and settings [`look_path`] reads, for tests to set.
+pub struct Look<'a> {
+    pub windows: bool,
+    pub pathext: &'a str,
+    pub no_default_cwd: bool,
+}
+
+impl Look<'_> {
+    /// Go's `lookPath` (os/exec, lp_windows.go and lp_unix.go, Go 1.22) over `path` (the `PATH`
+    /// value), relative folders taken from `cwd`.
+    pub fn path(
+        &self,
+        name: &str,
+        path: &str,
+        cwd: &Path,
+        same: impl Fn(&Path, &Path) -> bool,
+    ) -> Looked {
+        let find = |dir: &str| {
+            let found = find_executable_for(&cwd.join(dir).join(name), self.windows, self.pathext)?;
+            (self.windows || is_executable(&found)).then_some(found)
+        };
+        // (A Linux folder counts as absolute in the Windows flavour too: what the tests have.)
+        let absolute = |dir: &str| is_abs_for(dir, self.windows) || Path::new(dir).is_absolute();
+        let separator = if self.windows { ';' } else { ':' };
+        if !self.windows {
+            // An empty entry is the current folder; anything found relative to it is refused.
+            return path
+                .split(separator)
+                .find_map(|dir| {
+                    let dir = if dir.is_empty() { "." } else { dir };
+                    Some((dir, find(dir)?))
+                })
+                .map_or(Looked::NotFound, |(dir, found)| match absolute(dir) {
+                    true => Looked::Found(found),
+                    false => Looked::Dot(found),
+                });
+        }
+        // Windows looks in the current folder first, unless told not to; what it finds there
+        // is refused unless the PATH's first find is that very file. Empty entries are skipped.
+        let dot = (!self.no_default_cwd).then(|| find(".")).flatten();
+        let on_path = path
+            .split(separator)
+            .filter(|dir| !dir.is_empty())
+            .find_map(|dir| Some((dir, find(dir)?)));
+        match (dot, on_path) {
+            (Some(dot), Some((_, found))) if same(&dot, &found) => Looked::Found(found),
+            (Some(dot), _) => Looked::Dot(dot),
+            (None, Some((dir, found))) if absolute(dir) => Looked::Found(found),
+            (None, Some((_, found))) => Looked::Dot(found),
+            (None, None) => Looked::NotFound,
+        }
+    }
+}
+
+/// Go's Unix `findExecutable`: some execute bit set (Windows has none to check).
+fn is_executable(path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o111 != 0)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        true
+    }
+}
+
 #[cfg(test)]
 mod tests;

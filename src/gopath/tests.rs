@@ -117,3 +117,81 @@ fn a_windows_command_without_extension_is_found_with_pathexts_as_go_finds_it() {
     assert_eq!(find_executable_for(dir.path(), false, ""), None);
     assert_eq!(find_executable_for(dir.path(), true, ""), None);
 }
+
+/// A folder holding `files` (made executable), under `root`.
+fn folder_with(root: &Path, name: &str, files: &[&str]) -> PathBuf {
+    let dir = root.join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    for file in files {
+        std::fs::write(dir.join(file), "").unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::Permissions::from_mode(0o755);
+            std::fs::set_permissions(dir.join(file), mode).unwrap();
+        }
+    }
+    dir
+}
+
+#[cfg(unix)]
+#[test]
+fn look_path_on_unix_refuses_what_a_relative_or_empty_entry_finds() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cwd = folder_with(tmp.path(), "cwd", &["doks-auth"]);
+    folder_with(&cwd, "rel", &["doks-auth"]);
+    let bin = folder_with(tmp.path(), "bin", &["doks-auth"]);
+    let plain = folder_with(tmp.path(), "plain", &[]);
+    std::fs::write(plain.join("doks-auth"), "").unwrap(); // not executable
+    let look = Look {
+        windows: false,
+        pathext: "",
+        no_default_cwd: false,
+    };
+    let at = |path: String| look.path("doks-auth", &path, &cwd, |_, _| false);
+    let (bin_s, plain_s) = (bin.display(), plain.display());
+    assert_eq!(at(bin_s.to_string()), Looked::Found(bin.join("doks-auth")));
+    assert_eq!(
+        at(format!("{plain_s}:{bin_s}")),
+        Looked::Found(bin.join("doks-auth"))
+    );
+    assert_eq!(
+        at(format!("{bin_s}:")),
+        Looked::Found(bin.join("doks-auth"))
+    );
+    assert!(matches!(at(format!(":{bin_s}")), Looked::Dot(_)));
+    assert!(matches!(at(format!("rel:{bin_s}")), Looked::Dot(_)));
+    assert_eq!(at(plain_s.to_string()), Looked::NotFound);
+}
+
+#[test]
+fn look_path_on_windows_looks_in_the_current_folder_first_and_refuses_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let empty = folder_with(tmp.path(), "empty", &[]);
+    let here = folder_with(tmp.path(), "here", &["doks-auth.exe"]);
+    let bin = folder_with(tmp.path(), "bin", &["doks-auth.exe"]);
+    folder_with(&empty, "rel", &["doks-auth.exe"]);
+    let look = |no_default_cwd| Look {
+        windows: true,
+        pathext: ".COM;.EXE",
+        no_default_cwd,
+    };
+    let found = Looked::Found(bin.join("doks-auth.exe"));
+    let bin_s = bin.display().to_string();
+    let at = |cwd: &Path, path: &str, same: bool, no_cwd: bool| {
+        look(no_cwd).path("doks-auth", path, cwd, |_, _| same)
+    };
+    assert_eq!(at(&empty, &bin_s, false, false), found);
+    // Empty entries are skipped, not the current folder.
+    assert_eq!(at(&empty, &format!(";{bin_s};"), false, false), found);
+    assert!(matches!(at(&here, &bin_s, false, false), Looked::Dot(_)));
+    assert!(matches!(at(&here, "", false, false), Looked::Dot(_)));
+    // The PATH's find is that very file (a hard link): Go takes it.
+    assert_eq!(at(&here, &bin_s, true, false), found);
+    assert_eq!(at(&here, &bin_s, false, true), found);
+    assert!(matches!(
+        at(&empty, &format!("rel;{bin_s}"), false, false),
+        Looked::Dot(_)
+    ));
+    assert_eq!(at(&empty, "", false, false), Looked::NotFound);
+}

@@ -113,10 +113,18 @@ impl<'a> Judge<'a> {
                 // Each name is judged by every definition it may come to mean: a context whose
                 // names would still reach another's definitions once this cluster's are removed
                 // (another team's, its cluster and user in a later file) is that other's.
-                clusters
-                    .into_iter()
-                    .chain(users)
-                    .find_map(|d| self.owner(d))
+                // The first meaning is the one kubectl reads now; a later one, what it reads once
+                // this cluster's are gone: say which, as kubectl would not show it yet.
+                let later = |(i, owner): (usize, String)| match i {
+                    0 => owner,
+                    _ => format!("{owner}, which it reaches once this cluster's entries are gone"),
+                };
+                let judged = |list: Vec<At>| {
+                    list.into_iter()
+                        .enumerate()
+                        .find_map(|(i, d)| Some((i, self.owner(d)?)))
+                };
+                judged(clusters).or_else(|| judged(users)).map(later)
             }
         }
     }

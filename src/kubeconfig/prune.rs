@@ -23,14 +23,17 @@ pub struct Vanished {
     pub context: Option<String>,
     pub user: String,
     pub id: String,
-    /// The context, its user and its cluster, each as the context's own file resolves the name.
-    /// [`super::remove::take`] keeps those another context still uses.
+    /// The context, its user and its cluster, each as the context's own file resolves the name;
+    /// for a user no context uses, the user and the cluster entry written beside it
+    /// ([`super::remove::written_beside`]). [`super::remove::take`] keeps those another context
+    /// still uses.
     pub targets: Vec<At>,
 }
 
 /// Every context that uses a doks-auth user definition of `account` whose cluster id is not in
-/// `live`. Judged per definition: another file's same-named user of another account (team B's
-/// `do-nyc1-old`) is not this one's, and neither are the contexts that use it.
+/// `live`, and every such user no context uses. Judged per definition: another file's
+/// same-named user of another account (team B's `do-nyc1-old`) is not this one's, and neither
+/// are the contexts that use it.
 pub fn vanished(docs: &[Value], account: &Account, live: &[String]) -> Vec<Vanished> {
     let mut found = Vec::new();
     let gone: Vec<(At, &str)> = reader::all(docs, Kind::User)
@@ -76,8 +79,7 @@ pub fn vanished(docs: &[Value], account: &Account, live: &[String]) -> Vec<Vanis
         }
     }
     // A user no context uses (its context deleted by hand) goes too, with the cluster entry
-    // doks-auth wrote beside it (`C` for the user `C-admin`) when its server is that cluster's
-    // endpoint; `take` keeps one another context still uses.
+    // written beside it.
     for &(user_at, id) in &gone {
         let used = reader::all(docs, Kind::Context).any(|(at, context)| {
             reader::meanings(
@@ -92,10 +94,7 @@ pub fn vanished(docs: &[Value], account: &Account, live: &[String]) -> Vec<Vanis
             continue;
         }
         let mut targets = vec![user_at];
-        let user = user_name(docs, user_at);
-        if let Some(cluster) = user.strip_suffix("-admin") {
-            targets.extend(super::remove::endpoint_entries(docs, cluster, id));
-        }
+        targets.extend(super::remove::written_beside(docs, user_at, id));
         found.push(Vanished {
             context: None,
             user: user_name(docs, user_at),

@@ -131,10 +131,11 @@ pub struct Whose<'a> {
 }
 
 /// The definitions of the cluster: those named in `names` that are this cluster's
-/// ([`super::ownership::owned`]), every user whose exec args name the cluster id, the contexts
-/// that use those users (as their own file resolves the name), and those contexts' clusters when
-/// their server is this cluster's or unknown — so a cluster deleted at DigitalOcean (whose
-/// names can no longer be looked up) can still be removed.
+/// ([`super::ownership::owned`]), every user whose exec args name the cluster id and the cluster
+/// entry written beside each ([`written_beside`]), the contexts that use those users (as their
+/// own file resolves the name), and those contexts' clusters when their server is this cluster's
+/// or unknown — so a cluster deleted at DigitalOcean (whose names can no longer be looked up)
+/// can still be removed.
 pub fn targets(docs: &[Value], names: Option<&Names>, whose: &Whose) -> BTreeSet<At> {
     let mut targets: BTreeSet<At> = names
         .map(|names| super::ownership::owned(docs, names, whose.id, whose.server))
@@ -151,14 +152,11 @@ pub fn targets(docs: &[Value], names: Option<&Names>, whose: &Whose) -> BTreeSet
         .map(|(at, _)| at)
         .collect();
     targets.extend(&users);
-    // The cluster entry doks-auth wrote beside each of these users (`C` for `C-admin`), which
-    // no context may reach any more (its context deleted by hand): `take` keeps it if a context
-    // still uses it.
+    // The cluster entry doks-auth wrote beside each of these users, found so even when no
+    // context reaches it any more (its context deleted by hand); `take` keeps it while a
+    // context still uses it.
     for &user in &users {
-        let name = reader::get(docs, user).map(reader::name_of).unwrap_or("");
-        if let Some(cluster) = name.strip_suffix("-admin") {
-            targets.extend(endpoint_entries(docs, cluster, whose.id));
-        }
+        targets.extend(written_beside(docs, user, whose.id));
     }
     for (at, context) in reader::all(docs, Kind::Context) {
         let refer =
@@ -181,22 +179,23 @@ pub fn targets(docs: &[Value], names: Option<&Names>, whose: &Whose) -> BTreeSet
     targets
 }
 
-/// The cluster definitions named `name` whose server is the cluster `id`'s DigitalOcean
-/// endpoint: what `save` wrote for it (another file's same-named entry of another cluster, or
-/// one of another server, is not).
-pub fn endpoint_entries<'a>(
-    docs: &'a [Value],
-    name: &'a str,
-    id: &'a str,
-) -> impl Iterator<Item = At> + 'a {
+/// The cluster entry `save` wrote beside the user at `user` (`C` for the user `C-admin`) for
+/// the cluster `id`: named so, its server that cluster's DigitalOcean endpoint (another file's
+/// same-named entry of another cluster, or one of another server, is not).
+pub fn written_beside(docs: &[Value], user: At, id: &str) -> Vec<At> {
+    let name = reader::get(docs, user).map(reader::name_of).unwrap_or("");
+    let Some(cluster) = name.strip_suffix("-admin") else {
+        return Vec::new();
+    };
     reader::all(docs, Kind::Cluster)
-        .filter(move |(_, c)| {
-            reader::name_of(c) == name
+        .filter(|(_, c)| {
+            reader::name_of(c) == cluster
                 && c.pointer("/cluster/server")
                     .and_then(Value::as_str)
                     .is_some_and(|server| super::ownership::server_is(server, id, None))
         })
         .map(|(at, _)| at)
+        .collect()
 }
 
 /// Removes the definitions `targets` from the documents, except a cluster or user that a

@@ -48,10 +48,7 @@ pub fn stage(path: &Path, text: &str, old: Option<(&str, &fs::Metadata)>) -> Res
         path: path.to_path_buf(),
         reason: format!("cannot {what}: {err}; no file was changed"),
     };
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
+    let dir = atomic_file::folder_of(path);
     if !dir.exists() {
         platform::create_private_dir(dir)
             .map_err(|err| failed(&format!("create its folder {}", dir.display()), err))?;
@@ -95,7 +92,8 @@ pub fn stage(path: &Path, text: &str, old: Option<(&str, &fs::Metadata)>) -> Res
 }
 
 /// Puts every staged file in its place. When one cannot be, those already replaced get their old
-/// text back (a new file is removed) and the error says so; the ones after it stay untouched.
+/// text, permissions and time back (a new file is removed) and the error says so; the ones after
+/// it stay untouched.
 pub fn commit(staged: Vec<Staged>) -> Result<Vec<Option<String>>> {
     let mut done: Vec<(PathBuf, Option<Old>)> = Vec::new();
     let mut loosened = Vec::new();
@@ -125,16 +123,17 @@ fn undo(done: Vec<(PathBuf, Option<Old>)>) -> String {
     if done.is_empty() {
         return "no file was changed".into();
     }
-    let (mut restored, mut removed, mut lost) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut restored, mut removed, mut lost, mut stayed) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for (path, old) in done.iter().rev() {
-        let (back, told) = match old {
+        let (back, told, failed) = match old {
             // The replacement kept the old owner (and DACL): keep them again.
-            Some(old) => (put_back(path, old), &mut restored),
-            None => (fs::remove_file(path), &mut removed),
+            Some(old) => (put_back(path, old), &mut restored, &mut lost),
+            None => (fs::remove_file(path), &mut removed, &mut stayed),
         };
         match back {
             Ok(()) => told.push(path.display().to_string()),
-            Err(err) => lost.push(format!("{} ({err})", path.display())),
+            Err(err) => failed.push(format!("{} ({err})", path.display())),
         }
     }
     let mut said = Vec::new();
@@ -154,6 +153,12 @@ fn undo(done: Vec<(PathBuf, Option<Old>)>) -> String {
         said.push(format!(
             "{} had already been rewritten and could not be put back: compare it with what you expect",
             lost.join(", ")
+        ));
+    }
+    if !stayed.is_empty() {
+        said.push(format!(
+            "{} had been created and could not be removed: remove it, or keep it",
+            stayed.join(", ")
         ));
     }
     said.push("no other file was changed".into());

@@ -67,7 +67,8 @@ impl Staged {
     }
 }
 
-fn folder_of(path: &Path) -> &Path {
+/// The folder `path` is in (`.` for a bare file name).
+pub fn folder_of(path: &Path) -> &Path {
     match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),

@@ -280,8 +280,9 @@ fn a_change_to_two_files_that_cannot_write_the_second_changes_neither() {
     assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
     let after = [split.state("teama.yaml"), split.state("b/ctx.yaml")];
     assert_eq!(before, after, "{}", out.stderr);
-    let leftovers: Vec<_> = std::fs::read_dir(split.env.home())
-        .unwrap()
+    let leftovers: Vec<_> = [split.env.home().to_path_buf(), split.path("b")]
+        .iter()
+        .flat_map(|dir| std::fs::read_dir(dir).unwrap())
         .filter_map(|e| e.ok())
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .filter(|name| name.starts_with(".doks-auth-kubeconfig-") || name.ends_with(".lock"))
@@ -328,7 +329,7 @@ fn remove_says_when_the_current_context_now_reaches_another_teams_cluster() {
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     assert_eq!(server(&minify(&split)), server_of(OTHER_CLUSTER_ID));
     let told = format!(
-        "its cluster \"do-nyc1-prod\" is now the one in {} (server {})",
+        "kubectl now reads its cluster \"do-nyc1-prod\" from {} (server {})",
         split.path("teamb.yaml").display(),
         server_of(OTHER_CLUSTER_ID)
     );

@@ -388,10 +388,16 @@ impl Outcome {
 pub fn run(cmd: &mut Command) -> Outcome {
     // A binary copied by a test (the no-home test runs a copy) is busy while another test
     // thread's fork still holds the copy's write descriptor, until that child execs: wait it out.
+    // Under Wine, CreateProcess now and then fails with ERROR_INTERNAL_ERROR (1359) while many
+    // test threads start programs at once (seen once in a full run): try again.
+    let transient = |err: &std::io::Error| {
+        err.kind() == std::io::ErrorKind::ExecutableFileBusy
+            || (cfg!(windows) && err.raw_os_error() == Some(1359))
+    };
     let mut tries = 0;
     let output = loop {
         match cmd.output() {
-            Err(err) if err.kind() == std::io::ErrorKind::ExecutableFileBusy && tries < 100 => {
+            Err(err) if transient(&err) && tries < 100 => {
                 tries += 1;
                 std::thread::sleep(Duration::from_millis(20));
             }

@@ -215,31 +215,10 @@ fn command(ctx: &KubeContext, exec: &Exec, report: &mut Report) {
         );
     }
     if !crate::platform::is_path(name) {
-        let found = std::env::var_os("PATH")
-            .iter()
-            .flat_map(std::env::split_paths)
-            // As Go's LookPath: on Windows `doks-auth` is `doks-auth.exe` (PATHEXT).
-            .filter_map(|dir| gopath::find_executable(&dir.join(name)))
-            .find(|p| is_executable(p));
-        // Go's LookPath on Windows looks in the current folder first, and refuses what it finds
-        // there unless the PATH has that very file (its ErrDot): kubectl then finds nothing.
-        if cfg!(windows)
-            && let Some(here) = std::env::current_dir()
-                .ok()
-                .and_then(|dir| gopath::find_executable(&dir.join(name)))
-            && !found.as_ref().is_some_and(|path| same_file(path, &here))
-        {
-            return report.fail(
-                "command",
-                format!(
-                    "{name} is also in the current folder ({}), which kubectl refuses to run (Go's rule against running a program from the current folder)",
-                    here.display()
-                ),
-                resave,
-            );
-        }
-        return match found {
-            Some(path) => report.warn(
+        // As Go's LookPath, which kubectl runs it by: PATHEXT on Windows (`doks-auth` is
+        // `doks-auth.exe`), and nothing found relative to the current folder.
+        return match gopath::look_path(name, same_file) {
+            gopath::Looked::Found(path) => report.warn(
                 "command",
                 format!(
                     "{name} is found on this shell's PATH ({}), but not by a path: GUI clients such as Lens may not have this PATH",
@@ -247,7 +226,17 @@ fn command(ctx: &KubeContext, exec: &Exec, report: &mut Report) {
                 ),
                 Some(resave.into()),
             ),
-            None => report.fail("command", format!("{name} is not on PATH"), resave),
+            gopath::Looked::Dot(path) => report.fail(
+                "command",
+                format!(
+                    "{name} is found as {}, relative to the current folder, which kubectl refuses to run (Go runs no program found there)",
+                    path.display()
+                ),
+                resave,
+            ),
+            gopath::Looked::NotFound => {
+                report.fail("command", format!("{name} is not on PATH"), resave)
+            }
         };
     }
     // What kubectl runs: the command joined to the kubeconfig's folder when it holds this

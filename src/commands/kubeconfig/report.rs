@@ -94,7 +94,7 @@ impl Opened {
                 path(file),
                 path(at.file),
                 match removed.current_moved {
-                    true => reaches(docs, at, &path),
+                    true => reaches(docs, at, &path, !would.is_empty()),
                     false => String::new(),
                 }
             ),
@@ -102,38 +102,41 @@ impl Opened {
     }
 }
 
-/// Where the context at `at` now takes kubectl, its cluster and user read by name over every
-/// file: "; its cluster "x" is now the one in b.yaml (server https://…)" (the server is the
-/// file's text, which may have come from anywhere: one line).
-fn reaches(docs: &[Value], at: kubeconfig::reader::At, path: &dyn Fn(usize) -> String) -> String {
+/// Where the context at `at` takes kubectl after the removal, its cluster and user read by name
+/// over every file: "; kubectl reads its cluster "x" from b.yaml (server https://…) and its user
+/// "x-admin" from b.yaml" (the server is the file's text, from anywhere: one line).
+fn reaches(
+    docs: &[Value],
+    at: kubeconfig::reader::At,
+    path: &dyn Fn(usize) -> String,
+    would: bool,
+) -> String {
     use crate::error::one_line;
     use kubeconfig::reader::{effective, get, reference};
     let Some(context) = get(docs, at) else {
         return String::new();
     };
-    let cluster = reference(context, "cluster");
-    let user = reference(context, "user");
-    let cluster_now = match effective(docs, kubeconfig::Kind::Cluster, cluster) {
-        Some(found) => {
-            let server = get(docs, found)
-                .and_then(|c| c.pointer("/cluster/server"))
-                .and_then(Value::as_str)
-                .unwrap_or("");
-            format!(
-                "is now the one in {} (server {})",
-                path(found.file),
-                one_line(server)
-            )
+    let read = |kind, field: &str| {
+        let name = one_line(reference(context, field));
+        match effective(docs, kind, reference(context, field)) {
+            None => format!("its {field} {name:?}, which no file defines"),
+            Some(found) => {
+                let server = match kind {
+                    kubeconfig::Kind::Cluster => get(docs, found)
+                        .and_then(|c| c.pointer("/cluster/server"))
+                        .and_then(Value::as_str)
+                        .map(|s| format!(" (server {})", one_line(s)))
+                        .unwrap_or_default(),
+                    _ => String::new(),
+                };
+                format!("its {field} {name:?} from {}{server}", path(found.file))
+            }
         }
-        None => "is defined nowhere".into(),
-    };
-    let user_now = match effective(docs, kubeconfig::Kind::User, user) {
-        Some(found) => format!("is now the one in {}", path(found.file)),
-        None => "is defined nowhere".into(),
     };
     format!(
-        "; its cluster {:?} {cluster_now}, and its user {:?} {user_now}",
-        one_line(cluster),
-        one_line(user)
+        "; kubectl {} {} and {}",
+        if would { "would read" } else { "now reads" },
+        read(kubeconfig::Kind::Cluster, "cluster"),
+        read(kubeconfig::Kind::User, "user")
     )
 }

@@ -251,3 +251,30 @@ fn a_server_is_ours_by_its_whole_host_label_or_the_same_origin() {
         Some("https://x.example")
     ));
 }
+
+/// A context alone in the first file, its names defined by cluster A's entries and then by
+/// cluster B's: kubectl reads it as A's now, and as B's once A's are gone, so it is not A's to
+/// take; the refusal says it is B's only once A's entries are gone (review of issue 22, 6a).
+#[test]
+fn a_context_another_cluster_reaches_later_is_refused_saying_so() {
+    let names = Names::new("nyc1", "prod", None);
+    let mut context_only = saved(A, &names);
+    context_only["clusters"] = json!([]);
+    context_only["users"] = json!([]);
+    let mut entries_a = saved(A, &names);
+    entries_a["contexts"] = json!([]);
+    let mut entries_b = saved(B, &names);
+    entries_b["contexts"] = json!([]);
+    let docs = [context_only, entries_a, entries_b];
+    let at = At {
+        file: 0,
+        kind: Kind::Context,
+        index: 0,
+    };
+    let owner = Judge::new(&docs, A, None).owner(at).expect("not A's");
+    assert!(owner.contains(B), "{owner}");
+    assert!(
+        owner.ends_with("which it reaches once this cluster's entries are gone"),
+        "{owner}"
+    );
+}
