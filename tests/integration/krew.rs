@@ -4,6 +4,8 @@
 //! upgrade unpacks a new version beside the old one, moves the link and removes the old one.
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
 
 use chrono::Duration;
 use serde_json::Value;
@@ -18,11 +20,42 @@ fn krew_install(home: &Path, version: &str) -> PathBuf {
     krew_install_at(&home.join(".krew"), version)
 }
 
+/// The binary as krew gets it: unpacked from the archive `scripts/dist pack` makes of this
+/// build, as the release makes each one (once for all tests).
+fn from_archive() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let out = tempfile::tempdir().unwrap().keep();
+        let dist = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/dist");
+        let packed = run(Command::new(dist)
+            .args(["pack", "x86_64-unknown-linux-gnu"])
+            .arg(doks_auth_bin())
+            .env("DIST_OUT", &out));
+        assert_eq!(packed.code, Some(0), "scripts/dist pack: {}", packed.stderr);
+        let archive = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.to_string_lossy().ends_with(".tar.gz"))
+            .expect("an archive");
+        let unpacked = run(Command::new("tar")
+            .arg("-xzf")
+            .arg(&archive)
+            .arg("-C")
+            .arg(&out));
+        assert_eq!(unpacked.code, Some(0), "tar: {}", unpacked.stderr);
+        let folder = archive
+            .to_string_lossy()
+            .trim_end_matches(".tar.gz")
+            .to_string();
+        PathBuf::from(folder).join("doks-auth")
+    })
+}
+
 /// [`krew_install`] under krew's root folder (`~/.krew`, or `KREW_ROOT`).
 fn krew_install_at(root: &Path, version: &str) -> PathBuf {
     let store = root.join("store").join(PLUGIN).join(version);
     std::fs::create_dir_all(&store).unwrap();
-    std::fs::copy(doks_auth_bin(), store.join("doks-auth")).unwrap();
+    std::fs::copy(from_archive(), store.join("doks-auth")).unwrap();
     let bin = root.join("bin");
     std::fs::create_dir_all(&bin).unwrap();
     let link = bin.join(format!("kubectl-{PLUGIN}"));
