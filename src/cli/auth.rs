@@ -49,7 +49,8 @@ pub struct AuthListArgs {
     pub api: AuthApiArgs,
 }
 
-/// Where tokens are checked.
+// Where tokens are checked. (Not a doc comment: clap would take it for the `about` of every
+// command that flattens these, over their own.)
 #[derive(Debug, Args)]
 pub struct AuthApiArgs {
     /// DigitalOcean API base URL.

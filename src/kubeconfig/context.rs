@@ -104,10 +104,13 @@ fn find(docs: &[(PathBuf, Value)], name: Option<&str>) -> Result<KubeContext> {
         None => reader::current(&values)
             .map(|(_, name)| name.to_string())
             .ok_or_else(|| {
-                missing(
-                    "no current context; pass --context NAME, or `kubectl config use-context NAME`"
-                        .into(),
-                )
+                // With no context at all (no kubeconfig yet), choosing one is no way out.
+                missing(match names(docs, "contexts").is_empty() {
+                    true => format!(
+                        "no contexts yet; save a cluster with `{CMD} kubeconfig save <cluster>` (`{CMD} clusters` lists them)"
+                    ),
+                    false => "no current context; pass --context NAME, or `kubectl config use-context NAME`".into(),
+                })
             })?,
     };
     let context = entry(docs, "contexts", &name).ok_or_else(|| {

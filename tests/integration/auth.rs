@@ -339,3 +339,26 @@ fn kubectl_works_with_the_stored_token_and_no_environment_variable() {
     assert_eq!(kube.rejected(), 0);
     assert_eq!(api.credential_requests(CLUSTER_ID), 1);
 }
+
+/// Each auth command's help opens with its own summary, not the shared API options' comment
+/// (a doc comment on a flattened struct became every command's about).
+#[test]
+fn each_auth_commands_help_says_what_it_does() {
+    let env = TestEnv::new();
+    for (command, summary) in [
+        (
+            "init",
+            "Store a DigitalOcean API token in doctl's config file",
+        ),
+        ("list", "List doctl's auth contexts"),
+        ("switch", "Make a context the current one"),
+        ("remove", "Remove a context and its token"),
+    ] {
+        let help = run_ok(env.doks_auth().args(["auth", command, "--help"]));
+        assert!(
+            help.stdout.starts_with(summary),
+            "{command}: {}",
+            help.stdout
+        );
+    }
+}

@@ -72,7 +72,16 @@ fn what_is_missing_is_named() {
     assert!(err.contains("/k/first, /k/second"), "{err}");
     let none = [doc(json!({"contexts": []}))];
     let err = find(&none, None).unwrap_err().to_string();
-    assert!(err.contains("no current context"), "{err}");
+    assert!(
+        err.contains("no contexts yet; save a cluster with"),
+        "{err}"
+    );
+    let unchosen = [doc(json!({"contexts": [{"name": "x", "context": {}}]}))];
+    let err = find(&unchosen, None).unwrap_err().to_string();
+    assert!(
+        err.contains("no current context; pass --context NAME"),
+        "{err}"
+    );
     let dangling = [doc(json!({
         "contexts": [{"name": "x", "context": {"cluster": "gone", "user": "u"}}],
         "users": [{"name": "u", "user": {}}],
