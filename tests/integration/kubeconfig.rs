@@ -119,6 +119,16 @@ pub(crate) fn doctl_contexts(env: &TestEnv, teams: &[&str]) {
     .unwrap();
 }
 
+/// `doks-auth <args>` as doctl context `team-a` (see [`doctl_contexts`]) against the stand-in,
+/// on the kubeconfig at `path`.
+pub(crate) fn as_team_a(env: &TestEnv, api: &DoApi, path: &Path, args: &[&str]) -> Outcome {
+    run(env
+        .doks_auth()
+        .args(args)
+        .args(["--api-url", &api.url(), "--context", "team-a"])
+        .env("KUBECONFIG", path))
+}
+
 /// `doks-auth <args> --api-url <stand-in>` with the token in the environment and KUBECONFIG at
 /// `kubeconfig` (or unset, for ~/.kube/config).
 pub(crate) fn doks(

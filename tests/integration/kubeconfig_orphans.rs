@@ -33,14 +33,6 @@ fn orphaned() -> (TestEnv, DoApi, PathBuf) {
     (env, api, path)
 }
 
-fn doks(env: &TestEnv, api: &DoApi, path: &PathBuf, args: &[&str]) -> Outcome {
-    run(env
-        .doks_auth()
-        .args(args)
-        .args(["--api-url", &api.url(), "--context", "team-a"])
-        .env("KUBECONFIG", path))
-}
-
 #[test]
 fn prune_takes_a_vanished_clusters_user_and_cluster_that_no_context_uses() {
     if !kubectl_available() {
@@ -48,7 +40,7 @@ fn prune_takes_a_vanished_clusters_user_and_cluster_that_no_context_uses() {
     }
     let (env, api, path) = orphaned();
     let before = std::fs::read(&path).unwrap();
-    let dry = doks(
+    let dry = as_team_a(
         &env,
         &api,
         &path,
@@ -61,7 +53,7 @@ fn prune_takes_a_vanished_clusters_user_and_cluster_that_no_context_uses() {
     assert!(dry.stderr.contains(&line), "{}", dry.stderr);
     assert_eq!(std::fs::read(&path).unwrap(), before);
 
-    let out = doks(
+    let out = as_team_a(
         &env,
         &api,
         &path,
@@ -87,7 +79,7 @@ fn remove_by_id_takes_a_deleted_clusters_cluster_entry_too() {
     let (env, api, path) = orphaned();
     let doc = read_yaml(&path);
     assert_eq!(names(&doc, "clusters"), ["do-nyc1-old"]);
-    let out = doks(
+    let out = as_team_a(
         &env,
         &api,
         &path,

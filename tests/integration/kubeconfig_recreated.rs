@@ -31,14 +31,6 @@ fn recreated(team: &str) -> (TestEnv, DoApi, PathBuf) {
     (env, api, path)
 }
 
-fn doks(env: &TestEnv, api: &DoApi, path: &PathBuf, args: &[&str]) -> Outcome {
-    run(env
-        .doks_auth()
-        .args(args)
-        .args(["--api-url", &api.url(), "--context", "team-a"])
-        .env("KUBECONFIG", path))
-}
-
 fn view(env: &TestEnv, path: &PathBuf) -> Value {
     run_ok(
         env.command("kubectl")
@@ -61,7 +53,7 @@ fn prune_saves_a_cluster_recreated_under_a_vanished_ones_names_in_one_run() {
     let (env, api, path) = recreated("team-a");
     let all = ["kubeconfig", "save", "--all", "--prune"];
     let before = state(&path);
-    let dry = doks(&env, &api, &path, &[&all[..], &["--dry-run"]].concat());
+    let dry = as_team_a(&env, &api, &path, &[&all[..], &["--dry-run"]].concat());
     assert_eq!(dry.code, Some(0), "{}", dry.stderr);
     assert_eq!(state(&path), before, "the dry run wrote: {}", dry.stderr);
     for line in [
@@ -73,7 +65,7 @@ fn prune_saves_a_cluster_recreated_under_a_vanished_ones_names_in_one_run() {
     }
     assert!(!dry.stderr.contains("--alias"), "{}", dry.stderr);
 
-    let out = doks(&env, &api, &path, &all);
+    let out = as_team_a(&env, &api, &path, &all);
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     // What the dry run said, done.
     assert_eq!(
@@ -95,7 +87,7 @@ fn prune_saves_a_cluster_recreated_under_a_vanished_ones_names_in_one_run() {
     assert!(!view.to_string().contains(THIRD_CLUSTER_ID), "{view}");
     // The state a second run would have reached: it finds nothing to do.
     let saved = state(&path);
-    let again = doks(&env, &api, &path, &all);
+    let again = as_team_a(&env, &api, &path, &all);
     assert!(again.stderr.contains("nothing changed"), "{}", again.stderr);
     assert_eq!(state(&path), saved);
 }
@@ -107,7 +99,7 @@ fn a_single_save_names_the_removal_of_the_vanished_clusters_entries_and_it_works
     }
     let (env, api, path) = recreated("team-a");
     let before = state(&path);
-    let out = doks(&env, &api, &path, &["kubeconfig", "save", "prod"]);
+    let out = as_team_a(&env, &api, &path, &["kubeconfig", "save", "prod"]);
     assert_eq!(out.code, Some(1), "{}", out.stderr);
     assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
     assert_eq!(state(&path), before);
@@ -148,7 +140,7 @@ fn a_single_save_names_the_removal_of_the_vanished_clusters_entries_and_it_works
     // Another doctl context's entries for a cluster this account does not have are not this
     // account's to remove: the advice stays the alias.
     let (env, api, path) = recreated("team-b");
-    let out = doks(&env, &api, &path, &["kubeconfig", "save", "prod"]);
+    let out = as_team_a(&env, &api, &path, &["kubeconfig", "save", "prod"]);
     assert_eq!(out.code, Some(1), "{}", out.stderr);
     assert!(out.stderr.contains("pass --alias NAME"), "{}", out.stderr);
     assert!(!out.stderr.contains("remove"), "{}", out.stderr);

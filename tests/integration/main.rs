@@ -27,6 +27,7 @@ mod completions;
 mod disk;
 mod doctor;
 mod doctor_auth_context;
+mod doctor_command;
 mod doctor_edges;
 mod doctor_server_words;
 #[cfg(unix)]
