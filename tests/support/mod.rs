@@ -510,5 +510,19 @@ pub fn assert_every_line_is_ours(stderr: &str) {
 pub fn entry_credential(path: &Path) -> Value {
     let mut entry: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
     entry.as_object_mut().unwrap().remove("refresh_failed");
+    // Instants compared as instants: an entry written back may spell the same one with fewer
+    // digits (`.271562Z` for `.271562000Z`), as chrono does when the nanoseconds end in zeros,
+    // which Windows' 100 ns clock makes common.
+    for field in ["fetched_at", "expires_at"] {
+        if let Some(at) = entry[field]
+            .as_str()
+            .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+        {
+            entry[field] = at
+                .to_utc()
+                .to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
+                .into();
+        }
+    }
     entry
 }
