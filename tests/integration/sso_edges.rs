@@ -83,6 +83,7 @@ fn a_provider_that_is_down_leaves_the_still_valid_id_token_served_with_one_warni
         .to_rfc3339_opts(SecondsFormat::Secs, true)
         .into();
     std::fs::write(&path, entry.to_string()).unwrap();
+    let entry = entry_credential(&path);
     op.stop();
     let out = run(&mut op.get_credential("login"));
     assert_eq!(out.code, Some(0), "{}", out.stderr);
