@@ -13,13 +13,18 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// Several times what a cache hit uses; later allocations of longer commands go to the system.
 const SIZE: usize = 64 * 1024;
 
-#[repr(C, align(4096))]
+/// Aligned for any ordinary allocation; pieces asking more are aligned within the block.
+#[repr(C, align(16))]
 struct Block(UnsafeCell<[u8; SIZE]>);
 
+/// The count first, so that it shares a page with the first pieces: a hit touches one page
+/// of the arena, not also one 64 KiB further on (the static build's linker script puts the
+/// arena after every other zero-initialised static, see `hit-path.ld`).
+#[repr(C)]
 pub struct Arena {
-    block: Block,
     /// Bytes handed out from the start of the block (alignment padding included).
     used: AtomicUsize,
+    block: Block,
 }
 
 // SAFETY: the block is only ever reached through pointers handed out once each, by an atomic
@@ -35,8 +40,8 @@ impl Default for Arena {
 impl Arena {
     pub const fn new() -> Arena {
         Arena {
-            block: Block(UnsafeCell::new([0; SIZE])),
             used: AtomicUsize::new(0),
+            block: Block(UnsafeCell::new([0; SIZE])),
         }
     }
 

@@ -21,7 +21,7 @@ impl ClusterId {
     pub fn parse(raw: &str) -> Result<Self> {
         let valid = !raw.is_empty()
             && raw.len() <= 128
-            && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+            && crate::ascii::all_alphanumeric_or_dash(raw.as_bytes());
         if valid {
             Ok(ClusterId(raw.to_string()))
         } else {

@@ -36,7 +36,17 @@ const fn plain(name: &[u8]) -> bool {
 
 /// `std::env::var(name).ok()`: the value when it is set and Unicode.
 pub fn var(name: &str) -> Option<String> {
+    #[cfg(unix)]
+    return crate::ascii::string(std::os::unix::ffi::OsStringExt::into_vec(var_os(name)?));
+    #[cfg(not(unix))]
     var_os(name)?.into_string().ok()
+}
+
+/// The words this process was started with (`std::env::args_os`), read where the kernel put
+/// them rather than copied: `args_os` copies each word into a new string, some 1k instructions
+/// of a cache hit. `None` where they cannot be found so (then ask std).
+pub fn argv() -> Option<Vec<&'static [u8]>> {
+    imp::argv()
 }
 
 #[cfg(target_os = "linux")]
@@ -82,6 +92,47 @@ mod imp {
         }
         None
     }
+
+    /// Longer command lines are left to std: kubectl's stanzas have a dozen words at most.
+    const MAX_ARGS: usize = 64;
+
+    /// The process's initial stack holds `argc`, then `argv[0..argc]`, a null, then the
+    /// environment (the psABI's process start), and libc (glibc and musl alike) starts `environ`
+    /// there, at `argv + argc + 1`. So from `environ` back: a null, then the words, then a count
+    /// equal to their number, which no pointer to a word can be. `environ` is that array until
+    /// something sets a variable (then it is libc's copy, whose word before is not a null):
+    /// anything else found there gives `None`.
+    pub fn argv() -> Option<Vec<&'static [u8]>> {
+        // SAFETY: while `environ` is the array the process started with (see above), the words
+        // read below it are `argv`'s and the count before them, on the process's stack, and
+        // each word a NUL-ended string that lives as long as the process (nothing here writes
+        // them). The search stops at the first null or at a word equal to its count, within
+        // MAX_ARGS + 2 words below `environ`. Were `environ` already libc's copy, the word
+        // before it is the allocator's header of that copy: readable, and not a null.
+        unsafe {
+            let env = (&raw const environ).read();
+            if env.is_null() || !(*env.sub(1)).is_null() {
+                return None;
+            }
+            let mut argc = 0;
+            loop {
+                let word = *env.sub(2 + argc);
+                if word as usize == argc {
+                    break;
+                }
+                if word.is_null() || argc == MAX_ARGS {
+                    return None;
+                }
+                argc += 1;
+            }
+            let argv = env.sub(1 + argc);
+            Some(
+                (0..argc)
+                    .map(|i| CStr::from_ptr(*argv.add(i)).to_bytes())
+                    .collect(),
+            )
+        }
+    }
 }
 
 #[cfg(not(target_os = "linux"))]
@@ -90,6 +141,10 @@ mod imp {
 
     pub fn var_os(name: &str) -> Option<OsString> {
         std::env::var_os(name)
+    }
+
+    pub fn argv() -> Option<Vec<&'static [u8]>> {
+        None
     }
 }
 

@@ -37,12 +37,14 @@ impl From<String> for Secret {
 /// file names). Built in one allocation: it runs on every cache hit.
 pub fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(DIGITS[usize::from(b >> 4)] as char);
-        out.push(DIGITS[usize::from(b & 15)] as char);
+    // Written as bytes: `String::push` checks each char's UTF-8 length (0.2k a hit).
+    let mut out = vec![0; bytes.len() * 2];
+    for (pair, b) in out.chunks_exact_mut(2).zip(bytes) {
+        pair[0] = DIGITS[usize::from(b >> 4)];
+        pair[1] = DIGITS[usize::from(b & 15)];
     }
-    out
+    // SAFETY: every byte is one of DIGITS, all ASCII (`from_utf8` checked them for 0.1k).
+    unsafe { String::from_utf8_unchecked(out) }
 }
 
 impl fmt::Debug for Secret {

@@ -159,6 +159,9 @@ fn cluster_refuses(settings: &CredentialSettings, credential: &Credential) -> bo
 
 /// Without a cache the credential is still served: a home-less CI job or an untrusted folder
 /// must not stop kubectl. `why` is worth one warning; `--no-cache` is not.
+// Kept out of `credential`: inlined, its locals grew every cache hit's stack frame (one more
+// page to fault in), though a hit never calls it.
+#[inline(never)]
 fn uncached(
     settings: &CredentialSettings,
     started: Instant,
@@ -174,6 +177,8 @@ fn uncached(
 /// The miss path: one process at a time per entry, so a herd of kubectl processes makes one
 /// request (or one SSO login), and the rest find its result when they get the lock. `refused`
 /// is a fresh credential the API server turned away: it is replaced even though it is fresh.
+// As `uncached`: a hit's stack stays small.
+#[inline(never)]
 fn refresh(
     settings: &CredentialSettings,
     cache: &Cache,

@@ -102,17 +102,14 @@ fn normalize_api_url(raw: &str) -> Result<String> {
         url: crate::error::one_line(raw),
         reason: reason.into(),
     };
-    let trimmed = raw.trim().trim_end_matches('/');
+    let trimmed = crate::ascii::trim(raw).trim_end_matches('/');
     // DigitalOcean's documents give `https://api.digitalocean.com/v2` as the base; the paths
     // doks-auth requests start with /v2 themselves.
     let trimmed = trimmed.strip_suffix("/v2").unwrap_or(trimmed);
     let base = "expected a base URL such as https://api.digitalocean.com";
-    // Byte by byte: these are ASCII, so a byte equal to one is that character (the `char` search
+    // As bytes: these are ASCII, so a byte equal to one is that character (the `char` search
     // cost every hit some 0.3k instructions).
-    if trimmed
-        .bytes()
-        .any(|b| matches!(b, b'?' | b'#' | b' ' | b'@'))
-    {
+    if crate::ascii::contains_any(trimmed.as_bytes(), [b'?', b'#', b' ', b'@']) {
         return Err(invalid(base));
     }
     if let Some(rest) = trimmed.strip_prefix("https://") {
@@ -173,9 +170,10 @@ pub fn default_cache_dir() -> Result<PathBuf> {
         path: PathBuf::from("~/.kube/cache/doks-auth"),
         cause: std::io::Error::other("no home directory: set HOME or use --cache-dir"),
     })?;
-    // One join rather than three where the separator is '/' (the same path).
+    // One join rather than three where the separator is '/' (the same path), into a buffer
+    // sized for it (`join` copies, then grows the copy).
     #[cfg(unix)]
-    return Ok(home.join(".kube/cache/doks-auth"));
+    return Ok(crate::platform::joined(&home, ".kube/cache/doks-auth"));
     #[cfg(not(unix))]
     Ok(home.join(".kube").join("cache").join("doks-auth"))
 }

@@ -100,7 +100,7 @@ impl Cache {
         name.push_str(account);
         name.push_str(".json");
         Cache {
-            entry: dir.join(&name),
+            entry: platform::joined(&dir, &name),
             dir,
             cluster_id: cluster_id.to_string(),
             account: account.to_string(),
@@ -134,7 +134,8 @@ impl Cache {
         let entry = read_entry(&self.entry)
             .map_err(|why| debug!("cache miss: {}: {why}", self.entry.display()))
             .ok()?;
-        if entry.cluster_id != self.cluster_id || entry.account != self.account {
+        let same = |a: &str, b: &str| crate::ascii::same(a.as_bytes(), b.as_bytes());
+        if !same(&entry.cluster_id, &self.cluster_id) || !same(&entry.account, &self.account) {
             debug!(
                 "cache miss: {} belongs to another cluster or account",
                 self.entry.display()

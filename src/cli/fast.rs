@@ -16,12 +16,12 @@ use crate::secret::Secret;
 /// The arguments clap would give for `argv` (program name first), or `None` when clap must
 /// read it. `env` is the environment clap consults for `--context` and `--api-url`.
 pub fn get_credential(
-    argv: &[OsString],
+    argv: &[&[u8]],
     env: impl Fn(&str) -> Option<OsString>,
 ) -> Option<GetCredentialArgs> {
     // Flags are compared as bytes; only values are checked for UTF-8 (clap leaves anything not
     // Unicode to its own error): the UTF-8 check of every word was 0.6k instructions a hit.
-    let mut words = argv.get(1..)?.iter().map(|w| w.as_encoded_bytes());
+    let mut words = argv.get(1..)?.iter().copied();
     if words.next()? != b"get-credential" {
         return None;
     }
@@ -68,7 +68,7 @@ pub fn get_credential(
             Some(value) => value,
             None => words.next()?,
         };
-        let value = std::str::from_utf8(value).ok()?;
+        let value = crate::ascii::utf8(value)?;
         // clap reads a leading '-' as the next flag (a missing value), and its empty-value and
         // "-" rules are its own: all left to it.
         if value.is_empty() || value.starts_with('-') {
@@ -188,7 +188,11 @@ fn seconds(value: &str) -> Option<u64> {
 
 /// The argv this process was started with, if `get-credential` can skip clap.
 pub fn from_process() -> Option<GetCredentialArgs> {
-    let argv: Vec<OsString> = std::env::args_os().collect();
+    if let Some(argv) = crate::environ::argv() {
+        return get_credential(&argv, crate::environ::var_os);
+    }
+    let owned: Vec<OsString> = std::env::args_os().collect();
+    let argv: Vec<&[u8]> = owned.iter().map(|w| w.as_encoded_bytes()).collect();
     get_credential(&argv, crate::environ::var_os)
 }
 

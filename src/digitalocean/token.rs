@@ -114,7 +114,7 @@ fn resolve_from(
     env: &dyn Fn(&str) -> Option<String>,
     config_path: Option<&Path>,
 ) -> Result<(Secret, TokenOrigin)> {
-    let nonempty = |value: Option<String>| value.filter(|v| !v.trim().is_empty());
+    let nonempty = |value: Option<String>| value.filter(|v| !crate::ascii::trim(v).is_empty());
     if let Some(token) = nonempty(flag.map(str::to_string)) {
         debug!("token: from --access-token");
         return checked(&token, TokenOrigin::Flag);
@@ -161,7 +161,7 @@ fn resolve_from(
 /// character, a space inside) would fail every request, looking like a network fault. Refuse it
 /// here, naming where it came from and never quoting it.
 pub fn checked(token: &str, origin: TokenOrigin) -> Result<(Secret, TokenOrigin)> {
-    let token = token.trim();
+    let token = crate::ascii::trim(token);
     if crate::ascii::all_graphic(token.as_bytes()) {
         Ok((Secret::new(token), origin))
     } else {

@@ -57,3 +57,74 @@ fn odd_environments_read_as_std_reads_them() {
     let status = child.status().unwrap();
     assert!(status.success());
 }
+
+/// In a child started with odd words (empty, with spaces, long, many), the words found
+/// in place are std's, in order.
+#[test]
+fn argv_in_place_reads_as_std_reads_it() {
+    if std::env::var_os("DOKS_ARGV_TEST_CHILD").is_some() {
+        let std_words: Vec<Vec<u8>> = std::env::args_os()
+            .map(|w| w.as_encoded_bytes().to_vec())
+            .collect();
+        #[cfg(target_os = "linux")]
+        {
+            let found = argv().expect("found in place");
+            assert_eq!(
+                found,
+                std_words.iter().map(Vec::as_slice).collect::<Vec<_>>()
+            );
+            assert!(std_words.len() > 10, "{std_words:?}");
+        }
+        #[cfg(not(target_os = "linux"))]
+        assert_eq!(argv(), None);
+        return;
+    }
+    let exe = std::env::current_exe().unwrap();
+    let mut child = Command::new(exe);
+    // Filters of libtest's beside the test's own name; none names another test.
+    child
+        .args([
+            "--exact",
+            "environ::tests::argv_in_place_reads_as_std_reads_it",
+        ])
+        .args(["", "a b", "=", "x=y"])
+        .args((0..5).map(|i| "x".repeat(i * 100)))
+        .env("DOKS_ARGV_TEST_CHILD", "1");
+    // (libtest reads its arguments as Unicode: words that are not are the binary's tests'.)
+    let out = child.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("1 passed"),
+        "the child ran the test: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+/// Past the limit, and in an empty environment, the answer is std's or none, never another.
+#[test]
+fn argv_in_place_past_the_limit_is_left_to_std() {
+    if std::env::var_os("DOKS_ARGV_TEST_MANY").is_some() {
+        assert_eq!(argv(), None, "more than MAX_ARGS words");
+        return;
+    }
+    let exe = std::env::current_exe().unwrap();
+    let out = Command::new(exe)
+        .args([
+            "--exact",
+            "environ::tests::argv_in_place_past_the_limit_is_left_to_std",
+        ])
+        .args((0..80).map(|i| format!("w{i}")))
+        .env("DOKS_ARGV_TEST_MANY", "1")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 passed"));
+}

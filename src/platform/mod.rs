@@ -27,6 +27,15 @@ pub use windows::*;
 pub use process::{Process, disable_core_dumps};
 pub use terminal::EchoOff;
 
+/// `dir.join(name)`, built in a buffer sized for both: `join` copies `dir`, then grows the copy
+/// (a reallocation and a second copy; a cache hit joins twice).
+pub fn joined(dir: &std::path::Path, name: &str) -> std::path::PathBuf {
+    let mut path = std::path::PathBuf::with_capacity(dir.as_os_str().len() + 1 + name.len());
+    path.push(dir);
+    path.push(name);
+    path
+}
+
 /// Whether a command names a file by a path (`./doks-auth`, `C:\bin\doks-auth.exe`) rather than
 /// by a bare name that is looked up in `PATH`.
 pub fn is_path(command: &str) -> bool {

@@ -351,3 +351,33 @@ fn plain_http_is_refused_unless_the_api_is_on_this_machine() {
         "{paths:?}"
     );
 }
+
+/// The command line is read where the process was started with it (src/environ.rs): a word
+/// that is not Unicode is still clap's to refuse, a command line longer than that reading takes
+/// (64 words; a stanza has at most 34) is still clap's, and a stanza is served.
+#[cfg(unix)]
+#[test]
+fn odd_command_lines_are_read_as_clap_reads_them() {
+    use std::os::unix::ffi::OsStrExt;
+    let (env, api) = serving_a_token();
+    let mut odd = env.doks_auth();
+    odd.args(["get-credential", "--cluster-id"])
+        .arg(std::ffi::OsStr::from_bytes(b"\xff\xfe"))
+        .args(["--api-url", &api.url()])
+        .env("DIGITALOCEAN_ACCESS_TOKEN", DO_TOKEN);
+    let out = run(&mut odd);
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    assert!(out.stderr.contains("UTF-8"), "{}", out.stderr);
+    assert_eq!(out.stdout, "");
+
+    let mut long = env.get_credential(&api.url(), CLUSTER_ID);
+    long.args(std::iter::repeat_n("--no-cache", 70));
+    let out = run(&mut long);
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    assert!(out.stderr.contains("--no-cache"), "{}", out.stderr);
+    assert_eq!(out.stdout, "");
+
+    let out = run_ok(&mut env.get_credential(&api.url(), CLUSTER_ID));
+    assert_eq!(out.json()["status"]["token"], K8S_TOKEN);
+    assert_eq!(api.credential_requests(CLUSTER_ID), 1);
+}

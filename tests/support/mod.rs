@@ -212,8 +212,12 @@ pub fn kubectls() -> Vec<PathBuf> {
     found
 }
 
-/// The `doks-auth` binary under test.
+/// The `doks-auth` binary under test: cargo's, or the one `DOKS_AUTH_BIN` names (CI runs the
+/// suite again against the static musl build, the Linux binary users install).
 pub fn doks_auth_bin() -> PathBuf {
+    if let Some(path) = std::env::var_os("DOKS_AUTH_BIN").filter(|p| !p.is_empty()) {
+        return PathBuf::from(path);
+    }
     if let Some(path) = option_env!("CARGO_BIN_EXE_doks-auth") {
         // Built on Linux for Wine, the path is a Linux one (`/work/…/doks-auth.exe`), which a
         // Windows program reads as on its current drive: its Windows form (`Z:\work\…`), as a

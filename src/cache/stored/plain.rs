@@ -13,7 +13,7 @@ use crate::credential::Credential;
 use crate::secret::Secret;
 
 pub(in crate::cache) fn entry(bytes: &[u8]) -> Option<Entry> {
-    let text = std::str::from_utf8(bytes).ok()?;
+    let text = crate::ascii::utf8(bytes)?;
     let mut at = Cursor { text, at: 0 };
     at.literal(r#"{"format":1,"cluster_id":"#)?;
     let cluster_id = at.string()?;

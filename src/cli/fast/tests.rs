@@ -19,9 +19,9 @@ fn clap_reads(words: &[&str]) -> Option<GetCredentialArgs> {
 }
 
 fn fast_reads(words: &[&str]) -> Option<GetCredentialArgs> {
-    let argv: Vec<OsString> = std::iter::once("doks-auth")
+    let argv: Vec<&[u8]> = std::iter::once("doks-auth")
         .chain(words.iter().copied())
-        .map(OsString::from)
+        .map(str::as_bytes)
         .collect();
     get_credential(&argv, |name| std::env::var_os(name))
 }
@@ -149,9 +149,9 @@ fn anything_else_is_left_to_clap() {
 
 #[test]
 fn the_environment_clap_reads_is_left_to_clap() {
-    let argv: Vec<OsString> = ["doks-auth", "get-credential", "-c", "x"]
+    let argv: Vec<&[u8]> = ["doks-auth", "get-credential", "-c", "x"]
         .into_iter()
-        .map(OsString::from)
+        .map(str::as_bytes)
         .collect();
     for variable in ["DIGITALOCEAN_CONTEXT", "DIGITALOCEAN_API_URL"] {
         let env = |name: &str| (name == variable).then(|| OsString::from("work"));
