@@ -17,6 +17,9 @@ fn with_clock<'a>(cmd: &'a mut Command, offset: &str) -> &'a mut Command {
 
 #[test]
 fn a_clock_hours_off_gets_a_credential_that_lasts_as_long_as_the_servers_says() {
+    if !libfaketime_reaches_doks_auth() {
+        return;
+    }
     for (offset, skew) in [("+4h", Duration::hours(4)), ("-4h", Duration::hours(-4))] {
         let env = TestEnv::new();
         let api = DoApi::start();
@@ -61,6 +64,9 @@ fn a_right_clock_says_nothing_of_skew() {
 
 #[test]
 fn an_sso_login_on_a_clock_hours_off_is_judged_by_the_providers_clock() {
+    if !libfaketime_reaches_doks_auth() {
+        return;
+    }
     for (offset, skew) in [("+4h", Duration::hours(4)), ("-4h", Duration::hours(-4))] {
         let op = Op::start(serde_json::json!({"idTokenTtl": 3600}));
         let out = run_ok(with_clock(op.get_credential("login").arg("-v"), offset));

@@ -67,6 +67,32 @@ pub fn provider_installed() {
     });
 }
 
+/// Whether libfaketime, which the dynamic loader preloads, can move the clock of the doks-auth
+/// under test: not of a static binary (one without an ELF interpreter), such as the musl build
+/// `DOKS_AUTH_BIN` may name. The clock tests are skipped for that one, saying so.
+#[cfg(unix)]
+pub fn libfaketime_reaches_doks_auth() -> bool {
+    let bin = super::doks_auth_bin();
+    let elf = std::fs::read(&bin).unwrap_or_else(|e| panic!("{}: {e}", bin.display()));
+    let word = |at: usize, len: usize| -> usize {
+        elf[at..at + len]
+            .iter()
+            .rev()
+            .fold(0, |n, &b| n << 8 | usize::from(b))
+    };
+    assert_eq!(&elf[..5], b"\x7fELF\x02", "a 64-bit ELF binary");
+    // The program headers (e_phoff, e_phentsize, e_phnum), each's type: PT_INTERP is 3.
+    let (offset, size, count) = (word(0x20, 8), word(0x36, 2), word(0x38, 2));
+    let reaches = (0..count).any(|i| word(offset + i * size, 4) == 3);
+    if !reaches {
+        eprintln!(
+            "skipped: {} is static, libfaketime cannot move its clock",
+            bin.display()
+        );
+    }
+    reaches
+}
+
 /// libfaketime's library, installed with apt-get (as root) when missing.
 #[cfg(unix)]
 pub fn libfaketime() -> PathBuf {
