@@ -58,70 +58,91 @@ fn odd_environments_read_as_std_reads_them() {
     assert!(status.success());
 }
 
-/// In a child started with odd words (empty, with spaces, long, many), the words found
-/// in place are std's, in order.
-#[test]
-fn argv_in_place_reads_as_std_reads_it() {
-    if std::env::var_os("DOKS_ARGV_TEST_CHILD").is_some() {
-        let std_words: Vec<Vec<u8>> = std::env::args_os()
-            .map(|w| w.as_encoded_bytes().to_vec())
-            .collect();
-        assert!(std_words.len() > 10, "{std_words:?}");
-        #[cfg(target_os = "linux")]
-        assert_eq!(
-            argv().expect("found in place"),
-            std_words.iter().map(Vec::as_slice).collect::<Vec<_>>()
-        );
-        #[cfg(not(target_os = "linux"))]
-        assert_eq!(argv(), None);
-        return;
-    }
-    let exe = std::env::current_exe().unwrap();
-    let mut child = Command::new(exe);
-    // Filters of libtest's beside the test's own name; none names another test.
-    child
-        .args([
-            "--exact",
-            "environ::tests::argv_in_place_reads_as_std_reads_it",
-        ])
-        .args(["", "a b", "=", "x=y"])
-        .args((0..5).map(|i| "x".repeat(i * 100)))
-        .env("DOKS_ARGV_TEST_CHILD", "1");
-    // (libtest reads its arguments as Unicode: words that are not are the binary's tests'.)
-    let out = child.output().unwrap();
+/// A word marking the child: libtest takes it as one more filter, which names no test.
+const CHILD: &str = "argv-test-child";
+
+/// Runs `test` alone in a child of this test binary, with `words` after its name (more
+/// filters for libtest, naming no other test) and `env` as its whole environment, and checks
+/// that it ran and passed. Off Unix the child keeps this environment (Windows programs need
+/// theirs), with `env` added.
+fn in_child(test: &str, words: &[String], env: &[(&str, &str)]) {
+    let mut child = Command::new(std::env::current_exe().unwrap());
+    child.args(["--exact", test, CHILD]).args(words);
+    #[cfg(unix)]
+    child.env_clear();
+    let out = child.envs(env.iter().copied()).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    assert!(
-        String::from_utf8_lossy(&out.stdout).contains("1 passed"),
-        "the child ran the test: {}",
-        String::from_utf8_lossy(&out.stdout)
+        out.status.success() && stdout.contains("1 passed"),
+        "{stdout}"
     );
 }
 
-/// Past the limit, and in an empty environment, the answer is std's or none, never another.
+fn is_child() -> bool {
+    std::env::args().any(|word| word == CHILD)
+}
+
+/// The words std reads, as bytes.
+fn std_words() -> Vec<Vec<u8>> {
+    std::env::args_os()
+        .map(|w| w.as_encoded_bytes().to_vec())
+        .collect()
+}
+
+/// In a child started with odd words (empty, with spaces or `=`, long), the words found in
+/// place are std's, in order (off Linux there are none: std is asked).
+#[test]
+fn argv_in_place_reads_as_std_reads_it() {
+    if !is_child() {
+        let mut words: Vec<String> = ["", "a b", "=", "x=y"].map(String::from).to_vec();
+        words.extend((0..5).map(|i| "x".repeat(i * 100)));
+        return in_child(
+            "environ::tests::argv_in_place_reads_as_std_reads_it",
+            &words,
+            &[("HOME", "/home/x")],
+        );
+    }
+    let std_words = std_words();
+    assert_eq!(std_words.len(), 13, "{std_words:?}");
+    #[cfg(target_os = "linux")]
+    assert_eq!(
+        argv().expect("found in place"),
+        std_words.iter().map(Vec::as_slice).collect::<Vec<_>>()
+    );
+    #[cfg(not(target_os = "linux"))]
+    assert_eq!(argv(), None);
+}
+
+/// With no environment at all, `environ` is the null that ends it: the words are still found.
+#[cfg(target_os = "linux")]
+#[test]
+fn argv_in_place_reads_without_an_environment() {
+    if !is_child() {
+        return in_child(
+            "environ::tests::argv_in_place_reads_without_an_environment",
+            &[],
+            &[],
+        );
+    }
+    assert!(std::env::vars_os().next().is_none());
+    let std_words = std_words();
+    assert_eq!(
+        argv().expect("found in place"),
+        std_words.iter().map(Vec::as_slice).collect::<Vec<_>>()
+    );
+}
+
+/// Past the limit the answer is none (std is asked), never another.
 #[test]
 fn argv_in_place_past_the_limit_is_left_to_std() {
-    if std::env::var_os("DOKS_ARGV_TEST_MANY").is_some() {
-        assert_eq!(argv(), None, "more than MAX_ARGS words");
-        return;
-    }
-    let exe = std::env::current_exe().unwrap();
-    let out = Command::new(exe)
-        .args([
-            "--exact",
+    if !is_child() {
+        let words: Vec<String> = (0..80).map(|i| format!("w{i}")).collect();
+        return in_child(
             "environ::tests::argv_in_place_past_the_limit_is_left_to_std",
-        ])
-        .args((0..80).map(|i| format!("w{i}")))
-        .env("DOKS_ARGV_TEST_MANY", "1")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("1 passed"));
+            &words,
+            &[],
+        );
+    }
+    assert!(std_words().len() > 64);
+    assert_eq!(argv(), None, "more than MAX_ARGS words");
 }
