@@ -44,8 +44,9 @@ pub fn var(name: &str) -> Option<String> {
 
 /// The words this process was started with (`std::env::args_os`), read where the kernel put
 /// them rather than copied: `args_os` copies each word into a new string, some 1k instructions
-/// of a cache hit. `None` where they cannot be found so (then ask std).
-pub fn argv() -> Option<Vec<&'static [u8]>> {
+/// of a cache hit. `None` where they cannot be found so (then ask std). To be called before
+/// anything sets an environment variable (`main` calls it first, through `cli::fast`).
+pub(crate) fn argv() -> Option<Vec<&'static [u8]>> {
     imp::argv()
 }
 
@@ -93,7 +94,8 @@ mod imp {
         None
     }
 
-    /// Longer command lines are left to std: kubectl's stanzas have a dozen words at most.
+    /// Longer command lines are left to std: a stanza `kubeconfig save` writes has at most 34
+    /// words (each flag once, with its value).
     const MAX_ARGS: usize = 64;
 
     /// The process's initial stack holds `argc`, then `argv[0..argc]`, a null, then the
@@ -102,13 +104,15 @@ mod imp {
     /// equal to their number, which no pointer to a word can be. `environ` is that array until
     /// something sets a variable (then it is libc's copy, whose word before is not a null):
     /// anything else found there gives `None`.
-    pub fn argv() -> Option<Vec<&'static [u8]>> {
+    pub(crate) fn argv() -> Option<Vec<&'static [u8]>> {
         // SAFETY: while `environ` is the array the process started with (see above), the words
         // read below it are `argv`'s and the count before them, on the process's stack, and
         // each word a NUL-ended string that lives as long as the process (nothing here writes
         // them). The search stops at the first null or at a word equal to its count, within
-        // MAX_ARGS + 2 words below `environ`. Were `environ` already libc's copy, the word
-        // before it is the allocator's header of that copy: readable, and not a null.
+        // MAX_ARGS + 2 words below `environ`. Were `environ` already libc's copy (something
+        // set a variable first, which `argv`'s callers rule out), the word before it would be
+        // the allocator's header of that copy: readable, and not a null (glibc's and musl's
+        // allocators both keep one there).
         unsafe {
             let env = (&raw const environ).read();
             if env.is_null() || !(*env.sub(1)).is_null() {
@@ -143,7 +147,7 @@ mod imp {
         std::env::var_os(name)
     }
 
-    pub fn argv() -> Option<Vec<&'static [u8]>> {
+    pub(crate) fn argv() -> Option<Vec<&'static [u8]>> {
         None
     }
 }

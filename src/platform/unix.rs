@@ -264,5 +264,8 @@ mod tests {
 pub extern "C" fn clock_gettime(clock: libc::clockid_t, time: *mut libc::timespec) -> libc::c_int {
     // SAFETY: the caller's arguments, passed on as libc's own function passes them; the kernel
     // checks the clock and the pointer (a bad one is EFAULT, which `syscall` puts in errno).
-    unsafe { libc::syscall(libc::SYS_clock_gettime, clock, time) as libc::c_int }
+    // Widened as the variadic `syscall` reads each argument (a `long`).
+    unsafe {
+        libc::syscall(libc::SYS_clock_gettime, libc::c_long::from(clock), time) as libc::c_int
+    }
 }

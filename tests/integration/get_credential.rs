@@ -357,9 +357,11 @@ fn plain_http_is_refused_unless_the_api_is_on_this_machine() {
     );
 }
 
-/// The command line is read where the process was started with it (src/environ.rs): a word
-/// that is not Unicode is still clap's to refuse, a command line longer than that reading takes
-/// (64 words; a stanza has at most 34) is still clap's, and a stanza is served.
+/// The command line is read where the process was started with it (src/environ.rs), and
+/// whatever the fast reading refuses is clap's, as before: a word that is not Unicode, and a
+/// command line longer than that reading takes (64 words, which std then reads; a stanza has at
+/// most 34, so these are never a stanza). A stanza is served. (Which words the in-place reading
+/// finds is checked against std's in src/environ/tests.rs.)
 #[cfg(unix)]
 #[test]
 fn odd_command_lines_are_read_as_clap_reads_them() {
